@@ -1,0 +1,35 @@
+//! The certified copy ("bản sao chứng thực từ bản chính").
+//!
+//! A tour:
+//! - [`content`]: the immutable content fixed at issuance (copy id, commune, kiosk, sequence
+//!   and chain hash, document type, fields, page hashes, fee) in canonical CBOR;
+//! - [`signature`]: the kiosk's provisional signature and the decisions of officials and the city;
+//! - [`document`]: one Automerge document per copy: content bytes plus a mutable part that
+//!   several parties append to concurrently;
+//! - [`status`]: the status derived from valid signatures, with conflicts surfaced;
+//! - [`qr`]: the COSE/Base45 QR payload; [`record`]: the portable record the PDF embeds;
+//! - [`verify`]: offline verdicts from a QR or a record;
+//! - [`fee`] and [`timestamp`]: the fee schedule and how times are stored and shown.
+//!
+//! No IO and no clock: callers hand in times, randomness (copy ids, Automerge actor ids) and keys.
+
+pub mod content;
+pub mod document;
+pub mod fee;
+pub mod qr;
+pub mod record;
+pub mod signature;
+pub mod status;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+pub mod timestamp;
+pub mod verify;
+
+pub use content::{ContentHash, CopyContent, CopyId, DocumentType, ExtractedField, PageRef};
+pub use document::{CopyDocument, CopyEvent, ReviewNote};
+pub use qr::QrClaims;
+pub use record::CopyRecord;
+pub use signature::{Decision, SignatureRecord};
+pub use status::{CopyStatus, StatusReport, derive_status};
+pub use timestamp::Timestamp;
+pub use verify::{Verdict, Verification, verify_qr, verify_record};

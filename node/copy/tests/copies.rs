@@ -1,0 +1,492 @@
+//! The certified copy end to end inside one process: issue, sign, decide concurrently on
+//! replicas, merge, derive status, encode and verify the QR, and the portable record.
+
+#![allow(clippy::unwrap_used)] // Helpers outside #[test] functions unwrap too.
+
+use std::collections::BTreeMap;
+
+use automerge::ActorId;
+use bansao_copy::qr::{MAX_COSE_BYTES, QrDecodeError, decode_qr_text};
+use bansao_copy::status::CopyStatus;
+use bansao_copy::{
+    ContentHash, CopyContent, CopyDocument, CopyId, CopyRecord, Decision, DocumentType,
+    ExtractedField, PageRef, QrClaims, SignatureRecord, Timestamp, Verdict, derive_status,
+    verify_qr, verify_record,
+};
+use bansao_trust::testing::{COMMUNE, Hierarchy, VALID_FROM};
+use bansao_trust::{Revocation, TrustContext};
+use proptest::prelude::*;
+
+fn at(offset_seconds: i64) -> Timestamp {
+    Timestamp::from_unix(VALID_FROM + 86_400 + offset_seconds).unwrap()
+}
+
+fn actor(n: u8) -> ActorId {
+    ActorId::from(vec![n; 16])
+}
+
+fn sample_content(sequence: u64, previous: ContentHash) -> CopyContent {
+    let mut fields = BTreeMap::new();
+    fields.insert(
+        "ho_ten".to_owned(),
+        ExtractedField {
+            value: "NGUYỄN VĂN AN".into(),
+            confidence_permille: 962,
+            corrected_from: None,
+        },
+    );
+    fields.insert(
+        "ngay_sinh".to_owned(),
+        ExtractedField {
+            value: "12/03/2015".into(),
+            confidence_permille: 871,
+            corrected_from: Some("12/08/2015".into()),
+        },
+    );
+    CopyContent {
+        copy_id: CopyId::from_parts(
+            (at(0).unix() as u64) * 1000,
+            0x1234_5678_9abc_def0_1234 + sequence as u128,
+        ),
+        commune: COMMUNE.into(),
+        kiosk_id: "KIOSK-TANLAP-01".into(),
+        kiosk_sequence: sequence,
+        previous_content_hash: previous,
+        document_type: DocumentType::BirthCertificate,
+        issued_at: at(0),
+        fields,
+        pages: vec![PageRef::of(b"scan page one", "image/png")],
+        fee_vnd: 2_000,
+    }
+}
+
+fn status_of(document: &CopyDocument, trust: &TrustContext) -> bansao_copy::StatusReport {
+    let (records, malformed) = document.signatures().unwrap();
+    derive_status(
+        document.content(),
+        document.content_bytes(),
+        &records,
+        &malformed,
+        trust,
+    )
+    .unwrap()
+}
+
+#[test]
+fn content_is_canonical_and_round_trips() {
+    let content = sample_content(1, ContentHash::GENESIS);
+    let bytes = content.to_canonical_cbor();
+    assert_eq!(CopyContent::from_canonical_cbor(&bytes).unwrap(), content);
+    assert!(bytes.len() < 700, "content is {} bytes", bytes.len());
+}
+
+#[test]
+fn a_new_copy_is_provisional_then_countersigned_then_registered() {
+    let hierarchy = Hierarchy::new();
+    let trust = hierarchy.context();
+    let mut document = CopyDocument::issue(
+        sample_content(1, ContentHash::GENESIS),
+        &hierarchy.kiosk.key,
+        actor(1),
+    )
+    .unwrap();
+    assert_eq!(status_of(&document, &trust).status, CopyStatus::Provisional);
+
+    let content = document.content().clone();
+    let approve = SignatureRecord::decide(
+        &content,
+        Decision::Approve,
+        at(60),
+        None,
+        Some("125/2026/SCBS".into()),
+        &hierarchy.official.key,
+    );
+    document.add_signature(&approve).unwrap();
+    let report = status_of(&document, &trust);
+    assert_eq!(report.status, CopyStatus::Countersigned);
+    assert_eq!(
+        report.certification_number.as_deref(),
+        Some("125/2026/SCBS")
+    );
+
+    let register = SignatureRecord::decide(
+        &content,
+        Decision::Register,
+        at(120),
+        None,
+        None,
+        &hierarchy.registrar.key,
+    );
+    document.add_signature(&register).unwrap();
+    assert_eq!(status_of(&document, &trust).status, CopyStatus::Registered);
+
+    // Survives save and load.
+    let mut loaded = CopyDocument::load(&document.save(), actor(2)).unwrap();
+    assert_eq!(status_of(&loaded, &trust).status, CopyStatus::Registered);
+    assert_eq!(loaded.heads(), document.heads());
+}
+
+#[test]
+fn concurrent_approve_and_reject_on_two_replicas_is_a_conflict_until_reconciled() {
+    let hierarchy = Hierarchy::new();
+    let trust = hierarchy.context();
+    let mut ward_a = CopyDocument::issue(
+        sample_content(1, ContentHash::GENESIS),
+        &hierarchy.kiosk.key,
+        actor(1),
+    )
+    .unwrap();
+    let mut ward_b = CopyDocument::load(&ward_a.save(), actor(2)).unwrap();
+    let content = ward_a.content().clone();
+
+    // Offline, at the same time: one official approves, the other rejects.
+    ward_a
+        .add_signature(&SignatureRecord::decide(
+            &content,
+            Decision::Approve,
+            at(60),
+            None,
+            None,
+            &hierarchy.official.key,
+        ))
+        .unwrap();
+    ward_b
+        .add_signature(&SignatureRecord::decide(
+            &content,
+            Decision::Reject,
+            at(61),
+            Some("ảnh mờ".into()),
+            None,
+            &hierarchy.second_official.key,
+        ))
+        .unwrap();
+    ward_a.merge(&mut ward_b).unwrap();
+    ward_b.merge(&mut ward_a).unwrap();
+
+    for replica in [&ward_a, &ward_b] {
+        let report = status_of(replica, &trust);
+        assert_eq!(report.status, CopyStatus::Conflict);
+        let conflict = report.conflict.unwrap();
+        assert_eq!(conflict.approvals.len(), 1);
+        assert_eq!(conflict.rejections.len(), 1);
+    }
+
+    // The approving official reviews and withdraws: replaces their own decision with a rejection.
+    ward_a
+        .add_signature(&SignatureRecord::decide(
+            &content,
+            Decision::Reject,
+            at(300),
+            Some("đồng ý từ chối".into()),
+            None,
+            &hierarchy.official.key,
+        ))
+        .unwrap();
+    ward_b.merge(&mut ward_a).unwrap();
+    assert_eq!(status_of(&ward_b, &trust).status, CopyStatus::Rejected);
+}
+
+#[test]
+fn one_official_deciding_differently_on_two_devices_is_a_conflict_too() {
+    let hierarchy = Hierarchy::new();
+    let trust = hierarchy.context();
+    let mut laptop = CopyDocument::issue(
+        sample_content(1, ContentHash::GENESIS),
+        &hierarchy.kiosk.key,
+        actor(1),
+    )
+    .unwrap();
+    let mut desk = CopyDocument::load(&laptop.save(), actor(2)).unwrap();
+    let content = laptop.content().clone();
+    laptop
+        .add_signature(&SignatureRecord::decide(
+            &content,
+            Decision::Approve,
+            at(60),
+            None,
+            None,
+            &hierarchy.official.key,
+        ))
+        .unwrap();
+    desk.add_signature(&SignatureRecord::decide(
+        &content,
+        Decision::Reject,
+        at(60),
+        Some("sai".into()),
+        None,
+        &hierarchy.official.key,
+    ))
+    .unwrap();
+    laptop.merge(&mut desk).unwrap();
+    let (records, _) = laptop.signatures().unwrap();
+    assert_eq!(
+        records.len(),
+        3,
+        "both of the official's concurrent decisions are kept"
+    );
+    assert_eq!(status_of(&laptop, &trust).status, CopyStatus::Conflict);
+}
+
+#[test]
+fn decisions_that_do_not_count_are_listed_not_dropped() {
+    let hierarchy = Hierarchy::new();
+    let trust = hierarchy.context();
+    let mut document = CopyDocument::issue(
+        sample_content(1, ContentHash::GENESIS),
+        &hierarchy.kiosk.key,
+        actor(1),
+    )
+    .unwrap();
+    let content = document.content().clone();
+    // An official of another commune, and the kiosk trying to approve its own copy.
+    document
+        .add_signature(&SignatureRecord::decide(
+            &content,
+            Decision::Approve,
+            at(60),
+            None,
+            None,
+            &hierarchy.other_official.key,
+        ))
+        .unwrap();
+    let mut self_approval = SignatureRecord::decide(
+        &content,
+        Decision::Approve,
+        at(60),
+        None,
+        None,
+        &hierarchy.kiosk.key,
+    );
+    self_approval.decision = Decision::Approve;
+    document.add_signature(&self_approval).unwrap();
+    let report = status_of(&document, &trust);
+    assert_eq!(report.status, CopyStatus::Provisional);
+    assert_eq!(report.ignored.len(), 2, "{:?}", report.ignored);
+}
+
+#[test]
+fn a_revoked_copy_and_a_revoked_kiosk() {
+    let mut hierarchy = Hierarchy::new();
+    let document = CopyDocument::issue(
+        sample_content(1, ContentHash::GENESIS),
+        &hierarchy.kiosk.key,
+        actor(1),
+    )
+    .unwrap();
+    hierarchy.revocations.copies.insert(
+        document.content().copy_id.to_string(),
+        Revocation {
+            revoked_at: at(500).unix(),
+            reason: "cấp nhầm".into(),
+        },
+    );
+    assert_eq!(
+        status_of(&document, &hierarchy.context()).status,
+        CopyStatus::Revoked
+    );
+
+    hierarchy.revocations.copies.clear();
+    hierarchy.revocations.keys.insert(
+        hierarchy.kiosk.key.key_id(),
+        Revocation {
+            revoked_at: at(500).unix(),
+            reason: "mất máy".into(),
+        },
+    );
+    let (records, malformed) = document.signatures().unwrap();
+    assert!(
+        derive_status(
+            document.content(),
+            document.content_bytes(),
+            &records,
+            &malformed,
+            &hierarchy.context()
+        )
+        .is_err()
+    );
+}
+
+#[test]
+fn the_qr_fits_the_budget_and_verifies() {
+    let hierarchy = Hierarchy::new();
+    let content = sample_content(7, ContentHash([9; 32]));
+    let text = QrClaims::for_content(&content).to_qr_text(&hierarchy.kiosk.key);
+    let decoded = decode_qr_text(&text).unwrap();
+    assert!(
+        decoded.cose_length <= MAX_COSE_BYTES,
+        "COSE is {} bytes",
+        decoded.cose_length
+    );
+    assert_eq!(decoded.claims, QrClaims::for_content(&content));
+    let verification = verify_qr(&text, &hierarchy.context()).unwrap();
+    assert_eq!(
+        verification.verdict,
+        Verdict::Genuine(CopyStatus::Provisional)
+    );
+}
+
+#[test]
+fn qr_verdicts_for_every_kind_of_bad_code() {
+    let mut hierarchy = Hierarchy::new();
+    let content = sample_content(1, ContentHash::GENESIS);
+    let good = QrClaims::for_content(&content).to_qr_text(&hierarchy.kiosk.key);
+
+    // Signed by a key nobody certified.
+    let stranger = bansao_trust::SecretKey::from_seed([77; 32]);
+    let unknown = QrClaims::for_content(&content).to_qr_text(&stranger);
+    assert!(matches!(
+        verify_qr(&unknown, &hierarchy.context()).unwrap().verdict,
+        Verdict::UnknownSigner(_)
+    ));
+
+    // Signed by an official, not a kiosk.
+    let official = QrClaims::for_content(&content).to_qr_text(&hierarchy.official.key);
+    assert!(matches!(
+        verify_qr(&official, &hierarchy.context()).unwrap().verdict,
+        Verdict::NotAuthorised(_)
+    ));
+
+    // Issued after the kiosk's certificate ran out.
+    let mut late = content.clone();
+    late.issued_at = Timestamp::from_unix(bansao_trust::testing::VALID_UNTIL + 10).unwrap();
+    let expired = QrClaims::for_content(&late).to_qr_text(&hierarchy.kiosk.key);
+    assert!(matches!(
+        verify_qr(&expired, &hierarchy.context()).unwrap().verdict,
+        Verdict::Expired(_)
+    ));
+
+    // Changed claims: re-encode the COSE with a different payload but the old signature.
+    let decoded = decode_qr_text(&good).unwrap();
+    let mut cose = base45::decode(good.trim_start_matches("BS1:")).unwrap();
+    let position = cose.windows(5).position(|w| w == b"00001").unwrap();
+    cose[position + 4] = b'2';
+    let tampered = format!("BS1:{}", base45::encode(&cose));
+    let verdict = verify_qr(&tampered, &hierarchy.context()).unwrap().verdict;
+    assert!(
+        matches!(verdict, Verdict::Tampered(_) | Verdict::NotAuthorised(_)),
+        "{verdict:?}"
+    );
+    assert_eq!(decoded.claims.commune, "00001");
+
+    // Revoked copy.
+    hierarchy.revocations.copies.insert(
+        content.copy_id.to_string(),
+        Revocation {
+            revoked_at: 0,
+            reason: "thu hồi".into(),
+        },
+    );
+    assert!(matches!(
+        verify_qr(&good, &hierarchy.context()).unwrap().verdict,
+        Verdict::Revoked(_)
+    ));
+
+    // Unusable input.
+    let trust = hierarchy.context();
+    assert_eq!(verify_qr("", &trust).unwrap_err(), QrDecodeError::Empty);
+    assert!(matches!(
+        verify_qr("HC1:ABC", &trust).unwrap_err(),
+        QrDecodeError::WrongPrefix(_)
+    ));
+    // Base45 works in groups of three characters: a cut inside a group breaks the Base45, a cut
+    // at a group boundary leaves valid Base45 whose CBOR is truncated.
+    let body_length = |cut: usize| good.len() - cut - "BS1:".len();
+    let inside_group = (1..=3).find(|cut| body_length(*cut) % 3 == 1).unwrap();
+    let at_boundary = (1..=3).find(|cut| body_length(*cut) % 3 == 0).unwrap();
+    assert_eq!(
+        verify_qr(&good[..good.len() - inside_group], &trust).unwrap_err(),
+        QrDecodeError::InvalidBase45
+    );
+    assert!(matches!(
+        verify_qr(&good[..good.len() - at_boundary], &trust).unwrap_err(),
+        QrDecodeError::InvalidCbor(bansao_trust::cbor::CborError::Truncated)
+    ));
+    assert!(matches!(
+        verify_qr(&format!("BS1:{}", base45::encode([0xff, 0x00])), &trust).unwrap_err(),
+        QrDecodeError::InvalidCbor(_)
+    ));
+    assert!(matches!(
+        verify_qr(&format!("BS1:{}", base45::encode([0x01])), &trust).unwrap_err(),
+        QrDecodeError::Cose(_)
+    ));
+}
+
+#[test]
+fn a_record_carries_decisions_and_detects_a_swapped_qr() {
+    let hierarchy = Hierarchy::new();
+    let trust = hierarchy.context();
+    let mut document = CopyDocument::issue(
+        sample_content(1, ContentHash::GENESIS),
+        &hierarchy.kiosk.key,
+        actor(1),
+    )
+    .unwrap();
+    let content = document.content().clone();
+    document
+        .add_signature(&SignatureRecord::decide(
+            &content,
+            Decision::Approve,
+            at(60),
+            None,
+            None,
+            &hierarchy.official.key,
+        ))
+        .unwrap();
+    let qr = QrClaims::for_content(&content).to_qr_text(&hierarchy.kiosk.key);
+    let record = CopyRecord::from_document(&document, qr).unwrap();
+    let back = CopyRecord::from_cbor(&record.to_cbor()).unwrap();
+    assert_eq!(back, record);
+    assert_eq!(
+        verify_record(&back, &trust).verdict,
+        Verdict::Genuine(CopyStatus::Countersigned)
+    );
+
+    let other = sample_content(2, content.content_hash());
+    let mut swapped = record.clone();
+    swapped.qr_text = QrClaims::for_content(&other).to_qr_text(&hierarchy.kiosk.key);
+    assert!(matches!(
+        verify_record(&swapped, &trust).verdict,
+        Verdict::Tampered(_)
+    ));
+
+    let mut altered = record;
+    let position = altered
+        .content
+        .windows(5)
+        .position(|w| w == b"NGUY\xe1")
+        .unwrap();
+    altered.content[position] = b'M';
+    assert!(matches!(
+        verify_record(&altered, &trust).verdict,
+        Verdict::Tampered(_)
+    ));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn qr_text_round_trips(sequence in any::<u64>(), pages in 1usize..50, hash in any::<[u8; 32]>(), type_index in 0usize..6) {
+        let hierarchy = Hierarchy::new();
+        let mut content = sample_content(sequence, ContentHash(hash));
+        content.pages = (0..pages).map(|i| PageRef::of(&[i as u8], "image/jpeg")).collect();
+        content.document_type = DocumentType::ALL[type_index];
+        let claims = QrClaims::for_content(&content);
+        let decoded = decode_qr_text(&claims.to_qr_text(&hierarchy.kiosk.key)).unwrap();
+        prop_assert_eq!(decoded.claims, claims);
+        prop_assert!(decoded.cose_length <= MAX_COSE_BYTES);
+    }
+
+    #[test]
+    fn decoding_arbitrary_qr_text_never_panics(text in "\\PC{0,300}") {
+        let _ = decode_qr_text(&text);
+        let _ = decode_qr_text(&format!("BS1:{text}"));
+    }
+
+    #[test]
+    fn decoding_arbitrary_base45_payloads_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+        let _ = decode_qr_text(&format!("BS1:{}", base45::encode(&bytes)));
+        let _ = CopyRecord::from_cbor(&bytes);
+        let _ = CopyContent::from_canonical_cbor(&bytes);
+    }
+}

@@ -1,0 +1,572 @@
+//! The city's key ceremonies: create the root, certify wards, kiosks and officials, rotate and
+//! revoke keys, revoke copies, and publish the signed trust and revocation lists.
+//!
+//! The lists live as Automerge documents in the city's database (so they will sync like copies)
+//! and are exported after every change as the `trust.cbor` bundle that verifiers and the other
+//! nodes read. A city directory holds:
+//! `bansao.toml`, `root.key` + `root.cert` (the city root: keep offline outside ceremonies),
+//! `node.key` + `node.cert` (the registrar), `bansao.sqlite`, `trust.cbor`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use automerge::ActorId;
+use bansao_copy::{CopyId, Timestamp};
+use bansao_store::Store;
+use bansao_trust::document::ListDocument;
+use bansao_trust::signed_list::ListKind;
+use bansao_trust::{
+    Certificate, CertificateBody, KeyId, Revocation, RevocationList, Role, SecretKey, TrustBundle,
+    TrustContext, TrustList,
+};
+
+use crate::config::{
+    CONFIG_FILE_NAME, Commune, NodeConfig, NodeRole, is_commune_code, is_kiosk_id,
+};
+use crate::entropy;
+use crate::files;
+
+/// The city root's private key file, inside the city directory.
+pub const ROOT_KEY_FILE: &str = "root.key";
+/// The city root's certificate file.
+pub const ROOT_CERTIFICATE_FILE: &str = "root.cert";
+/// The folder of a ward directory holding its officials' keys.
+pub const OFFICIALS_DIR: &str = "officials";
+const TRUST_LIST_DOCUMENT: &str = "trust-list";
+const REVOCATION_LIST_DOCUMENT: &str = "revocation-list";
+
+/// How long certificates are valid unless told otherwise.
+#[derive(Clone, Copy, Debug)]
+pub struct Validity {
+    /// The root's validity, in days.
+    pub root_days: i64,
+    /// Everyone else's, in days.
+    pub node_days: i64,
+}
+
+impl Default for Validity {
+    fn default() -> Validity {
+        Validity {
+            root_days: 20 * 365,
+            node_days: 5 * 365,
+        }
+    }
+}
+
+/// An opened city directory.
+#[derive(Debug)]
+pub struct City {
+    dir: PathBuf,
+    config: NodeConfig,
+    store: Store,
+    actor: ActorId,
+}
+
+fn new_key() -> anyhow::Result<SecretKey> {
+    Ok(SecretKey::from_seed(entropy::random_bytes::<32>()?))
+}
+
+fn certify(
+    issuer: &SecretKey,
+    key: &SecretKey,
+    role: Role,
+    subject: &str,
+    commune: Option<&str>,
+    now: Timestamp,
+    days: i64,
+) -> anyhow::Result<Certificate> {
+    let body = CertificateBody {
+        issuer: issuer.key_id(),
+        role,
+        subject: subject.to_owned(),
+        commune: commune.map(str::to_owned),
+        public_key: key.public_key(),
+        not_before: now.unix(),
+        not_after: now.unix() + days * 86_400,
+    };
+    Ok(body.sign(issuer)?)
+}
+
+fn write_config(dir: &Path, text: &str) -> anyhow::Result<()> {
+    let path = dir.join(CONFIG_FILE_NAME);
+    if !path.exists() {
+        files::write_atomic(&path, text.as_bytes(), 0o644)?;
+    }
+    Ok(())
+}
+
+fn toml_string(text: &str) -> String {
+    toml::Value::String(text.to_owned()).to_string()
+}
+
+/// A ward directory as the city and the ward use it.
+#[derive(Debug)]
+pub struct Ward {
+    /// The directory.
+    pub dir: PathBuf,
+    /// Its configuration.
+    pub config: NodeConfig,
+    /// The ward key.
+    pub key: SecretKey,
+    /// The commune.
+    pub commune: Commune,
+}
+
+impl Ward {
+    /// Opens a ward directory.
+    pub fn open(dir: &Path) -> anyhow::Result<Ward> {
+        let config = NodeConfig::load(&dir.join(CONFIG_FILE_NAME))?;
+        if config.role != NodeRole::Ward {
+            bail!(
+                "{} is a {} directory, not a ward",
+                dir.display(),
+                config.role.as_str()
+            );
+        }
+        let key = files::read_secret_key(&config.paths.key)?;
+        let commune = config
+            .commune
+            .clone()
+            .context("a ward configuration always names its commune")?;
+        Ok(Ward {
+            dir: dir.to_owned(),
+            config,
+            key,
+            commune,
+        })
+    }
+
+    /// The key and certificate files of an official of this ward.
+    pub fn official_files(&self, official_id: &str) -> (PathBuf, PathBuf) {
+        let base = self.dir.join(OFFICIALS_DIR);
+        (
+            base.join(format!("{official_id}.key")),
+            base.join(format!("{official_id}.cert")),
+        )
+    }
+}
+
+/// Whether `id` is a valid official id: 2–40 of a–z, 0–9 and '-'.
+pub fn is_official_id(id: &str) -> bool {
+    (2..=40).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+impl City {
+    /// Creates a city directory: the root and registrar keys, empty lists, `trust.cbor`.
+    pub fn init(
+        dir: &Path,
+        name: &str,
+        now: Timestamp,
+        validity: Validity,
+    ) -> anyhow::Result<City> {
+        if dir.join(ROOT_KEY_FILE).exists() {
+            bail!("{} already holds a city root key", dir.display());
+        }
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        write_config(
+            dir,
+            &format!(
+                "# The city node. See config/city.toml in the source for every option.\nrole = \"city\"\nname = {}\n",
+                toml_string(name)
+            ),
+        )?;
+        let config = NodeConfig::load(&dir.join(CONFIG_FILE_NAME))?;
+
+        let root_key = new_key()?;
+        let root = certify(
+            &root_key,
+            &root_key,
+            Role::CityRoot,
+            name,
+            None,
+            now,
+            validity.root_days,
+        )?;
+        let registrar_key = new_key()?;
+        let registrar = certify(
+            &root_key,
+            &registrar_key,
+            Role::Registrar,
+            name,
+            None,
+            now,
+            validity.node_days,
+        )?;
+        files::write_new_secret_key(&dir.join(ROOT_KEY_FILE), &root_key)?;
+        files::write_certificate(&dir.join(ROOT_CERTIFICATE_FILE), &root)?;
+        files::write_new_secret_key(&config.paths.key, &registrar_key)?;
+        files::write_certificate(&config.paths.certificate, &registrar)?;
+
+        let store = Store::open(&config.paths.database)?;
+        let mut city = City {
+            dir: dir.to_owned(),
+            config,
+            store,
+            actor: entropy::new_actor()?,
+        };
+        let trust_list = TrustList {
+            version: 1,
+            issued_at: now.unix(),
+            root,
+            certificates: [(registrar.key_id(), registrar)].into_iter().collect(),
+            retired: Default::default(),
+        };
+        let revocations = RevocationList {
+            version: 1,
+            issued_at: now.unix(),
+            ..RevocationList::default()
+        };
+        let trust_document =
+            ListDocument::create(&trust_list.to_signed_list(), &root_key, city.actor.clone())?;
+        let revocation_document = ListDocument::create(
+            &revocations.to_signed_list(),
+            &registrar_key,
+            city.actor.clone(),
+        )?;
+        city.save_documents(trust_document, revocation_document, now)?;
+        Ok(city)
+    }
+
+    /// Opens an existing city directory.
+    pub fn open(dir: &Path) -> anyhow::Result<City> {
+        let config = NodeConfig::load(&dir.join(CONFIG_FILE_NAME))?;
+        if config.role != NodeRole::City {
+            bail!(
+                "{} is a {} directory, not the city",
+                dir.display(),
+                config.role.as_str()
+            );
+        }
+        let store = Store::open(&config.paths.database)?;
+        Ok(City {
+            dir: dir.to_owned(),
+            config,
+            store,
+            actor: entropy::new_actor()?,
+        })
+    }
+
+    /// The city's directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The city's database.
+    pub fn store_mut(&mut self) -> &mut Store {
+        &mut self.store
+    }
+
+    /// The registrar key.
+    pub fn registrar_key(&self) -> anyhow::Result<SecretKey> {
+        Ok(files::read_secret_key(&self.config.paths.key)?)
+    }
+
+    fn root_key(&self) -> anyhow::Result<SecretKey> {
+        Ok(files::read_secret_key(&self.dir.join(ROOT_KEY_FILE))?)
+    }
+
+    fn load_document(&self, name: &str) -> anyhow::Result<ListDocument> {
+        let bytes = self
+            .store
+            .system_document(name)?
+            .with_context(|| format!("the city database has no {name} document"))?;
+        Ok(ListDocument::load(&bytes, self.actor.clone())?)
+    }
+
+    fn save_documents(
+        &mut self,
+        mut trust: ListDocument,
+        mut revocations: ListDocument,
+        now: Timestamp,
+    ) -> anyhow::Result<()> {
+        self.store
+            .put_system_document(TRUST_LIST_DOCUMENT, &trust.save(), now)?;
+        self.store
+            .put_system_document(REVOCATION_LIST_DOCUMENT, &revocations.save(), now)?;
+        let bundle = TrustBundle {
+            trust_list: trust.signed(ListKind::TrustList)?.1,
+            revocations: revocations.signed(ListKind::RevocationList)?.1,
+        }
+        .to_cbor();
+        // Refuse to publish anything that does not verify.
+        TrustContext::from_bundle(&bundle).context("the newly signed lists do not verify")?;
+        files::write_atomic(&self.config.paths.trust, &bundle, 0o644)?;
+        Ok(())
+    }
+
+    /// The current trust context (as published).
+    pub fn trust(&self) -> anyhow::Result<TrustContext> {
+        Ok(TrustContext::from_bundle(&files::read(
+            &self.config.paths.trust,
+        )?)?)
+    }
+
+    /// The published `trust.cbor` bytes.
+    pub fn bundle(&self) -> anyhow::Result<Vec<u8>> {
+        Ok(files::read(&self.config.paths.trust)?)
+    }
+
+    /// Applies `edit` to the trust list and publishes a new edition signed by the root.
+    fn edit_trust_list(
+        &mut self,
+        now: Timestamp,
+        edit: impl FnOnce(&mut TrustList),
+    ) -> anyhow::Result<()> {
+        let mut trust_document = self.load_document(TRUST_LIST_DOCUMENT)?;
+        let revocation_document = self.load_document(REVOCATION_LIST_DOCUMENT)?;
+        let (signed, _) = trust_document.signed(ListKind::TrustList)?;
+        let mut list = TrustList::from_signed_list(&signed)?;
+        edit(&mut list);
+        list.version += 1;
+        list.issued_at = now.unix();
+        trust_document.publish(&list.to_signed_list(), &self.root_key()?)?;
+        self.save_documents(trust_document, revocation_document, now)
+    }
+
+    /// Applies `edit` to the revocation list and publishes a new edition signed by the registrar.
+    fn edit_revocations(
+        &mut self,
+        now: Timestamp,
+        edit: impl FnOnce(&mut RevocationList),
+    ) -> anyhow::Result<()> {
+        let trust_document = self.load_document(TRUST_LIST_DOCUMENT)?;
+        let mut revocation_document = self.load_document(REVOCATION_LIST_DOCUMENT)?;
+        let (signed, _) = revocation_document.signed(ListKind::RevocationList)?;
+        let mut list = RevocationList::from_signed_list(&signed)?;
+        edit(&mut list);
+        list.version += 1;
+        list.issued_at = now.unix();
+        revocation_document.publish(&list.to_signed_list(), &self.registrar_key()?)?;
+        self.save_documents(trust_document, revocation_document, now)
+    }
+
+    /// Certifies a ward: creates its directory, key, certificate and configuration.
+    pub fn certify_ward(
+        &mut self,
+        ward_dir: &Path,
+        commune: &Commune,
+        name: &str,
+        now: Timestamp,
+        validity: Validity,
+    ) -> anyhow::Result<Certificate> {
+        if !is_commune_code(&commune.code) {
+            bail!("the commune code {:?} must have five digits", commune.code);
+        }
+        std::fs::create_dir_all(ward_dir)
+            .with_context(|| format!("cannot create {}", ward_dir.display()))?;
+        write_config(
+            ward_dir,
+            &format!(
+                "# A ward node. See config/ward.toml in the source for every option.\nrole = \"ward\"\nname = {}\n\n[commune]\ncode = {}\nname = {}\n",
+                toml_string(name),
+                toml_string(&commune.code),
+                toml_string(&commune.name)
+            ),
+        )?;
+        let config = NodeConfig::load(&ward_dir.join(CONFIG_FILE_NAME))?;
+        let key = new_key()?;
+        let certificate = certify(
+            &self.root_key()?,
+            &key,
+            Role::Ward,
+            &commune.name,
+            Some(&commune.code),
+            now,
+            validity.node_days,
+        )?;
+        files::write_new_secret_key(&config.paths.key, &key)?;
+        files::write_certificate(&config.paths.certificate, &certificate)?;
+        let added = certificate.clone();
+        self.edit_trust_list(now, |list| {
+            list.certificates.insert(added.key_id(), added);
+        })?;
+        self.distribute(&[ward_dir])?;
+        Ok(certificate)
+    }
+
+    /// Certifies a kiosk of a ward: creates its directory, key, certificate and configuration.
+    pub fn certify_kiosk(
+        &mut self,
+        ward: &Ward,
+        kiosk_dir: &Path,
+        kiosk_id: &str,
+        name: &str,
+        now: Timestamp,
+        validity: Validity,
+    ) -> anyhow::Result<Certificate> {
+        if !is_kiosk_id(kiosk_id) {
+            bail!("the kiosk id {kiosk_id:?} must be 3 to 40 characters of A-Z, 0-9 and '-'");
+        }
+        std::fs::create_dir_all(kiosk_dir)
+            .with_context(|| format!("cannot create {}", kiosk_dir.display()))?;
+        write_config(
+            kiosk_dir,
+            &format!(
+                "# A kiosk. See config/kiosk.toml in the source for every option.\nrole = \"kiosk\"\nname = {}\n\n[commune]\ncode = {}\nname = {}\n\n[kiosk]\nid = {}\n",
+                toml_string(name),
+                toml_string(&ward.commune.code),
+                toml_string(&ward.commune.name),
+                toml_string(kiosk_id)
+            ),
+        )?;
+        let config = NodeConfig::load(&kiosk_dir.join(CONFIG_FILE_NAME))?;
+        let key = new_key()?;
+        let certificate = certify(
+            &ward.key,
+            &key,
+            Role::Kiosk,
+            kiosk_id,
+            Some(&ward.commune.code),
+            now,
+            validity.node_days,
+        )?;
+        files::write_new_secret_key(&config.paths.key, &key)?;
+        files::write_certificate(&config.paths.certificate, &certificate)?;
+        let added = certificate.clone();
+        self.edit_trust_list(now, |list| {
+            list.certificates.insert(added.key_id(), added);
+        })?;
+        self.distribute(&[&ward.dir, kiosk_dir])?;
+        Ok(certificate)
+    }
+
+    /// Certifies an official of a ward; the key goes to `<ward>/officials/<id>.key`.
+    pub fn certify_official(
+        &mut self,
+        ward: &Ward,
+        official_id: &str,
+        full_name: &str,
+        now: Timestamp,
+        validity: Validity,
+    ) -> anyhow::Result<Certificate> {
+        if !is_official_id(official_id) {
+            bail!(
+                "the official id {official_id:?} must be 2 to 40 characters of a-z, 0-9 and '-', e.g. \"tran-thi-binh\""
+            );
+        }
+        let (key_path, certificate_path) = ward.official_files(official_id);
+        let key = new_key()?;
+        let certificate = certify(
+            &ward.key,
+            &key,
+            Role::Official,
+            full_name,
+            Some(&ward.commune.code),
+            now,
+            validity.node_days,
+        )?;
+        files::write_new_secret_key(&key_path, &key)?;
+        files::write_certificate(&certificate_path, &certificate)?;
+        let added = certificate.clone();
+        self.edit_trust_list(now, |list| {
+            list.certificates.insert(added.key_id(), added);
+        })?;
+        self.distribute(&[&ward.dir])?;
+        Ok(certificate)
+    }
+
+    /// Replaces the key in `key_path` with a new one certified for the same subject, role and
+    /// commune by the same issuer; the old key is retired now (its earlier signatures stay valid).
+    /// The issuer's key is read from `issuer_key_path` (the ward's key for kiosks and officials;
+    /// the city root, when `None`, for wards and the registrar).
+    pub fn rotate(
+        &mut self,
+        key_path: &Path,
+        certificate_path: &Path,
+        issuer_key_path: Option<&Path>,
+        now: Timestamp,
+        validity: Validity,
+    ) -> anyhow::Result<(KeyId, Certificate)> {
+        let old_key = files::read_secret_key(key_path)?;
+        let old = files::read_certificate(certificate_path)?;
+        if old.key_id() != old_key.key_id() {
+            bail!(
+                "{} does not certify the key in {}",
+                certificate_path.display(),
+                key_path.display()
+            );
+        }
+        let issuer = match issuer_key_path {
+            Some(path) => files::read_secret_key(path)?,
+            None => self.root_key()?,
+        };
+        if issuer.key_id() != old.body.issuer {
+            bail!(
+                "the key that certified {} is not the one given to certify its successor",
+                old.body.subject
+            );
+        }
+        let key = new_key()?;
+        let certificate = certify(
+            &issuer,
+            &key,
+            old.body.role,
+            &old.body.subject,
+            old.body.commune.as_deref(),
+            now,
+            validity.node_days,
+        )?;
+        let added = certificate.clone();
+        let old_id = old.key_id();
+        self.edit_trust_list(now, |list| {
+            list.certificates.insert(added.key_id(), added);
+            list.retired.insert(old_id, now.unix());
+        })?;
+        files::replace_secret_key(key_path, &key)?;
+        files::write_certificate(certificate_path, &certificate)?;
+        Ok((old_id, certificate))
+    }
+
+    /// Revokes a key: every signature by it, or by keys it certified, stops counting.
+    pub fn revoke_key(
+        &mut self,
+        key_id: KeyId,
+        reason: &str,
+        now: Timestamp,
+    ) -> anyhow::Result<()> {
+        let trust = self.trust()?;
+        let certificate = trust
+            .trust_list()
+            .certificate(key_id)
+            .with_context(|| format!("key {key_id} is not on the trust list"))?;
+        if certificate.body.role == Role::CityRoot {
+            bail!("the city root cannot revoke itself; create a new city root and re-certify");
+        }
+        let revocation = Revocation {
+            revoked_at: now.unix(),
+            reason: reason.to_owned(),
+        };
+        self.edit_revocations(now, |list| {
+            list.keys.insert(key_id, revocation);
+        })
+    }
+
+    /// Revokes one copy.
+    pub fn revoke_copy(
+        &mut self,
+        copy_id: CopyId,
+        reason: &str,
+        now: Timestamp,
+    ) -> anyhow::Result<()> {
+        let revocation = Revocation {
+            revoked_at: now.unix(),
+            reason: reason.to_owned(),
+        };
+        self.edit_revocations(now, |list| {
+            list.copies.insert(copy_id.to_string(), revocation);
+        })
+    }
+
+    /// Copies the published `trust.cbor` into other node directories (until sync carries it).
+    pub fn distribute(&self, node_dirs: &[&Path]) -> anyhow::Result<()> {
+        let bundle = self.bundle()?;
+        for dir in node_dirs {
+            let config = NodeConfig::load(&dir.join(CONFIG_FILE_NAME))?;
+            files::write_atomic(&config.paths.trust, &bundle, 0o644)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,514 @@
+//! The command line: `bansao <command>`, parsed with clap, and the mapping from failures to exit
+//! codes. Exit codes: 0 success (for `verify`: genuine), 1 failure (for `verify`: not genuine),
+//! 2 unusable input or usage, 3 unusable trust file, 4 unusable key or certificate file,
+//! 5 damaged database, 6 invalid configuration.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use bansao_copy::CopyId;
+use bansao_store::{Store, StoreError};
+use bansao_trust::{KeyId, TrustBundleError};
+use clap::{Parser, Subcommand};
+
+use crate::city::{City, Validity, Ward};
+use crate::config::{CONFIG_FILE_NAME, Commune, ConfigError, NodeConfig};
+use crate::files::FileError;
+use crate::{copies, demo, entropy, trust_export, verify};
+
+/// bansao: chứng thực bản sao từ bản chính, offline (certified copies of originals, offline).
+#[derive(Debug, Parser)]
+#[command(name = "bansao", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a whole certification day on this machine and leave the results in DIR.
+    Demo {
+        /// Where to create the city, ward and kiosk and write the copies.
+        #[arg(long)]
+        dir: PathBuf,
+    },
+    /// Check a copy offline: QR text file, photo/PNG of the QR, the PDF, or `-` for QR text on stdin.
+    Verify {
+        /// The trust file (trust.cbor) published by the city.
+        #[arg(long)]
+        trust: PathBuf,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+        /// The file to check, or `-`.
+        input: String,
+    },
+    /// Key ceremonies: create the city root, certify, rotate, revoke.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// The trust list.
+    #[command(subcommand)]
+    Trust(TrustCommand),
+    /// The node's database.
+    #[command(subcommand)]
+    Store(StoreCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysCommand {
+    /// Create the city: root key (keep offline), registrar key, empty lists, trust.cbor.
+    InitCity {
+        /// The city directory to create.
+        #[arg(long)]
+        dir: PathBuf,
+        /// The city's name, e.g. "Sở Tư pháp Thành phố Hà Nội".
+        #[arg(long)]
+        name: String,
+        /// Validity of the root certificate, in days.
+        #[arg(long, default_value_t = 20 * 365)]
+        root_days: i64,
+    },
+    /// Certify a ward (commune): creates its directory, key, certificate and configuration.
+    CertifyWard {
+        /// The city directory.
+        #[arg(long)]
+        city: PathBuf,
+        /// The ward directory to create.
+        #[arg(long)]
+        dir: PathBuf,
+        /// Five-digit commune code.
+        #[arg(long)]
+        commune_code: String,
+        /// Commune name, e.g. "Xã Tân Lập".
+        #[arg(long)]
+        commune_name: String,
+        /// Node name, e.g. "UBND xã Tân Lập" (defaults to the commune name).
+        #[arg(long)]
+        name: Option<String>,
+        /// Validity in days.
+        #[arg(long, default_value_t = 5 * 365)]
+        days: i64,
+    },
+    /// Certify a kiosk of a ward: creates its directory, key, certificate and configuration.
+    CertifyKiosk {
+        /// The city directory.
+        #[arg(long)]
+        city: PathBuf,
+        /// The ward directory (its key signs the kiosk's certificate).
+        #[arg(long)]
+        ward: PathBuf,
+        /// The kiosk directory to create.
+        #[arg(long)]
+        dir: PathBuf,
+        /// The kiosk id, e.g. KIOSK-TANLAP-01.
+        #[arg(long)]
+        kiosk_id: String,
+        /// A name people recognise.
+        #[arg(long)]
+        name: Option<String>,
+        /// Validity in days.
+        #[arg(long, default_value_t = 5 * 365)]
+        days: i64,
+    },
+    /// Certify an official of a ward; the key is kept in WARD/officials/ID.key.
+    CertifyOfficial {
+        /// The city directory.
+        #[arg(long)]
+        city: PathBuf,
+        /// The ward directory.
+        #[arg(long)]
+        ward: PathBuf,
+        /// A short id, e.g. tran-thi-binh.
+        #[arg(long)]
+        id: String,
+        /// The official's full name.
+        #[arg(long)]
+        name: String,
+        /// Validity in days.
+        #[arg(long, default_value_t = 5 * 365)]
+        days: i64,
+    },
+    /// Replace a node's or official's key; the old key is retired (earlier signatures stay valid).
+    Rotate {
+        /// The city directory.
+        #[arg(long)]
+        city: PathBuf,
+        /// A kiosk or ward directory whose node key to rotate.
+        #[arg(long, conflicts_with = "official")]
+        node: Option<PathBuf>,
+        /// The ward directory (for an official, and for a kiosk: its key certifies the new key).
+        #[arg(long)]
+        ward: Option<PathBuf>,
+        /// The official id (with --ward).
+        #[arg(long, requires = "ward")]
+        official: Option<String>,
+    },
+    /// Revoke a key: its signatures, and those of keys it certified, stop counting.
+    Revoke {
+        /// The city directory.
+        #[arg(long)]
+        city: PathBuf,
+        /// The key id (16 hex digits, see `bansao trust export`).
+        #[arg(long)]
+        key: String,
+        /// Why, in words people read.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Revoke one copy.
+    RevokeCopy {
+        /// The city directory.
+        #[arg(long)]
+        city: PathBuf,
+        /// The copy id.
+        #[arg(long)]
+        copy: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Copy the city's current trust.cbor into node directories.
+    Publish {
+        /// The city directory.
+        #[arg(long)]
+        city: PathBuf,
+        /// Node directories to update.
+        #[arg(long, required = true, num_args = 1..)]
+        to: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TrustCommand {
+    /// List every key of a trust file with role, subject and validity.
+    Export {
+        /// The trust file.
+        #[arg(long)]
+        trust: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum StoreCommand {
+    /// Rebuild the index columns from the Automerge documents.
+    Reindex {
+        /// The node directory.
+        #[arg(long)]
+        node: PathBuf,
+    },
+    /// Run SQLite's integrity check.
+    Check {
+        /// The node directory.
+        #[arg(long)]
+        node: PathBuf,
+    },
+}
+
+/// The exit code for a failed command.
+pub fn exit_code_for(error: &anyhow::Error) -> u8 {
+    for cause in error.chain() {
+        if let Some(error) = cause.downcast_ref::<verify::VerifyError>() {
+            return error.exit_code();
+        }
+        if cause.downcast_ref::<TrustBundleError>().is_some() {
+            return 3;
+        }
+        if cause.downcast_ref::<FileError>().is_some() {
+            return 4;
+        }
+        if let Some(StoreError::Corrupt { .. } | StoreError::TooNew { .. }) =
+            cause.downcast_ref::<StoreError>()
+        {
+            return 5;
+        }
+        if cause.downcast_ref::<ConfigError>().is_some() {
+            return 6;
+        }
+    }
+    1
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut stdout = std::io::stdout().lock();
+    match run(cli, &mut stdout) {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            let _ = stdout.flush();
+            let mut message = format!("lỗi (error): {error}");
+            for cause in error.chain().skip(1) {
+                message.push_str(&format!("\n  vì (because): {cause}"));
+            }
+            let _ = writeln!(std::io::stderr(), "{message}");
+            ExitCode::from(exit_code_for(&error))
+        }
+    }
+}
+
+fn print_json(out: &mut dyn Write, value: &serde_json::Value) -> anyhow::Result<()> {
+    writeln!(out, "{}", serde_json::to_string_pretty(value)?)?;
+    Ok(())
+}
+
+/// Runs a parsed command, writing its output to `out`; returns the exit code on success.
+pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<u8> {
+    let now = entropy::now();
+    match cli.command {
+        Command::Demo { dir } => {
+            demo::run(&dir, out)?;
+            Ok(0)
+        }
+        Command::Verify { trust, json, input } => run_verify(&trust, json, &input, out),
+        Command::Keys(command) => {
+            run_keys(command, now, out)?;
+            Ok(0)
+        }
+        Command::Trust(TrustCommand::Export { trust, json }) => {
+            let context = verify::load_trust(&trust)?;
+            if json {
+                print_json(out, &trust_export::export_json(&context))?;
+            } else {
+                writeln!(out, "{}", trust_export::export_text(&context))?;
+            }
+            Ok(0)
+        }
+        Command::Store(StoreCommand::Reindex { node }) => {
+            let config = NodeConfig::load(&node.join(CONFIG_FILE_NAME))?;
+            let trust = verify::load_trust(&config.paths.trust)?;
+            let mut store = Store::open(&config.paths.database)?;
+            let report = store.rebuild_index(entropy::new_actor()?, |document| {
+                copies::index_status(document, &trust)
+            })?;
+            writeln!(
+                out,
+                "Đã dựng lại chỉ mục của {} bản sao (rebuilt the index of {} copies).",
+                report.rebuilt, report.rebuilt
+            )?;
+            for copy_id in &report.unreadable {
+                writeln!(
+                    out,
+                    "Không đọc được bản sao {copy_id} (unreadable document; row left as it was)"
+                )?;
+            }
+            Ok(if report.unreadable.is_empty() { 0 } else { 1 })
+        }
+        Command::Store(StoreCommand::Check { node }) => {
+            let config = NodeConfig::load(&node.join(CONFIG_FILE_NAME))?;
+            let store = Store::open(&config.paths.database)?;
+            store.integrity_check()?;
+            writeln!(
+                out,
+                "Cơ sở dữ liệu nguyên vẹn: {} bản sao (database intact).",
+                store.copy_count()?
+            )?;
+            Ok(0)
+        }
+    }
+}
+
+fn run_verify(trust: &Path, json: bool, input: &str, out: &mut dyn Write) -> anyhow::Result<u8> {
+    let result =
+        verify::load_trust(trust).and_then(|context| verify::verify_input(input, &context));
+    match result {
+        Ok((kind, verification)) => {
+            if json {
+                print_json(out, &verify::verification_json(kind, &verification))?;
+            } else {
+                writeln!(out, "{}", verify::verification_text(&verification))?;
+            }
+            Ok(verify::verdict_exit_code(&verification.verdict))
+        }
+        Err(error) if json => {
+            print_json(
+                out,
+                &serde_json::json!({
+                    "genuine": false,
+                    "verdict": "unusable-input",
+                    "error": error.code(),
+                    "message": error.to_string(),
+                }),
+            )?;
+            Ok(error.exit_code())
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+fn run_keys(
+    command: KeysCommand,
+    now: bansao_copy::Timestamp,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let validity = |days: i64| Validity {
+        node_days: days,
+        ..Validity::default()
+    };
+    match command {
+        KeysCommand::InitCity {
+            dir,
+            name,
+            root_days,
+        } => {
+            let city = City::init(
+                &dir,
+                &name,
+                now,
+                Validity {
+                    root_days,
+                    ..Validity::default()
+                },
+            )?;
+            writeln!(
+                out,
+                "Đã tạo thành phố {name} trong {} (city created).",
+                city.dir().display()
+            )?;
+            writeln!(
+                out,
+                "Giữ khóa gốc {} ngoại tuyến (keep the root key offline).",
+                dir.join(crate::city::ROOT_KEY_FILE).display()
+            )?;
+        }
+        KeysCommand::CertifyWard {
+            city,
+            dir,
+            commune_code,
+            commune_name,
+            name,
+            days,
+        } => {
+            let mut city = City::open(&city)?;
+            let commune = Commune {
+                code: commune_code,
+                name: commune_name.clone(),
+            };
+            let certificate = city.certify_ward(
+                &dir,
+                &commune,
+                name.as_deref().unwrap_or(&commune_name),
+                now,
+                validity(days),
+            )?;
+            writeln!(
+                out,
+                "Đã cấp chứng thư cho xã {commune_name}: khóa {} (ward certified).",
+                certificate.key_id()
+            )?;
+        }
+        KeysCommand::CertifyKiosk {
+            city,
+            ward,
+            dir,
+            kiosk_id,
+            name,
+            days,
+        } => {
+            let mut city = City::open(&city)?;
+            let ward = Ward::open(&ward)?;
+            let certificate = city.certify_kiosk(
+                &ward,
+                &dir,
+                &kiosk_id,
+                name.as_deref().unwrap_or(&kiosk_id),
+                now,
+                validity(days),
+            )?;
+            writeln!(
+                out,
+                "Đã cấp chứng thư cho ki-ốt {kiosk_id}: khóa {} (kiosk certified).",
+                certificate.key_id()
+            )?;
+        }
+        KeysCommand::CertifyOfficial {
+            city,
+            ward,
+            id,
+            name,
+            days,
+        } => {
+            let mut city = City::open(&city)?;
+            let ward = Ward::open(&ward)?;
+            let certificate = city.certify_official(&ward, &id, &name, now, validity(days))?;
+            writeln!(
+                out,
+                "Đã cấp chứng thư cho cán bộ {name}: khóa {} (official certified).",
+                certificate.key_id()
+            )?;
+        }
+        KeysCommand::Rotate {
+            city,
+            node,
+            ward,
+            official,
+        } => {
+            let mut city = City::open(&city)?;
+            let (key_path, certificate_path, issuer) = match (node, ward, official) {
+                (_, Some(ward_dir), Some(official)) => {
+                    let ward = Ward::open(&ward_dir)?;
+                    let (key, certificate) = ward.official_files(&official);
+                    (key, certificate, Some(ward.config.paths.key.clone()))
+                }
+                (Some(node), ward_dir, None) => {
+                    let config = NodeConfig::load(&node.join(CONFIG_FILE_NAME))?;
+                    let issuer = match config.role {
+                        crate::config::NodeRole::Kiosk => {
+                            let ward_dir = ward_dir.context(
+                                "rotating a kiosk key needs --ward (the ward key certifies it)",
+                            )?;
+                            Some(Ward::open(&ward_dir)?.config.paths.key.clone())
+                        }
+                        _ => None,
+                    };
+                    (config.paths.key, config.paths.certificate, issuer)
+                }
+                _ => anyhow::bail!(
+                    "say which key to rotate: --node DIR, or --ward DIR --official ID"
+                ),
+            };
+            let (old, certificate) = city.rotate(
+                &key_path,
+                &certificate_path,
+                issuer.as_deref(),
+                now,
+                Validity::default(),
+            )?;
+            writeln!(
+                out,
+                "Đã thay khóa {old} bằng khóa {} (key rotated; the old key is retired).",
+                certificate.key_id()
+            )?;
+        }
+        KeysCommand::Revoke { city, key, reason } => {
+            let mut city = City::open(&city)?;
+            let key_id = KeyId::from_hex(&key)?;
+            city.revoke_key(key_id, &reason, now)?;
+            writeln!(
+                out,
+                "Đã thu hồi khóa {key_id} (key revoked). Phát hành lại trust.cbor cho các nút."
+            )?;
+        }
+        KeysCommand::RevokeCopy { city, copy, reason } => {
+            let mut city = City::open(&city)?;
+            let copy_id = CopyId::parse(&copy)?;
+            city.revoke_copy(copy_id, &reason, now)?;
+            writeln!(out, "Đã thu hồi bản sao {copy_id} (copy revoked).")?;
+        }
+        KeysCommand::Publish { city, to } => {
+            let city = City::open(&city)?;
+            let dirs: Vec<&Path> = to.iter().map(PathBuf::as_path).collect();
+            city.distribute(&dirs)?;
+            writeln!(
+                out,
+                "Đã cập nhật trust.cbor cho {} nút (trust list published).",
+                dirs.len()
+            )?;
+        }
+    }
+    Ok(())
+}

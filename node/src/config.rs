@@ -1,0 +1,294 @@
+//! A node's configuration: one TOML file per node (`bansao.toml` in the node directory), parsed
+//! and validated here, at the edge, and handed inward as plain structs.
+//!
+//! Every problem is reported with the file's name and, for syntax errors, the line; all
+//! validation problems are reported together, not one per run.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The file name of a node's configuration inside its directory.
+pub const CONFIG_FILE_NAME: &str = "bansao.toml";
+
+/// What a node does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NodeRole {
+    /// A kiosk in a commune hall or village cultural house: issues provisional copies.
+    Kiosk,
+    /// A ward (commune) node: officials review and counter-sign.
+    Ward,
+    /// The city node: registers, revokes, keeps the keys.
+    City,
+}
+
+impl NodeRole {
+    /// Lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NodeRole::Kiosk => "kiosk",
+            NodeRole::Ward => "ward",
+            NodeRole::City => "city",
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    role: NodeRole,
+    name: String,
+    commune: Option<RawCommune>,
+    kiosk: Option<RawKiosk>,
+    #[serde(default)]
+    storage: RawStorage,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCommune {
+    code: String,
+    name: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawKiosk {
+    id: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStorage {
+    database: Option<PathBuf>,
+    key: Option<PathBuf>,
+    certificate: Option<PathBuf>,
+    trust: Option<PathBuf>,
+}
+
+/// The commune a kiosk or ward serves.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Commune {
+    /// The five-digit administrative code.
+    pub code: String,
+    /// Its name, e.g. "Xã Tân Lập".
+    pub name: String,
+}
+
+/// Where a node keeps its files (absolute, resolved against the configuration's directory).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodePaths {
+    /// The SQLite database.
+    pub database: PathBuf,
+    /// The node's private key (PKCS#8 PEM, mode 0600).
+    pub key: PathBuf,
+    /// The node's certificate (CBOR).
+    pub certificate: PathBuf,
+    /// The trust bundle the node verifies with.
+    pub trust: PathBuf,
+}
+
+/// A validated node configuration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeConfig {
+    /// The role.
+    pub role: NodeRole,
+    /// A name for people.
+    pub name: String,
+    /// The commune (kiosk and ward).
+    pub commune: Option<Commune>,
+    /// The kiosk's id (kiosk only).
+    pub kiosk_id: Option<String>,
+    /// File locations.
+    pub paths: NodePaths,
+}
+
+/// The configuration could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read the configuration {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML for a configuration.
+    #[error("the configuration {path} is not valid: {message}")]
+    Syntax {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message, with line and column.
+        message: String,
+    },
+    /// The values do not make a valid configuration.
+    #[error("the configuration {path} has problems:\n  - {}", problems.join("\n  - "))]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// Every problem found.
+        problems: Vec<String>,
+    },
+}
+
+/// Whether `code` is a five-digit commune code.
+pub fn is_commune_code(code: &str) -> bool {
+    code.len() == 5 && code.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Whether `id` is a valid kiosk id: 3–40 of A–Z, 0–9 and '-'.
+pub fn is_kiosk_id(id: &str) -> bool {
+    (3..=40).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
+}
+
+impl NodeConfig {
+    /// Reads and validates a configuration file.
+    pub fn load(path: &Path) -> Result<NodeConfig, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        NodeConfig::parse(&text, path, base)
+    }
+
+    /// Parses and validates configuration text; `path` names it in messages and relative paths
+    /// are resolved against `base`.
+    pub fn parse(text: &str, path: &Path, base: &Path) -> Result<NodeConfig, ConfigError> {
+        let raw: RawConfig = toml::from_str(text).map_err(|error| ConfigError::Syntax {
+            path: path.to_owned(),
+            message: error.to_string().trim().to_owned(),
+        })?;
+        let mut problems = Vec::new();
+        if raw.name.trim().is_empty() {
+            problems.push("`name` must not be empty".to_owned());
+        }
+        let commune = raw.commune.map(|c| Commune {
+            code: c.code,
+            name: c.name,
+        });
+        match (&raw.role, &commune) {
+            (NodeRole::Kiosk | NodeRole::Ward, None) => problems.push(format!(
+                "a {} needs a [commune] section with `code` and `name`",
+                raw.role.as_str()
+            )),
+            (NodeRole::City, Some(_)) => problems
+                .push("a city node serves every commune: remove the [commune] section".to_owned()),
+            _ => {}
+        }
+        if let Some(commune) = &commune {
+            if !is_commune_code(&commune.code) {
+                problems.push(format!(
+                    "commune.code {:?} must be the five-digit administrative code, e.g. \"00001\"",
+                    commune.code
+                ));
+            }
+            if commune.name.trim().is_empty() {
+                problems.push("commune.name must not be empty".to_owned());
+            }
+        }
+        let kiosk_id = raw.kiosk.map(|k| k.id);
+        match (&raw.role, &kiosk_id) {
+            (NodeRole::Kiosk, None) => problems.push("a kiosk needs a [kiosk] section with `id`".to_owned()),
+            (NodeRole::Ward | NodeRole::City, Some(_)) => {
+                problems.push(format!("a {} has no [kiosk] section", raw.role.as_str()))
+            }
+            (NodeRole::Kiosk, Some(id)) if !is_kiosk_id(id) => problems.push(format!(
+                "kiosk.id {id:?} must be 3 to 40 characters of A-Z, 0-9 and '-', e.g. \"KIOSK-TANLAP-01\""
+            )),
+            _ => {}
+        }
+        if !problems.is_empty() {
+            return Err(ConfigError::Invalid {
+                path: path.to_owned(),
+                problems,
+            });
+        }
+        let resolve = |given: Option<PathBuf>, default: &str| {
+            base.join(given.unwrap_or_else(|| PathBuf::from(default)))
+        };
+        Ok(NodeConfig {
+            role: raw.role,
+            name: raw.name,
+            commune,
+            kiosk_id,
+            paths: NodePaths {
+                database: resolve(raw.storage.database, "bansao.sqlite"),
+                key: resolve(raw.storage.key, "node.key"),
+                certificate: resolve(raw.storage.certificate, "node.cert"),
+                trust: resolve(raw.storage.trust, "trust.cbor"),
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<NodeConfig, ConfigError> {
+        NodeConfig::parse(text, Path::new("bansao.toml"), Path::new("/srv/bansao"))
+    }
+
+    #[test]
+    fn example_configs_parse() {
+        let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(&examples).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                let config = NodeConfig::load(&path).unwrap_or_else(|e| panic!("{e}"));
+                let stem = path.file_stem().unwrap().to_string_lossy().to_string();
+                assert_eq!(
+                    config.role.as_str(),
+                    stem,
+                    "{} declares the role of its name",
+                    path.display()
+                );
+                seen += 1;
+            }
+        }
+        assert_eq!(seen, 3, "one example per role");
+    }
+
+    #[test]
+    fn defaults_resolve_inside_the_node_directory() {
+        let config = parse("role = \"ward\"\nname = \"UBND xã Tân Lập\"\n[commune]\ncode = \"00001\"\nname = \"Xã Tân Lập\"\n").unwrap();
+        assert_eq!(
+            config.paths.database,
+            Path::new("/srv/bansao/bansao.sqlite")
+        );
+        assert_eq!(config.paths.trust, Path::new("/srv/bansao/trust.cbor"));
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let error = parse("role = \"kiosk\"\nname = \"\"\n[commune]\ncode = \"1\"\nname = \"X\"\n")
+            .unwrap_err();
+        let message = error.to_string();
+        assert!(message.contains("`name` must not be empty"), "{message}");
+        assert!(message.contains("five-digit"), "{message}");
+        assert!(message.contains("[kiosk] section"), "{message}");
+    }
+
+    #[test]
+    fn syntax_errors_name_the_line_and_unknown_keys_are_refused() {
+        let message = parse("role = \"city\"\nname = \"Hà Nội\"\ncolour = \"blue\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("colour"), "{message}");
+        assert!(
+            message.contains("line 3") || message.contains("3 |"),
+            "{message}"
+        );
+        let message = parse("role = \"village\"\nname = \"x\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("village"), "{message}");
+    }
+}

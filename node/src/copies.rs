@@ -1,0 +1,235 @@
+//! Node-level work on copies shared by every role: derive a stored copy's status with the node's
+//! trust, take in a copy document from another node (merging), record a decision, and build the
+//! sealed PDF artifact and QR files of a copy.
+
+use std::collections::BTreeMap;
+
+use anyhow::Context;
+use automerge::ActorId;
+use bansao_artifact::{ArtifactContent, PageImage, PageImageFormat, Sealer};
+use bansao_copy::status::{CopyStatus, StatusReport, describe_signer};
+use bansao_copy::{
+    CopyDocument, CopyId, CopyRecord, Decision, QrClaims, SignatureRecord, Timestamp, derive_status,
+};
+use bansao_store::Store;
+use bansao_trust::{Role, SecretKey, TrustContext};
+
+/// The status of a document, or [`CopyStatus::Rejected`]-like "not genuine" as an error text.
+pub fn status_report(
+    document: &CopyDocument,
+    trust: &TrustContext,
+) -> anyhow::Result<StatusReport> {
+    let (records, malformed) = document.signatures()?;
+    derive_status(
+        document.content(),
+        document.content_bytes(),
+        &records,
+        &malformed,
+        trust,
+    )
+    .map_err(|not_genuine| {
+        anyhow::anyhow!(
+            "copy {} is not genuine: {not_genuine}",
+            document.content().copy_id
+        )
+    })
+}
+
+/// The status to index a document under. A copy that is not genuine is indexed as rejected.
+pub fn index_status(document: &CopyDocument, trust: &TrustContext) -> CopyStatus {
+    status_report(document, trust)
+        .map(|report| report.status)
+        .unwrap_or(CopyStatus::Rejected)
+}
+
+/// Takes in a copy document from another node: merges it with the stored replica (if any) and
+/// stores the result with its derived status.
+pub fn receive_copy(
+    store: &mut Store,
+    bytes: &[u8],
+    trust: &TrustContext,
+    actor: ActorId,
+    now: Timestamp,
+) -> anyhow::Result<CopyDocument> {
+    let mut incoming = CopyDocument::load(bytes, actor.clone())?;
+    let copy_id = incoming.content().copy_id;
+    let mut document = match store.load_copy(copy_id, actor) {
+        Ok(mut existing) => {
+            existing.merge(&mut incoming)?;
+            existing
+        }
+        Err(bansao_store::StoreError::NotFound(_)) => incoming,
+        Err(error) => return Err(error.into()),
+    };
+    let status = index_status(&document, trust);
+    store.save_copy(&mut document, status, now)?;
+    Ok(document)
+}
+
+/// A decision an official or the city makes about one copy.
+#[derive(Debug, Clone)]
+pub struct DecisionRequest {
+    /// Which copy.
+    pub copy_id: CopyId,
+    /// What is decided.
+    pub decision: Decision,
+    /// Why (rejections, revocations).
+    pub reason: Option<String>,
+    /// The certification number (approvals).
+    pub certification_number: Option<String>,
+}
+
+/// Records a signed decision on a stored copy and returns the new status. A decision that would
+/// not count (wrong role, commune, validity) is refused and nothing is written.
+pub fn decide(
+    store: &mut Store,
+    request: DecisionRequest,
+    key: &SecretKey,
+    trust: &TrustContext,
+    actor: ActorId,
+    now: Timestamp,
+) -> anyhow::Result<StatusReport> {
+    let mut document = store.load_copy(request.copy_id, actor)?;
+    let content = document.content().clone();
+    let record = SignatureRecord::decide(
+        &content,
+        request.decision,
+        now,
+        request.reason,
+        request.certification_number,
+        key,
+    );
+    document.add_signature(&record)?;
+    let report = status_report(&document, trust)?;
+    if let Some(ignored) = report
+        .ignored
+        .iter()
+        .find(|i| i.signer == key.key_id().to_hex())
+    {
+        anyhow::bail!("the decision does not count: {}", ignored.reason);
+    }
+    store.save_copy(&mut document, report.status, now)?;
+    Ok(report)
+}
+
+/// A [`Sealer`] over a node's key.
+#[derive(Debug)]
+pub struct KeySealer<'a>(pub &'a SecretKey);
+
+impl Sealer for KeySealer<'_> {
+    fn key_id(&self) -> [u8; 8] {
+        self.0.key_id().0
+    }
+
+    fn sign(&self, message: &[u8]) -> ed25519_dalek::Signature {
+        self.0.sign_raw(message)
+    }
+}
+
+/// The QR text of a copy (deterministic: Ed25519 signatures are).
+pub fn qr_text(document: &CopyDocument, kiosk_key: &SecretKey) -> String {
+    QrClaims::for_content(document.content()).to_qr_text(kiosk_key)
+}
+
+/// The name of a commune as its ward's certificate gives it, or the code.
+pub fn commune_label(code: &str, trust: &TrustContext) -> String {
+    trust
+        .trust_list()
+        .certificates
+        .values()
+        .find(|c| c.body.role == Role::Ward && c.body.commune.as_deref() == Some(code))
+        .map(|c| format!("{} (mã {code})", c.body.subject))
+        .unwrap_or_else(|| format!("Xã/phường mã {code}"))
+}
+
+fn page_image(bytes: &[u8]) -> anyhow::Result<PageImage> {
+    let format = match crate::scan_media_type(bytes) {
+        Some("image/png") => PageImageFormat::Png,
+        Some("image/jpeg") => PageImageFormat::Jpeg,
+        _ => anyhow::bail!("a stored scan is neither PNG nor JPEG"),
+    };
+    Ok(PageImage {
+        bytes: bytes.to_vec(),
+        format,
+    })
+}
+
+/// Renders the sealed PDF/A artifact of a copy as it stands, sealed with `sealer_key`.
+pub fn render_artifact(
+    document: &CopyDocument,
+    qr_text: &str,
+    store: &Store,
+    trust: &TrustContext,
+    sealer_key: &SecretKey,
+    now: Timestamp,
+) -> anyhow::Result<Vec<u8>> {
+    let content = document.content();
+    let report = status_report(document, trust)?;
+    let mut pages = Vec::with_capacity(content.pages.len());
+    for page in &content.pages {
+        let scan = store.blob(&page.sha256)?.with_context(|| {
+            format!(
+                "the scan of copy {} is missing from the store",
+                content.copy_id
+            )
+        })?;
+        pages.push(page_image(&scan)?);
+    }
+    let mut signer_lines = vec![format!(
+        "Ký tạm thời: {} lúc {} (provisional signature)",
+        describe_signer(&report.issued_by),
+        report.issued_by.record.signed_at.vietnam_local()
+    )];
+    for decision in &report.decisions {
+        let what = match decision.record.decision {
+            Decision::Approve => "Ký duyệt (counter-signed)",
+            Decision::Reject => "Từ chối (rejected)",
+            Decision::Register => "Đăng ký (registered)",
+            Decision::Revoke => "Thu hồi (revoked)",
+            Decision::Issue => "Ký tạm thời",
+        };
+        let mut line = format!(
+            "{what}: {} lúc {}",
+            describe_signer(decision),
+            decision.record.signed_at.vietnam_local()
+        );
+        if let Some(number) = &decision.record.certification_number {
+            line.push_str(&format!(" — số chứng thực {number}"));
+        }
+        if let Some(reason) = &decision.record.reason {
+            line.push_str(&format!(" — lý do: {reason}"));
+        }
+        signer_lines.push(line);
+    }
+    let record = CopyRecord::from_document(document, qr_text.to_owned())?;
+    let artifact = ArtifactContent {
+        copy_id: content.copy_id.to_string(),
+        document_type_label: format!(
+            "{} ({})",
+            content.document_type.label_vi(),
+            content.document_type.label_en()
+        ),
+        commune_label: commune_label(&content.commune, trust),
+        issued_at_label: format!("{} (giờ Việt Nam)", content.issued_at.vietnam_local()),
+        status_label: format!("{} ({})", report.status.label_vi(), report.status),
+        signer_lines,
+        qr_text: qr_text.to_owned(),
+        metadata_cbor: record.to_cbor(),
+        created_at: now.datetime(),
+        pages,
+    };
+    Ok(bansao_artifact::render_sealed_pdf(
+        &artifact,
+        &KeySealer(sealer_key),
+    )?)
+}
+
+/// Field values as a sorted map, for printing.
+pub fn field_values(document: &CopyDocument) -> BTreeMap<String, String> {
+    document
+        .content()
+        .fields
+        .iter()
+        .map(|(name, field)| (name.clone(), field.value.clone()))
+        .collect()
+}

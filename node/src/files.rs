@@ -1,0 +1,200 @@
+//! Files a node keeps: private keys (PKCS#8 PEM, mode 0600, never logged), certificates, the
+//! trust bundle; every write goes to a temporary file that is synced and renamed into place, so a
+//! crash leaves the old file or the new one, never half of one.
+
+use std::fs::{self, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use bansao_trust::{Certificate, SecretKey};
+
+/// A file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    /// Reading failed.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Writing failed.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A key file holds no usable key.
+    #[error("the key file {path} does not hold an Ed25519 private key (PKCS#8 PEM)")]
+    NotAKey {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A private key file that others can read.
+    #[error(
+        "the key file {path} can be read by other users (mode {mode:o}); run: chmod 600 {path}"
+    )]
+    KeyTooOpen {
+        /// The file.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
+    /// A certificate file holds no certificate.
+    #[error("the certificate file {path} is not a bansao certificate: {reason}")]
+    NotACertificate {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// Refusing to overwrite an existing key.
+    #[error("{path} exists already; refusing to overwrite a key")]
+    KeyExists {
+        /// The file.
+        path: PathBuf,
+    },
+}
+
+/// Writes `bytes` to `path` atomically with the given mode.
+pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), FileError> {
+    let error = |source| FileError::Write {
+        path: path.to_owned(),
+        source,
+    };
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent).map_err(error)?;
+    }
+    let temporary = path.with_extension(format!(
+        "{}.partial",
+        path.extension()
+            .map(|e| e.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    ));
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(mode)
+        .open(&temporary)
+        .map_err(error)?;
+    // The mode given to open() is filtered by the umask; set it exactly.
+    file.set_permissions(fs::Permissions::from_mode(mode))
+        .map_err(error)?;
+    file.write_all(bytes).map_err(error)?;
+    file.sync_all().map_err(error)?;
+    drop(file);
+    fs::rename(&temporary, path).map_err(error)?;
+    if let Some(parent) = path.parent() {
+        // Make the rename itself durable.
+        if let Ok(directory) = fs::File::open(parent) {
+            let _ = directory.sync_all();
+        }
+    }
+    Ok(())
+}
+
+/// Reads a whole file.
+pub fn read(path: &Path) -> Result<Vec<u8>, FileError> {
+    fs::read(path).map_err(|source| FileError::Read {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// Writes a new private key file (mode 0600). Refuses to overwrite an existing key.
+pub fn write_new_secret_key(path: &Path, key: &SecretKey) -> Result<(), FileError> {
+    if path.exists() {
+        return Err(FileError::KeyExists {
+            path: path.to_owned(),
+        });
+    }
+    replace_secret_key(path, key)
+}
+
+/// Writes a private key file (mode 0600), replacing any old one.
+pub fn replace_secret_key(path: &Path, key: &SecretKey) -> Result<(), FileError> {
+    let pem = key.to_pkcs8_pem().map_err(|_| FileError::NotAKey {
+        path: path.to_owned(),
+    })?;
+    write_atomic(path, pem.as_bytes(), 0o600)
+}
+
+/// Reads a private key file, refusing one that other users can read.
+pub fn read_secret_key(path: &Path) -> Result<SecretKey, FileError> {
+    let metadata = fs::metadata(path).map_err(|source| FileError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    let mode = metadata.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(FileError::KeyTooOpen {
+            path: path.to_owned(),
+            mode,
+        });
+    }
+    let bytes = read(path)?;
+    let text = String::from_utf8(bytes).map_err(|_| FileError::NotAKey {
+        path: path.to_owned(),
+    })?;
+    SecretKey::from_pkcs8_pem(&text).map_err(|_| FileError::NotAKey {
+        path: path.to_owned(),
+    })
+}
+
+/// Writes a certificate file.
+pub fn write_certificate(path: &Path, certificate: &Certificate) -> Result<(), FileError> {
+    write_atomic(path, &certificate.to_cbor(), 0o644)
+}
+
+/// Reads a certificate file.
+pub fn read_certificate(path: &Path) -> Result<Certificate, FileError> {
+    Certificate::from_cbor(&read(path)?).map_err(|error| FileError::NotACertificate {
+        path: path.to_owned(),
+        reason: error.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_written_owner_only_and_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("node.key");
+        let key = SecretKey::from_seed([4; 32]);
+        write_new_secret_key(&path, &key).unwrap();
+        let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        assert_eq!(read_secret_key(&path).unwrap().key_id(), key.key_id());
+        assert!(matches!(
+            write_new_secret_key(&path, &key),
+            Err(FileError::KeyExists { .. })
+        ));
+    }
+
+    #[test]
+    fn unreadable_and_open_key_files_get_their_own_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("node.key");
+        assert!(matches!(
+            read_secret_key(&path),
+            Err(FileError::Read { .. })
+        ));
+        write_atomic(&path, b"-----BEGIN PRIVATE KEY-----\ngarbage\n", 0o600).unwrap();
+        assert!(matches!(
+            read_secret_key(&path),
+            Err(FileError::NotAKey { .. })
+        ));
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(matches!(
+            read_secret_key(&path),
+            Err(FileError::KeyTooOpen { mode: 0o644, .. })
+        ));
+    }
+}

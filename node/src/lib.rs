@@ -1,0 +1,31 @@
+//! The bansao node: everything behind the `bansao` command.
+//!
+//! - [`config`]: the per-node TOML configuration, parsed and validated at the edge;
+//! - [`files`] and [`entropy`]: key and certificate files, atomic writes, randomness and clock;
+//! - [`city`]: key ceremonies and the published trust and revocation lists;
+//! - [`kiosk`]: issuance; [`copies`]: status, merging, decisions and the PDF artifact;
+//! - [`verify`] and [`trust_export`]: offline verification and trust list listings;
+//! - [`demo`]: the self-contained demonstration;
+//! - [`cli`]: the command line and its exit codes.
+
+pub mod city;
+pub mod cli;
+pub mod config;
+pub mod copies;
+pub mod demo;
+pub mod entropy;
+pub mod files;
+pub mod kiosk;
+pub mod trust_export;
+pub mod verify;
+
+/// The media type of a scan file from its first bytes: PNG or JPEG, nothing else.
+pub fn scan_media_type(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else {
+        None
+    }
+}

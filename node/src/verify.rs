@@ -1,0 +1,339 @@
+//! `bansao verify`: offline answer to "is this copy genuine?" from QR text, a photo or PNG of
+//! the QR, or the PDF artifact, using only a `trust.cbor` file.
+//!
+//! Exit codes: 0 genuine, 1 not genuine, 2 unusable input, 3 unusable trust file.
+
+use std::io::Read;
+use std::path::Path;
+
+use bansao_artifact::{OpenError, open_sealed_pdf};
+use bansao_copy::qr::QrDecodeError;
+use bansao_copy::record::CopyRecordError;
+use bansao_copy::{CopyRecord, Verdict, Verification, verify_qr, verify_record};
+use bansao_trust::{Role, TrustBundleError, TrustContext};
+use serde_json::json;
+
+/// Why no verdict could be given.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    /// The input could not be read.
+    #[error("cannot read {path}: {source}")]
+    ReadInput {
+        /// The input.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The trust file could not be read.
+    #[error("cannot read the trust file {path}: {source}")]
+    ReadTrust {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The trust file is not usable.
+    #[error("the trust file {path} cannot be used: {error}")]
+    Trust {
+        /// The file.
+        path: String,
+        /// Why.
+        error: TrustBundleError,
+    },
+    /// The image holds no readable QR code.
+    #[error("no QR code could be read in the image: {0}")]
+    NoQrInImage(String),
+    /// The image could not be decoded.
+    #[error("the image cannot be decoded: {0}")]
+    BadImage(String),
+    /// The QR text is not a bansao code.
+    #[error("{0}")]
+    Qr(#[from] QrDecodeError),
+    /// The PDF is not a sealed bansao artifact.
+    #[error("not a sealed bansao copy: {0}")]
+    Pdf(#[from] OpenError),
+    /// The PDF's embedded record is malformed.
+    #[error("the copy record inside the PDF is malformed: {0}")]
+    Record(#[from] CopyRecordError),
+    /// The input is neither text, an image nor a PDF.
+    #[error("the input is not QR text, an image or a PDF")]
+    UnknownInput,
+}
+
+impl VerifyError {
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            VerifyError::ReadTrust { .. } | VerifyError::Trust { .. } => 3,
+            _ => 2,
+        }
+    }
+
+    /// A stable machine name.
+    pub fn code(&self) -> &'static str {
+        match self {
+            VerifyError::ReadInput { .. } => "unreadable-input",
+            VerifyError::ReadTrust { .. } | VerifyError::Trust { .. } => "unusable-trust-file",
+            VerifyError::NoQrInImage(_) => "no-qr-in-image",
+            VerifyError::BadImage(_) => "bad-image",
+            VerifyError::Qr(QrDecodeError::Empty) => "empty",
+            VerifyError::Qr(QrDecodeError::TooLong(_)) => "too-long",
+            VerifyError::Qr(QrDecodeError::WrongPrefix(_)) => "wrong-prefix",
+            VerifyError::Qr(QrDecodeError::InvalidBase45) => "invalid-base45",
+            VerifyError::Qr(QrDecodeError::InvalidCbor(_)) => "invalid-cbor",
+            VerifyError::Qr(QrDecodeError::Cose(_)) => "invalid-cose",
+            VerifyError::Qr(QrDecodeError::InvalidClaims(_)) => "invalid-claims",
+            VerifyError::Pdf(_) => "not-a-sealed-copy",
+            VerifyError::Record(_) => "invalid-record",
+            VerifyError::UnknownInput => "unknown-input",
+        }
+    }
+}
+
+/// What kind of input was verified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    /// QR text.
+    QrText,
+    /// An image of a QR code.
+    QrImage,
+    /// A sealed PDF artifact.
+    Pdf,
+}
+
+impl InputKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            InputKind::QrText => "qr-text",
+            InputKind::QrImage => "qr-image",
+            InputKind::Pdf => "pdf",
+        }
+    }
+}
+
+/// Loads and verifies a trust file.
+pub fn load_trust(path: &Path) -> Result<TrustContext, VerifyError> {
+    let bytes = std::fs::read(path).map_err(|source| VerifyError::ReadTrust {
+        path: path.display().to_string(),
+        source,
+    })?;
+    TrustContext::from_bundle(&bytes).map_err(|error| VerifyError::Trust {
+        path: path.display().to_string(),
+        error,
+    })
+}
+
+/// Reads the QR code in an image file (PNG, JPEG, photo).
+pub fn read_qr_from_image(bytes: &[u8]) -> Result<String, VerifyError> {
+    let image = image::load_from_memory(bytes).map_err(|e| VerifyError::BadImage(e.to_string()))?;
+    let luma = image.to_luma8();
+    let (width, height) = luma.dimensions();
+    let mut hints = rxing::DecodeHints {
+        TryHarder: Some(true),
+        ..Default::default()
+    };
+    rxing::helpers::detect_in_luma_with_hints(
+        luma.into_raw(),
+        width,
+        height,
+        Some(rxing::BarcodeFormat::QR_CODE),
+        &mut hints,
+    )
+    .map(|result| result.getText().to_owned())
+    .map_err(|e| VerifyError::NoQrInImage(e.to_string()))
+}
+
+/// Verifies a sealed PDF artifact: the seal over every byte, then the embedded record.
+pub fn verify_pdf(bytes: &[u8], trust: &TrustContext) -> Result<Verification, VerifyError> {
+    let opened = open_sealed_pdf(bytes)?;
+    let record = CopyRecord::from_cbor(&opened.metadata_cbor)?;
+    let mut verification = verify_record(&record, trust);
+    let seal_key = bansao_trust::KeyId(opened.seal_key_id);
+    // The seal is made when the file is written, after the newest signature it holds.
+    let sealed_after = record
+        .signatures
+        .iter()
+        .map(|s| s.signed_at.unix())
+        .max()
+        .unwrap_or(0);
+    let seal_verdict = match trust.check_signer_with_role(
+        seal_key,
+        sealed_after,
+        &[Role::Kiosk, Role::Ward, Role::Registrar],
+    ) {
+        Err(error) => Some(Verdict::NotAuthorised(format!(
+            "the file's seal is not by a bansao node: {error}"
+        ))),
+        Ok(certificate) => match opened.verify_seal(&certificate.body.public_key) {
+            Ok(()) => None,
+            Err(_) => Some(Verdict::Tampered(
+                "Tệp PDF đã bị sửa sau khi niêm phong. The PDF was changed after it was sealed."
+                    .to_owned(),
+            )),
+        },
+    };
+    if let Some(verdict) = seal_verdict {
+        // A broken seal outranks whatever the embedded record says.
+        if !matches!(verification.verdict, Verdict::Tampered(_)) {
+            verification.verdict = verdict;
+        }
+    }
+    Ok(verification)
+}
+
+/// Reads INPUT (a path, or `-` for QR text on standard input) and verifies it.
+pub fn verify_input(
+    input: &str,
+    trust: &TrustContext,
+) -> Result<(InputKind, Verification), VerifyError> {
+    let bytes = if input == "-" {
+        let mut buffer = Vec::new();
+        std::io::stdin()
+            .take(1 << 20)
+            .read_to_end(&mut buffer)
+            .map_err(|source| VerifyError::ReadInput {
+                path: "standard input".to_owned(),
+                source,
+            })?;
+        buffer
+    } else {
+        std::fs::read(input).map_err(|source| VerifyError::ReadInput {
+            path: input.to_owned(),
+            source,
+        })?
+    };
+    if bytes.starts_with(b"%PDF-") {
+        return Ok((InputKind::Pdf, verify_pdf(&bytes, trust)?));
+    }
+    if image::guess_format(&bytes).is_ok() {
+        let text = read_qr_from_image(&bytes)?;
+        return Ok((InputKind::QrImage, verify_qr(&text, trust)?));
+    }
+    let text = std::str::from_utf8(&bytes).map_err(|_| VerifyError::UnknownInput)?;
+    Ok((InputKind::QrText, verify_qr(text, trust)?))
+}
+
+/// The exit code of a verdict.
+pub fn verdict_exit_code(verdict: &Verdict) -> u8 {
+    if verdict.is_genuine() { 0 } else { 1 }
+}
+
+/// The verification as a JSON object.
+pub fn verification_json(kind: InputKind, verification: &Verification) -> serde_json::Value {
+    let verdict = &verification.verdict;
+    let mut value = json!({
+        "genuine": verdict.is_genuine(),
+        "verdict": verdict.code(),
+        "status": match verdict { Verdict::Genuine(status) => Some(status.as_str()), _ => None },
+        "headline": verdict.headline(),
+        "reason": verdict.reason(),
+        "input": kind.as_str(),
+    });
+    if let Some(claims) = &verification.claims {
+        value["copy"] = json!({
+            "copy_id": claims.copy_id.to_string(),
+            "commune": claims.commune,
+            "issued_at": claims.issued_at.to_rfc3339(),
+            "document_type": claims.document_type.code(),
+            "kiosk_id": claims.kiosk_id,
+            "kiosk_sequence": claims.kiosk_sequence,
+            "page_count": claims.page_count,
+            "content_hash": claims.content_hash.to_hex(),
+        });
+    }
+    if let Some(content) = &verification.content {
+        value["copy"] = json!({
+            "copy_id": content.copy_id.to_string(),
+            "commune": content.commune,
+            "issued_at": content.issued_at.to_rfc3339(),
+            "document_type": content.document_type.code(),
+            "kiosk_id": content.kiosk_id,
+            "kiosk_sequence": content.kiosk_sequence,
+            "page_count": content.pages.len(),
+            "content_hash": bansao_copy::content::hash_content_bytes(&content.to_canonical_cbor()).to_hex(),
+        });
+    }
+    if let Some(report) = &verification.report {
+        value["signatures"] = report
+            .decisions
+            .iter()
+            .chain(std::iter::once(&report.issued_by))
+            .map(|signature| {
+                json!({
+                    "decision": signature.record.decision.as_str(),
+                    "signer": signature.signer_name,
+                    "role": signature.role.as_str(),
+                    "key_id": signature.record.signer.to_hex(),
+                    "signed_at": signature.record.signed_at.to_rfc3339(),
+                    "reason": signature.record.reason,
+                    "certification_number": signature.record.certification_number,
+                })
+            })
+            .collect();
+        value["ignored_signatures"] = report
+            .ignored
+            .iter()
+            .map(|ignored| json!({"signer": ignored.signer, "reason": ignored.reason}))
+            .collect();
+    }
+    value
+}
+
+/// The verification in words, Vietnamese first.
+pub fn verification_text(verification: &Verification) -> String {
+    let verdict = &verification.verdict;
+    let mut lines = vec![verdict.headline(), format!("  {}", verdict.reason())];
+    let copy = verification
+        .content
+        .as_ref()
+        .map(|c| {
+            (
+                c.copy_id,
+                c.document_type,
+                c.issued_at,
+                c.kiosk_id.clone(),
+                c.commune.clone(),
+            )
+        })
+        .or_else(|| {
+            verification.claims.as_ref().map(|c| {
+                (
+                    c.copy_id,
+                    c.document_type,
+                    c.issued_at,
+                    c.kiosk_id.clone(),
+                    c.commune.clone(),
+                )
+            })
+        });
+    if let Some((copy_id, document_type, issued_at, kiosk_id, commune)) = copy {
+        lines.push(format!("  Mã bản sao (copy id): {copy_id}"));
+        lines.push(format!(
+            "  Loại giấy tờ: {} ({})",
+            document_type.label_vi(),
+            document_type.label_en()
+        ));
+        lines.push(format!(
+            "  Cấp lúc (issued): {} giờ Việt Nam",
+            issued_at.vietnam_local()
+        ));
+        lines.push(format!("  Ki-ốt: {kiosk_id}, xã/phường mã {commune}"));
+    }
+    if let Some(report) = &verification.report {
+        for decision in &report.decisions {
+            lines.push(format!(
+                "  {}: {} lúc {}",
+                decision.record.decision.as_str(),
+                bansao_copy::status::describe_signer(decision),
+                decision.record.signed_at.vietnam_local()
+            ));
+        }
+        for ignored in &report.ignored {
+            lines.push(format!(
+                "  (không tính chữ ký {}: {})",
+                ignored.signer, ignored.reason
+            ));
+        }
+    }
+    lines.join("\n")
+}

@@ -1,0 +1,517 @@
+//! Durable storage of a node's copies, scans, kiosk chain and trust documents in one SQLite file.
+//!
+//! The database runs in WAL mode with `synchronous=FULL`, so a transaction that has returned is
+//! on disk: the kiosk prints a receipt only after [`Store::insert_issued_copy`] returns. Every
+//! write that belongs together (a copy, its scans and the kiosk chain) is one transaction, so a
+//! crash leaves either all of it or none.
+//!
+//! Status is not this crate's business: callers derive it (it needs the trust list) and hand it
+//! in, and [`Store::rebuild_index`] takes the derivation as a function.
+
+mod schema;
+
+use std::path::{Path, PathBuf};
+
+use automerge::ActorId;
+use bansao_copy::content::ContentHash;
+use bansao_copy::document::CopyDocumentError;
+use bansao_copy::status::CopyStatus;
+use bansao_copy::{CopyDocument, CopyId, PageRef, Timestamp};
+use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
+use sha2::{Digest, Sha256};
+
+/// Storage failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The file is not a SQLite database or is damaged.
+    #[error("the database file {path} is damaged or is not a bansao database")]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The database was written by a newer bansao.
+    #[error("the database {path} was written by a newer version of bansao (schema {found})")]
+    TooNew {
+        /// The file.
+        path: PathBuf,
+        /// Its schema version.
+        found: i64,
+    },
+    /// A migration failed.
+    #[error("could not bring the database schema up to date: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    /// Any other SQLite failure.
+    #[error("database error: {0}")]
+    Sqlite(rusqlite::Error),
+    /// A stored document does not load.
+    #[error("the stored document of copy {copy_id} is unreadable: {error}")]
+    Document {
+        /// Which copy.
+        copy_id: String,
+        /// Why.
+        error: Box<CopyDocumentError>,
+    },
+    /// No such copy.
+    #[error("no copy with id {0}")]
+    NotFound(String),
+    /// A copy with this id exists already.
+    #[error("a copy with id {0} exists already")]
+    Duplicate(String),
+    /// The new copy does not continue the kiosk's chain.
+    #[error(
+        "copy {copy_id} does not continue kiosk {kiosk_id}'s chain: expected sequence {expected_sequence} after the previous copy"
+    )]
+    ChainMismatch {
+        /// The copy.
+        copy_id: String,
+        /// The kiosk.
+        kiosk_id: String,
+        /// The sequence the chain expects.
+        expected_sequence: u64,
+    },
+    /// A scan does not match the hash the content names.
+    #[error("scan {index} does not match the page hash in the copy's content")]
+    ScanMismatch {
+        /// Page index, from 0.
+        index: usize,
+    },
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(error: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite(error)
+    }
+}
+
+/// One row of the copies index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopyIndexRow {
+    /// The copy's id.
+    pub copy_id: String,
+    /// Commune code.
+    pub commune: String,
+    /// Issuing kiosk.
+    pub kiosk_id: String,
+    /// The kiosk's sequence number.
+    pub kiosk_sequence: u64,
+    /// Derived status when last written.
+    pub status: String,
+    /// Issue time, RFC 3339 UTC.
+    pub issued_at: String,
+}
+
+/// The head of a kiosk's chain: what its next copy must continue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChainHead {
+    /// Sequence number of the last copy (0 before the first).
+    pub last_sequence: u64,
+    /// Content hash of the last copy ([`ContentHash::GENESIS`] before the first).
+    pub last_content_hash: ContentHash,
+}
+
+/// What [`Store::rebuild_index`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RebuildReport {
+    /// Rows rewritten from their documents.
+    pub rebuilt: usize,
+    /// Rows whose document does not load (left untouched, listed by id).
+    pub unreadable: Vec<String>,
+}
+
+/// A node's database.
+#[derive(Debug)]
+pub struct Store {
+    connection: Connection,
+    path: PathBuf,
+}
+
+fn is_corruption(error: &rusqlite::Error) -> bool {
+    matches!(
+        error.sqlite_error_code(),
+        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt)
+    )
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let corrupt = || StoreError::Corrupt {
+            path: path.to_owned(),
+        };
+        let connection = Connection::open(path).map_err(|e| {
+            if is_corruption(&e) {
+                corrupt()
+            } else {
+                e.into()
+            }
+        })?;
+        Store::configure(connection, path.to_owned())
+    }
+
+    /// Opens a private in-memory database (tests and benchmarks).
+    pub fn open_in_memory() -> Result<Store, StoreError> {
+        Store::configure(Connection::open_in_memory()?, PathBuf::from(":memory:"))
+    }
+
+    fn configure(mut connection: Connection, path: PathBuf) -> Result<Store, StoreError> {
+        let corrupt = |error: rusqlite::Error| {
+            if is_corruption(&error) {
+                StoreError::Corrupt { path: path.clone() }
+            } else {
+                StoreError::Sqlite(error)
+            }
+        };
+        connection
+            .busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(corrupt)?;
+        let _mode: String = connection
+            .query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0))
+            .map_err(corrupt)?;
+        connection
+            .pragma_update(None, "synchronous", "FULL")
+            .map_err(corrupt)?;
+        connection
+            .pragma_update(None, "foreign_keys", "ON")
+            .map_err(corrupt)?;
+        let version: i64 = connection
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .map_err(corrupt)?;
+        let known = 1;
+        if version > known {
+            return Err(StoreError::TooNew {
+                path,
+                found: version,
+            });
+        }
+        schema::migrations()
+            .to_latest(&mut connection)
+            .map_err(|error| match &error {
+                rusqlite_migration::Error::RusqliteError { err, .. } if is_corruption(err) => {
+                    StoreError::Corrupt { path: path.clone() }
+                }
+                _ => StoreError::Migration(error),
+            })?;
+        Ok(Store { connection, path })
+    }
+
+    /// The database file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs SQLite's full integrity check.
+    pub fn integrity_check(&self) -> Result<(), StoreError> {
+        let result: String = self
+            .connection
+            .query_row("PRAGMA integrity_check", [], |row| row.get(0))
+            .map_err(|e| {
+                if is_corruption(&e) {
+                    StoreError::Corrupt {
+                        path: self.path.clone(),
+                    }
+                } else {
+                    e.into()
+                }
+            })?;
+        if result == "ok" {
+            Ok(())
+        } else {
+            Err(StoreError::Corrupt {
+                path: self.path.clone(),
+            })
+        }
+    }
+
+    /// The head of a kiosk's chain.
+    pub fn chain_head(&self, kiosk_id: &str) -> Result<ChainHead, StoreError> {
+        let row: Option<(i64, Vec<u8>)> = self
+            .connection
+            .query_row(
+                "SELECT last_sequence, last_content_hash FROM kiosk_chain WHERE kiosk_id = ?1",
+                [kiosk_id],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?;
+        Ok(match row {
+            None => ChainHead {
+                last_sequence: 0,
+                last_content_hash: ContentHash::GENESIS,
+            },
+            Some((sequence, hash)) => ChainHead {
+                last_sequence: u64::try_from(sequence).unwrap_or(0),
+                last_content_hash: ContentHash(
+                    <[u8; 32]>::try_from(hash.as_slice()).unwrap_or([0; 32]),
+                ),
+            },
+        })
+    }
+
+    /// Stores a copy the kiosk just issued, with its scans, and advances the kiosk's chain, all in
+    /// one durable transaction. Refuses a copy that does not continue the chain or whose scans
+    /// do not match their hashes; nothing is written then.
+    pub fn insert_issued_copy(
+        &mut self,
+        document: &mut CopyDocument,
+        scans: &[&[u8]],
+        status: CopyStatus,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let content = document.content().clone();
+        if scans.len() != content.pages.len() {
+            return Err(StoreError::ScanMismatch {
+                index: scans.len().min(content.pages.len()),
+            });
+        }
+        for (index, (scan, page)) in scans.iter().zip(&content.pages).enumerate() {
+            if <[u8; 32]>::from(Sha256::digest(scan)) != page.sha256 {
+                return Err(StoreError::ScanMismatch { index });
+            }
+        }
+        let head = self.chain_head(&content.kiosk_id)?;
+        if content.kiosk_sequence != head.last_sequence + 1
+            || content.previous_content_hash != head.last_content_hash
+        {
+            return Err(StoreError::ChainMismatch {
+                copy_id: content.copy_id.to_string(),
+                kiosk_id: content.kiosk_id.clone(),
+                expected_sequence: head.last_sequence + 1,
+            });
+        }
+        let bytes = document.save();
+        let transaction = self.connection.transaction()?;
+        for (scan, page) in scans.iter().zip(&content.pages) {
+            insert_blob(&transaction, page, scan)?;
+        }
+        let inserted = insert_copy_row(&transaction, document, &bytes, status, now)?;
+        if !inserted {
+            return Err(StoreError::Duplicate(content.copy_id.to_string()));
+        }
+        transaction.execute(
+            "INSERT INTO kiosk_chain (kiosk_id, last_sequence, last_content_hash, last_copy_id)
+             VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (kiosk_id) DO UPDATE SET last_sequence = excluded.last_sequence,
+                 last_content_hash = excluded.last_content_hash, last_copy_id = excluded.last_copy_id",
+            params![
+                content.kiosk_id,
+                i64::try_from(content.kiosk_sequence).unwrap_or(i64::MAX),
+                document.content_hash().0.to_vec(),
+                content.copy_id.to_string()
+            ],
+        )?;
+        transaction.commit()?;
+        Ok(())
+    }
+
+    /// Writes a copy's document (new or updated) and its index row in one transaction.
+    pub fn save_copy(
+        &mut self,
+        document: &mut CopyDocument,
+        status: CopyStatus,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let bytes = document.save();
+        let transaction = self.connection.transaction()?;
+        if !insert_copy_row(&transaction, document, &bytes, status, now)? {
+            transaction.execute(
+                "UPDATE copies SET document = ?2, status = ?3, updated_at = ?4 WHERE copy_id = ?1",
+                params![
+                    document.content().copy_id.to_string(),
+                    bytes,
+                    status.as_str(),
+                    now.to_rfc3339()
+                ],
+            )?;
+        }
+        transaction.commit()?;
+        Ok(())
+    }
+
+    /// Loads a copy's document.
+    pub fn load_copy(&self, copy_id: CopyId, actor: ActorId) -> Result<CopyDocument, StoreError> {
+        let id = copy_id.to_string();
+        let bytes: Vec<u8> = self
+            .connection
+            .query_row(
+                "SELECT document FROM copies WHERE copy_id = ?1",
+                [&id],
+                |row| row.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(id.clone()))?;
+        CopyDocument::load(&bytes, actor).map_err(|error| StoreError::Document {
+            copy_id: id,
+            error: Box::new(error),
+        })
+    }
+
+    /// The index rows, newest first, optionally of one status.
+    pub fn list_copies(
+        &self,
+        status: Option<CopyStatus>,
+        limit: usize,
+    ) -> Result<Vec<CopyIndexRow>, StoreError> {
+        let mut statement = self.connection.prepare(
+            "SELECT copy_id, commune, kiosk_id, kiosk_sequence, status, issued_at FROM copies
+             WHERE (?1 IS NULL OR status = ?1) ORDER BY issued_at DESC, copy_id DESC LIMIT ?2",
+        )?;
+        let rows = statement.query_map(
+            params![
+                status.map(CopyStatus::as_str),
+                i64::try_from(limit).unwrap_or(i64::MAX)
+            ],
+            |row| {
+                Ok(CopyIndexRow {
+                    copy_id: row.get(0)?,
+                    commune: row.get(1)?,
+                    kiosk_id: row.get(2)?,
+                    kiosk_sequence: u64::try_from(row.get::<_, i64>(3)?).unwrap_or(0),
+                    status: row.get(4)?,
+                    issued_at: row.get(5)?,
+                })
+            },
+        )?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// Number of copies stored.
+    pub fn copy_count(&self) -> Result<u64, StoreError> {
+        let count: i64 = self
+            .connection
+            .query_row("SELECT COUNT(*) FROM copies", [], |row| row.get(0))?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
+    /// A scan by its SHA-256.
+    pub fn blob(&self, sha256: &[u8; 32]) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .connection
+            .query_row(
+                "SELECT bytes FROM blobs WHERE sha256 = ?1",
+                [sha256.to_vec()],
+                |row| row.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Stores a scan, checking it against its page reference; an existing scan is kept.
+    pub fn put_blob(&mut self, page: &PageRef, bytes: &[u8]) -> Result<(), StoreError> {
+        if <[u8; 32]>::from(Sha256::digest(bytes)) != page.sha256 {
+            return Err(StoreError::ScanMismatch { index: 0 });
+        }
+        let transaction = self.connection.transaction()?;
+        insert_blob(&transaction, page, bytes)?;
+        transaction.commit()?;
+        Ok(())
+    }
+
+    /// Stores a named system document (trust list, revocation list) durably.
+    pub fn put_system_document(
+        &mut self,
+        name: &str,
+        bytes: &[u8],
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.connection.execute(
+            "INSERT INTO system_documents (name, bytes, updated_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (name) DO UPDATE SET bytes = excluded.bytes, updated_at = excluded.updated_at",
+            params![name, bytes, now.to_rfc3339()],
+        )?;
+        Ok(())
+    }
+
+    /// A named system document.
+    pub fn system_document(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .connection
+            .query_row(
+                "SELECT bytes FROM system_documents WHERE name = ?1",
+                [name],
+                |row| row.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Rewrites every index column from the Automerge documents, in one transaction. `status_of`
+    /// derives the status of a loaded document. Documents that do not load are reported, and
+    /// their rows left as they were.
+    pub fn rebuild_index(
+        &mut self,
+        actor: ActorId,
+        mut status_of: impl FnMut(&CopyDocument) -> CopyStatus,
+    ) -> Result<RebuildReport, StoreError> {
+        let transaction = self.connection.transaction()?;
+        let mut report = RebuildReport::default();
+        {
+            let mut select = transaction.prepare("SELECT copy_id, document FROM copies")?;
+            let mut update = transaction.prepare(
+                "UPDATE copies SET commune = ?2, kiosk_id = ?3, kiosk_sequence = ?4, status = ?5,
+                     issued_at = ?6, content_hash = ?7 WHERE copy_id = ?1",
+            )?;
+            let mut rows = select.query([])?;
+            while let Some(row) = rows.next()? {
+                let copy_id: String = row.get(0)?;
+                let bytes: Vec<u8> = row.get(1)?;
+                let document = match CopyDocument::load(&bytes, actor.clone()) {
+                    Ok(document) => document,
+                    Err(_) => {
+                        report.unreadable.push(copy_id);
+                        continue;
+                    }
+                };
+                let content = document.content();
+                update.execute(params![
+                    copy_id,
+                    content.commune,
+                    content.kiosk_id,
+                    i64::try_from(content.kiosk_sequence).unwrap_or(i64::MAX),
+                    status_of(&document).as_str(),
+                    content.issued_at.to_rfc3339(),
+                    document.content_hash().0.to_vec(),
+                ])?;
+                report.rebuilt += 1;
+            }
+        }
+        transaction.commit()?;
+        Ok(report)
+    }
+}
+
+fn insert_blob(
+    transaction: &rusqlite::Transaction<'_>,
+    page: &PageRef,
+    bytes: &[u8],
+) -> Result<(), StoreError> {
+    transaction.execute(
+        "INSERT INTO blobs (sha256, media_type, bytes) VALUES (?1, ?2, ?3) ON CONFLICT (sha256) DO NOTHING",
+        params![page.sha256.to_vec(), page.media_type, bytes],
+    )?;
+    Ok(())
+}
+
+/// Inserts the copy's row; returns false if a row with this id exists already.
+fn insert_copy_row(
+    transaction: &rusqlite::Transaction<'_>,
+    document: &CopyDocument,
+    bytes: &[u8],
+    status: CopyStatus,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
+    let content = document.content();
+    let changed = transaction.execute(
+        "INSERT INTO copies (copy_id, document, commune, kiosk_id, kiosk_sequence, status, issued_at,
+             content_hash, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (copy_id) DO NOTHING",
+        params![
+            content.copy_id.to_string(),
+            bytes,
+            content.commune,
+            content.kiosk_id,
+            i64::try_from(content.kiosk_sequence).unwrap_or(i64::MAX),
+            status.as_str(),
+            content.issued_at.to_rfc3339(),
+            document.content_hash().0.to_vec(),
+            now.to_rfc3339(),
+        ],
+    )?;
+    Ok(changed == 1)
+}

@@ -1,0 +1,54 @@
+//! The SQLite schema and its migrations (rusqlite_migration, tracked in `PRAGMA user_version`).
+//!
+//! Architecture Invariant: the `document` column (Automerge bytes) is the truth; every other
+//! column of `copies` is an index derived from it and can be rebuilt with
+//! [`crate::Store::rebuild_index`].
+
+use rusqlite_migration::{M, Migrations};
+
+/// Every migration, oldest first. Never edit a released one; append.
+pub fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(
+        "CREATE TABLE copies (
+            copy_id        TEXT PRIMARY KEY NOT NULL,
+            document       BLOB NOT NULL,
+            commune        TEXT NOT NULL,
+            kiosk_id       TEXT NOT NULL,
+            kiosk_sequence INTEGER NOT NULL,
+            status         TEXT NOT NULL,
+            issued_at      TEXT NOT NULL,
+            content_hash   BLOB NOT NULL,
+            updated_at     TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX copies_by_commune_status ON copies (commune, status);
+        CREATE INDEX copies_by_kiosk_sequence ON copies (kiosk_id, kiosk_sequence);
+        CREATE INDEX copies_by_issued_at ON copies (issued_at);
+
+        CREATE TABLE blobs (
+            sha256     BLOB PRIMARY KEY NOT NULL,
+            media_type TEXT NOT NULL,
+            bytes      BLOB NOT NULL
+        ) STRICT;
+
+        CREATE TABLE kiosk_chain (
+            kiosk_id          TEXT PRIMARY KEY NOT NULL,
+            last_sequence     INTEGER NOT NULL,
+            last_content_hash BLOB NOT NULL,
+            last_copy_id      TEXT NOT NULL
+        ) STRICT;
+
+        CREATE TABLE system_documents (
+            name       TEXT PRIMARY KEY NOT NULL,
+            bytes      BLOB NOT NULL,
+            updated_at TEXT NOT NULL
+        ) STRICT;",
+    )])
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn migrations_are_valid() {
+        assert!(super::migrations().validate().is_ok());
+    }
+}

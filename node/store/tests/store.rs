@@ -1,0 +1,201 @@
+//! The store against real SQLite files: durability settings, round trips, the kiosk chain,
+//! refusals that write nothing, a rebuilt index, and damaged files.
+
+#![allow(clippy::unwrap_used)] // Helpers outside #[test] functions unwrap too.
+
+use automerge::ActorId;
+use bansao_copy::content::ContentHash;
+use bansao_copy::status::CopyStatus;
+use bansao_copy::testing::sample_content;
+use bansao_copy::{CopyDocument, Decision, SignatureRecord, Timestamp};
+use bansao_store::{Store, StoreError};
+use bansao_trust::testing::{Hierarchy, VALID_FROM};
+
+fn at(offset: i64) -> Timestamp {
+    Timestamp::from_unix(VALID_FROM + 86_400 + offset).unwrap()
+}
+
+fn actor() -> ActorId {
+    ActorId::from(vec![7u8; 16])
+}
+
+fn issue(store: &mut Store, hierarchy: &Hierarchy, offset: i64) -> CopyDocument {
+    let head = store.chain_head("KIOSK-TANLAP-01").unwrap();
+    let scan = format!("scan {offset}").into_bytes();
+    let content = sample_content(
+        head.last_sequence + 1,
+        head.last_content_hash,
+        at(offset),
+        &scan,
+    );
+    let mut document = CopyDocument::issue(content, &hierarchy.kiosk.key, actor()).unwrap();
+    store
+        .insert_issued_copy(&mut document, &[&scan], CopyStatus::Provisional, at(offset))
+        .unwrap();
+    document
+}
+
+#[test]
+fn the_database_is_durable_wal_with_full_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("node.sqlite");
+    let _store = Store::open(&path).unwrap();
+    let connection = rusqlite::Connection::open(&path).unwrap();
+    let mode: String = connection
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    // `synchronous` is per connection; the store sets FULL (2) on its own.
+    let version: i64 = connection
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 1);
+}
+
+#[test]
+fn copies_round_trip_and_the_chain_advances() {
+    let hierarchy = Hierarchy::new();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("node.sqlite");
+    let mut store = Store::open(&path).unwrap();
+    let first = issue(&mut store, &hierarchy, 0);
+    let second = issue(&mut store, &hierarchy, 60);
+    assert_eq!(second.content().kiosk_sequence, 2);
+    assert_eq!(second.content().previous_content_hash, first.content_hash());
+    drop(store);
+
+    let store = Store::open(&path).unwrap();
+    let loaded = store.load_copy(second.content().copy_id, actor()).unwrap();
+    assert_eq!(loaded.content(), second.content());
+    assert_eq!(store.copy_count().unwrap(), 2);
+    let scan = store
+        .blob(&second.content().pages[0].sha256)
+        .unwrap()
+        .unwrap();
+    assert_eq!(scan, b"scan 60");
+    let rows = store
+        .list_copies(Some(CopyStatus::Provisional), 10)
+        .unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(
+        rows[0].copy_id,
+        second.content().copy_id.to_string(),
+        "newest first"
+    );
+}
+
+#[test]
+fn a_copy_that_breaks_the_chain_or_its_scans_writes_nothing() {
+    let hierarchy = Hierarchy::new();
+    let mut store = Store::open_in_memory().unwrap();
+    issue(&mut store, &hierarchy, 0);
+
+    // Reuses sequence 1.
+    let scan = b"other scan".to_vec();
+    let content = sample_content(1, ContentHash::GENESIS, at(10), &scan);
+    let mut replay = CopyDocument::issue(content, &hierarchy.kiosk.key, actor()).unwrap();
+    let error = store
+        .insert_issued_copy(&mut replay, &[&scan], CopyStatus::Provisional, at(10))
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            StoreError::ChainMismatch {
+                expected_sequence: 2,
+                ..
+            }
+        ),
+        "{error}"
+    );
+
+    // Right chain, wrong scan bytes.
+    let head = store.chain_head("KIOSK-TANLAP-01").unwrap();
+    let content = sample_content(2, head.last_content_hash, at(20), &scan);
+    let mut document = CopyDocument::issue(content, &hierarchy.kiosk.key, actor()).unwrap();
+    let error = store
+        .insert_issued_copy(
+            &mut document,
+            &[b"not the scan"],
+            CopyStatus::Provisional,
+            at(20),
+        )
+        .unwrap_err();
+    assert!(matches!(error, StoreError::ScanMismatch { index: 0 }));
+
+    assert_eq!(store.copy_count().unwrap(), 1);
+    assert_eq!(
+        store.chain_head("KIOSK-TANLAP-01").unwrap().last_sequence,
+        1
+    );
+}
+
+#[test]
+fn the_index_is_rebuilt_from_the_documents() {
+    let hierarchy = Hierarchy::new();
+    let trust = hierarchy.context();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("node.sqlite");
+    let mut store = Store::open(&path).unwrap();
+    let mut document = issue(&mut store, &hierarchy, 0);
+    let content = document.content().clone();
+    document
+        .add_signature(&SignatureRecord::decide(
+            &content,
+            Decision::Approve,
+            at(100),
+            None,
+            None,
+            &hierarchy.official.key,
+        ))
+        .unwrap();
+    // Save the new signature but leave a stale status in the index.
+    store
+        .save_copy(&mut document, CopyStatus::Provisional, at(100))
+        .unwrap();
+    drop(store);
+    {
+        let connection = rusqlite::Connection::open(&path).unwrap();
+        connection
+            .execute(
+                "UPDATE copies SET commune = 'garbage', kiosk_sequence = 99, issued_at = 'x'",
+                [],
+            )
+            .unwrap();
+    }
+    let mut store = Store::open(&path).unwrap();
+    let report = store
+        .rebuild_index(actor(), |document| {
+            let (records, malformed) = document.signatures().unwrap();
+            bansao_copy::derive_status(
+                document.content(),
+                document.content_bytes(),
+                &records,
+                &malformed,
+                &trust,
+            )
+            .map(|r| r.status)
+            .unwrap_or(CopyStatus::Rejected)
+        })
+        .unwrap();
+    assert_eq!(report.rebuilt, 1);
+    let row = &store.list_copies(None, 10).unwrap()[0];
+    assert_eq!(row.commune, "00001");
+    assert_eq!(row.kiosk_sequence, 1);
+    assert_eq!(row.status, "countersigned");
+    assert_eq!(row.issued_at, content.issued_at.to_rfc3339());
+}
+
+#[test]
+fn a_damaged_file_is_reported_not_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("node.sqlite");
+    let garbage = b"this is not a database, it is a shopping list".repeat(200);
+    std::fs::write(&path, &garbage).unwrap();
+    let error = Store::open(&path).unwrap_err();
+    assert!(matches!(error, StoreError::Corrupt { .. }), "{error}");
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        garbage,
+        "the file is left as it was"
+    );
+}

@@ -1,0 +1,237 @@
+//! Signing and verification across the whole key hierarchy, through the `trust.cbor` bundle an
+//! offline verifier is given: chains, roles, communes, validity, rotation and revocation.
+
+#![allow(clippy::unwrap_used)] // Helpers outside #[test] functions unwrap too.
+
+use bansao_trust::testing::{Hierarchy, VALID_FROM, VALID_UNTIL, certify};
+use bansao_trust::{
+    KeyStanding, Revocation, Role, SignerError, TrustBundle, TrustBundleError, TrustContext,
+};
+use proptest::prelude::*;
+
+const NOW: i64 = VALID_FROM + 86_400;
+
+#[test]
+fn every_certified_key_chains_to_the_root_through_the_bundle() {
+    let hierarchy = Hierarchy::new();
+    let context = TrustContext::from_bundle(&hierarchy.bundle()).unwrap();
+    for holder in [
+        &hierarchy.root,
+        &hierarchy.registrar,
+        &hierarchy.ward,
+        &hierarchy.kiosk,
+        &hierarchy.official,
+    ] {
+        let certificate = context.check_signer(holder.key.key_id(), NOW).unwrap();
+        assert_eq!(certificate, &holder.certificate);
+    }
+    assert!(matches!(
+        context.check_signer_with_role(hierarchy.kiosk.key.key_id(), NOW, &[Role::Official]),
+        Err(SignerError::WrongRole {
+            actual: Role::Kiosk,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn an_unknown_key_is_refused() {
+    let hierarchy = Hierarchy::new();
+    let stranger = bansao_trust::SecretKey::from_seed([99; 32]);
+    assert_eq!(
+        hierarchy.context().check_signer(stranger.key_id(), NOW),
+        Err(SignerError::UnknownKey(stranger.key_id()))
+    );
+}
+
+#[test]
+fn signatures_outside_validity_do_not_count() {
+    let hierarchy = Hierarchy::new();
+    let context = hierarchy.context();
+    let kiosk = hierarchy.kiosk.key.key_id();
+    assert!(matches!(
+        context.check_signer(kiosk, VALID_FROM - 1),
+        Err(SignerError::OutsideValidity { .. })
+    ));
+    assert!(matches!(
+        context.check_signer(kiosk, VALID_UNTIL),
+        Err(SignerError::OutsideValidity { .. })
+    ));
+}
+
+#[test]
+fn a_kiosk_certified_by_a_ward_of_another_commune_does_not_chain() {
+    let mut hierarchy = Hierarchy::new();
+    let rogue = certify(
+        50,
+        &hierarchy.other_ward.key,
+        Role::Kiosk,
+        "KIOSK-ROGUE",
+        Some("00001"),
+    );
+    hierarchy
+        .trust_list
+        .certificates
+        .insert(rogue.key.key_id(), rogue.certificate.clone());
+    let error = hierarchy
+        .context()
+        .check_signer(rogue.key.key_id(), NOW)
+        .unwrap_err();
+    assert!(matches!(error, SignerError::BrokenChain { .. }), "{error}");
+}
+
+#[test]
+fn a_kiosk_may_not_certify_and_an_official_cannot_be_certified_by_the_root() {
+    let mut hierarchy = Hierarchy::new();
+    let by_kiosk = certify(51, &hierarchy.kiosk.key, Role::Official, "X", Some("00001"));
+    let by_root = certify(52, &hierarchy.root.key, Role::Official, "Y", Some("00001"));
+    for holder in [&by_kiosk, &by_root] {
+        hierarchy
+            .trust_list
+            .certificates
+            .insert(holder.key.key_id(), holder.certificate.clone());
+    }
+    let context = hierarchy.context();
+    for holder in [&by_kiosk, &by_root] {
+        assert!(matches!(
+            context.check_signer(holder.key.key_id(), NOW),
+            Err(SignerError::BrokenChain { .. })
+        ));
+    }
+}
+
+#[test]
+fn revoking_a_ward_revokes_its_kiosk_and_shows_in_standing() {
+    let mut hierarchy = Hierarchy::new();
+    hierarchy.revocations.version = 2;
+    hierarchy.revocations.keys.insert(
+        hierarchy.ward.key.key_id(),
+        Revocation {
+            revoked_at: NOW,
+            reason: "khóa bị lộ".into(),
+        },
+    );
+    let context = TrustContext::from_bundle(&hierarchy.bundle()).unwrap();
+    let error = context
+        .check_signer(hierarchy.kiosk.key.key_id(), NOW - 10)
+        .unwrap_err();
+    assert!(
+        matches!(&error, SignerError::Revoked { key_id, .. } if *key_id == hierarchy.ward.key.key_id())
+    );
+    assert!(matches!(
+        context.standing(hierarchy.kiosk.key.key_id()),
+        KeyStanding::Revoked(_)
+    ));
+    assert!(matches!(
+        context.standing(hierarchy.official.key.key_id()),
+        KeyStanding::Revoked(_)
+    ));
+    assert_eq!(
+        context.standing(hierarchy.other_ward.key.key_id()),
+        KeyStanding::Active
+    );
+}
+
+#[test]
+fn a_retired_key_keeps_its_earlier_signatures() {
+    let mut hierarchy = Hierarchy::new();
+    hierarchy
+        .trust_list
+        .retired
+        .insert(hierarchy.kiosk.key.key_id(), NOW);
+    let context = hierarchy.context();
+    assert!(
+        context
+            .check_signer(hierarchy.kiosk.key.key_id(), NOW - 1)
+            .is_ok()
+    );
+    assert!(matches!(
+        context.check_signer(hierarchy.kiosk.key.key_id(), NOW),
+        Err(SignerError::Retired { .. })
+    ));
+}
+
+#[test]
+fn a_bundle_with_a_forged_trust_list_is_refused() {
+    let hierarchy = Hierarchy::new();
+    let mut forged = hierarchy.trust_list.clone();
+    let intruder = certify(
+        60,
+        &hierarchy.ward.key,
+        Role::Kiosk,
+        "KIOSK-EVIL",
+        Some("00001"),
+    );
+    forged
+        .certificates
+        .insert(intruder.key.key_id(), intruder.certificate);
+    // Signed by the ward, not the root.
+    let bundle = TrustBundle {
+        trust_list: forged.sign(&hierarchy.ward.key),
+        revocations: hierarchy.revocations.sign(&hierarchy.registrar.key),
+    };
+    assert_eq!(
+        TrustContext::from_bundle(&bundle.to_cbor()).unwrap_err(),
+        TrustBundleError::TrustListSignature
+    );
+}
+
+#[test]
+fn a_revocation_list_signed_by_a_ward_is_refused() {
+    let hierarchy = Hierarchy::new();
+    let bundle = TrustBundle {
+        trust_list: hierarchy.trust_list.sign(&hierarchy.root.key),
+        revocations: hierarchy.revocations.sign(&hierarchy.ward.key),
+    };
+    assert!(matches!(
+        TrustContext::from_bundle(&bundle.to_cbor()),
+        Err(TrustBundleError::RevocationListSignature(_))
+    ));
+}
+
+#[test]
+fn bundles_round_trip_exactly() {
+    let hierarchy = Hierarchy::new();
+    let bytes = hierarchy.bundle();
+    let context = TrustContext::from_bundle(&bytes).unwrap();
+    assert_eq!(context.trust_list(), &hierarchy.trust_list);
+    assert_eq!(context.revocations(), &hierarchy.revocations);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn revocation_lists_round_trip(
+        entries in proptest::collection::btree_map("[0-9A-Z]{26}", (any::<i64>(), "\\PC{0,30}"), 0..8),
+        version in any::<u64>(),
+    ) {
+        let hierarchy = Hierarchy::new();
+        let mut revocations = hierarchy.revocations.clone();
+        revocations.version = version;
+        revocations.copies = entries.into_iter()
+            .map(|(id, (revoked_at, reason))| (id, Revocation { revoked_at, reason }))
+            .collect();
+        let bundle = TrustBundle {
+            trust_list: hierarchy.trust_list.sign(&hierarchy.root.key),
+            revocations: revocations.sign(&hierarchy.registrar.key),
+        };
+        let context = TrustContext::from_bundle(&bundle.to_cbor()).unwrap();
+        prop_assert_eq!(context.revocations(), &revocations);
+    }
+
+    #[test]
+    fn opening_arbitrary_bytes_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let _ = TrustContext::from_bundle(&bytes);
+    }
+
+    #[test]
+    fn any_flipped_bit_in_a_bundle_is_caught(position in any::<prop::sample::Index>(), bit in 0u8..8) {
+        let hierarchy = Hierarchy::new();
+        let mut bytes = hierarchy.bundle();
+        let index = position.index(bytes.len());
+        bytes[index] ^= 1 << bit;
+        // Every byte of the bundle is either signed or structural, so any flip must be refused.
+        prop_assert!(TrustContext::from_bundle(&bytes).is_err());
+    }
+}
