@@ -513,7 +513,9 @@ impl City {
         let old_id = old.key_id();
         self.edit_trust_list(now, |list| {
             list.certificates.insert(added.key_id(), added);
-            list.retired.insert(old_id, now.unix());
+            // Times have whole seconds: signatures made in the second of the rotation (before
+            // the old key was replaced) still count.
+            list.retired.insert(old_id, now.unix() + 1);
         })?;
         files::replace_secret_key(key_path, &key)?;
         files::write_certificate(certificate_path, &certificate)?;

@@ -235,18 +235,41 @@ pub fn exit_code_for(error: &anyhow::Error) -> u8 {
 
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
     let mut stdout = std::io::stdout().lock();
-    match run(cli, &mut stdout) {
-        Ok(code) => ExitCode::from(code),
+    let mut stderr = std::io::stderr().lock();
+    ExitCode::from(execute(std::env::args_os(), &mut stdout, &mut stderr))
+}
+
+/// Parses `args` (the program name first) and runs the command, writing its output to `out` and
+/// errors to `err`; returns the exit code. Tests call this in-process.
+pub fn execute<I, T>(args: I, out: &mut dyn Write, err: &mut dyn Write) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
         Err(error) => {
-            let _ = stdout.flush();
+            let code = if error.use_stderr() { 2 } else { 0 };
+            let rendered = error.render().to_string();
+            let _ = if error.use_stderr() {
+                write!(err, "{rendered}")
+            } else {
+                write!(out, "{rendered}")
+            };
+            return code;
+        }
+    };
+    match run(cli, out) {
+        Ok(code) => code,
+        Err(error) => {
+            let _ = out.flush();
             let mut message = format!("lỗi (error): {error}");
             for cause in error.chain().skip(1) {
                 message.push_str(&format!("\n  vì (because): {cause}"));
             }
-            let _ = writeln!(std::io::stderr(), "{message}");
-            ExitCode::from(exit_code_for(&error))
+            let _ = writeln!(err, "{message}");
+            exit_code_for(&error)
         }
     }
 }

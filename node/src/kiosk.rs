@@ -122,8 +122,20 @@ impl Kiosk {
         let head = self.store.chain_head(&kiosk_id)?;
         let random = u128::from_le_bytes(entropy::random_bytes::<16>()?) & ((1u128 << 80) - 1);
         let millis = u64::try_from(now.unix()).unwrap_or(0) * 1000;
+        let mut copy_id = CopyId::from_parts(millis, random);
+        // Keep a kiosk's ids in issue order, as ULID's monotonic generation does, even when two
+        // copies share a millisecond or the clock steps back.
+        if let Some(last) = head.last_copy_id
+            && copy_id <= last
+        {
+            copy_id = CopyId(
+                last.0
+                    .increment()
+                    .map_err(|_| anyhow::anyhow!("copy id space exhausted"))?,
+            );
+        }
         let content = CopyContent {
-            copy_id: CopyId::from_parts(millis, random),
+            copy_id,
             commune: commune.code,
             kiosk_id,
             kiosk_sequence: head.last_sequence + 1,

@@ -145,7 +145,21 @@ pub fn read_qr_from_image(bytes: &[u8]) -> Result<String, VerifyError> {
 
 /// Verifies a sealed PDF artifact: the seal over every byte, then the embedded record.
 pub fn verify_pdf(bytes: &[u8], trust: &TrustContext) -> Result<Verification, VerifyError> {
-    let opened = open_sealed_pdf(bytes)?;
+    let opened = match open_sealed_pdf(bytes) {
+        Ok(opened) => opened,
+        // A file that carries a bansao seal but no longer opens as one was changed after sealing.
+        Err(error) if !matches!(error, OpenError::NotPdf(_)) && contains(bytes, b"/BansaoSeal") => {
+            return Ok(Verification {
+                verdict: Verdict::Tampered(format!(
+                    "Tệp PDF đã bị sửa sau khi niêm phong. The sealed PDF was changed: {error}"
+                )),
+                claims: None,
+                content: None,
+                report: None,
+            });
+        }
+        Err(error) => return Err(error.into()),
+    };
     let record = CopyRecord::from_cbor(&opened.metadata_cbor)?;
     let mut verification = verify_record(&record, trust);
     let seal_key = bansao_trust::KeyId(opened.seal_key_id);
@@ -179,6 +193,12 @@ pub fn verify_pdf(bytes: &[u8], trust: &TrustContext) -> Result<Verification, Ve
         }
     }
     Ok(verification)
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle)
 }
 
 /// Reads INPUT (a path, or `-` for QR text on standard input) and verifies it.

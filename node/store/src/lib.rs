@@ -107,6 +107,8 @@ pub struct ChainHead {
     pub last_sequence: u64,
     /// Content hash of the last copy ([`ContentHash::GENESIS`] before the first).
     pub last_content_hash: ContentHash,
+    /// Id of the last copy (`None` before the first).
+    pub last_copy_id: Option<CopyId>,
 }
 
 /// What [`Store::rebuild_index`] did.
@@ -224,20 +226,22 @@ impl Store {
 
     /// The head of a kiosk's chain.
     pub fn chain_head(&self, kiosk_id: &str) -> Result<ChainHead, StoreError> {
-        let row: Option<(i64, Vec<u8>)> = self
+        let row: Option<(i64, Vec<u8>, String)> = self
             .connection
             .query_row(
-                "SELECT last_sequence, last_content_hash FROM kiosk_chain WHERE kiosk_id = ?1",
+                "SELECT last_sequence, last_content_hash, last_copy_id FROM kiosk_chain WHERE kiosk_id = ?1",
                 [kiosk_id],
-                |row| Ok((row.get(0)?, row.get(1)?)),
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
             )
             .optional()?;
         Ok(match row {
             None => ChainHead {
                 last_sequence: 0,
                 last_content_hash: ContentHash::GENESIS,
+                last_copy_id: None,
             },
-            Some((sequence, hash)) => ChainHead {
+            Some((sequence, hash, copy_id)) => ChainHead {
+                last_copy_id: CopyId::parse(&copy_id).ok(),
                 last_sequence: u64::try_from(sequence).unwrap_or(0),
                 last_content_hash: ContentHash(
                     <[u8; 32]>::try_from(hash.as_slice()).unwrap_or([0; 32]),

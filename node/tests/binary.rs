@@ -1,0 +1,76 @@
+//! The real `bansao` executable: process exit codes and QR text on standard input.
+
+#![allow(clippy::unwrap_used)]
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn bansao() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_bansao"))
+}
+
+fn verify_stdin(trust: &std::path::Path, input: &[u8]) -> (i32, String) {
+    let mut child = bansao()
+        .args(["verify", "--json", "--trust"])
+        .arg(trust)
+        .arg("-")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let output = child.wait_with_output().unwrap();
+    (
+        output.status.code().unwrap(),
+        String::from_utf8(output.stdout).unwrap(),
+    )
+}
+
+#[test]
+fn demo_then_verify_qr_text_from_standard_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = bansao()
+        .arg("demo")
+        .arg("--dir")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        demo.status.success(),
+        "{}",
+        String::from_utf8_lossy(&demo.stderr)
+    );
+    let qr_file = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().ends_with(".qr.txt"))
+        .unwrap();
+    let trust = dir.path().join("trust.cbor");
+
+    let (code, stdout) = verify_stdin(&trust, &std::fs::read(&qr_file).unwrap());
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.contains("\"verdict\": \"genuine\""), "{stdout}");
+
+    let (code, stdout) = verify_stdin(&trust, b"BS1:!!!");
+    assert_eq!(code, 2, "{stdout}");
+    assert!(stdout.contains("invalid-base45"), "{stdout}");
+
+    // A second demo into the same directory refuses instead of overwriting keys.
+    let again = bansao()
+        .arg("demo")
+        .arg("--dir")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+}
+
+#[test]
+fn usage_errors_exit_2_and_help_exits_0() {
+    let output = bansao().arg("frobnicate").output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let output = bansao().arg("--help").output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("verify"));
+}

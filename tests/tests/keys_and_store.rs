@@ -1,0 +1,389 @@
+//! Key ceremonies and node databases through the command line: certify, export, rotate, revoke,
+//! key file permissions, rebuilding the index, damaged databases and configurations.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+
+use common::{DemoWorld, bansao};
+
+fn export(trust: &str) -> serde_json::Value {
+    let run = bansao(&["trust", "export", "--trust", trust, "--json"]);
+    assert_exit!(run, 0);
+    run.json()
+}
+
+fn key_of<'a>(
+    export: &'a serde_json::Value,
+    role: &str,
+    subject: &str,
+) -> Vec<&'a serde_json::Value> {
+    export["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|k| k["role"] == role && k["subject"] == subject)
+        .collect()
+}
+
+#[test]
+fn a_city_certifies_a_ward_kiosk_and_official_from_the_command_line() {
+    let temp = tempfile::tempdir().unwrap();
+    let path = |name: &str| temp.path().join(name).to_str().unwrap().to_owned();
+    assert_exit!(
+        bansao(&[
+            "keys",
+            "init-city",
+            "--dir",
+            &path("city"),
+            "--name",
+            "Sở Tư pháp Hà Nội"
+        ]),
+        0
+    );
+    assert_exit!(
+        bansao(&[
+            "keys",
+            "certify-ward",
+            "--city",
+            &path("city"),
+            "--dir",
+            &path("ward"),
+            "--commune-code",
+            "00007",
+            "--commune-name",
+            "Xã Đông Hội"
+        ]),
+        0
+    );
+    assert_exit!(
+        bansao(&[
+            "keys",
+            "certify-kiosk",
+            "--city",
+            &path("city"),
+            "--ward",
+            &path("ward"),
+            "--dir",
+            &path("kiosk"),
+            "--kiosk-id",
+            "KIOSK-DONGHOI-01"
+        ]),
+        0
+    );
+    assert_exit!(
+        bansao(&[
+            "keys",
+            "certify-official",
+            "--city",
+            &path("city"),
+            "--ward",
+            &path("ward"),
+            "--id",
+            "pham-minh-duc",
+            "--name",
+            "Phạm Minh Đức"
+        ]),
+        0
+    );
+
+    let json = export(&path("city/trust.cbor"));
+    assert_eq!(
+        json["trust_list_version"], 4,
+        "one edition per ceremony after the first"
+    );
+    let roles: Vec<&str> = json["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(roles.len(), 5);
+    for role in ["city-root", "registrar", "ward", "kiosk", "official"] {
+        assert!(roles.contains(&role), "{role} in {roles:?}");
+    }
+    let kiosk = key_of(&json, "kiosk", "KIOSK-DONGHOI-01")[0];
+    assert_eq!(kiosk["commune"], "00007");
+    assert_eq!(kiosk["standing"], "active");
+    assert_eq!(kiosk["public_key"].as_str().unwrap().len(), 64);
+    assert_eq!(kiosk["key_id"].as_str().unwrap().len(), 16);
+    assert!(kiosk["not_after"].as_str().unwrap().ends_with('Z'));
+
+    // Private keys are readable by their owner only; certificates and trust files are public.
+    for key in [
+        "city/root.key",
+        "city/node.key",
+        "ward/node.key",
+        "kiosk/node.key",
+        "ward/officials/pham-minh-duc.key",
+    ] {
+        let mode = std::fs::metadata(temp.path().join(key))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, 0o600, "{key}");
+    }
+    // The kiosk got the newest trust list (it needs the official's key to show statuses).
+    let kiosk_view = export(&path("kiosk/trust.cbor"));
+    assert!(kiosk_view["trust_list_version"].as_u64().unwrap() >= 3);
+
+    // Certifying twice into the same directory refuses to overwrite a key.
+    let run = bansao(&[
+        "keys",
+        "certify-kiosk",
+        "--city",
+        &path("city"),
+        "--ward",
+        &path("ward"),
+        "--dir",
+        &path("kiosk"),
+        "--kiosk-id",
+        "KIOSK-DONGHOI-01",
+    ]);
+    assert_exit!(run, 4);
+    assert!(
+        run.stderr.contains("refusing to overwrite"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn rotating_a_kiosk_key_retires_the_old_one_and_keeps_its_copies_genuine() {
+    let world = DemoWorld::new();
+    let before = export(&world.arg("city/trust.cbor"));
+    let old_key = key_of(&before, "kiosk", "KIOSK-TANLAP-01")[0]["key_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let run = bansao(&[
+        "keys",
+        "rotate",
+        "--city",
+        &world.arg("city"),
+        "--node",
+        &world.arg("kiosk"),
+        "--ward",
+        &world.arg("ward"),
+    ]);
+    assert_exit!(run, 0);
+    let after = export(&world.arg("city/trust.cbor"));
+    let kiosks = key_of(&after, "kiosk", "KIOSK-TANLAP-01");
+    assert_eq!(kiosks.len(), 2);
+    let old = kiosks
+        .iter()
+        .find(|k| k["key_id"] == old_key.as_str())
+        .unwrap();
+    let new = kiosks
+        .iter()
+        .find(|k| k["key_id"] != old_key.as_str())
+        .unwrap();
+    assert_eq!(old["standing"], "retired");
+    assert_eq!(new["standing"], "active");
+    // Copies signed before the rotation stay genuine.
+    let copy = &world.copy_ids()[2];
+    let run = bansao(&[
+        "verify",
+        "--trust",
+        &world.arg("city/trust.cbor"),
+        "--json",
+        &world.arg(&format!("{copy}.qr.txt")),
+    ]);
+    assert_exit!(run, 0);
+    // The kiosk directory now holds the new key.
+    let key = bansao::files::read_secret_key(&world.path("kiosk/node.key")).unwrap();
+    assert_eq!(key.key_id().to_hex(), new["key_id"].as_str().unwrap());
+}
+
+#[test]
+fn revoking_an_official_voids_their_counter_signature() {
+    let world = DemoWorld::new();
+    let json = export(&world.arg("city/trust.cbor"));
+    let official = key_of(&json, "official", "Trần Thị Bình")[0]["key_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_exit!(
+        bansao(&[
+            "keys",
+            "revoke",
+            "--city",
+            &world.arg("city"),
+            "--key",
+            &official,
+            "--reason",
+            "Nghỉ việc, khóa bị lộ"
+        ]),
+        0
+    );
+    let json = export(&world.arg("city/trust.cbor"));
+    assert_eq!(
+        key_of(&json, "official", "Trần Thị Bình")[0]["standing"],
+        "revoked"
+    );
+    // Copy 2 was only counter-signed by her: it falls back to provisional, and says why.
+    let copy = &world.copy_ids()[1];
+    let run = bansao(&[
+        "verify",
+        "--trust",
+        &world.arg("city/trust.cbor"),
+        "--json",
+        &world.arg(&format!("{copy}.pdf")),
+    ]);
+    assert_exit!(run, 0);
+    let verdict = run.json();
+    assert_eq!(verdict["status"], "provisional", "{verdict}");
+    let ignored = verdict["ignored_signatures"].as_array().unwrap();
+    assert_eq!(ignored.len(), 1, "{verdict}");
+    assert!(
+        ignored[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("Nghỉ việc, khóa bị lộ")
+    );
+}
+
+#[test]
+fn the_root_cannot_be_revoked_and_bad_key_ids_are_refused() {
+    let world = DemoWorld::new();
+    let json = export(&world.arg("city/trust.cbor"));
+    let root = json["keys"][0]["key_id"].as_str().unwrap().to_owned();
+    let run = bansao(&[
+        "keys",
+        "revoke",
+        "--city",
+        &world.arg("city"),
+        "--key",
+        &root,
+        "--reason",
+        "x",
+    ]);
+    assert_exit!(run, 1);
+    assert!(run.stderr.contains("city root"), "{}", run.stderr);
+    let run = bansao(&[
+        "keys",
+        "revoke",
+        "--city",
+        &world.arg("city"),
+        "--key",
+        "xyz",
+        "--reason",
+        "x",
+    ]);
+    assert_exit!(run, 1);
+    assert!(run.stderr.contains("16 hex digits"), "{}", run.stderr);
+}
+
+#[test]
+fn a_key_file_others_can_read_is_refused_with_exit_code_4() {
+    let world = DemoWorld::new();
+    let key = world.path("ward/node.key");
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let run = bansao(&[
+        "keys",
+        "certify-official",
+        "--city",
+        &world.arg("city"),
+        "--ward",
+        &world.arg("ward"),
+        "--id",
+        "le-van-cuong",
+        "--name",
+        "Lê Văn Cường",
+    ]);
+    assert_exit!(run, 4);
+    assert!(run.stderr.contains("chmod 600"), "{}", run.stderr);
+    // The secret itself never appears in messages.
+    let pem = std::fs::read_to_string(&key).unwrap();
+    let secret_line = pem.lines().nth(1).unwrap();
+    assert!(!run.stderr.contains(secret_line));
+}
+
+#[test]
+fn the_index_is_rebuilt_from_documents_by_command() {
+    let world = DemoWorld::new();
+    let database = world.path("kiosk/bansao.sqlite");
+    {
+        let connection = rusqlite::Connection::open(&database).unwrap();
+        connection
+            .execute(
+                "UPDATE copies SET status = 'rejected', commune = '?', kiosk_sequence = 0",
+                [],
+            )
+            .unwrap();
+    }
+    let run = bansao(&["store", "reindex", "--node", &world.arg("kiosk")]);
+    assert_exit!(run, 0);
+    assert!(run.stdout.contains("3 bản sao"), "{}", run.stdout);
+    let connection = rusqlite::Connection::open(&database).unwrap();
+    let mut rows: Vec<(String, String, i64)> = connection
+        .prepare("SELECT status, commune, kiosk_sequence FROM copies ORDER BY kiosk_sequence")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    rows.sort_by_key(|r| r.2);
+    let statuses: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+    assert_eq!(statuses, ["registered", "countersigned", "provisional"]);
+    assert!(rows.iter().all(|r| r.1 == "00001"));
+    assert_eq!(rows.iter().map(|r| r.2).collect::<Vec<_>>(), [1, 2, 3]);
+    assert_exit!(
+        bansao(&["store", "check", "--node", &world.arg("kiosk")]),
+        0
+    );
+}
+
+#[test]
+fn a_damaged_database_is_exit_code_5_and_left_alone() {
+    let world = DemoWorld::new();
+    let database = world.path("ward/bansao.sqlite");
+    let _ = std::fs::remove_file(world.path("ward/bansao.sqlite-wal"));
+    let _ = std::fs::remove_file(world.path("ward/bansao.sqlite-shm"));
+    let garbage = b"not a database at all ".repeat(300);
+    std::fs::write(&database, &garbage).unwrap();
+    let run = bansao(&["store", "check", "--node", &world.arg("ward")]);
+    assert_exit!(run, 5);
+    assert!(run.stderr.contains("damaged"), "{}", run.stderr);
+    assert_eq!(std::fs::read(&database).unwrap(), garbage);
+}
+
+#[test]
+fn an_invalid_configuration_is_exit_code_6_with_every_problem() {
+    let world = DemoWorld::new();
+    std::fs::write(
+        world.path("kiosk/bansao.toml"),
+        "role = \"kiosk\"\nname = \"\"\n[commune]\ncode = \"1\"\nname = \"x\"\n",
+    )
+    .unwrap();
+    let run = bansao(&["store", "check", "--node", &world.arg("kiosk")]);
+    assert_exit!(run, 6);
+    for problem in ["`name` must not be empty", "five-digit", "[kiosk] section"] {
+        assert!(run.stderr.contains(problem), "{problem}: {}", run.stderr);
+    }
+}
+
+#[test]
+fn the_sealed_pdf_passes_qpdf_structure_checks() {
+    let world = DemoWorld::new();
+    for id in world.copy_ids() {
+        let output = std::process::Command::new("qpdf")
+            .arg("--check")
+            .arg(world.path(&format!("{id}.pdf")))
+            .output()
+            .expect("qpdf is installed by deploy/setup.sh");
+        let text = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "{text}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(
+            text.contains("No syntax or stream encoding errors"),
+            "{text}"
+        );
+    }
+}
