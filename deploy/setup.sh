@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what building and testing bansao needs on Debian 12 beyond the Rust toolchain.
+# Idempotent: packages already present are left alone; runs apt-get only when something is
+# missing (with sudo when not root).
+set -euo pipefail
+
+# gcc/make build the bundled SQLite and libFuzzer; qpdf checks the PDF structure in the tests.
+packages=(build-essential pkg-config qpdf)
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+
+if ((${#missing[@]} > 0)); then
+  echo "setup: installing ${missing[*]}" >&2
+  sudo=""
+  if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if ! command -v cargo >/dev/null; then
+  echo "setup: cargo is not on PATH; install the Rust toolchain (rustup) first" >&2
+  exit 1
+fi
