@@ -132,8 +132,8 @@ impl CopyDocument {
 
     /// Loads a saved document and decodes its content.
     pub fn load(bytes: &[u8], actor: ActorId) -> Result<CopyDocument, CopyDocumentError> {
-        let doc = AutoCommit::load(bytes)
-            .map_err(|error| CopyDocumentError::Load(error.to_string()))?
+        let doc = bansao_trust::document::load_untrusted(bytes)
+            .map_err(CopyDocumentError::Load)?
             .with_actor(actor);
         CopyDocument::from_automerge(doc)
     }

@@ -490,3 +490,13 @@ proptest! {
         let _ = CopyContent::from_canonical_cbor(&bytes);
     }
 }
+
+/// Regression: automerge 0.12 panicked loading these fuzzer-found bytes; loading must fail
+/// cleanly instead.
+#[test]
+fn regression_automerge_load_panic_on_malformed_bytes_is_an_error() {
+    let bytes = include_bytes!("data/automerge-load-panic.bin");
+    let error = CopyDocument::load(bytes, actor(1)).unwrap_err();
+    assert!(error.to_string().contains("Automerge"), "{error}");
+    assert!(bansao_trust::document::ListDocument::load(bytes, actor(1)).is_err());
+}

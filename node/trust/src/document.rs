@@ -40,6 +40,20 @@ pub enum ListDocumentError {
     Seal(#[from] CoseOpenError),
 }
 
+/// Loads Automerge bytes that may come from anyone.
+///
+/// automerge 0.12 can panic on some malformed input instead of returning an error (found by the
+/// `copy_record` fuzz target: `hexane` "RawColumnIter::take would cross slab boundary"). Until
+/// that is fixed upstream, the panic is contained here and reported as a load error, so a
+/// corrupt or hostile document can never take a node down.
+pub fn load_untrusted(bytes: &[u8]) -> Result<AutoCommit, String> {
+    match std::panic::catch_unwind(|| AutoCommit::load(bytes)) {
+        Ok(Ok(doc)) => Ok(doc),
+        Ok(Err(error)) => Err(error.to_string()),
+        Err(_) => Err("malformed Automerge data (the decoder gave up)".to_owned()),
+    }
+}
+
 /// An Automerge document carrying one signed list.
 #[derive(Debug)]
 pub struct ListDocument {
@@ -63,8 +77,8 @@ impl ListDocument {
 
     /// Loads a saved document.
     pub fn load(bytes: &[u8], actor: ActorId) -> Result<ListDocument, ListDocumentError> {
-        let doc = AutoCommit::load(bytes)
-            .map_err(|error| ListDocumentError::Load(error.to_string()))?
+        let doc = load_untrusted(bytes)
+            .map_err(ListDocumentError::Load)?
             .with_actor(actor);
         Ok(ListDocument { doc })
     }
