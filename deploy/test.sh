@@ -9,7 +9,12 @@ export OMP_THREAD_LIMIT=1
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
-cargo test --workspace --locked
+test_log="$(mktemp)"
+trap 'rm -f "$test_log"' EXIT
+cargo test --workspace --locked 2>&1 | tee "$test_log"
 if [[ -x deploy/fuzz.sh ]]; then
   deploy/fuzz.sh "${FUZZ_SECONDS:-10}"
 fi
+
+# One summary line over every test binary (the last cargo line is often an empty doc-test run).
+awk '/^test result:/ { passed += $4; failed += $6 } END { printf "tests: %d passed, %d failed\n", passed, failed }' "$test_log"
