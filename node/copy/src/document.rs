@@ -17,10 +17,13 @@
 //!
 //! Events and notes are annotations, not proofs: only signatures change a copy's status.
 
+use automerge::sync::SyncDoc;
 use automerge::transaction::Transactable;
 use automerge::{
     ActorId, AutoCommit, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value,
 };
+
+use sha2::{Digest, Sha256};
 
 use crate::content::{ContentDecodeError, ContentHash, CopyContent, hash_content_bytes};
 use crate::signature::SignatureRecord;
@@ -53,7 +56,16 @@ pub enum CopyDocumentError {
     /// Merging a document of another copy.
     #[error("cannot merge documents of different copies")]
     DifferentCopy,
+    /// Changes from another replica would remove a signature this replica holds.
+    #[error("the incoming changes remove the signature {0}")]
+    SignatureRemoved(String),
+    /// An Automerge sync message does not decode or apply.
+    #[error("bad sync message: {0}")]
+    SyncMessage(String),
 }
+
+/// Length of [`CopyDocument::heads_digest`].
+pub const HEADS_DIGEST_LENGTH: usize = 16;
 
 /// An event in a copy's life (not signed; for the record).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -174,16 +186,97 @@ impl CopyDocument {
         self.doc.get_heads()
     }
 
+    /// A short digest of the document's heads: two replicas with the same digest hold the same
+    /// changes. SHA-256 over the sorted heads, truncated to [`HEADS_DIGEST_LENGTH`] bytes; the
+    /// sync engine reconciles sets of `(copy id, heads digest)`.
+    pub fn heads_digest(&mut self) -> [u8; HEADS_DIGEST_LENGTH] {
+        let mut heads = self.doc.get_heads();
+        heads.sort();
+        let mut hasher = Sha256::new();
+        for head in &heads {
+            hasher.update(head.0);
+        }
+        let digest: [u8; 32] = hasher.finalize().into();
+        let mut out = [0u8; HEADS_DIGEST_LENGTH];
+        out.copy_from_slice(&digest[..HEADS_DIGEST_LENGTH]);
+        out
+    }
+
     /// Merges another replica of the same copy.
+    ///
+    /// On error `self` may hold the other replica's changes: callers must drop it rather than
+    /// store it (the stored bytes stay as they were).
     pub fn merge(&mut self, other: &mut CopyDocument) -> Result<(), CopyDocumentError> {
         if other.content_bytes != self.content_bytes {
             return Err(CopyDocumentError::DifferentCopy);
         }
+        let before = self.signature_slots()?;
         self.doc.merge(&mut other.doc)?;
-        // A merge can only add to the mutable part if both sides hold the same content; check
-        // anyway that nobody smuggled in a second content value.
-        if self.doc.get_all(ROOT, "content")?.len() > 1 {
+        self.check_after_incoming_changes(&before)
+    }
+
+    /// The next Automerge sync message for a peer, if there is anything to say.
+    pub fn generate_sync_message(&mut self, state: &mut automerge::sync::State) -> Option<Vec<u8>> {
+        self.doc
+            .sync()
+            .generate_sync_message(state)
+            .map(automerge::sync::Message::encode)
+    }
+
+    /// Applies an Automerge sync message from a peer.
+    ///
+    /// The changes it carries come from another node and are checked like a merge: the content
+    /// must stay the one the kiosk signed, and no signature this replica holds may disappear
+    /// (a peer may add signatures, never take them away). On error `self` must be dropped, not
+    /// stored. Automerge panics on malformed input are contained and reported as errors.
+    pub fn receive_sync_message(
+        &mut self,
+        state: &mut automerge::sync::State,
+        message: &[u8],
+    ) -> Result<(), CopyDocumentError> {
+        let before = self.signature_slots()?;
+        let message = automerge::sync::Message::decode(message)
+            .map_err(|error| CopyDocumentError::SyncMessage(error.to_string()))?;
+        let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.doc.sync().receive_sync_message(state, message)
+        }));
+        match applied {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => return Err(CopyDocumentError::SyncMessage(error.to_string())),
+            Err(_) => {
+                return Err(CopyDocumentError::SyncMessage(
+                    "malformed changes (the decoder gave up)".to_owned(),
+                ));
+            }
+        }
+        self.check_after_incoming_changes(&before)
+    }
+
+    fn signature_slots(&self) -> Result<std::collections::BTreeSet<String>, CopyDocumentError> {
+        let signatures = self.object("signatures", ObjType::Map)?;
+        Ok(self.doc.keys(&signatures).collect())
+    }
+
+    /// What must still hold after changes from elsewhere: one content value, the same one, and
+    /// every signature slot that was there before.
+    fn check_after_incoming_changes(
+        &mut self,
+        slots_before: &std::collections::BTreeSet<String>,
+    ) -> Result<(), CopyDocumentError> {
+        let contents = self.doc.get_all(ROOT, "content")?;
+        if contents.len() != 1 {
             return Err(CopyDocumentError::ContentConflict);
+        }
+        let same = matches!(
+            contents.first(),
+            Some((Value::Scalar(scalar), _)) if scalar.as_bytes() == Some(self.content_bytes.as_slice())
+        );
+        if !same {
+            return Err(CopyDocumentError::ContentConflict);
+        }
+        let after = self.signature_slots()?;
+        if let Some(missing) = slots_before.difference(&after).next() {
+            return Err(CopyDocumentError::SignatureRemoved(missing.clone()));
         }
         Ok(())
     }

@@ -9,6 +9,9 @@
 //! in, and [`Store::rebuild_index`] takes the derivation as a function.
 
 mod schema;
+mod sync;
+
+pub use sync::{BlobTransfer, MissingBlob, SyncItem};
 
 use std::path::{Path, PathBuf};
 
@@ -178,7 +181,7 @@ impl Store {
         let version: i64 = connection
             .query_row("PRAGMA user_version", [], |row| row.get(0))
             .map_err(corrupt)?;
-        let known = 1;
+        let known = 2;
         if version > known {
             return Err(StoreError::TooNew {
                 path,
@@ -193,7 +196,9 @@ impl Store {
                 }
                 _ => StoreError::Migration(error),
             })?;
-        Ok(Store { connection, path })
+        let mut store = Store { connection, path };
+        store.fill_missing_sync_columns()?;
+        Ok(store)
     }
 
     /// The database file's path.
@@ -313,19 +318,8 @@ impl Store {
         status: CopyStatus,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let bytes = document.save();
         let transaction = self.connection.transaction()?;
-        if !insert_copy_row(&transaction, document, &bytes, status, now)? {
-            transaction.execute(
-                "UPDATE copies SET document = ?2, status = ?3, updated_at = ?4 WHERE copy_id = ?1",
-                params![
-                    document.content().copy_id.to_string(),
-                    bytes,
-                    status.as_str(),
-                    now.to_rfc3339()
-                ],
-            )?;
-        }
+        upsert_copy(&transaction, document, status, now)?;
         transaction.commit()?;
         Ok(())
     }
@@ -449,28 +443,32 @@ impl Store {
             let mut select = transaction.prepare("SELECT copy_id, document FROM copies")?;
             let mut update = transaction.prepare(
                 "UPDATE copies SET commune = ?2, kiosk_id = ?3, kiosk_sequence = ?4, status = ?5,
-                     issued_at = ?6, content_hash = ?7 WHERE copy_id = ?1",
+                     issued_at = ?6, content_hash = ?7, heads_digest = ?8 WHERE copy_id = ?1",
             )?;
             let mut rows = select.query([])?;
             while let Some(row) = rows.next()? {
                 let copy_id: String = row.get(0)?;
                 let bytes: Vec<u8> = row.get(1)?;
-                let document = match CopyDocument::load(&bytes, actor.clone()) {
+                let mut document = match CopyDocument::load(&bytes, actor.clone()) {
                     Ok(document) => document,
                     Err(_) => {
                         report.unreadable.push(copy_id);
                         continue;
                     }
                 };
+                let heads_digest = document.heads_digest();
+                let status = status_of(&document);
                 let content = document.content();
+                sync::rewrite_pages(&transaction, content)?;
                 update.execute(params![
                     copy_id,
                     content.commune,
                     content.kiosk_id,
                     i64::try_from(content.kiosk_sequence).unwrap_or(i64::MAX),
-                    status_of(&document).as_str(),
+                    status.as_str(),
                     content.issued_at.to_rfc3339(),
                     document.content_hash().0.to_vec(),
+                    heads_digest.to_vec(),
                 ])?;
                 report.rebuilt += 1;
             }
@@ -478,6 +476,30 @@ impl Store {
         transaction.commit()?;
         Ok(report)
     }
+}
+
+/// Inserts or updates a copy's row inside a transaction.
+fn upsert_copy(
+    transaction: &rusqlite::Transaction<'_>,
+    document: &mut CopyDocument,
+    status: CopyStatus,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let bytes = document.save();
+    if !insert_copy_row(transaction, document, &bytes, status, now)? {
+        transaction.execute(
+            "UPDATE copies SET document = ?2, status = ?3, updated_at = ?4, heads_digest = ?5
+             WHERE copy_id = ?1",
+            params![
+                document.content().copy_id.to_string(),
+                bytes,
+                status.as_str(),
+                now.to_rfc3339(),
+                document.heads_digest().to_vec()
+            ],
+        )?;
+    }
+    Ok(())
 }
 
 fn insert_blob(
@@ -495,16 +517,17 @@ fn insert_blob(
 /// Inserts the copy's row; returns false if a row with this id exists already.
 fn insert_copy_row(
     transaction: &rusqlite::Transaction<'_>,
-    document: &CopyDocument,
+    document: &mut CopyDocument,
     bytes: &[u8],
     status: CopyStatus,
     now: Timestamp,
 ) -> Result<bool, StoreError> {
+    let heads_digest = document.heads_digest();
     let content = document.content();
     let changed = transaction.execute(
         "INSERT INTO copies (copy_id, document, commune, kiosk_id, kiosk_sequence, status, issued_at,
-             content_hash, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (copy_id) DO NOTHING",
+             content_hash, updated_at, heads_digest)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (copy_id) DO NOTHING",
         params![
             content.copy_id.to_string(),
             bytes,
@@ -515,7 +538,11 @@ fn insert_copy_row(
             content.issued_at.to_rfc3339(),
             document.content_hash().0.to_vec(),
             now.to_rfc3339(),
+            heads_digest.to_vec(),
         ],
     )?;
+    if changed == 1 {
+        sync::write_pages(transaction, content)?;
+    }
     Ok(changed == 1)
 }

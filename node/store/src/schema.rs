@@ -8,8 +8,9 @@ use rusqlite_migration::{M, Migrations};
 
 /// Every migration, oldest first. Never edit a released one; append.
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(
-        "CREATE TABLE copies (
+    Migrations::new(vec![
+        M::up(
+            "CREATE TABLE copies (
             copy_id        TEXT PRIMARY KEY NOT NULL,
             document       BLOB NOT NULL,
             commune        TEXT NOT NULL,
@@ -42,7 +43,45 @@ pub fn migrations() -> Migrations<'static> {
             bytes      BLOB NOT NULL,
             updated_at TEXT NOT NULL
         ) STRICT;",
-    )])
+        ),
+        // Sync: the heads digest each copy is reconciled by, the pages each copy references
+        // (to find missing scans without decoding every document), partly received scans,
+        // and the per-peer sync state monitoring shows. `heads_digest` is filled for older
+        // rows by `Store::open`, with their pages (that needs the documents, which SQL cannot read).
+        M::up(
+            "ALTER TABLE copies ADD COLUMN heads_digest BLOB NOT NULL DEFAULT x'';
+        CREATE INDEX copies_by_commune_sync ON copies (commune, copy_id, heads_digest);
+
+        CREATE TABLE copy_pages (
+            copy_id    TEXT NOT NULL REFERENCES copies (copy_id) ON DELETE CASCADE,
+            page       INTEGER NOT NULL,
+            sha256     BLOB NOT NULL,
+            media_type TEXT NOT NULL,
+            PRIMARY KEY (copy_id, page)
+        ) STRICT;
+        CREATE INDEX copy_pages_by_sha256 ON copy_pages (sha256);
+
+        CREATE TABLE blob_transfers (
+            sha256       BLOB PRIMARY KEY NOT NULL,
+            media_type   TEXT NOT NULL,
+            size         INTEGER NOT NULL,
+            chunk_size   INTEGER NOT NULL,
+            chunk_hashes BLOB NOT NULL
+        ) STRICT;
+        CREATE TABLE blob_chunks (
+            sha256 BLOB NOT NULL REFERENCES blob_transfers (sha256) ON DELETE CASCADE,
+            chunk  INTEGER NOT NULL,
+            bytes  BLOB NOT NULL,
+            PRIMARY KEY (sha256, chunk)
+        ) STRICT;
+
+        CREATE TABLE sync_peers (
+            peer_key   TEXT PRIMARY KEY NOT NULL,
+            state      TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        ) STRICT;",
+        ),
+    ])
 }
 
 #[cfg(test)]

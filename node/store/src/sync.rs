@@ -1,0 +1,358 @@
+//! What the sync engine reads and writes: the `(copy id, heads digest)` items a node reconciles
+//! by, raw document bytes, batched saves of received copies, scans still missing, partly
+//! received scans (durable chunk by chunk, so a cut transfer resumes where it stopped) and the
+//! per-peer sync state monitoring shows.
+
+use std::collections::BTreeSet;
+
+use bansao_copy::document::HEADS_DIGEST_LENGTH;
+use bansao_copy::status::CopyStatus;
+use bansao_copy::{CopyContent, CopyDocument, CopyId, Timestamp};
+use rusqlite::{OptionalExtension, params};
+use sha2::{Digest, Sha256};
+
+use crate::{Store, StoreError, upsert_copy};
+
+/// One copy as the sync engine reconciles it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyncItem {
+    /// The copy.
+    pub copy_id: CopyId,
+    /// Digest of the stored document's heads.
+    pub heads_digest: [u8; HEADS_DIGEST_LENGTH],
+}
+
+/// A scan a stored copy references but this node does not hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingBlob {
+    /// Its SHA-256.
+    pub sha256: [u8; 32],
+    /// Its media type, from the copy's content.
+    pub media_type: String,
+}
+
+/// A scan being received: its chunk layout and the chunks already stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobTransfer {
+    /// Media type.
+    pub media_type: String,
+    /// Total size in bytes.
+    pub size: u64,
+    /// Chunk size in bytes (the last chunk may be shorter).
+    pub chunk_size: u32,
+    /// SHA-256 of every chunk, in order.
+    pub chunk_hashes: Vec<[u8; 32]>,
+    /// Indexes of the chunks stored.
+    pub received: BTreeSet<u32>,
+}
+
+fn digest_of(bytes: &[u8]) -> [u8; HEADS_DIGEST_LENGTH] {
+    let mut digest = [0u8; HEADS_DIGEST_LENGTH];
+    if bytes.len() == HEADS_DIGEST_LENGTH {
+        digest.copy_from_slice(bytes);
+    }
+    digest
+}
+
+fn to_i64(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+impl Store {
+    /// Every copy of `commune` as `(copy id, heads digest)`, ordered by copy id (and so by issue
+    /// time: copy ids are ULIDs).
+    pub fn sync_items(&self, commune: &str) -> Result<Vec<SyncItem>, StoreError> {
+        let mut statement = self.connection.prepare_cached(
+            "SELECT copy_id, heads_digest FROM copies WHERE commune = ?1 ORDER BY copy_id",
+        )?;
+        let mut rows = statement.query([commune])?;
+        let mut items = Vec::new();
+        while let Some(row) = rows.next()? {
+            let copy_id: String = row.get(0)?;
+            let Ok(copy_id) = CopyId::parse(&copy_id) else {
+                continue;
+            };
+            let digest = row.get_ref(1)?.as_blob().map(digest_of).unwrap_or_default();
+            items.push(SyncItem {
+                copy_id,
+                heads_digest: digest,
+            });
+        }
+        Ok(items)
+    }
+
+    /// A copy's stored document bytes, without loading them.
+    pub fn copy_bytes(&self, copy_id: CopyId) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .connection
+            .prepare_cached("SELECT document FROM copies WHERE copy_id = ?1")?
+            .query_row([copy_id.to_string()], |row| row.get(0))
+            .optional()?)
+    }
+
+    /// Writes many received or merged copies in one durable transaction: all or none.
+    pub fn save_copies(
+        &mut self,
+        copies: &mut [(CopyDocument, CopyStatus)],
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let transaction = self.connection.transaction()?;
+        for (document, status) in copies.iter_mut() {
+            upsert_copy(&transaction, document, *status, now)?;
+        }
+        transaction.commit()?;
+        Ok(())
+    }
+
+    /// Up to `limit` scans that copies of `commune` reference and this node does not hold whole
+    /// (a scan being received is listed too, so its transfer resumes).
+    pub fn missing_blobs(
+        &self,
+        commune: &str,
+        limit: usize,
+    ) -> Result<Vec<MissingBlob>, StoreError> {
+        let mut statement = self.connection.prepare_cached(
+            "SELECT DISTINCT p.sha256, p.media_type FROM copy_pages p JOIN copies c USING (copy_id)
+             WHERE c.commune = ?1 AND NOT EXISTS (SELECT 1 FROM blobs b WHERE b.sha256 = p.sha256)
+             ORDER BY c.copy_id, p.page LIMIT ?2",
+        )?;
+        let rows = statement.query_map(params![commune, to_i64(limit as u64)], |row| {
+            let hash: Vec<u8> = row.get(0)?;
+            Ok((hash, row.get::<_, String>(1)?))
+        })?;
+        let mut missing = Vec::new();
+        for row in rows {
+            let (hash, media_type) = row?;
+            if let Ok(sha256) = <[u8; 32]>::try_from(hash.as_slice()) {
+                missing.push(MissingBlob { sha256, media_type });
+            }
+        }
+        Ok(missing)
+    }
+
+    /// A stored scan's size, if held whole.
+    pub fn blob_size(&self, sha256: &[u8; 32]) -> Result<Option<u64>, StoreError> {
+        let size: Option<i64> = self
+            .connection
+            .prepare_cached("SELECT length(bytes) FROM blobs WHERE sha256 = ?1")?
+            .query_row([sha256.to_vec()], |row| row.get(0))
+            .optional()?;
+        Ok(size.map(|size| u64::try_from(size).unwrap_or(0)))
+    }
+
+    /// `length` bytes of a stored scan from `offset` (fewer at its end).
+    pub fn blob_range(
+        &self,
+        sha256: &[u8; 32],
+        offset: u64,
+        length: u32,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .connection
+            .prepare_cached("SELECT substr(bytes, ?2, ?3) FROM blobs WHERE sha256 = ?1")?
+            .query_row(
+                params![sha256.to_vec(), to_i64(offset) + 1, i64::from(length)],
+                |row| row.get(0),
+            )
+            .optional()?)
+    }
+
+    /// The transfer of a scan being received, if one was started.
+    pub fn blob_transfer(&self, sha256: &[u8; 32]) -> Result<Option<BlobTransfer>, StoreError> {
+        let head: Option<(String, i64, i64, Vec<u8>)> = self
+            .connection
+            .prepare_cached(
+                "SELECT media_type, size, chunk_size, chunk_hashes FROM blob_transfers WHERE sha256 = ?1",
+            )?
+            .query_row([sha256.to_vec()], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+            })
+            .optional()?;
+        let Some((media_type, size, chunk_size, hashes)) = head else {
+            return Ok(None);
+        };
+        let mut received = BTreeSet::new();
+        let mut statement = self
+            .connection
+            .prepare_cached("SELECT chunk FROM blob_chunks WHERE sha256 = ?1")?;
+        for chunk in statement.query_map([sha256.to_vec()], |row| row.get::<_, i64>(0))? {
+            if let Ok(index) = u32::try_from(chunk?) {
+                received.insert(index);
+            }
+        }
+        Ok(Some(BlobTransfer {
+            media_type,
+            size: u64::try_from(size).unwrap_or(0),
+            chunk_size: u32::try_from(chunk_size).unwrap_or(0),
+            chunk_hashes: hashes
+                .chunks_exact(32)
+                .filter_map(|hash| <[u8; 32]>::try_from(hash).ok())
+                .collect(),
+            received,
+        }))
+    }
+
+    /// Starts receiving a scan with the given chunk layout (replacing an earlier, different
+    /// layout and its chunks).
+    pub fn start_blob_transfer(
+        &mut self,
+        sha256: &[u8; 32],
+        transfer: &BlobTransfer,
+    ) -> Result<(), StoreError> {
+        let hashes: Vec<u8> = transfer.chunk_hashes.concat();
+        let transaction = self.connection.transaction()?;
+        transaction.execute(
+            "DELETE FROM blob_transfers WHERE sha256 = ?1",
+            [sha256.to_vec()],
+        )?;
+        transaction.execute(
+            "INSERT INTO blob_transfers (sha256, media_type, size, chunk_size, chunk_hashes)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                sha256.to_vec(),
+                transfer.media_type,
+                to_i64(transfer.size),
+                i64::from(transfer.chunk_size),
+                hashes
+            ],
+        )?;
+        transaction.commit()?;
+        Ok(())
+    }
+
+    /// Stores one verified chunk of a scan being received, durably.
+    pub fn put_blob_chunk(
+        &mut self,
+        sha256: &[u8; 32],
+        index: u32,
+        bytes: &[u8],
+    ) -> Result<(), StoreError> {
+        self.connection
+            .prepare_cached(
+                "INSERT INTO blob_chunks (sha256, chunk, bytes) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (sha256, chunk) DO NOTHING",
+            )?
+            .execute(params![sha256.to_vec(), i64::from(index), bytes])?;
+        Ok(())
+    }
+
+    /// Assembles a scan from its chunks. If the whole matches its SHA-256 it becomes a stored
+    /// scan and `true` is returned; otherwise the transfer is discarded (to start afresh) and
+    /// `false` is returned. Either way in one transaction.
+    pub fn complete_blob_transfer(&mut self, sha256: &[u8; 32]) -> Result<bool, StoreError> {
+        let Some(transfer) = self.blob_transfer(sha256)? else {
+            return Ok(false);
+        };
+        let transaction = self.connection.transaction()?;
+        let mut whole = Vec::with_capacity(usize::try_from(transfer.size).unwrap_or(0));
+        {
+            let mut statement = transaction
+                .prepare("SELECT bytes FROM blob_chunks WHERE sha256 = ?1 ORDER BY chunk")?;
+            let mut rows = statement.query([sha256.to_vec()])?;
+            while let Some(row) = rows.next()? {
+                whole.extend_from_slice(row.get_ref(0)?.as_blob().unwrap_or_default());
+            }
+        }
+        let verified = <[u8; 32]>::from(Sha256::digest(&whole)) == *sha256
+            && whole.len() as u64 == transfer.size;
+        if verified {
+            transaction.execute(
+                "INSERT INTO blobs (sha256, media_type, bytes) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (sha256) DO NOTHING",
+                params![sha256.to_vec(), transfer.media_type, whole],
+            )?;
+        }
+        transaction.execute(
+            "DELETE FROM blob_transfers WHERE sha256 = ?1",
+            [sha256.to_vec()],
+        )?;
+        transaction.commit()?;
+        Ok(verified)
+    }
+
+    /// Records the sync state of one peer (a JSON document the sync shell defines).
+    pub fn put_peer_state(
+        &mut self,
+        peer_key: &str,
+        state_json: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.connection
+            .prepare_cached(
+                "INSERT INTO sync_peers (peer_key, state, updated_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (peer_key) DO UPDATE SET state = excluded.state,
+                     updated_at = excluded.updated_at",
+            )?
+            .execute(params![peer_key, state_json, now.to_rfc3339()])?;
+        Ok(())
+    }
+
+    /// Every peer's recorded sync state: `(peer key, state JSON, updated at)`.
+    pub fn peer_states(&self) -> Result<Vec<(String, String, String)>, StoreError> {
+        let mut statement = self
+            .connection
+            .prepare("SELECT peer_key, state, updated_at FROM sync_peers ORDER BY peer_key")?;
+        let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// Fills the sync columns of rows written before they existed (schema 1), from their
+    /// documents. Cheap when there are none.
+    pub(crate) fn fill_missing_sync_columns(&mut self) -> Result<(), StoreError> {
+        let transaction = self.connection.transaction()?;
+        {
+            let mut select = transaction
+                .prepare("SELECT copy_id, document FROM copies WHERE length(heads_digest) = 0")?;
+            let mut update =
+                transaction.prepare("UPDATE copies SET heads_digest = ?2 WHERE copy_id = ?1")?;
+            let mut rows = select.query([])?;
+            while let Some(row) = rows.next()? {
+                let copy_id: String = row.get(0)?;
+                let bytes: Vec<u8> = row.get(1)?;
+                // Unreadable documents keep an empty digest; `store check` reports them.
+                let Ok(mut document) =
+                    CopyDocument::load(&bytes, automerge::ActorId::from(&[0u8; 16][..]))
+                else {
+                    continue;
+                };
+                rewrite_pages(&transaction, document.content())?;
+                update.execute(params![copy_id, document.heads_digest().to_vec()])?;
+            }
+        }
+        transaction.commit()?;
+        Ok(())
+    }
+}
+
+/// Records the pages a newly inserted copy references.
+pub(crate) fn write_pages(
+    transaction: &rusqlite::Transaction<'_>,
+    content: &CopyContent,
+) -> Result<(), StoreError> {
+    let mut insert = transaction.prepare_cached(
+        "INSERT INTO copy_pages (copy_id, page, sha256, media_type) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (copy_id, page) DO NOTHING",
+    )?;
+    let copy_id = content.copy_id.to_string();
+    for (index, page) in content.pages.iter().enumerate() {
+        insert.execute(params![
+            copy_id,
+            to_i64(index as u64),
+            page.sha256.to_vec(),
+            page.media_type
+        ])?;
+    }
+    Ok(())
+}
+
+/// Rewrites the pages of a copy from its content (index rebuild).
+pub(crate) fn rewrite_pages(
+    transaction: &rusqlite::Transaction<'_>,
+    content: &CopyContent,
+) -> Result<(), StoreError> {
+    transaction.execute(
+        "DELETE FROM copy_pages WHERE copy_id = ?1",
+        [content.copy_id.to_string()],
+    )?;
+    write_pages(transaction, content)
+}

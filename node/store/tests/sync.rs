@@ -1,0 +1,183 @@
+//! What the sync engine needs from the store, on real SQLite files: reconciliation items that
+//! follow every write, batched saves, missing scans, resumable chunked transfers that refuse a
+//! wrong whole, and the migration of a schema-1 database.
+
+#![allow(clippy::unwrap_used)]
+
+use automerge::ActorId;
+use bansao_copy::status::CopyStatus;
+use bansao_copy::testing::sample_content;
+use bansao_copy::{CopyDocument, Decision, SignatureRecord, Timestamp};
+use bansao_store::{BlobTransfer, Store};
+use bansao_trust::testing::{Hierarchy, VALID_FROM};
+use sha2::{Digest, Sha256};
+
+fn at(offset: i64) -> Timestamp {
+    Timestamp::from_unix(VALID_FROM + 86_400 + offset).unwrap()
+}
+
+fn issue(store: &mut Store, hierarchy: &Hierarchy, scan: &[u8]) -> CopyDocument {
+    let head = store.chain_head("KIOSK-TANLAP-01").unwrap();
+    let content = sample_content(head.last_sequence + 1, head.last_content_hash, at(0), scan);
+    let mut document =
+        CopyDocument::issue(content, &hierarchy.kiosk.key, ActorId::from(vec![7u8; 16])).unwrap();
+    store
+        .insert_issued_copy(&mut document, &[scan], CopyStatus::Provisional, at(0))
+        .unwrap();
+    document
+}
+
+#[test]
+fn sync_items_follow_every_write() {
+    let hierarchy = Hierarchy::new();
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("n.sqlite")).unwrap();
+    let mut document = issue(&mut store, &hierarchy, b"scan one");
+    let items = store.sync_items("00001").unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0].heads_digest, document.heads_digest());
+    assert!(store.sync_items("00002").unwrap().is_empty());
+
+    let record = SignatureRecord::decide(
+        document.content(),
+        Decision::Approve,
+        at(60),
+        None,
+        Some("1/2026".to_owned()),
+        &hierarchy.official.key,
+    );
+    document.add_signature(&record).unwrap();
+    let mut batch = vec![(document, CopyStatus::Countersigned)];
+    store.save_copies(&mut batch, at(60)).unwrap();
+    let items = store.sync_items("00001").unwrap();
+    assert_eq!(items[0].heads_digest, batch[0].0.heads_digest());
+    assert_eq!(
+        store.copy_bytes(items[0].copy_id).unwrap().unwrap(),
+        batch[0].0.save()
+    );
+}
+
+#[test]
+fn a_scan_arrives_in_chunks_resumes_and_a_wrong_whole_is_discarded() {
+    let hierarchy = Hierarchy::new();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ward.sqlite");
+    let scan: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+    let sha: [u8; 32] = Sha256::digest(&scan).into();
+
+    // The ward holds the copy (synced) but not its scan.
+    let mut kiosk = Store::open(&dir.path().join("kiosk.sqlite")).unwrap();
+    let document = issue(&mut kiosk, &hierarchy, &scan);
+    let mut ward = Store::open(&path).unwrap();
+    let mut copy = CopyDocument::load(
+        &document_bytes(&kiosk, &document),
+        ActorId::from(vec![8u8; 16]),
+    )
+    .unwrap();
+    ward.save_copies(
+        &mut [(copy_clone(&mut copy), CopyStatus::Provisional)],
+        at(1),
+    )
+    .unwrap();
+    let missing = ward.missing_blobs("00001", 10).unwrap();
+    assert_eq!(missing.len(), 1);
+    assert_eq!(missing[0].sha256, sha);
+    assert_eq!(kiosk.blob_size(&sha).unwrap(), Some(100_000));
+    assert_eq!(
+        kiosk.blob_range(&sha, 99_990, 32).unwrap().unwrap(),
+        scan[99_990..].to_vec()
+    );
+
+    let chunk = 32 * 1024;
+    let transfer = BlobTransfer {
+        media_type: "image/png".to_owned(),
+        size: scan.len() as u64,
+        chunk_size: chunk as u32,
+        chunk_hashes: scan
+            .chunks(chunk)
+            .map(|c| Sha256::digest(c).into())
+            .collect(),
+        received: Default::default(),
+    };
+    ward.start_blob_transfer(&sha, &transfer).unwrap();
+    ward.put_blob_chunk(&sha, 0, &scan[..chunk]).unwrap();
+    ward.put_blob_chunk(&sha, 2, &scan[2 * chunk..3 * chunk])
+        .unwrap();
+    drop(ward);
+
+    // After a restart the transfer resumes with the chunks already stored.
+    let mut ward = Store::open(&path).unwrap();
+    let resumed = ward.blob_transfer(&sha).unwrap().unwrap();
+    assert_eq!(
+        resumed.received.iter().copied().collect::<Vec<_>>(),
+        vec![0, 2]
+    );
+    assert_eq!(resumed.chunk_hashes, transfer.chunk_hashes);
+    ward.put_blob_chunk(&sha, 1, &scan[chunk..2 * chunk])
+        .unwrap();
+    ward.put_blob_chunk(&sha, 3, &scan[3 * chunk..]).unwrap();
+    assert!(ward.complete_blob_transfer(&sha).unwrap());
+    assert_eq!(ward.blob(&sha).unwrap().unwrap(), scan);
+    assert!(ward.blob_transfer(&sha).unwrap().is_none());
+    assert!(ward.missing_blobs("00001", 10).unwrap().is_empty());
+
+    // A transfer whose chunks do not make the named scan is discarded, never stored.
+    let fake: [u8; 32] = Sha256::digest(b"another scan").into();
+    ward.start_blob_transfer(
+        &fake,
+        &BlobTransfer {
+            size: 5,
+            ..transfer.clone()
+        },
+    )
+    .unwrap();
+    ward.put_blob_chunk(&fake, 0, b"wrong").unwrap();
+    assert!(!ward.complete_blob_transfer(&fake).unwrap());
+    assert!(ward.blob(&fake).unwrap().is_none());
+    assert!(ward.blob_transfer(&fake).unwrap().is_none());
+}
+
+fn document_bytes(store: &Store, document: &CopyDocument) -> Vec<u8> {
+    store
+        .copy_bytes(document.content().copy_id)
+        .unwrap()
+        .unwrap()
+}
+
+fn copy_clone(document: &mut CopyDocument) -> CopyDocument {
+    CopyDocument::load(&document.save(), ActorId::from(vec![9u8; 16])).unwrap()
+}
+
+#[test]
+fn a_schema_1_database_gets_its_sync_columns_filled() {
+    let hierarchy = Hierarchy::new();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.sqlite");
+    let mut document = {
+        let mut store = Store::open(&path).unwrap();
+        issue(&mut store, &hierarchy, b"old scan")
+    };
+    // Turn the file back into what schema 1 left: no digests, no pages, version 1.
+    {
+        let connection = rusqlite::Connection::open(&path).unwrap();
+        connection
+            .execute_batch(
+                "UPDATE copies SET heads_digest = x''; DELETE FROM copy_pages; DELETE FROM blobs;
+                 DROP TABLE blob_chunks; DROP TABLE blob_transfers; DROP TABLE sync_peers;
+                 DROP TABLE copy_pages; DROP INDEX copies_by_commune_sync;
+                 ALTER TABLE copies DROP COLUMN heads_digest; PRAGMA user_version = 1;",
+            )
+            .unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    let items = store.sync_items("00001").unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0].heads_digest, document.heads_digest());
+    // The pages came back too: the (removed) scan is listed as missing.
+    let missing = store.missing_blobs("00001", 10).unwrap();
+    assert_eq!(missing.len(), 1);
+    assert_eq!(
+        missing[0].sha256,
+        <[u8; 32]>::from(Sha256::digest(b"old scan"))
+    );
+}

@@ -1,0 +1,412 @@
+//! The document phase of a session: the initiator's plan after reconciliation, whole documents
+//! pushed and pulled in bounded batches, and Automerge's sync protocol for documents that both
+//! sides hold in different versions. Every per-document decision is logged at debug level, so a
+//! document that never converges can be explained.
+
+use automerge::sync::State;
+use bansao_copy::{CopyDocument, CopyId};
+use negentropy::Id;
+use serde_bytes::{ByteArray, ByteBuf};
+use std::collections::BTreeSet;
+
+use crate::replica::{Replica, StorageEffect};
+use crate::session::{DocSync, Serve, Session, SessionError, Side, TRUST_BUNDLE_KEY};
+use crate::validate::{self, Refusal};
+use crate::wire::{DocumentBytes, ErrorCode, Message, WireKey};
+
+fn key_of(id: &Id) -> [u8; 16] {
+    let mut key = [0u8; 16];
+    key.copy_from_slice(&id.as_bytes()[..16]);
+    key
+}
+
+impl Session {
+    /// Turns the reconciliation's outcome into work: push, pull, sync.
+    pub(crate) fn plan_documents(
+        &mut self,
+        have: Vec<Id>,
+        need: Vec<Id>,
+        replica: &mut dyn Replica,
+    ) -> Result<(), SessionError> {
+        let have: BTreeSet<[u8; 16]> = have.iter().map(key_of).collect();
+        let need: BTreeSet<[u8; 16]> = need.iter().map(key_of).collect();
+        if have.contains(&TRUST_BUNDLE_KEY) || need.contains(&TRUST_BUNDLE_KEY) {
+            tracing::debug!("trust bundles differ: exchanging them");
+            self.send_trust_bundle(replica)?;
+            self.control.push_back(Message::Want {
+                keys: vec![ByteArray::new(TRUST_BUNDLE_KEY)],
+            });
+            self.wants_outstanding += 1;
+        }
+        let mut pull = Vec::new();
+        for key in need.iter().filter(|key| **key != TRUST_BUNDLE_KEY) {
+            let copy_id = CopyId::from_bytes(*key);
+            if have.contains(key) {
+                tracing::debug!(copy = %copy_id, decision = "sync", "both sides hold the copy in different versions");
+                self.sync_queue.push_back(copy_id);
+            } else {
+                tracing::debug!(copy = %copy_id, decision = "pull", "only the peer holds the copy");
+                pull.push(ByteArray::new(*key));
+            }
+        }
+        for key in have.iter().filter(|key| **key != TRUST_BUNDLE_KEY) {
+            if !need.contains(key) {
+                let copy_id = CopyId::from_bytes(*key);
+                tracing::debug!(copy = %copy_id, decision = "push", "only this side holds the copy");
+                self.push.push_back(copy_id);
+            }
+        }
+        self.wanted_pending = pull.len();
+        for keys in pull.chunks(self.config.want_batch.max(1)) {
+            self.control.push_back(Message::Want {
+                keys: keys.to_vec(),
+            });
+            self.wants_outstanding += 1;
+        }
+        self.stats.documents_to_push = self.push.len() as u64;
+        self.stats.documents_to_pull = self.wanted_pending as u64;
+        self.stats.documents_to_sync = self.sync_queue.len() as u64;
+        Ok(())
+    }
+
+    fn send_trust_bundle(&mut self, replica: &mut dyn Replica) -> Result<(), SessionError> {
+        match replica.trust_bundle() {
+            Ok(Some(bytes)) => {
+                self.control.push_back(Message::TrustBundle {
+                    bytes: ByteBuf::from(bytes),
+                });
+                Ok(())
+            }
+            Ok(None) => Ok(()),
+            Err(error) => Err(self.refuse(ErrorCode::Storage, error.to_string())),
+        }
+    }
+
+    /// Starts Automerge sync for queued documents, up to the in-flight limit.
+    pub(crate) fn start_syncs(&mut self, replica: &mut dyn Replica) -> Result<(), SessionError> {
+        while self.syncs.len() < self.config.syncs_in_flight {
+            let Some(copy_id) = self.sync_queue.pop_front() else {
+                break;
+            };
+            let Some(bytes) = self.copy_bytes(copy_id, replica)? else {
+                continue;
+            };
+            let loaded = CopyDocument::load(&bytes, self.actor.clone())
+                .map_err(|e| e.to_string())
+                .and_then(|document| {
+                    validate::report(&document, &self.trust).map(|report| (document, report))
+                });
+            let (mut document, before) = match loaded {
+                Ok(loaded) => loaded,
+                Err(reason) => {
+                    tracing::debug!(copy = %copy_id, decision = "skip", "the stored copy does not count here: {reason}");
+                    self.stats.documents_skipped += 1;
+                    continue;
+                }
+            };
+            let mut state = State::new();
+            if let Some(message) = document.generate_sync_message(&mut state) {
+                self.control.push_back(Message::Sync {
+                    key: ByteArray::new(copy_id.to_bytes()),
+                    message: Some(ByteBuf::from(message)),
+                });
+                self.syncs.insert(
+                    copy_id,
+                    DocSync {
+                        document,
+                        state,
+                        before,
+                        rounds: 1,
+                        changed: false,
+                    },
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// The initiator's side of a sync step.
+    pub(crate) fn on_sync_reply(
+        &mut self,
+        copy_id: CopyId,
+        message: Option<ByteBuf>,
+        _replica: &mut dyn Replica,
+    ) -> Result<(), SessionError> {
+        let Some(mut sync) = self.syncs.remove(&copy_id) else {
+            return Err(self.refuse(
+                ErrorCode::ProtocolViolation,
+                format!("sync reply for copy {copy_id}, which is not being synced"),
+            ));
+        };
+        if let Some(message) = message {
+            let heads_before = sync.document.heads();
+            let applied = sync
+                .document
+                .receive_sync_message(&mut sync.state, &message)
+                .map_err(|error| error.to_string())
+                .and_then(|()| validate::report(&sync.document, &self.trust))
+                .and_then(|after| {
+                    validate::check_signatures_kept(copy_id, &sync.before, &after)
+                        .map_err(|refusal| refusal.detail)
+                });
+            if let Err(reason) = applied {
+                tracing::warn!(copy = %copy_id, decision = "refuse", "refused the peer's changes: {reason}");
+                self.stats.documents_refused += 1;
+                return Ok(());
+            }
+            if sync.document.heads() != heads_before {
+                sync.changed = true;
+            }
+        }
+        let next = sync.document.generate_sync_message(&mut sync.state);
+        match next {
+            Some(next) if sync.rounds < self.config.max_sync_rounds => {
+                sync.rounds += 1;
+                self.control.push_back(Message::Sync {
+                    key: ByteArray::new(copy_id.to_bytes()),
+                    message: Some(ByteBuf::from(next)),
+                });
+                self.syncs.insert(copy_id, sync);
+            }
+            unfinished => {
+                if unfinished.is_some() {
+                    tracing::debug!(copy = %copy_id, rounds = sync.rounds, decision = "give-up", "the copy did not converge in this session");
+                    self.stats.syncs_unconverged += 1;
+                } else {
+                    tracing::debug!(copy = %copy_id, rounds = sync.rounds, changed = sync.changed, decision = "synced", "sync finished");
+                }
+                self.stats.syncs_completed += 1;
+                if sync.changed {
+                    self.save_synced(sync.document)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn save_synced(&mut self, document: CopyDocument) -> Result<(), SessionError> {
+        match validate::report(&document, &self.trust) {
+            Ok(report) => {
+                self.stats.documents_received += 1;
+                self.effects
+                    .push_back(StorageEffect::SaveCopies(vec![(document, report.status)]));
+                Ok(())
+            }
+            Err(reason) => {
+                self.stats.documents_refused += 1;
+                tracing::warn!(copy = %document.content().copy_id, "not storing the synced copy: {reason}");
+                Ok(())
+            }
+        }
+    }
+
+    /// The responder's side of a sync step.
+    pub(crate) fn on_sync_request(
+        &mut self,
+        copy_id: CopyId,
+        message: Option<ByteBuf>,
+        replica: &mut dyn Replica,
+    ) -> Result<(), SessionError> {
+        let key: WireKey = ByteArray::new(copy_id.to_bytes());
+        let reply_none = |session: &mut Session| {
+            session
+                .control
+                .push_back(Message::Sync { key, message: None });
+            Ok(())
+        };
+        let Some(bytes) = self.copy_bytes(copy_id, replica)? else {
+            tracing::debug!(copy = %copy_id, decision = "skip", "sync asked for a copy this side does not hold");
+            return reply_none(self);
+        };
+        let loaded = CopyDocument::load(&bytes, self.actor.clone())
+            .map_err(|e| e.to_string())
+            .and_then(|document| {
+                validate::report(&document, &self.trust).map(|report| (document, report))
+            });
+        let (mut document, before) = match loaded {
+            Ok(loaded) => loaded,
+            Err(reason) => {
+                tracing::debug!(copy = %copy_id, decision = "skip", "the stored copy does not count here: {reason}");
+                self.stats.documents_skipped += 1;
+                return reply_none(self);
+            }
+        };
+        let mut state = self.responder_states.remove(&copy_id).unwrap_or_default();
+        let mut changed = false;
+        if let Some(message) = message {
+            let heads_before = document.heads();
+            let applied = document
+                .receive_sync_message(&mut state, &message)
+                .map_err(|error| error.to_string())
+                .and_then(|()| validate::report(&document, &self.trust))
+                .and_then(|after| {
+                    validate::check_signatures_kept(copy_id, &before, &after)
+                        .map_err(|refusal| refusal.detail)
+                });
+            if let Err(reason) = applied {
+                tracing::warn!(copy = %copy_id, decision = "refuse", "refused the peer's changes: {reason}");
+                self.stats.documents_refused += 1;
+                return reply_none(self);
+            }
+            changed = document.heads() != heads_before;
+        }
+        let reply = document.generate_sync_message(&mut state);
+        if reply.is_some() {
+            self.responder_states.insert(copy_id, state);
+        }
+        self.control.push_back(Message::Sync {
+            key,
+            message: reply.map(ByteBuf::from),
+        });
+        if changed {
+            tracing::debug!(copy = %copy_id, decision = "merged", "took in the peer's changes");
+            self.save_synced(document)?;
+        }
+        Ok(())
+    }
+
+    /// Whole documents arrived (pushed to the responder, or wanted by the initiator).
+    pub(crate) fn on_documents(
+        &mut self,
+        documents: Vec<DocumentBytes>,
+        replica: &mut dyn Replica,
+    ) -> Result<(), SessionError> {
+        let commune = self
+            .policy
+            .as_ref()
+            .map(|policy| policy.commune.clone())
+            .unwrap_or_default();
+        let mut accepted = Vec::with_capacity(documents.len());
+        for entry in documents {
+            let copy_id = CopyId::from_bytes(entry.key.into_array());
+            if self.side == Side::Initiator {
+                self.wanted_pending = self.wanted_pending.saturating_sub(1);
+            }
+            let mut incoming = match CopyDocument::load(&entry.bytes, self.actor.clone()) {
+                Ok(document) => document,
+                Err(error) => {
+                    tracing::warn!(copy = %copy_id, decision = "refuse", "unreadable document: {error}");
+                    self.stats.documents_refused += 1;
+                    continue;
+                }
+            };
+            let report =
+                match validate::check_new_document(&incoming, copy_id, &commune, &self.trust) {
+                    Ok(report) => report,
+                    Err(refusal) if refusal.code == ErrorCode::OutOfScope => {
+                        return Err(self.refuse(refusal.code, refusal.detail));
+                    }
+                    Err(refusal) => {
+                        tracing::warn!(copy = %copy_id, decision = "refuse", "{}", refusal.detail);
+                        self.stats.documents_refused += 1;
+                        continue;
+                    }
+                };
+            match self.copy_bytes(copy_id, replica)? {
+                None => {
+                    tracing::debug!(copy = %copy_id, decision = "store", "new copy");
+                    accepted.push((incoming, report.status));
+                }
+                Some(stored) => {
+                    let merged = CopyDocument::load(&stored, self.actor.clone())
+                        .map_err(|error| Refusal {
+                            code: ErrorCode::Storage,
+                            detail: error.to_string(),
+                        })
+                        .and_then(|mut stored| {
+                            validate::merge_checked(&mut stored, &mut incoming, &self.trust)
+                                .map(|status| (stored, status))
+                        });
+                    match merged {
+                        Ok(merged) => {
+                            tracing::debug!(copy = %copy_id, decision = "merge", "merged with the stored copy");
+                            accepted.push(merged);
+                        }
+                        Err(refusal) => {
+                            tracing::warn!(copy = %copy_id, decision = "refuse", "{}", refusal.detail);
+                            self.stats.documents_refused += 1;
+                        }
+                    }
+                }
+            }
+        }
+        self.stats.documents_received += accepted.len() as u64;
+        if !accepted.is_empty() {
+            self.effects.push_back(StorageEffect::SaveCopies(accepted));
+        }
+        Ok(())
+    }
+
+    /// The peer wants documents whole.
+    pub(crate) fn on_want(
+        &mut self,
+        keys: Vec<WireKey>,
+        replica: &mut dyn Replica,
+    ) -> Result<(), SessionError> {
+        for key in keys {
+            let key = key.into_array();
+            if key == TRUST_BUNDLE_KEY {
+                self.send_trust_bundle(replica)?;
+            } else {
+                self.serve.push_back(Serve::Copy(CopyId::from_bytes(key)));
+            }
+        }
+        self.serve.push_back(Serve::Served);
+        Ok(())
+    }
+
+    /// The next batch of documents the peer asked for, or the end-of-want marker.
+    pub(crate) fn next_served_batch(
+        &mut self,
+        replica: &mut dyn Replica,
+    ) -> Result<Option<Message>, crate::replica::ReplicaError> {
+        let mut batch = Vec::new();
+        let mut bytes_in_batch = 0;
+        while let Some(item) = self.serve.pop_front() {
+            match item {
+                Serve::Copy(copy_id) => {
+                    if let Some(bytes) = replica.copy_bytes(copy_id)? {
+                        bytes_in_batch += bytes.len();
+                        batch.push((copy_id, bytes));
+                    }
+                    if bytes_in_batch >= self.config.document_batch_bytes {
+                        break;
+                    }
+                }
+                Serve::Served if batch.is_empty() => return Ok(Some(Message::WantServed)),
+                Serve::Served => {
+                    self.serve.push_front(Serve::Served);
+                    break;
+                }
+            }
+        }
+        if batch.is_empty() {
+            return Ok(None);
+        }
+        self.stats.documents_sent += batch.len() as u64;
+        Ok(Some(Session::document_message(batch)))
+    }
+
+    /// The next batch of documents to push.
+    pub(crate) fn next_push_batch(
+        &mut self,
+        replica: &mut dyn Replica,
+    ) -> Result<Option<Message>, crate::replica::ReplicaError> {
+        let mut batch = Vec::new();
+        let mut bytes_in_batch = 0;
+        while bytes_in_batch < self.config.document_batch_bytes {
+            let Some(copy_id) = self.push.pop_front() else {
+                break;
+            };
+            if let Some(bytes) = replica.copy_bytes(copy_id)? {
+                bytes_in_batch += bytes.len();
+                batch.push((copy_id, bytes));
+            }
+        }
+        if batch.is_empty() {
+            return Ok(None);
+        }
+        self.stats.documents_sent += batch.len() as u64;
+        Ok(Some(Session::document_message(batch)))
+    }
+}

@@ -1,0 +1,819 @@
+//! One sync session between two nodes: a sans-IO state machine.
+//!
+//! The shell feeds it frames ([`Session::handle_frame`]), takes frames to send
+//! ([`Session::poll_transmit`]) and storage writes to make durable ([`Session::poll_effect`]),
+//! and applies every effect before the next input. Time comes in as an argument; the session
+//! owns no socket, file or clock, so a simulation can drive many of them deterministically.
+//!
+//! The phases, in order:
+//! 1. **Hello.** Each side sends its protocol version and node key id. The peer's key must be the
+//!    one the connection authenticated and must count in the trust list now; its certificate
+//!    (not its claims) gives its role and commune, and [`link_policy`] decides what the link
+//!    shares. Any failure sends an [`Message::Error`] and ends the session before any data moves.
+//! 2. **Reconcile.** The initiator runs negentropy over the items `(copy id, heads digest)` of the
+//!    shared commune (plus one item for the trust bundle), in frames of bounded size, and learns
+//!    which documents only it has, which only the peer has, and which differ.
+//! 3. **Documents.** Only the initiator's side has the plan: it sends whole the documents the peer
+//!    lacks, asks whole for those it lacks, and runs Automerge's sync protocol for those that
+//!    differ, many at once. Every document taken in is checked (`validate`) before it is stored.
+//! 4. **Scans.** Each side that fetches scans on this link asks for the ones its copies reference
+//!    and it lacks, chunk by chunk (`blobs`). Document messages always go out before chunks.
+//! 5. **Done.** Each side says when it wants nothing more; the session ends when both have and
+//!    nothing is left to send.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::Arc;
+
+use automerge::ActorId;
+use bansao_copy::{CopyDocument, CopyId, Timestamp};
+use bansao_trust::{KeyId, SignerError, TrustContext};
+use negentropy::{Id, Negentropy, NegentropyStorageVector};
+use serde_bytes::{ByteArray, ByteBuf};
+use sha2::{Digest, Sha256};
+
+use crate::blobs::{BlobFetcher, BlobServer};
+use crate::policy::{LinkPolicy, NodeIdentity, PolicyError, link_policy};
+use crate::replica::{DIGEST_LENGTH, Replica, ReplicaError, StorageEffect};
+use crate::stats::SessionStats;
+use crate::validate::{self, Refusal};
+use crate::wire::{self, DocumentBytes, ErrorCode, Message, PROTOCOL_VERSION};
+
+/// The reserved key of the trust bundle's reconciliation item (no copy id is all zeros but one).
+pub const TRUST_BUNDLE_KEY: [u8; 16] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+
+/// Which end of the connection this side is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// Opened the session; drives reconciliation and the document phase.
+    Initiator,
+    /// Accepted it.
+    Responder,
+}
+
+/// Limits and sizes of a session.
+#[derive(Debug, Clone)]
+pub struct SessionConfig {
+    /// Largest negentropy message (≥ 4096; smaller frames suit slow links).
+    pub reconcile_frame_bytes: u64,
+    /// Largest batch of whole documents in one message.
+    pub document_batch_bytes: usize,
+    /// Keys per `Want` message.
+    pub want_batch: usize,
+    /// Documents running Automerge's sync protocol at once.
+    pub syncs_in_flight: usize,
+    /// Sync round trips after which a document that has not converged is given up (for this
+    /// session) and logged.
+    pub max_sync_rounds: u32,
+    /// Scans in flight at once (one chunk outstanding each).
+    pub active_blobs: usize,
+    /// Scans fetched per session at most.
+    pub blobs_per_session: usize,
+}
+
+impl Default for SessionConfig {
+    fn default() -> SessionConfig {
+        SessionConfig {
+            reconcile_frame_bytes: 60_000,
+            document_batch_bytes: 256 * 1024,
+            want_batch: 4096,
+            syncs_in_flight: 64,
+            max_sync_rounds: 8,
+            active_blobs: 4,
+            blobs_per_session: 10_000,
+        }
+    }
+}
+
+/// Why a session ended early.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SessionError {
+    /// This side refused the peer or its data (and told the peer).
+    #[error("refused the peer ({}): {detail}", code.as_str())]
+    Refused {
+        /// The error sent.
+        code: ErrorCode,
+        /// Why.
+        detail: String,
+    },
+    /// The peer ended the session with an error.
+    #[error("the peer ended the session ({}): {detail}", code.as_str())]
+    PeerError {
+        /// Its code.
+        code: ErrorCode,
+        /// Its detail.
+        detail: String,
+    },
+    /// The session is already over.
+    #[error("the session is over")]
+    Closed,
+}
+
+impl SessionError {
+    /// The protocol error code involved.
+    pub fn code(&self) -> Option<ErrorCode> {
+        match self {
+            SessionError::Refused { code, .. } | SessionError::PeerError { code, .. } => {
+                Some(*code)
+            }
+            SessionError::Closed => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Hello,
+    Reconcile,
+    Documents,
+    Blobs,
+    Finished,
+    Failed,
+}
+
+/// A document running Automerge's sync protocol on the initiator.
+#[derive(Debug)]
+pub(crate) struct DocSync {
+    pub(crate) document: CopyDocument,
+    pub(crate) state: automerge::sync::State,
+    pub(crate) before: bansao_copy::StatusReport,
+    pub(crate) rounds: u32,
+    pub(crate) changed: bool,
+}
+
+/// What the responder still has to send for the peer's `Want`s.
+#[derive(Debug)]
+pub(crate) enum Serve {
+    Copy(CopyId),
+    Served,
+}
+
+/// One sync session.
+#[derive(Debug)]
+pub struct Session {
+    pub(crate) side: Side,
+    pub(crate) config: SessionConfig,
+    pub(crate) local: NodeIdentity,
+    peer_key: KeyId,
+    pub(crate) trust: Arc<TrustContext>,
+    pub(crate) actor: ActorId,
+    phase: Phase,
+    pub(crate) peer: Option<NodeIdentity>,
+    pub(crate) policy: Option<LinkPolicy>,
+    negentropy: Option<Negentropy<'static, NegentropyStorageVector>>,
+    have: Vec<Id>,
+    need: Vec<Id>,
+    pub(crate) control: VecDeque<Message>,
+    pub(crate) push: VecDeque<CopyId>,
+    pub(crate) serve: VecDeque<Serve>,
+    pub(crate) syncs: BTreeMap<CopyId, DocSync>,
+    pub(crate) sync_queue: VecDeque<CopyId>,
+    pub(crate) responder_states: HashMap<CopyId, automerge::sync::State>,
+    pub(crate) wants_outstanding: usize,
+    pub(crate) wanted_pending: usize,
+    fetcher: Option<BlobFetcher>,
+    server: BlobServer,
+    pub(crate) effects: VecDeque<StorageEffect>,
+    documents_done_sent: bool,
+    documents_done_received: bool,
+    done_sent: bool,
+    done_received: bool,
+    pub(crate) stats: SessionStats,
+}
+
+impl Session {
+    /// Starts a session with the peer whose node key the connection authenticated.
+    pub fn new(
+        side: Side,
+        config: SessionConfig,
+        local: NodeIdentity,
+        authenticated_peer: KeyId,
+        trust: Arc<TrustContext>,
+        actor: ActorId,
+    ) -> Session {
+        let hello = Message::Hello {
+            version: PROTOCOL_VERSION,
+            key_id: ByteArray::new(local.key_id.0),
+        };
+        Session {
+            side,
+            config,
+            local,
+            peer_key: authenticated_peer,
+            trust,
+            actor,
+            phase: Phase::Hello,
+            peer: None,
+            policy: None,
+            negentropy: None,
+            have: Vec::new(),
+            need: Vec::new(),
+            control: VecDeque::from([hello]),
+            push: VecDeque::new(),
+            serve: VecDeque::new(),
+            syncs: BTreeMap::new(),
+            sync_queue: VecDeque::new(),
+            responder_states: HashMap::new(),
+            wants_outstanding: 0,
+            wanted_pending: 0,
+            fetcher: None,
+            server: BlobServer::default(),
+            effects: VecDeque::new(),
+            documents_done_sent: false,
+            documents_done_received: false,
+            done_sent: false,
+            done_received: false,
+            stats: SessionStats::default(),
+        }
+    }
+
+    /// The peer, once its hello was accepted.
+    pub fn peer(&self) -> Option<&NodeIdentity> {
+        self.peer.as_ref()
+    }
+
+    /// What the link shares, once the peer was accepted.
+    pub fn policy(&self) -> Option<&LinkPolicy> {
+        self.policy.as_ref()
+    }
+
+    /// Counters and backlogs of this session.
+    pub fn stats(&self) -> SessionStats {
+        let mut stats = self.stats.clone();
+        stats.documents_pending_out =
+            (self.push.len() + self.syncs.len() + self.sync_queue.len() + self.serve.len()) as u64;
+        stats.documents_pending_in = self.wanted_pending as u64;
+        stats.blobs_pending_in = self.fetcher.as_ref().map_or(0, BlobFetcher::pending) as u64;
+        stats.chunks_pending_out = self.server.pending() as u64;
+        stats.blobs_received = self.fetcher.as_ref().map_or(0, |f| f.completed);
+        stats.chunks_received = self.fetcher.as_ref().map_or(0, |f| f.chunks_received);
+        stats.chunks_sent = self.server.chunks_sent;
+        stats
+    }
+
+    /// Whether the session ended well: both sides want nothing more and all is sent.
+    pub fn is_finished(&self) -> bool {
+        self.phase == Phase::Finished
+    }
+
+    /// Whether the session ended with an error.
+    pub fn is_failed(&self) -> bool {
+        self.phase == Phase::Failed
+    }
+
+    /// Whether a control message (such as the error that ends a failed session) still waits to
+    /// be sent.
+    pub fn has_control_to_send(&self) -> bool {
+        !self.control.is_empty()
+    }
+
+    /// The next storage write to make durable.
+    pub fn poll_effect(&mut self) -> Option<StorageEffect> {
+        self.effects.pop_front()
+    }
+
+    /// Feeds one received frame body (header removed).
+    pub fn handle_frame(
+        &mut self,
+        body: &[u8],
+        now: Timestamp,
+        replica: &mut dyn Replica,
+    ) -> Result<(), SessionError> {
+        if matches!(self.phase, Phase::Finished | Phase::Failed) {
+            return Err(SessionError::Closed);
+        }
+        self.stats.bytes_received += (body.len() + wire::FRAME_HEADER_BYTES) as u64;
+        self.stats.frames_received += 1;
+        let message = match wire::decode_body(body) {
+            Ok(message) => message,
+            Err(error) => return Err(self.refuse(ErrorCode::MalformedFrame, error.to_string())),
+        };
+        tracing::trace!(kind = message.kind(), "sync message received");
+        let result = self.dispatch(message, now, replica);
+        match result {
+            Ok(()) => {
+                self.advance(replica)?;
+                Ok(())
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Reports that the byte stream ended before the session finished (a cut link).
+    pub fn handle_disconnect(&mut self) {
+        if !matches!(self.phase, Phase::Finished | Phase::Failed) {
+            self.phase = Phase::Failed;
+            self.flush_syncs_on_close();
+        }
+    }
+
+    /// The next frame to send (header included), produced lazily so that large backlogs are
+    /// never held in memory: control messages first, then documents, then scan chunks.
+    pub fn poll_transmit(
+        &mut self,
+        replica: &mut dyn Replica,
+    ) -> Result<Option<Vec<u8>>, SessionError> {
+        let message = match self.next_message(replica) {
+            Ok(message) => message,
+            Err(error) => {
+                return Err(self.refuse(ErrorCode::Storage, error.to_string()));
+            }
+        };
+        let Some(message) = message else {
+            return Ok(None);
+        };
+        let frame = match wire::encode_frame(&message) {
+            Ok(frame) => frame,
+            Err(error) => return Err(self.refuse(ErrorCode::Storage, error.to_string())),
+        };
+        self.stats.bytes_sent += frame.len() as u64;
+        self.stats.frames_sent += 1;
+        if matches!(message, Message::Error { .. }) {
+            self.phase = Phase::Failed;
+        }
+        self.advance(replica)?;
+        Ok(Some(frame))
+    }
+
+    fn next_message(&mut self, replica: &mut dyn Replica) -> Result<Option<Message>, ReplicaError> {
+        if let Some(message) = self.control.pop_front() {
+            return Ok(Some(message));
+        }
+        if self.phase == Phase::Failed {
+            return Ok(None);
+        }
+        if let Some(message) = self.next_served_batch(replica)? {
+            return Ok(Some(message));
+        }
+        if let Some(message) = self.next_push_batch(replica)? {
+            return Ok(Some(message));
+        }
+        self.server.next_chunk(replica)
+    }
+
+    /// Ends the session with an error sent to the peer.
+    pub(crate) fn refuse(&mut self, code: ErrorCode, detail: String) -> SessionError {
+        tracing::warn!(
+            code = code.as_str(),
+            peer = %self.peer_key,
+            "sync session refused: {detail}"
+        );
+        self.control.clear();
+        self.control.push_back(Message::Error {
+            code,
+            detail: detail.clone(),
+        });
+        self.stats.refusals += 1;
+        self.phase = Phase::Failed;
+        self.flush_syncs_on_close();
+        SessionError::Refused { code, detail }
+    }
+
+    fn refuse_with(&mut self, refusal: Refusal) -> SessionError {
+        self.refuse(refusal.code, refusal.detail)
+    }
+
+    fn violation(&mut self, what: &str) -> SessionError {
+        self.refuse(
+            ErrorCode::ProtocolViolation,
+            format!("unexpected {what} message in phase {:?}", self.phase),
+        )
+    }
+
+    fn dispatch(
+        &mut self,
+        message: Message,
+        now: Timestamp,
+        replica: &mut dyn Replica,
+    ) -> Result<(), SessionError> {
+        let phase = self.phase;
+        match message {
+            Message::Error { code, detail } => {
+                tracing::warn!(code = code.as_str(), peer = %self.peer_key, "peer ended the sync session: {detail}");
+                self.phase = Phase::Failed;
+                self.flush_syncs_on_close();
+                Err(SessionError::PeerError { code, detail })
+            }
+            Message::Hello { version, key_id } if phase == Phase::Hello => {
+                self.on_hello(version, KeyId(key_id.into_array()), now, replica)
+            }
+            Message::Reconcile { payload } if phase == Phase::Reconcile => {
+                self.on_reconcile(&payload, replica)
+            }
+            Message::Documents { documents }
+                if matches!(phase, Phase::Reconcile | Phase::Documents) =>
+            {
+                self.phase = Phase::Documents;
+                self.on_documents(documents, replica)
+            }
+            Message::Want { keys }
+                if self.side == Side::Responder
+                    && matches!(phase, Phase::Reconcile | Phase::Documents) =>
+            {
+                self.phase = Phase::Documents;
+                self.on_want(keys, replica)
+            }
+            Message::WantServed
+                if self.side == Side::Initiator
+                    && phase == Phase::Documents
+                    && self.wants_outstanding > 0 =>
+            {
+                self.wants_outstanding -= 1;
+                Ok(())
+            }
+            Message::Sync { key, message }
+                if matches!(phase, Phase::Reconcile | Phase::Documents) =>
+            {
+                self.phase = Phase::Documents;
+                let copy_id = CopyId::from_bytes(key.into_array());
+                match self.side {
+                    Side::Responder => self.on_sync_request(copy_id, message, replica),
+                    Side::Initiator => self.on_sync_reply(copy_id, message, replica),
+                }
+            }
+            Message::TrustBundle { bytes }
+                if matches!(phase, Phase::Reconcile | Phase::Documents) =>
+            {
+                self.on_trust_bundle(bytes.into_vec(), replica)
+            }
+            Message::DocumentsDone
+                if self.side == Side::Responder
+                    && matches!(phase, Phase::Reconcile | Phase::Documents) =>
+            {
+                self.documents_done_received = true;
+                self.start_blobs(replica)
+            }
+            Message::BlobWant {
+                hash,
+                manifest,
+                chunks,
+            } if phase == Phase::Blobs => {
+                match self
+                    .server
+                    .on_want(replica, hash.into_array(), manifest, &chunks)
+                {
+                    Ok(Some(reply)) => {
+                        self.control.push_back(reply);
+                        Ok(())
+                    }
+                    Ok(None) => Ok(()),
+                    Err(error) => Err(self.refuse(ErrorCode::Storage, error.to_string())),
+                }
+            }
+            Message::BlobManifest {
+                hash,
+                size,
+                chunk_size,
+                chunk_hashes,
+            } if phase == Phase::Blobs => {
+                let result = match self.fetcher.as_mut() {
+                    Some(fetcher) => {
+                        fetcher.on_manifest(hash.into_array(), size, chunk_size, &chunk_hashes)
+                    }
+                    None => return Err(self.violation("blob-manifest")),
+                };
+                self.take_blob_effects(result)
+            }
+            Message::BlobChunk { hash, index, bytes } if phase == Phase::Blobs => {
+                let result = match self.fetcher.as_mut() {
+                    Some(fetcher) => fetcher.on_chunk(hash.into_array(), index, bytes.into_vec()),
+                    None => return Err(self.violation("blob-chunk")),
+                };
+                self.take_blob_effects(result)
+            }
+            Message::BlobMissing { hash } if phase == Phase::Blobs => {
+                if let Some(fetcher) = self.fetcher.as_mut() {
+                    fetcher.on_missing(hash.into_array());
+                }
+                Ok(())
+            }
+            Message::Done if phase == Phase::Blobs && !self.done_received => {
+                self.done_received = true;
+                Ok(())
+            }
+            other => Err(self.violation(other.kind())),
+        }
+    }
+
+    fn take_blob_effects(
+        &mut self,
+        result: Result<Vec<StorageEffect>, Refusal>,
+    ) -> Result<(), SessionError> {
+        match result {
+            Ok(effects) => {
+                self.effects.extend(effects);
+                Ok(())
+            }
+            Err(refusal) => Err(self.refuse_with(refusal)),
+        }
+    }
+
+    fn on_hello(
+        &mut self,
+        version: u32,
+        key_id: KeyId,
+        now: Timestamp,
+        replica: &mut dyn Replica,
+    ) -> Result<(), SessionError> {
+        if version != PROTOCOL_VERSION {
+            return Err(self.refuse(
+                ErrorCode::VersionMismatch,
+                format!("the peer speaks protocol {version}, this node {PROTOCOL_VERSION}"),
+            ));
+        }
+        if key_id != self.peer_key {
+            return Err(self.refuse(
+                ErrorCode::UnknownPeer,
+                format!(
+                    "the peer says it is key {key_id} but the connection authenticated key {}",
+                    self.peer_key
+                ),
+            ));
+        }
+        let certificate = match self.trust.check_signer(key_id, now.unix()) {
+            Ok(certificate) => certificate.clone(),
+            Err(error) => {
+                let code = match error {
+                    SignerError::UnknownKey(_) => ErrorCode::UnknownPeer,
+                    _ => ErrorCode::NotAuthorised,
+                };
+                return Err(self.refuse(code, format!("peer key {key_id}: {error}")));
+            }
+        };
+        let peer = NodeIdentity {
+            key_id,
+            role: certificate.body.role,
+            commune: certificate.body.commune.clone(),
+            subject: certificate.body.subject.clone(),
+        };
+        let policy = match link_policy(&self.local, &peer) {
+            Ok(policy) => policy,
+            Err(error) => {
+                let code = match error {
+                    PolicyError::DifferentCommunes { .. } => ErrorCode::OutOfScope,
+                    PolicyError::WrongRoles { .. } => ErrorCode::NotAuthorised,
+                };
+                return Err(self.refuse(code, format!("peer {}: {error}", peer.subject)));
+            }
+        };
+        tracing::debug!(peer = %peer.subject, role = peer.role.as_str(), commune = %policy.commune, "sync peer accepted");
+        self.peer = Some(peer);
+        self.policy = Some(policy);
+        self.phase = Phase::Reconcile;
+        if self.side == Side::Initiator {
+            let negentropy = self.build_negentropy(replica)?;
+            let negentropy = self.negentropy.insert(negentropy);
+            match negentropy.initiate() {
+                Ok(payload) => self.control.push_back(Message::Reconcile {
+                    payload: ByteBuf::from(payload),
+                }),
+                Err(error) => {
+                    return Err(self.refuse(ErrorCode::Storage, format!("reconciliation: {error}")));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn build_negentropy(
+        &mut self,
+        replica: &mut dyn Replica,
+    ) -> Result<Negentropy<'static, NegentropyStorageVector>, SessionError> {
+        let commune = self
+            .policy
+            .as_ref()
+            .map(|policy| policy.commune.clone())
+            .unwrap_or_default();
+        let built = (|| -> Result<NegentropyStorageVector, ReplicaError> {
+            let items = replica.sync_items(&commune)?;
+            let mut storage = NegentropyStorageVector::with_capacity(items.len() + 1);
+            for (copy_id, digest) in items {
+                storage.insert(
+                    copy_id.0.timestamp_ms(),
+                    item_id(copy_id.to_bytes(), &digest),
+                )?;
+            }
+            if let Some(bundle) = replica.trust_bundle()? {
+                storage.insert(0, item_id(TRUST_BUNDLE_KEY, &bundle_digest(&bundle)))?;
+            }
+            storage.seal()?;
+            Ok(storage)
+        })();
+        let storage = match built {
+            Ok(storage) => storage,
+            Err(error) => return Err(self.refuse(ErrorCode::Storage, error.to_string())),
+        };
+        self.stats.items_reconciled = storage_size(&storage);
+        match Negentropy::owned(storage, self.config.reconcile_frame_bytes) {
+            Ok(negentropy) => Ok(negentropy),
+            Err(error) => Err(self.refuse(ErrorCode::Storage, format!("reconciliation: {error}"))),
+        }
+    }
+
+    fn on_reconcile(
+        &mut self,
+        payload: &[u8],
+        replica: &mut dyn Replica,
+    ) -> Result<(), SessionError> {
+        self.stats.reconcile_rounds += 1;
+        if self.negentropy.is_none() {
+            if self.side == Side::Initiator {
+                return Err(self.violation("reconcile"));
+            }
+            let negentropy = self.build_negentropy(replica)?;
+            self.negentropy = Some(negentropy);
+        }
+        let Some(negentropy) = self.negentropy.as_mut() else {
+            return Err(self.violation("reconcile"));
+        };
+        let outcome = match self.side {
+            Side::Responder => negentropy.reconcile(payload).map(Some),
+            Side::Initiator => {
+                negentropy.reconcile_with_ids(payload, &mut self.have, &mut self.need)
+            }
+        };
+        match outcome {
+            Ok(Some(reply)) => {
+                self.control.push_back(Message::Reconcile {
+                    payload: ByteBuf::from(reply),
+                });
+                Ok(())
+            }
+            Ok(None) => {
+                self.negentropy = None;
+                let have = std::mem::take(&mut self.have);
+                let need = std::mem::take(&mut self.need);
+                self.phase = Phase::Documents;
+                self.plan_documents(have, need, replica)
+            }
+            Err(error) => Err(self.refuse(
+                ErrorCode::MalformedFrame,
+                format!("reconciliation message: {error}"),
+            )),
+        }
+    }
+
+    /// Moves the session on where no message is needed: start waiting syncs, close the
+    /// document phase, request more scans, say done, finish.
+    fn advance(&mut self, replica: &mut dyn Replica) -> Result<(), SessionError> {
+        if self.phase == Phase::Documents && self.side == Side::Initiator {
+            self.start_syncs(replica)?;
+            let documents_finished = self.push.is_empty()
+                && self.wants_outstanding == 0
+                && self.syncs.is_empty()
+                && self.sync_queue.is_empty();
+            if documents_finished && !self.documents_done_sent {
+                self.documents_done_sent = true;
+                self.control.push_back(Message::DocumentsDone);
+                self.start_blobs(replica)?;
+            }
+        }
+        if self.phase == Phase::Blobs {
+            if let Some(fetcher) = self.fetcher.as_mut() {
+                let requests = match fetcher.next_requests(replica) {
+                    Ok(requests) => requests,
+                    Err(error) => return Err(self.refuse(ErrorCode::Storage, error.to_string())),
+                };
+                self.control.extend(requests);
+                if let Some(fetcher) = self.fetcher.as_mut() {
+                    self.effects.extend(fetcher.take_already_complete());
+                }
+            }
+            let idle = self.fetcher.as_ref().is_none_or(BlobFetcher::is_idle);
+            if idle && !self.done_sent {
+                self.done_sent = true;
+                self.control.push_back(Message::Done);
+            }
+            let all_sent = self.control.is_empty()
+                && self.serve.is_empty()
+                && self.push.is_empty()
+                && self.server.pending() == 0;
+            if self.done_sent && self.done_received && all_sent {
+                self.phase = Phase::Finished;
+                tracing::debug!(peer = %self.peer_key, "sync session finished");
+            }
+        }
+        Ok(())
+    }
+
+    fn start_blobs(&mut self, replica: &mut dyn Replica) -> Result<(), SessionError> {
+        self.phase = Phase::Blobs;
+        let Some(policy) = self.policy.clone() else {
+            return Err(self.violation("documents-done"));
+        };
+        if policy.fetch_blobs {
+            match replica.missing_blobs(&policy.commune, self.config.blobs_per_session) {
+                Ok(wanted) => {
+                    self.fetcher = Some(BlobFetcher::new(wanted, self.config.active_blobs));
+                }
+                Err(error) => return Err(self.refuse(ErrorCode::Storage, error.to_string())),
+            }
+        }
+        Ok(())
+    }
+
+    fn on_trust_bundle(
+        &mut self,
+        bytes: Vec<u8>,
+        replica: &mut dyn Replica,
+    ) -> Result<(), SessionError> {
+        let current = match replica.trust_bundle() {
+            Ok(current) => current,
+            Err(error) => return Err(self.refuse(ErrorCode::Storage, error.to_string())),
+        };
+        match newer_bundle(current.as_deref(), &bytes) {
+            Ok(true) => {
+                tracing::info!(peer = %self.peer_key, "adopting a newer trust bundle from the peer");
+                self.stats.trust_bundles_adopted += 1;
+                self.effects
+                    .push_back(StorageEffect::AdoptTrustBundle(bytes));
+            }
+            Ok(false) => {}
+            Err(reason) => {
+                tracing::warn!(peer = %self.peer_key, "ignoring the peer's trust bundle: {reason}");
+            }
+        }
+        Ok(())
+    }
+
+    /// Saves what the unfinished syncs learnt so far when the session ends early: a document is
+    /// stored only if its changes passed the checks, so this loses nothing and keeps progress.
+    fn flush_syncs_on_close(&mut self) {
+        let syncs = std::mem::take(&mut self.syncs);
+        let changed: Vec<_> = syncs
+            .into_values()
+            .filter(|sync| sync.changed)
+            .filter_map(|sync| {
+                let status = validate::report(&sync.document, &self.trust).ok()?.status;
+                Some((sync.document, status))
+            })
+            .collect();
+        if !changed.is_empty() {
+            self.effects.push_back(StorageEffect::SaveCopies(changed));
+        }
+    }
+
+    pub(crate) fn copy_bytes(
+        &mut self,
+        copy_id: CopyId,
+        replica: &mut dyn Replica,
+    ) -> Result<Option<Vec<u8>>, SessionError> {
+        match replica.copy_bytes(copy_id) {
+            Ok(bytes) => Ok(bytes),
+            Err(error) => Err(self.refuse(ErrorCode::Storage, error.to_string())),
+        }
+    }
+
+    pub(crate) fn document_message(documents: Vec<(CopyId, Vec<u8>)>) -> Message {
+        Message::Documents {
+            documents: documents
+                .into_iter()
+                .map(|(copy_id, bytes)| DocumentBytes {
+                    key: ByteArray::new(copy_id.to_bytes()),
+                    bytes: ByteBuf::from(bytes),
+                })
+                .collect(),
+        }
+    }
+
+    /// Whether this side holds per-document state for `copy_id` (for tests and logs).
+    pub fn is_syncing(&self, copy_id: CopyId) -> bool {
+        self.syncs.contains_key(&copy_id)
+    }
+}
+
+/// The reconciliation item of a document: its key and its heads digest.
+pub fn item_id(key: [u8; 16], digest: &[u8; DIGEST_LENGTH]) -> Id {
+    let mut id = [0u8; 32];
+    id[..16].copy_from_slice(&key);
+    id[16..].copy_from_slice(digest);
+    Id::from_byte_array(id)
+}
+
+/// The digest a trust bundle is reconciled by.
+pub fn bundle_digest(bundle: &[u8]) -> [u8; DIGEST_LENGTH] {
+    let digest: [u8; 32] = Sha256::digest(bundle).into();
+    let mut out = [0u8; DIGEST_LENGTH];
+    out.copy_from_slice(&digest[..DIGEST_LENGTH]);
+    out
+}
+
+fn storage_size(storage: &NegentropyStorageVector) -> u64 {
+    use negentropy::NegentropyStorageBase;
+    storage.size().map_or(0, |size| size as u64)
+}
+
+/// Whether `offered` is a valid trust bundle from the same root as `current` and newer: no list
+/// older, at least one newer.
+pub fn newer_bundle(current: Option<&[u8]>, offered: &[u8]) -> Result<bool, String> {
+    let offered = TrustContext::from_bundle(offered).map_err(|e| e.to_string())?;
+    let Some(current) = current else {
+        return Ok(false);
+    };
+    let current = TrustContext::from_bundle(current).map_err(|e| e.to_string())?;
+    if offered.trust_list().root != current.trust_list().root {
+        return Err("it is signed by another city root".to_owned());
+    }
+    let (ot, orv) = (offered.trust_list().version, offered.revocations().version);
+    let (ct, crv) = (current.trust_list().version, current.revocations().version);
+    Ok(ot >= ct && orv >= crv && (ot > ct || orv > crv))
+}
