@@ -4,5 +4,6 @@
 //! `now` and randomness, returning outbound messages and storage effects) that first reconciles
 //! *which* documents differ by range-based set reconciliation over `(document id, heads digest)`,
 //! then runs Automerge's sync protocol for the differing ones only, and moves scans as verified,
-//! resumable chunks; and thin shells around it for QUIC (quinn), SQLite and LAN discovery (libp2p).
+//! resumable chunks; and thin shells around it for QUIC (quinn) and SQLite. LAN discovery
+//! (libp2p mDNS) is built: the `bansao-discovery` package in `sync/discovery`.
 //! See `DESIGN.md` (Sync) and issue 3.
