@@ -4,8 +4,9 @@
 # missing (with sudo when not root).
 set -euo pipefail
 
-# gcc/make build the bundled SQLite and libFuzzer; qpdf checks the PDF structure in the tests.
-packages=(build-essential pkg-config qpdf)
+# gcc/make build the bundled SQLite and libFuzzer; qpdf checks the PDF structure in the tests;
+# iproute2's `ip` makes the private veth LAN of the mDNS discovery test (sync/discovery/tests).
+packages=(build-essential pkg-config qpdf iproute2)
 
 missing=()
 for package in "${packages[@]}"; do
