@@ -9,7 +9,7 @@ use automerge::ActorId;
 use bansao_artifact::{ArtifactContent, PageImage, PageImageFormat, Sealer};
 use bansao_copy::status::{CopyStatus, StatusReport, describe_signer};
 use bansao_copy::{
-    CopyDocument, CopyId, CopyRecord, Decision, QrClaims, SignatureRecord, Timestamp, derive_status,
+    CopyDocument, CopyId, CopyRecord, Decision, QrClaims, SignatureRecord, Timestamp,
 };
 use bansao_store::Store;
 use bansao_trust::{Role, SecretKey, TrustContext};
@@ -19,17 +19,9 @@ pub fn status_report(
     document: &CopyDocument,
     trust: &TrustContext,
 ) -> anyhow::Result<StatusReport> {
-    let (records, malformed) = document.signatures()?;
-    derive_status(
-        document.content(),
-        document.content_bytes(),
-        &records,
-        &malformed,
-        trust,
-    )
-    .map_err(|not_genuine| {
+    bansao_copy::status::document_report(document, trust).map_err(|reason| {
         anyhow::anyhow!(
-            "copy {} is not genuine: {not_genuine}",
+            "copy {} is not genuine: {reason}",
             document.content().copy_id
         )
     })

@@ -163,6 +163,22 @@ pub enum NotGenuine {
     },
 }
 
+/// The status report of a stored document, or why it is not a genuine copy (in words).
+pub fn document_report(
+    document: &crate::CopyDocument,
+    trust: &TrustContext,
+) -> Result<StatusReport, String> {
+    let (records, malformed) = document.signatures().map_err(|e| e.to_string())?;
+    derive_status(
+        document.content(),
+        document.content_bytes(),
+        &records,
+        &malformed,
+        trust,
+    )
+    .map_err(|not_genuine| not_genuine.to_string())
+}
+
 /// Derives the status of a copy from its signatures.
 pub fn derive_status(
     content: &CopyContent,

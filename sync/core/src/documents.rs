@@ -21,6 +21,57 @@ fn key_of(id: &Id) -> [u8; 16] {
 }
 
 impl Session {
+    /// Loads a stored copy with the report of the signatures that count now; a copy that does
+    /// not count under this node's trust list is skipped (and counted), not synced.
+    fn load_counted(
+        &mut self,
+        copy_id: CopyId,
+        bytes: &[u8],
+    ) -> Option<(CopyDocument, bansao_copy::StatusReport)> {
+        let loaded = CopyDocument::load(bytes, self.actor.clone())
+            .map_err(|e| e.to_string())
+            .and_then(|document| {
+                validate::report(&document, &self.trust).map(|report| (document, report))
+            });
+        match loaded {
+            Ok(loaded) => Some(loaded),
+            Err(reason) => {
+                tracing::debug!(copy = %copy_id, decision = "skip", "the stored copy does not count here: {reason}");
+                self.stats.documents_skipped += 1;
+                None
+            }
+        }
+    }
+
+    /// Applies one Automerge sync message from the peer and checks that every signature that
+    /// counted `before` still counts. On refusal (logged and counted) the document must be
+    /// dropped, not stored.
+    fn apply_peer_changes(
+        &mut self,
+        document: &mut CopyDocument,
+        state: &mut State,
+        before: &bansao_copy::StatusReport,
+        message: &[u8],
+    ) -> bool {
+        let copy_id = document.content().copy_id;
+        let applied = document
+            .receive_sync_message(state, message)
+            .map_err(|error| error.to_string())
+            .and_then(|()| validate::report(document, &self.trust))
+            .and_then(|after| {
+                validate::check_signatures_kept(copy_id, before, &after)
+                    .map_err(|refusal| refusal.detail)
+            });
+        match applied {
+            Ok(()) => true,
+            Err(reason) => {
+                tracing::warn!(copy = %copy_id, decision = "refuse", "refused the peer's changes: {reason}");
+                self.stats.documents_refused += 1;
+                false
+            }
+        }
+    }
+
     /// Turns the reconciliation's outcome into work: push, pull, sync.
     pub(crate) fn plan_documents(
         &mut self,
@@ -91,18 +142,8 @@ impl Session {
             let Some(bytes) = self.copy_bytes(copy_id, replica)? else {
                 continue;
             };
-            let loaded = CopyDocument::load(&bytes, self.actor.clone())
-                .map_err(|e| e.to_string())
-                .and_then(|document| {
-                    validate::report(&document, &self.trust).map(|report| (document, report))
-                });
-            let (mut document, before) = match loaded {
-                Ok(loaded) => loaded,
-                Err(reason) => {
-                    tracing::debug!(copy = %copy_id, decision = "skip", "the stored copy does not count here: {reason}");
-                    self.stats.documents_skipped += 1;
-                    continue;
-                }
+            let Some((mut document, before)) = self.load_counted(copy_id, &bytes) else {
+                continue;
             };
             let mut state = State::new();
             if let Some(message) = document.generate_sync_message(&mut state) {
@@ -140,18 +181,8 @@ impl Session {
         };
         if let Some(message) = message {
             let heads_before = sync.document.heads();
-            let applied = sync
-                .document
-                .receive_sync_message(&mut sync.state, &message)
-                .map_err(|error| error.to_string())
-                .and_then(|()| validate::report(&sync.document, &self.trust))
-                .and_then(|after| {
-                    validate::check_signatures_kept(copy_id, &sync.before, &after)
-                        .map_err(|refusal| refusal.detail)
-                });
-            if let Err(reason) = applied {
-                tracing::warn!(copy = %copy_id, decision = "refuse", "refused the peer's changes: {reason}");
-                self.stats.documents_refused += 1;
+            if !self.apply_peer_changes(&mut sync.document, &mut sync.state, &sync.before, &message)
+            {
                 return Ok(());
             }
             if sync.document.heads() != heads_before {
@@ -218,34 +249,14 @@ impl Session {
             tracing::debug!(copy = %copy_id, decision = "skip", "sync asked for a copy this side does not hold");
             return reply_none(self);
         };
-        let loaded = CopyDocument::load(&bytes, self.actor.clone())
-            .map_err(|e| e.to_string())
-            .and_then(|document| {
-                validate::report(&document, &self.trust).map(|report| (document, report))
-            });
-        let (mut document, before) = match loaded {
-            Ok(loaded) => loaded,
-            Err(reason) => {
-                tracing::debug!(copy = %copy_id, decision = "skip", "the stored copy does not count here: {reason}");
-                self.stats.documents_skipped += 1;
-                return reply_none(self);
-            }
+        let Some((mut document, before)) = self.load_counted(copy_id, &bytes) else {
+            return reply_none(self);
         };
         let mut state = self.responder_states.remove(&copy_id).unwrap_or_default();
         let mut changed = false;
         if let Some(message) = message {
             let heads_before = document.heads();
-            let applied = document
-                .receive_sync_message(&mut state, &message)
-                .map_err(|error| error.to_string())
-                .and_then(|()| validate::report(&document, &self.trust))
-                .and_then(|after| {
-                    validate::check_signatures_kept(copy_id, &before, &after)
-                        .map_err(|refusal| refusal.detail)
-                });
-            if let Err(reason) = applied {
-                tracing::warn!(copy = %copy_id, decision = "refuse", "refused the peer's changes: {reason}");
-                self.stats.documents_refused += 1;
+            if !self.apply_peer_changes(&mut document, &mut state, &before, &message) {
                 return reply_none(self);
             }
             changed = document.heads() != heads_before;

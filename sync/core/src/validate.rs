@@ -7,7 +7,7 @@
 //! a later one, but nobody can remove or spoil another's signature).
 
 use bansao_copy::status::{StatusReport, ValidSignature};
-use bansao_copy::{CopyDocument, CopyId, CopyStatus, derive_status};
+use bansao_copy::{CopyDocument, CopyId, CopyStatus};
 use bansao_trust::TrustContext;
 
 use crate::wire::ErrorCode;
@@ -33,15 +33,7 @@ impl Refusal {
 
 /// The status report of a document, or why it is not a genuine copy.
 pub fn report(document: &CopyDocument, trust: &TrustContext) -> Result<StatusReport, String> {
-    let (records, malformed) = document.signatures().map_err(|e| e.to_string())?;
-    derive_status(
-        document.content(),
-        document.content_bytes(),
-        &records,
-        &malformed,
-        trust,
-    )
-    .map_err(|not_genuine| not_genuine.to_string())
+    bansao_copy::status::document_report(document, trust)
 }
 
 /// Checks a whole document received under `key` on a link sharing `commune`.
