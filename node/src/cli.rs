@@ -54,6 +54,33 @@ enum Command {
     /// The node's database.
     #[command(subcommand)]
     Store(StoreCommand),
+    /// Run a node (kiosk, ward or city, from its bansao.toml): sync until stopped.
+    Run {
+        /// The node directory.
+        #[arg(long)]
+        node: PathBuf,
+    },
+    /// Sync once with the upstream (or the given peers) and exit; exit 1 if a round did not finish.
+    Sync {
+        /// The node directory.
+        #[arg(long)]
+        node: PathBuf,
+        /// A peer's HOST:PORT (repeatable; default: sync.upstream of the node).
+        #[arg(long)]
+        peer: Vec<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the node's sync state with each peer.
+    Status {
+        /// The node directory.
+        #[arg(long)]
+        node: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -212,6 +239,16 @@ enum StoreCommand {
 /// The exit code for a failed command.
 pub fn exit_code_for(error: &anyhow::Error) -> u8 {
     for cause in error.chain() {
+        if let Some(error) = cause.downcast_ref::<crate::sync::SyncShellError>() {
+            use crate::sync::SyncShellError as E;
+            match error {
+                E::Trust { .. } => return 3,
+                E::File(_) => return 4,
+                E::Store(StoreError::Corrupt { .. } | StoreError::TooNew { .. }) => return 5,
+                E::Config(_) => return 6,
+                _ => {}
+            }
+        }
         if let Some(error) = cause.downcast_ref::<verify::VerifyError>() {
             return error.exit_code();
         }
@@ -274,6 +311,17 @@ where
     }
 }
 
+/// Logs to stderr, filtered by `BANSAO_LOG` (e.g. `debug`, `bansao_sync=debug`); `info` by
+/// default.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("BANSAO_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
 fn print_json(out: &mut dyn Write, value: &serde_json::Value) -> anyhow::Result<()> {
     writeln!(out, "{}", serde_json::to_string_pretty(value)?)?;
     Ok(())
@@ -299,6 +347,20 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<u8> {
             } else {
                 writeln!(out, "{}", trust_export::export_text(&context))?;
             }
+            Ok(0)
+        }
+        Command::Run { node } => {
+            init_logging();
+            crate::sync::commands::run_node(&node, out)?;
+            Ok(0)
+        }
+        Command::Sync { node, peer, json } => {
+            init_logging();
+            let finished = crate::sync::commands::sync_once(&node, &peer, json, out)?;
+            Ok(if finished { 0 } else { 1 })
+        }
+        Command::Status { node, json } => {
+            crate::sync::commands::status(&node, json, out)?;
             Ok(0)
         }
         Command::Store(StoreCommand::Reindex { node }) => {

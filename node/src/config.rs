@@ -4,7 +4,9 @@
 //! Every problem is reported with the file's name and, for syntax errors, the line; all
 //! validation problems are reported together, not one per run.
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::Deserialize;
 
@@ -43,6 +45,34 @@ struct RawConfig {
     kiosk: Option<RawKiosk>,
     #[serde(default)]
     storage: RawStorage,
+    #[serde(default)]
+    sync: RawSync,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSync {
+    listen: Option<String>,
+    #[serde(default)]
+    upstream: Vec<String>,
+    interval_seconds: Option<u64>,
+    lan_discovery: Option<bool>,
+}
+
+/// The UDP port bansao nodes listen on for sync by default.
+pub const DEFAULT_SYNC_PORT: u16 = 7844;
+
+/// How a node syncs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyncSettings {
+    /// The UDP address the node accepts sync connections on (`None`: it does not listen).
+    pub listen: Option<SocketAddr>,
+    /// The nodes this node syncs up to, as `host:port` (a kiosk: its ward; a ward: the city).
+    pub upstream: Vec<String>,
+    /// How often a round of sync runs with each upstream and LAN peer.
+    pub interval: Duration,
+    /// Whether to find kiosks and officials' laptops of the same commune on the LAN (mDNS).
+    pub lan_discovery: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -102,6 +132,8 @@ pub struct NodeConfig {
     pub kiosk_id: Option<String>,
     /// File locations.
     pub paths: NodePaths,
+    /// Sync.
+    pub sync: SyncSettings,
 }
 
 /// The configuration could not be used.
@@ -203,6 +235,7 @@ impl NodeConfig {
             )),
             _ => {}
         }
+        let sync = sync_settings(raw.role, raw.sync, &mut problems);
         if !problems.is_empty() {
             return Err(ConfigError::Invalid {
                 path: path.to_owned(),
@@ -223,7 +256,60 @@ impl NodeConfig {
                 certificate: resolve(raw.storage.certificate, "node.cert"),
                 trust: resolve(raw.storage.trust, "trust.cbor"),
             },
+            sync,
         })
+    }
+}
+
+/// Whether `address` is `host:port` with a usable port.
+fn is_host_port(address: &str) -> bool {
+    match address.rsplit_once(':') {
+        Some((host, port)) => !host.trim().is_empty() && port.parse::<u16>().is_ok_and(|p| p != 0),
+        None => false,
+    }
+}
+
+fn sync_settings(role: NodeRole, raw: RawSync, problems: &mut Vec<String>) -> SyncSettings {
+    let listen = match raw.listen.as_deref() {
+        None => Some(SocketAddr::from(([0, 0, 0, 0], DEFAULT_SYNC_PORT))),
+        Some("off") => None,
+        Some(text) => match text.parse::<SocketAddr>() {
+            Ok(address) => Some(address),
+            Err(_) => {
+                problems.push(format!(
+                    "sync.listen {text:?} must be an IP address and port, e.g. \"0.0.0.0:{DEFAULT_SYNC_PORT}\", or \"off\""
+                ));
+                None
+            }
+        },
+    };
+    for address in &raw.upstream {
+        if !is_host_port(address) {
+            problems.push(format!(
+                "sync.upstream {address:?} must be host:port, e.g. \"ward.tanlap.example:{DEFAULT_SYNC_PORT}\""
+            ));
+        }
+    }
+    if role == NodeRole::City && !raw.upstream.is_empty() {
+        problems.push("the city node has no upstream: remove sync.upstream".to_owned());
+    }
+    let interval_seconds = raw.interval_seconds.unwrap_or(300);
+    if !(5..=86_400).contains(&interval_seconds) {
+        problems.push(format!(
+            "sync.interval_seconds {interval_seconds} must be between 5 and 86400"
+        ));
+    }
+    let lan_discovery = raw.lan_discovery.unwrap_or(role == NodeRole::Kiosk);
+    if lan_discovery && listen.is_none() {
+        problems.push(
+            "sync.lan_discovery needs sync.listen: LAN peers connect to this node".to_owned(),
+        );
+    }
+    SyncSettings {
+        listen,
+        upstream: raw.upstream,
+        interval: Duration::from_secs(interval_seconds),
+        lan_discovery,
     }
 }
 
@@ -264,6 +350,33 @@ mod tests {
             Path::new("/srv/bansao/bansao.sqlite")
         );
         assert_eq!(config.paths.trust, Path::new("/srv/bansao/trust.cbor"));
+    }
+
+    #[test]
+    fn sync_settings_have_defaults_per_role_and_are_checked() {
+        let ward = parse("role = \"ward\"\nname = \"W\"\n[commune]\ncode = \"00001\"\nname = \"X\"\n[sync]\nupstream = [\"city.example:7844\"]\n").unwrap();
+        assert_eq!(
+            ward.sync.listen,
+            Some(SocketAddr::from(([0, 0, 0, 0], 7844)))
+        );
+        assert_eq!(ward.sync.upstream, vec!["city.example:7844".to_owned()]);
+        assert!(!ward.sync.lan_discovery);
+        assert_eq!(ward.sync.interval, Duration::from_secs(300));
+        let message = parse("role = \"city\"\nname = \"C\"\n[sync]\nlisten = \"nowhere\"\nupstream = [\"x\"]\ninterval_seconds = 1\n")
+            .unwrap_err()
+            .to_string();
+        for expected in [
+            "sync.listen",
+            "host:port",
+            "no upstream",
+            "interval_seconds",
+        ] {
+            assert!(message.contains(expected), "{expected}: {message}");
+        }
+        let message = parse("role = \"kiosk\"\nname = \"K\"\n[commune]\ncode = \"00001\"\nname = \"X\"\n[kiosk]\nid = \"KIOSK-1\"\n[sync]\nlisten = \"off\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("lan_discovery needs"), "{message}");
     }
 
     #[test]

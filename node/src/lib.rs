@@ -4,6 +4,7 @@
 //! - [`files`] and [`entropy`]: key and certificate files, atomic writes, randomness and clock;
 //! - [`city`]: key ceremonies and the published trust and revocation lists;
 //! - [`kiosk`]: issuance; [`copies`]: status, merging, decisions and the PDF artifact;
+//! - [`sync`]: the sync service over QUIC (sessions of `bansao-sync`, storage in SQLite);
 //! - [`verify`] and [`trust_export`]: offline verification and trust list listings;
 //! - [`demo`]: the self-contained demonstration;
 //! - [`cli`]: the command line and its exit codes.
@@ -16,6 +17,7 @@ pub mod demo;
 pub mod entropy;
 pub mod files;
 pub mod kiosk;
+pub mod sync;
 pub mod trust_export;
 pub mod verify;
 

@@ -350,6 +350,16 @@ impl Session {
         self.server.next_chunk(replica)
     }
 
+    /// Ends the session from outside the protocol: the shell could not read a frame (too large,
+    /// cut mid-frame) or could not make a storage effect durable. The error goes to the peer,
+    /// the refusal is counted, and nothing more is taken in.
+    pub fn fail(&mut self, code: ErrorCode, detail: String) -> SessionError {
+        if matches!(self.phase, Phase::Finished | Phase::Failed) {
+            return SessionError::Closed;
+        }
+        self.refuse(code, detail)
+    }
+
     /// Ends the session with an error sent to the peer.
     pub(crate) fn refuse(&mut self, code: ErrorCode, detail: String) -> SessionError {
         tracing::warn!(

@@ -1,0 +1,245 @@
+//! The sync commands: `bansao run` (the node's service until stopped), `bansao sync` (one round
+//! with each upstream, then exit) and `bansao status` (per-peer sync state).
+
+use std::io::Write;
+use std::path::Path;
+
+use bansao_copy::Timestamp;
+use bansao_store::Store;
+
+use crate::config::{CONFIG_FILE_NAME, NodeConfig};
+use crate::sync::SyncShellError;
+use crate::sync::peers::{ADDRESS_PREFIX, PeerState, load_states};
+use crate::sync::service::SyncNode;
+use crate::sync::stream::SessionOutcome;
+
+fn runtime() -> Result<tokio::runtime::Runtime, SyncShellError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|source| SyncShellError::Io {
+            what: "cannot start the async runtime".to_owned(),
+            source,
+        })
+}
+
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// `bansao run --node DIR`: runs the node's sync until Ctrl-C or SIGTERM.
+pub fn run_node(dir: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
+    let node = SyncNode::open(dir)?;
+    let settings = node.config().sync.clone();
+    writeln!(
+        out,
+        "Nút {} ({}) đang chạy đồng bộ (sync running); dừng bằng Ctrl-C.",
+        node.identity().subject,
+        node.config().role.as_str()
+    )?;
+    match settings.listen {
+        Some(address) => writeln!(out, "  Nhận kết nối tại (listening on) {address}")?,
+        None => writeln!(out, "  Không nhận kết nối (not listening)")?,
+    }
+    for address in &settings.upstream {
+        writeln!(out, "  Đồng bộ lên (upstream) {address}")?;
+    }
+    if settings.lan_discovery {
+        writeln!(
+            out,
+            "  Tìm máy cùng xã trong mạng nội bộ (LAN discovery on)"
+        )?;
+    }
+    out.flush()?;
+    runtime()?.block_on(node.run(stop_signal()))?;
+    writeln!(out, "Đã dừng (stopped).")?;
+    Ok(())
+}
+
+/// `bansao sync --node DIR [--peer ADDR]...`: one round with each peer (default: the
+/// configured upstream); returns whether every round finished.
+pub fn sync_once(
+    dir: &Path,
+    peers: &[String],
+    json: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<bool> {
+    let node = SyncNode::open(dir)?;
+    let peers: Vec<String> = if peers.is_empty() {
+        node.config().sync.upstream.clone()
+    } else {
+        peers.to_vec()
+    };
+    if peers.is_empty() {
+        anyhow::bail!(
+            "no peer to sync with: give --peer HOST:PORT or set sync.upstream in {}",
+            dir.join(CONFIG_FILE_NAME).display()
+        );
+    }
+    let results: Vec<(String, Result<SessionOutcome, SyncShellError>)> =
+        runtime()?.block_on(async {
+            let endpoint = node.bind(std::net::SocketAddr::from(([0, 0, 0, 0], 0)))?;
+            let mut results = Vec::new();
+            for address in &peers {
+                results.push((address.clone(), node.sync_once(&endpoint, address).await));
+            }
+            endpoint.wait_idle().await;
+            Ok::<_, SyncShellError>(results)
+        })?;
+    let mut all_finished = true;
+    let mut report = Vec::new();
+    for (address, result) in results {
+        match result {
+            Ok(outcome) => {
+                all_finished &= outcome.finished;
+                let stats = &outcome.stats;
+                report.push(serde_json::json!({
+                    "peer": address,
+                    "subject": outcome.peer.as_ref().map(|p| p.subject.clone()),
+                    "finished": outcome.finished,
+                    "error": outcome.error,
+                    "stats": stats,
+                    "blobs_completed": outcome.blobs_completed,
+                }));
+                if !json {
+                    let name = outcome
+                        .peer
+                        .as_ref()
+                        .map_or(address.clone(), |p| format!("{} ({address})", p.subject));
+                    match &outcome.error {
+                        None => writeln!(
+                            out,
+                            "Đồng bộ xong với {name}: gửi {} bản sao, nhận {} bản sao, {} bản chụp; {} byte đi, {} byte đến (sync finished)",
+                            stats.documents_sent,
+                            stats.documents_received,
+                            outcome.blobs_completed,
+                            stats.bytes_sent,
+                            stats.bytes_received
+                        )?,
+                        Some(error) => writeln!(
+                            out,
+                            "Đồng bộ với {name} chưa xong (sync did not finish): {error}"
+                        )?,
+                    }
+                }
+            }
+            Err(error) => {
+                all_finished = false;
+                report.push(serde_json::json!({"peer": address, "finished": false, "error": error.to_string()}));
+                if !json {
+                    writeln!(
+                        out,
+                        "Không kết nối được {address} (cannot connect): {error}"
+                    )?;
+                }
+            }
+        }
+    }
+    if json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
+    }
+    Ok(all_finished)
+}
+
+fn local_time(rfc3339: &Option<String>) -> String {
+    rfc3339
+        .as_deref()
+        .and_then(|text| Timestamp::parse(text).ok())
+        .map_or_else(|| "chưa có (never)".to_owned(), Timestamp::vietnam_local)
+}
+
+fn peer_lines(state: &PeerState) -> Vec<String> {
+    let name = match (&state.subject, &state.role) {
+        (Some(subject), Some(role)) => format!("{subject} ({role}, khóa {})", state.key_id),
+        _ if state.key_id.starts_with(ADDRESS_PREFIX) => {
+            format!(
+                "{} (chưa kết nối được — never reached)",
+                &state.key_id[ADDRESS_PREFIX.len()..]
+            )
+        }
+        _ => format!("khóa (key) {}", state.key_id),
+    };
+    let mut lines = vec![
+        name,
+        format!(
+            "  Liên lạc lần cuối (last contact): {}; đồng bộ xong lần cuối (last success): {}",
+            local_time(&state.last_contact),
+            local_time(&state.last_success)
+        ),
+        format!(
+            "  Còn chờ gửi (pending out): {} bản sao, {} mảnh bản chụp; còn chờ nhận (pending in): {} bản sao, {} bản chụp",
+            state.documents_pending_out,
+            state.chunks_pending_out,
+            state.documents_pending_in,
+            state.blobs_pending_in
+        ),
+        format!(
+            "  Đã chuyển (moved): {} byte đi, {} byte đến; {} bản sao gửi, {} nhận, {} bản chụp nhận",
+            state.bytes_sent,
+            state.bytes_received,
+            state.documents_sent,
+            state.documents_received,
+            state.blobs_received
+        ),
+        format!(
+            "  Phiên (sessions): {} xong, {} dở; {} lần từ chối (refusals)",
+            state.sessions_finished, state.sessions_failed, state.refusals
+        ),
+    ];
+    if let Some(error) = &state.last_error {
+        lines.push(format!(
+            "  Lỗi gần nhất (last error) lúc {}: {error}",
+            local_time(&state.last_error_at)
+        ));
+    }
+    lines
+}
+
+/// `bansao status --node DIR [--json]`: the node's copies and per-peer sync state.
+pub fn status(dir: &Path, json: bool, out: &mut dyn Write) -> anyhow::Result<()> {
+    let config = NodeConfig::load(&dir.join(CONFIG_FILE_NAME))?;
+    let store = Store::open(&config.paths.database)?;
+    let states = load_states(&store)?;
+    let copies = store.copy_count()?;
+    let scans_missing = match &config.commune {
+        Some(commune) => store.missing_blobs(&commune.code, 1_000_000)?.len(),
+        None => 0,
+    };
+    if json {
+        let value = serde_json::json!({
+            "node": config.name,
+            "role": config.role.as_str(),
+            "copies": copies,
+            "scans_missing": scans_missing,
+            "peers": states,
+        });
+        writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{} ({}): {copies} bản sao (copies), {scans_missing} bản chụp còn thiếu (scans missing)",
+        config.name,
+        config.role.as_str()
+    )?;
+    if states.is_empty() {
+        writeln!(out, "Chưa đồng bộ với ai (no sync yet).")?;
+    }
+    for state in &states {
+        for line in peer_lines(state) {
+            writeln!(out, "{line}")?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,145 @@
+//! The sync core's view of a node: [`StoreReplica`] reads through `bansao-store` and makes each
+//! storage effect durable (one SQLite transaction each) before the session takes its next input.
+
+use bansao_copy::Timestamp;
+use bansao_store::{BlobTransfer, Store};
+use bansao_sync::replica::DIGEST_LENGTH;
+use bansao_sync::{PartialBlob, Replica, ReplicaError, StorageEffect, WantedBlob};
+
+use crate::sync::SyncShellError;
+use crate::sync::trust::TrustHandle;
+
+/// A node's SQLite store and trust file, as one session sees them.
+#[derive(Debug)]
+pub struct StoreReplica {
+    store: Store,
+    trust: TrustHandle,
+    blobs_completed: u64,
+    blobs_discarded: u64,
+}
+
+impl StoreReplica {
+    /// A replica over an open store (one connection per session).
+    pub fn new(store: Store, trust: TrustHandle) -> StoreReplica {
+        StoreReplica {
+            store,
+            trust,
+            blobs_completed: 0,
+            blobs_discarded: 0,
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Scans assembled and verified, and scans discarded because the whole did not match.
+    pub fn blob_counts(&self) -> (u64, u64) {
+        (self.blobs_completed, self.blobs_discarded)
+    }
+
+    /// Makes one effect durable.
+    pub fn apply(&mut self, effect: StorageEffect, now: Timestamp) -> Result<(), SyncShellError> {
+        match effect {
+            StorageEffect::SaveCopies(mut copies) => self.store.save_copies(&mut copies, now)?,
+            StorageEffect::AdoptTrustBundle(bytes) => self.trust.adopt(bytes)?,
+            StorageEffect::StartBlob { sha256, layout } => self.store.start_blob_transfer(
+                &sha256,
+                &BlobTransfer {
+                    media_type: layout.media_type,
+                    size: layout.size,
+                    chunk_size: layout.chunk_size,
+                    chunk_hashes: layout.chunk_hashes,
+                    received: Default::default(),
+                },
+            )?,
+            StorageEffect::PutBlobChunk {
+                sha256,
+                index,
+                bytes,
+            } => self.store.put_blob_chunk(&sha256, index, &bytes)?,
+            StorageEffect::CompleteBlob { sha256 } => {
+                if self.store.complete_blob_transfer(&sha256)? {
+                    self.blobs_completed += 1;
+                } else {
+                    self.blobs_discarded += 1;
+                    tracing::warn!(
+                        scan = %bansao_sync::blobs::hex_prefix(&sha256),
+                        "a received scan did not match its hash and was discarded"
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Replica for StoreReplica {
+    fn sync_items(
+        &mut self,
+        commune: &str,
+    ) -> Result<Vec<(bansao_copy::CopyId, [u8; DIGEST_LENGTH])>, ReplicaError> {
+        Ok(self
+            .store
+            .sync_items(commune)?
+            .into_iter()
+            .map(|item| (item.copy_id, item.heads_digest))
+            .collect())
+    }
+
+    fn copy_bytes(
+        &mut self,
+        copy_id: bansao_copy::CopyId,
+    ) -> Result<Option<Vec<u8>>, ReplicaError> {
+        Ok(self.store.copy_bytes(copy_id)?)
+    }
+
+    fn trust_bundle(&mut self) -> Result<Option<Vec<u8>>, ReplicaError> {
+        Ok(Some(self.trust.bundle()))
+    }
+
+    fn missing_blobs(
+        &mut self,
+        commune: &str,
+        limit: usize,
+    ) -> Result<Vec<WantedBlob>, ReplicaError> {
+        Ok(self
+            .store
+            .missing_blobs(commune, limit)?
+            .into_iter()
+            .map(|blob| WantedBlob {
+                sha256: blob.sha256,
+                media_type: blob.media_type,
+            })
+            .collect())
+    }
+
+    fn blob_size(&mut self, sha256: &[u8; 32]) -> Result<Option<u64>, ReplicaError> {
+        Ok(self.store.blob_size(sha256)?)
+    }
+
+    fn blob_range(
+        &mut self,
+        sha256: &[u8; 32],
+        offset: u64,
+        length: u32,
+    ) -> Result<Option<Vec<u8>>, ReplicaError> {
+        Ok(self.store.blob_range(sha256, offset, length)?)
+    }
+
+    fn partial_blob(&mut self, sha256: &[u8; 32]) -> Result<Option<PartialBlob>, ReplicaError> {
+        Ok(self
+            .store
+            .blob_transfer(sha256)?
+            .map(|transfer| PartialBlob {
+                layout: bansao_sync::BlobLayout {
+                    media_type: transfer.media_type,
+                    size: transfer.size,
+                    chunk_size: transfer.chunk_size,
+                    chunk_hashes: transfer.chunk_hashes,
+                },
+                received: transfer.received,
+            }))
+    }
+}

@@ -1,0 +1,240 @@
+//! One sync session driven over one QUIC bi-stream.
+//!
+//! The session and its SQLite connection live on a blocking thread, so storage never stalls the
+//! async runtime. Two async tasks move bytes: a reader that cuts the stream into frames (refusing
+//! an oversized header before buffering its body) and a writer. Both report to the session thread
+//! through one bounded event channel. The session thread hands the writer at most
+//! [`FRAMES_IN_FLIGHT`] frames that are not yet written, so a slow link pushes back on
+//! production instead of filling memory; frames are produced lazily by the core.
+//!
+//! Every storage effect is made durable before the session takes its next input.
+
+use bansao_sync::wire::{self, FRAME_HEADER_BYTES, WireError};
+use bansao_sync::{ErrorCode, NodeIdentity, Session, SessionStats};
+use tokio::sync::mpsc;
+
+use crate::entropy;
+use crate::sync::replica::StoreReplica;
+
+/// Frames handed to the writer and not yet written.
+pub const FRAMES_IN_FLIGHT: usize = 16;
+
+const EVENT_CAPACITY: usize = 32;
+
+#[derive(Debug)]
+enum Event {
+    /// A whole frame body arrived.
+    Frame(Vec<u8>),
+    /// The reader met a frame it refuses to read (too large).
+    BadFrame(WireError),
+    /// The writer wrote one frame.
+    Written,
+    /// The peer finished its side of the stream.
+    ReadFinished,
+    /// Reading or writing failed: the connection is gone.
+    Broken(String),
+}
+
+/// How a session ended.
+#[derive(Debug, Clone)]
+pub struct SessionOutcome {
+    /// The peer, if its hello was accepted.
+    pub peer: Option<NodeIdentity>,
+    /// Counters of the session.
+    pub stats: SessionStats,
+    /// Whether both sides finished cleanly.
+    pub finished: bool,
+    /// Why it did not, if it did not.
+    pub error: Option<String>,
+    /// Scans assembled and verified.
+    pub blobs_completed: u64,
+}
+
+async fn read_frames(mut recv: quinn::RecvStream, events: mpsc::Sender<Event>) {
+    loop {
+        let mut header = [0u8; FRAME_HEADER_BYTES];
+        let event = match recv.read_exact(&mut header).await {
+            Ok(()) => match wire::frame_length(header) {
+                Ok(length) => {
+                    let mut body = vec![0u8; length];
+                    match recv.read_exact(&mut body).await {
+                        Ok(()) => Event::Frame(body),
+                        Err(error) => Event::Broken(format!("reading a frame: {error}")),
+                    }
+                }
+                Err(error) => Event::BadFrame(error),
+            },
+            Err(quinn::ReadExactError::FinishedEarly(0)) => Event::ReadFinished,
+            Err(error) => Event::Broken(format!("reading: {error}")),
+        };
+        let last = !matches!(event, Event::Frame(_));
+        if events.send(event).await.is_err() || last {
+            return;
+        }
+    }
+}
+
+async fn write_frames(
+    mut send: quinn::SendStream,
+    mut frames: mpsc::UnboundedReceiver<Vec<u8>>,
+    events: mpsc::Sender<Event>,
+) {
+    while let Some(frame) = frames.recv().await {
+        if let Err(error) = send.write_all(&frame).await {
+            let _ = events
+                .send(Event::Broken(format!("writing: {error}")))
+                .await;
+            return;
+        }
+        if events.send(Event::Written).await.is_err() {
+            break;
+        }
+    }
+    // Everything produced is written: end our side and wait until the peer has it all.
+    let _ = send.finish();
+    let _ = send.stopped().await;
+}
+
+/// Makes the session's effects durable; on a storage failure ends the session and says why.
+fn apply_effects(session: &mut Session, replica: &mut StoreReplica) -> Option<String> {
+    while let Some(effect) = session.poll_effect() {
+        if let Err(error) = replica.apply(effect, entropy::now()) {
+            tracing::error!("sync could not store what it received: {error}");
+            let error = session.fail(
+                ErrorCode::Storage,
+                format!("the node could not store: {error}"),
+            );
+            // Nothing after a failed effect may be applied: the session is over.
+            while session.poll_effect().is_some() {}
+            return Some(error.to_string());
+        }
+    }
+    None
+}
+
+/// The blocking half: drives the session until it is over and everything it produced was
+/// handed to the writer.
+fn drive(
+    mut session: Session,
+    mut replica: StoreReplica,
+    mut events: mpsc::Receiver<Event>,
+    frames: mpsc::UnboundedSender<Vec<u8>>,
+) -> SessionOutcome {
+    let mut in_flight = 0usize;
+    let mut broken: Option<String> = None;
+    let mut last_error: Option<String> = None;
+    let mut peer_finished = false;
+    loop {
+        while in_flight < FRAMES_IN_FLIGHT {
+            let produced = session.poll_transmit(&mut replica);
+            if let Some(error) = apply_effects(&mut session, &mut replica) {
+                last_error = Some(error);
+            }
+            match produced {
+                Ok(Some(frame)) => {
+                    if frames.send(frame).is_err() {
+                        break;
+                    }
+                    in_flight += 1;
+                }
+                Ok(None) => break,
+                Err(error) => {
+                    last_error = Some(error.to_string());
+                    // An error to send is queued: go round again to send it.
+                    if !session.has_control_to_send() {
+                        break;
+                    }
+                }
+            }
+        }
+        let over = session.is_finished() || session.is_failed();
+        if over && !session.has_control_to_send() && in_flight == 0 {
+            break;
+        }
+        let Some(event) = events.blocking_recv() else {
+            broken = Some("the stream tasks ended".to_owned());
+            break;
+        };
+        match event {
+            Event::Frame(body) => {
+                if let Err(error) = session.handle_frame(&body, entropy::now(), &mut replica) {
+                    last_error = Some(error.to_string());
+                }
+                if let Some(error) = apply_effects(&mut session, &mut replica) {
+                    last_error = Some(error);
+                }
+            }
+            Event::BadFrame(error) => {
+                last_error = Some(
+                    session
+                        .fail(ErrorCode::MalformedFrame, error.to_string())
+                        .to_string(),
+                );
+            }
+            Event::Written => in_flight = in_flight.saturating_sub(1),
+            Event::ReadFinished => {
+                peer_finished = true;
+                if !session.is_finished() {
+                    session.handle_disconnect();
+                    let _ = apply_effects(&mut session, &mut replica);
+                    if in_flight == 0 && !session.has_control_to_send() {
+                        break;
+                    }
+                }
+            }
+            Event::Broken(reason) => {
+                session.handle_disconnect();
+                let _ = apply_effects(&mut session, &mut replica);
+                broken = Some(reason);
+                break;
+            }
+        }
+    }
+    let stats = session.stats();
+    let error = if session.is_finished() {
+        None
+    } else if let Some(error) = last_error {
+        Some(error)
+    } else if let Some(reason) = broken {
+        Some(reason)
+    } else if peer_finished && !session.is_failed() {
+        Some("the peer ended the stream early".to_owned())
+    } else {
+        Some("the session ended early".to_owned())
+    };
+    SessionOutcome {
+        peer: session.peer().cloned(),
+        finished: session.is_finished(),
+        stats,
+        error,
+        blobs_completed: replica.blob_counts().0,
+    }
+}
+
+/// Runs `session` over the bi-stream (`send`, `recv`) until it is over.
+pub async fn run_session(
+    send: quinn::SendStream,
+    recv: quinn::RecvStream,
+    session: Session,
+    replica: StoreReplica,
+) -> SessionOutcome {
+    let (event_sender, events) = mpsc::channel(EVENT_CAPACITY);
+    let (frame_sender, frames) = mpsc::unbounded_channel();
+    let reader = tokio::spawn(read_frames(recv, event_sender.clone()));
+    let writer = tokio::spawn(write_frames(send, frames, event_sender));
+    let driven =
+        tokio::task::spawn_blocking(move || drive(session, replica, events, frame_sender)).await;
+    // The writer flushes what the session produced; the reader is no longer needed.
+    let _ = writer.await;
+    reader.abort();
+    match driven {
+        Ok(outcome) => outcome,
+        Err(error) => SessionOutcome {
+            peer: None,
+            stats: SessionStats::default(),
+            finished: false,
+            error: Some(format!("the session thread failed: {error}")),
+            blobs_completed: 0,
+        },
+    }
+}

@@ -1,0 +1,664 @@
+//! Sync over real QUIC on loopback between a kiosk, its ward and the city, each with its own
+//! SQLite file and trust file: copies issued offline reach the ward and the city with their
+//! scans, counter-signatures and the registration come back down, newer trust lists spread, and
+//! peers the trust list does not admit are refused at the handshake with nothing written.
+
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use bansao::city::{City, Validity, Ward};
+use bansao::config::Commune;
+use bansao::copies::{self, DecisionRequest};
+use bansao::kiosk::{IssueRequest, Kiosk};
+use bansao::sync::service::SyncNode;
+use bansao::{demo, entropy, files};
+use bansao_copy::{CopyId, CopyStatus, Decision, DocumentType, ExtractedField};
+use bansao_store::Store;
+use bansao_trust::{SecretKey, TrustContext};
+
+struct World {
+    _temp: tempfile::TempDir,
+    root: PathBuf,
+}
+
+impl World {
+    fn dir(&self, name: &str) -> PathBuf {
+        self.root.join(name)
+    }
+}
+
+fn commune(code: &str, name: &str) -> Commune {
+    Commune {
+        code: code.to_owned(),
+        name: name.to_owned(),
+    }
+}
+
+/// A city, the ward of Tân Lập with an official and two kiosks, and the ward of another commune
+/// with one kiosk; every node has the trust list of that moment.
+fn world() -> World {
+    let temp = tempfile::tempdir().unwrap();
+    let root = temp.path().to_owned();
+    let now = entropy::now();
+    let validity = Validity::default();
+    let mut city = City::init(&root.join("city"), "Sở Tư pháp Hà Nội", now, validity).unwrap();
+    city.certify_ward(
+        &root.join("ward"),
+        &commune("00001", "Xã Tân Lập"),
+        "UBND xã Tân Lập",
+        now,
+        validity,
+    )
+    .unwrap();
+    city.certify_ward(
+        &root.join("ward-b"),
+        &commune("00002", "Xã Hòa Bình"),
+        "UBND xã Hòa Bình",
+        now,
+        validity,
+    )
+    .unwrap();
+    let ward = Ward::open(&root.join("ward")).unwrap();
+    let ward_b = Ward::open(&root.join("ward-b")).unwrap();
+    city.certify_kiosk(
+        &ward,
+        &root.join("kiosk"),
+        "KIOSK-TANLAP-01",
+        "Ki-ốt thôn Đông",
+        now,
+        validity,
+    )
+    .unwrap();
+    city.certify_kiosk(
+        &ward,
+        &root.join("kiosk-2"),
+        "KIOSK-TANLAP-02",
+        "Ki-ốt thôn Tây",
+        now,
+        validity,
+    )
+    .unwrap();
+    city.certify_kiosk(
+        &ward_b,
+        &root.join("kiosk-b"),
+        "KIOSK-HOABINH-01",
+        "Ki-ốt Hòa Bình",
+        now,
+        validity,
+    )
+    .unwrap();
+    city.certify_official(&ward, "tran-thi-binh", "Trần Thị Bình", now, validity)
+        .unwrap();
+    let dirs: Vec<PathBuf> = ["ward", "ward-b", "kiosk", "kiosk-2", "kiosk-b"]
+        .iter()
+        .map(|name| root.join(name))
+        .collect();
+    let dirs: Vec<&Path> = dirs.iter().map(PathBuf::as_path).collect();
+    city.distribute(&dirs).unwrap();
+    World { _temp: temp, root }
+}
+
+fn issue(kiosk_dir: &Path, count: usize) -> Vec<CopyId> {
+    let mut kiosk = Kiosk::open(kiosk_dir).unwrap();
+    let field = |value: &str| ExtractedField {
+        value: value.to_owned(),
+        confidence_permille: 970,
+        corrected_from: None,
+    };
+    (0..count)
+        .map(|n| {
+            let fields: BTreeMap<String, ExtractedField> = [
+                ("ho_ten".to_owned(), field(&format!("NGUYỄN VĂN AN {n}"))),
+                ("ngay_sinh".to_owned(), field("12/03/2015")),
+            ]
+            .into();
+            // A second page unique to the copy, so every copy has a scan of its own to carry.
+            let mut unique = demo::SAMPLE_SCAN.to_vec();
+            unique.extend_from_slice(format!("page of copy {n} {kiosk_dir:?}").as_bytes());
+            kiosk
+                .issue(
+                    IssueRequest {
+                        document_type: DocumentType::BirthCertificate,
+                        fields,
+                        scans: vec![demo::SAMPLE_SCAN.to_vec(), unique],
+                    },
+                    entropy::now(),
+                )
+                .unwrap()
+                .document
+                .content()
+                .copy_id
+        })
+        .collect()
+}
+
+fn status_at(dir: &Path, copy_id: CopyId) -> Option<CopyStatus> {
+    let store = Store::open(&dir.join("bansao.sqlite")).unwrap();
+    let row = store
+        .list_copies(None, 10_000)
+        .unwrap()
+        .into_iter()
+        .find(|row| row.copy_id == copy_id.to_string())?;
+    [
+        CopyStatus::Provisional,
+        CopyStatus::Countersigned,
+        CopyStatus::Registered,
+    ]
+    .into_iter()
+    .find(|status| status.as_str() == row.status)
+    .or_else(|| panic!("unexpected status {}", row.status))
+}
+
+fn scans_missing(dir: &Path, commune: &str) -> usize {
+    let store = Store::open(&dir.join("bansao.sqlite")).unwrap();
+    store.missing_blobs(commune, 1000).unwrap().len()
+}
+
+/// Starts a node's listener on a free loopback port.
+fn serve(runtime: &tokio::runtime::Runtime, dir: &Path) -> (SyncNode, SocketAddr) {
+    let node = SyncNode::open(dir).unwrap();
+    let endpoint = runtime
+        .block_on(async { node.bind(SocketAddr::from(([127, 0, 0, 1], 0))) })
+        .unwrap();
+    let address = endpoint.local_addr().unwrap();
+    let serving = node.clone();
+    runtime.spawn(async move { serving.serve(endpoint).await });
+    (node, address)
+}
+
+/// One round from `dir` to `address`.
+fn sync(
+    runtime: &tokio::runtime::Runtime,
+    dir: &Path,
+    address: SocketAddr,
+) -> Result<bansao::sync::stream::SessionOutcome, String> {
+    let node = SyncNode::open(dir).unwrap();
+    runtime.block_on(async {
+        let endpoint = node.bind(SocketAddr::from(([127, 0, 0, 1], 0))).unwrap();
+        let outcome = node
+            .sync_once(&endpoint, &address.to_string())
+            .await
+            .map_err(|e| e.to_string());
+        endpoint.wait_idle().await;
+        outcome
+    })
+}
+
+fn decide(dir: &Path, ward: &Ward, key: &SecretKey, copy_id: CopyId, decision: Decision) {
+    let trust = TrustContext::from_bundle(&files::read(&dir.join("trust.cbor")).unwrap()).unwrap();
+    let mut store = Store::open(&dir.join("bansao.sqlite")).unwrap();
+    let _ = ward;
+    copies::decide(
+        &mut store,
+        DecisionRequest {
+            copy_id,
+            decision,
+            reason: None,
+            certification_number: (decision == Decision::Approve)
+                .then(|| "0001/2026/SCBS".to_owned()),
+        },
+        key,
+        &trust,
+        entropy::new_actor().unwrap(),
+        entropy::now(),
+    )
+    .unwrap();
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    // Sync's log lines explain a failing test (`BANSAO_LOG=debug` shows every decision).
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("BANSAO_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_test_writer()
+        .try_init();
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn copies_issued_offline_reach_ward_and_city_and_signatures_come_back() {
+    let world = world();
+    let runtime = runtime();
+    let (kiosk_dir, ward_dir, city_dir) =
+        (world.dir("kiosk"), world.dir("ward"), world.dir("city"));
+    let issued = issue(&kiosk_dir, 3);
+    assert_eq!(status_at(&ward_dir, issued[0]), None, "nothing moved yet");
+
+    let (_ward, ward_address) = serve(&runtime, &ward_dir);
+    let (_city, city_address) = serve(&runtime, &city_dir);
+
+    // Connectivity returns: the kiosk pushes its copies; the ward fetches their scans.
+    let outcome = sync(&runtime, &kiosk_dir, ward_address).unwrap();
+    assert!(outcome.finished, "{outcome:?}");
+    assert_eq!(outcome.stats.documents_sent, 3, "{outcome:?}");
+    for copy_id in &issued {
+        assert_eq!(
+            status_at(&ward_dir, *copy_id),
+            Some(CopyStatus::Provisional)
+        );
+    }
+    assert_eq!(
+        scans_missing(&ward_dir, "00001"),
+        0,
+        "the ward holds every scan"
+    );
+
+    // The official counter-signs two copies at the ward.
+    let ward = Ward::open(&ward_dir).unwrap();
+    let (official_key, _) = ward.official_files("tran-thi-binh");
+    let official_key = files::read_secret_key(&official_key).unwrap();
+    decide(
+        &ward_dir,
+        &ward,
+        &official_key,
+        issued[0],
+        Decision::Approve,
+    );
+    decide(
+        &ward_dir,
+        &ward,
+        &official_key,
+        issued[1],
+        Decision::Approve,
+    );
+
+    // The ward syncs up to the city: everything of the commune arrives, scans included.
+    let outcome = sync(&runtime, &ward_dir, city_address).unwrap();
+    assert!(outcome.finished, "{outcome:?}");
+    assert_eq!(
+        status_at(&city_dir, issued[0]),
+        Some(CopyStatus::Countersigned)
+    );
+    assert_eq!(
+        status_at(&city_dir, issued[2]),
+        Some(CopyStatus::Provisional)
+    );
+    assert_eq!(
+        scans_missing(&city_dir, "00001"),
+        0,
+        "the city holds every scan"
+    );
+
+    // The city registers copy 1; it flows down to the ward, then to the kiosk.
+    let city = City::open(&city_dir).unwrap();
+    let registrar = city.registrar_key().unwrap();
+    drop(city);
+    decide(&city_dir, &ward, &registrar, issued[0], Decision::Register);
+    assert!(sync(&runtime, &ward_dir, city_address).unwrap().finished);
+    assert_eq!(
+        status_at(&ward_dir, issued[0]),
+        Some(CopyStatus::Registered)
+    );
+    let outcome = sync(&runtime, &kiosk_dir, ward_address).unwrap();
+    assert!(outcome.finished, "{outcome:?}");
+    assert_eq!(
+        status_at(&kiosk_dir, issued[0]),
+        Some(CopyStatus::Registered)
+    );
+    assert_eq!(
+        status_at(&kiosk_dir, issued[1]),
+        Some(CopyStatus::Countersigned)
+    );
+    assert_eq!(
+        status_at(&kiosk_dir, issued[2]),
+        Some(CopyStatus::Provisional)
+    );
+
+    // A second round with nothing new moves only the reconciliation.
+    let outcome = sync(&runtime, &kiosk_dir, ward_address).unwrap();
+    assert!(outcome.finished);
+    assert_eq!(
+        outcome.stats.documents_sent + outcome.stats.documents_received,
+        0
+    );
+    assert!(outcome.stats.bytes_sent < 1_000, "{:?}", outcome.stats);
+
+    // Both ends recorded the link for `bansao status`.
+    let run = bansao_status(&kiosk_dir);
+    assert!(run.contains("Xã Tân Lập (ward"), "{run}");
+    assert!(run.contains("last success"), "{run}");
+    let json: serde_json::Value = serde_json::from_str(&bansao_status_json(&ward_dir)).unwrap();
+    let peers = json["peers"].as_array().unwrap();
+    let kiosk_peer = peers
+        .iter()
+        .find(|p| p["subject"] == "KIOSK-TANLAP-01")
+        .unwrap();
+    assert!(
+        kiosk_peer["sessions_finished"].as_u64().unwrap() >= 3,
+        "{kiosk_peer}"
+    );
+    assert_eq!(kiosk_peer["documents_received"], 3, "{kiosk_peer}");
+}
+
+fn bansao_status(dir: &Path) -> String {
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let code = bansao::cli::execute(
+        ["bansao", "status", "--node", dir.to_str().unwrap()],
+        &mut out,
+        &mut err,
+    );
+    assert_eq!(code, 0, "{}", String::from_utf8_lossy(&err));
+    String::from_utf8(out).unwrap()
+}
+
+fn bansao_status_json(dir: &Path) -> String {
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let code = bansao::cli::execute(
+        [
+            "bansao",
+            "status",
+            "--node",
+            dir.to_str().unwrap(),
+            "--json",
+        ],
+        &mut out,
+        &mut err,
+    );
+    assert_eq!(code, 0, "{}", String::from_utf8_lossy(&err));
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn a_newer_trust_list_spreads_down_and_a_revoked_kiosk_is_refused_at_the_handshake() {
+    let world = world();
+    let runtime = runtime();
+    let (kiosk_dir, kiosk2_dir, ward_dir, city_dir) = (
+        world.dir("kiosk"),
+        world.dir("kiosk-2"),
+        world.dir("ward"),
+        world.dir("city"),
+    );
+    issue(&kiosk2_dir, 2);
+
+    // The city revokes kiosk 2's key; only the city's trust file knows.
+    let kiosk2_key = files::read_secret_key(&kiosk2_dir.join("node.key")).unwrap();
+    let mut city = City::open(&city_dir).unwrap();
+    city.revoke_key(kiosk2_key.key_id(), "Ki-ốt bị mất", entropy::now())
+        .unwrap();
+    let city_bundle = city.bundle().unwrap();
+    drop(city);
+
+    let (ward, ward_address) = serve(&runtime, &ward_dir);
+    let (_city, city_address) = serve(&runtime, &city_dir);
+    assert!(sync(&runtime, &ward_dir, city_address).unwrap().finished);
+    assert_eq!(
+        files::read(&ward_dir.join("trust.cbor")).unwrap(),
+        city_bundle,
+        "the ward adopted it"
+    );
+    // The ward's listener (another process in real life) takes the file up at its next session.
+    assert!(sync(&runtime, &kiosk_dir, ward_address).unwrap().finished);
+    assert_eq!(ward.trust().bundle(), city_bundle);
+    assert_eq!(
+        files::read(&kiosk_dir.join("trust.cbor")).unwrap(),
+        city_bundle,
+        "and the kiosk"
+    );
+
+    // Kiosk 2 (revoked, with its old trust list that still admits itself) is refused by the
+    // ward inside the handshake: nothing of its copies is written, the ward counts the refusal.
+    // (TLS 1.3 lets the client finish its handshake first: it learns of the refusal as the
+    // ward's close, before any stream carries data.)
+    let outcome = sync(&runtime, &kiosk2_dir, ward_address).unwrap();
+    assert!(!outcome.finished);
+    assert_eq!(outcome.stats.bytes_received, 0);
+    let error = outcome.error.unwrap();
+    assert!(
+        error.contains("is revoked") && error.contains("Ki-ốt bị mất"),
+        "{error}"
+    );
+    assert_eq!(
+        Store::open(&ward_dir.join("bansao.sqlite"))
+            .unwrap()
+            .copy_count()
+            .unwrap(),
+        0
+    );
+    let json: serde_json::Value = serde_json::from_str(&bansao_status_json(&ward_dir)).unwrap();
+    let refused = json["peers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["key_id"] == kiosk2_key.key_id().to_hex())
+        .unwrap_or_else(|| panic!("{json}"))
+        .clone();
+    assert_eq!(refused["refusals"], 1, "{refused}");
+    assert!(
+        refused["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("handshake"),
+        "{refused}"
+    );
+}
+
+#[test]
+fn peers_outside_the_topology_are_refused_before_any_data_moves() {
+    let world = world();
+    let runtime = runtime();
+    let (kiosk_dir, kiosk_b_dir, ward_dir, city_dir) = (
+        world.dir("kiosk"),
+        world.dir("kiosk-b"),
+        world.dir("ward"),
+        world.dir("city"),
+    );
+    issue(&kiosk_dir, 1);
+    issue(&kiosk_b_dir, 1);
+    let (_ward, ward_address) = serve(&runtime, &ward_dir);
+    let (_city, city_address) = serve(&runtime, &city_dir);
+
+    // A kiosk of another commune at the ward, and a kiosk straight at the city.
+    // Either end may refuse first: both check the other's certificate against the topology.
+    let refused = |dir: &Path, address| match sync(&runtime, dir, address) {
+        Ok(outcome) => {
+            assert!(
+                !outcome.finished && outcome.stats.bytes_received == 0,
+                "{outcome:?}"
+            );
+            outcome.error.unwrap()
+        }
+        Err(error) => error,
+    };
+    let error = refused(&kiosk_b_dir, ward_address);
+    assert!(error.contains("serves commune 0000"), "{error}");
+    let error = refused(&kiosk_dir, city_address);
+    assert!(
+        error.contains("a registrar does not sync with a kiosk")
+            || error.contains("a kiosk does not sync with a registrar"),
+        "{error}"
+    );
+
+    // A key nobody certified, with a node directory of its own.
+    let stranger = world.dir("stranger");
+    copy_dir(&kiosk_dir, &stranger);
+    files::replace_secret_key(
+        &stranger.join("node.key"),
+        &SecretKey::from_seed(entropy::random_bytes::<32>().unwrap()),
+    )
+    .unwrap();
+    let error = SyncNode::open(&stranger).unwrap_err().to_string();
+    assert!(
+        error.contains("does not count"),
+        "a node refuses to run with an unknown key: {error}"
+    );
+    let unknown = unknown_peer_connects(&runtime, ward_address);
+    assert!(unknown.contains("is not on the trust list"), "{unknown}");
+
+    for dir in [&ward_dir, &city_dir] {
+        assert_eq!(
+            Store::open(&dir.join("bansao.sqlite"))
+                .unwrap()
+                .copy_count()
+                .unwrap(),
+            0,
+            "nothing written at {dir:?}"
+        );
+    }
+    let refusals = |dir: &Path| -> u64 {
+        let json: serde_json::Value = serde_json::from_str(&bansao_status_json(dir)).unwrap();
+        json["peers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["refusals"].as_u64().unwrap())
+            .sum()
+    };
+    // The stranger is counted by the ward; the other commune's kiosk by whichever end refused.
+    assert_eq!(refusals(&ward_dir) + refusals(&kiosk_b_dir), 2);
+    assert!(refusals(&ward_dir) >= 1);
+}
+
+#[test]
+fn an_oversized_or_malformed_frame_from_an_admitted_peer_ends_the_session_with_an_error() {
+    let world = world();
+    let runtime = runtime();
+    let (kiosk_dir, ward_dir) = (world.dir("kiosk"), world.dir("ward"));
+    let (_ward, ward_address) = serve(&runtime, &ward_dir);
+    let kiosk_key = files::read_secret_key(&kiosk_dir.join("node.key")).unwrap();
+    // A 5 MiB frame header (over the 4 MiB limit), then a body that is not CBOR.
+    let reply = raw_exchange(
+        &runtime,
+        &kiosk_key,
+        ward_address,
+        &[0x00, 0x50, 0x00, 0x00],
+    );
+    assert!(
+        reply.contains("MalformedFrame") && reply.contains("exceeds the limit"),
+        "{reply}"
+    );
+    let reply = raw_exchange(
+        &runtime,
+        &kiosk_key,
+        ward_address,
+        b"\0\0\0\x03\xff\x13\x37",
+    );
+    assert!(reply.contains("MalformedFrame"), "{reply}");
+    let json: serde_json::Value = serde_json::from_str(&bansao_status_json(&ward_dir)).unwrap();
+    let kiosk = &json["peers"][0];
+    assert_eq!(kiosk["refusals"], 2, "{json}");
+    assert_eq!(kiosk["sessions_failed"], 2, "{json}");
+    assert!(
+        kiosk["last_error"].as_str().unwrap().contains("malformed"),
+        "{json}"
+    );
+}
+
+#[derive(Debug)]
+struct AnyPeer;
+
+impl bansao_sync_net::PeerAuthorizer for AnyPeer {
+    fn authorize(&self, _: &ed25519_dalek::VerifyingKey) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// Connects with `key`, sends `bytes` on a stream and returns what came back (the decoded
+/// messages) or the error.
+fn raw_exchange(
+    runtime: &tokio::runtime::Runtime,
+    key: &SecretKey,
+    address: SocketAddr,
+    bytes: &[u8],
+) -> String {
+    runtime.block_on(async {
+        let transport = Arc::new(bansao_sync_net::transport_config(
+            std::time::Duration::from_secs(10),
+            std::time::Duration::ZERO,
+        ));
+        let config = bansao_sync_net::client_config(key, Arc::new(AnyPeer), transport).unwrap();
+        let endpoint = quinn::Endpoint::client(SocketAddr::from(([127, 0, 0, 1], 0))).unwrap();
+        let connection = endpoint
+            .connect_with(config, address, bansao_sync_net::SERVER_NAME)
+            .unwrap()
+            .await;
+        let result = match connection {
+            Ok(connection) => match connection.open_bi().await {
+                Ok((mut send, mut recv)) => {
+                    let _ = send.write_all(bytes).await;
+                    match recv.read_to_end(1 << 20).await {
+                        Ok(bytes) => describe_frames(&bytes),
+                        Err(error) => with_causes(&error),
+                    }
+                }
+                Err(error) => error.to_string(),
+            },
+            Err(error) => error.to_string(),
+        };
+        endpoint.wait_idle().await;
+        result
+    })
+}
+
+fn describe_frames(bytes: &[u8]) -> String {
+    let mut reader = bansao_sync::wire::FrameReader::default();
+    reader.push(bytes);
+    let mut messages = Vec::new();
+    while let Ok(Some(body)) = reader.next_body() {
+        messages.push(format!("{:?}", bansao_sync::wire::decode_body(&body)));
+    }
+    messages.join("; ")
+}
+
+/// A client with a key the trust list does not hold, admitting any server.
+fn unknown_peer_connects(runtime: &tokio::runtime::Runtime, address: SocketAddr) -> String {
+    let key = SecretKey::from_seed(entropy::random_bytes::<32>().unwrap());
+    runtime.block_on(async {
+        let transport = Arc::new(bansao_sync_net::transport_config(
+            std::time::Duration::from_secs(10),
+            std::time::Duration::ZERO,
+        ));
+        let config = bansao_sync_net::client_config(&key, Arc::new(AnyPeer), transport).unwrap();
+        let endpoint = quinn::Endpoint::client(SocketAddr::from(([127, 0, 0, 1], 0))).unwrap();
+        let connection = endpoint
+            .connect_with(config, address, bansao_sync_net::SERVER_NAME)
+            .unwrap()
+            .await;
+        let result = match connection {
+            Ok(connection) => match connection.open_bi().await {
+                Ok((mut send, mut recv)) => {
+                    let _ = send.write_all(b"\0\0\0\x01\xff").await;
+                    match recv.read_to_end(1024).await {
+                        Ok(bytes) => format!("connected and read {} bytes", bytes.len()),
+                        Err(error) => with_causes(&error),
+                    }
+                }
+                Err(error) => error.to_string(),
+            },
+            Err(error) => error.to_string(),
+        };
+        endpoint.wait_idle().await;
+        result
+    })
+}
+
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(error) = cause {
+        text.push_str(&format!(": {error}"));
+        cause = error.source();
+    }
+    text
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_file() {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+}
