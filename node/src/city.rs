@@ -360,7 +360,7 @@ impl City {
         write_config(
             ward_dir,
             &format!(
-                "# A ward node. See config/ward.toml in the source for every option.\nrole = \"ward\"\nname = {}\n\n[commune]\ncode = {}\nname = {}\n",
+                "# A ward node. See config/ward.toml in the source for every option.\nrole = \"ward\"\nname = {}\n\n[commune]\ncode = {}\nname = {}\n\n[sync]\n# The city node's address, e.g. [\"sync.sotuphap.example:7844\"]\nupstream = []\n",
                 toml_string(name),
                 toml_string(&commune.code),
                 toml_string(&commune.name)
@@ -405,7 +405,7 @@ impl City {
         write_config(
             kiosk_dir,
             &format!(
-                "# A kiosk. See config/kiosk.toml in the source for every option.\nrole = \"kiosk\"\nname = {}\n\n[commune]\ncode = {}\nname = {}\n\n[kiosk]\nid = {}\n",
+                "# A kiosk. See config/kiosk.toml in the source for every option.\nrole = \"kiosk\"\nname = {}\n\n[commune]\ncode = {}\nname = {}\n\n[kiosk]\nid = {}\n\n[sync]\n# The ward's address, e.g. [\"ward.tanlap.example:7844\"]\nupstream = []\n",
                 toml_string(name),
                 toml_string(&ward.commune.code),
                 toml_string(&ward.commune.name),

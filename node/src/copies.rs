@@ -34,30 +34,6 @@ pub fn index_status(document: &CopyDocument, trust: &TrustContext) -> CopyStatus
         .unwrap_or(CopyStatus::Rejected)
 }
 
-/// Takes in a copy document from another node: merges it with the stored replica (if any) and
-/// stores the result with its derived status.
-pub fn receive_copy(
-    store: &mut Store,
-    bytes: &[u8],
-    trust: &TrustContext,
-    actor: ActorId,
-    now: Timestamp,
-) -> anyhow::Result<CopyDocument> {
-    let mut incoming = CopyDocument::load(bytes, actor.clone())?;
-    let copy_id = incoming.content().copy_id;
-    let mut document = match store.load_copy(copy_id, actor) {
-        Ok(mut existing) => {
-            existing.merge(&mut incoming)?;
-            existing
-        }
-        Err(bansao_store::StoreError::NotFound(_)) => incoming,
-        Err(error) => return Err(error.into()),
-    };
-    let status = index_status(&document, trust);
-    store.save_copy(&mut document, status, now)?;
-    Ok(document)
-}
-
 /// A decision an official or the city makes about one copy.
 #[derive(Debug, Clone)]
 pub struct DecisionRequest {

@@ -6,21 +6,24 @@
 //! kiosk, and leaves in DIR the trust list (`trust.cbor`) and, per copy, `<id>.pdf`,
 //! `<id>.qr.txt` and `<id>.qr.png`, each verified the way a citizen's verifier would.
 //!
-//! Until the sync engine lands, documents move between the node directories in-process (the
-//! same merge the sync will perform); the demo says so where it happens.
+//! Documents move between the nodes with the real sync: the ward and the city listen on
+//! loopback, and the kiosk and the ward sync with them over QUIC, as `bansao run` does.
 
 use std::collections::BTreeMap;
 use std::io::Write;
+use std::net::SocketAddr;
 use std::path::Path;
 
 use anyhow::{Context, bail};
-use bansao_copy::{CopyDocument, CopyId, Decision, DocumentType, ExtractedField};
+use bansao_copy::{CopyId, Decision, DocumentType, ExtractedField};
 use bansao_store::Store;
 use bansao_trust::TrustContext;
 
 use crate::city::{City, Validity, Ward};
 use crate::config::Commune;
 use crate::kiosk::{IssueRequest, Kiosk};
+use crate::sync::service::SyncNode;
+use crate::sync::stream::SessionOutcome;
 use crate::{copies, entropy, files, verify};
 
 /// The sample scan shipped with bansao (a synthetic birth certificate; see `node/assets`).
@@ -175,14 +178,22 @@ pub fn run(dir: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
     )?;
     say(
         out,
-        "   (trong bản này dữ liệu được chuyển trực tiếp giữa các thư mục; đồng bộ QUIC sẽ thay thế bước này)",
+        "   (xã và thành phố nhận kết nối QUIC trên máy này; ki-ốt đồng bộ như khi chạy `bansao run`)",
+    )?;
+    let network = DemoNetwork::start(&dir.join("ward"), &dir.join("city"))?;
+    let outcome = network.sync(&dir.join("kiosk"), network.ward)?;
+    say(
+        out,
+        &format!(
+            "   Ki-ốt → xã qua QUIC: {} bản sao và {} mảnh bản chụp, {} byte (kiosk → ward over QUIC)",
+            outcome.stats.documents_sent,
+            outcome.stats.chunks_sent,
+            outcome.stats.bytes_sent + outcome.stats.bytes_received
+        ),
     )?;
     let ward_trust = TrustContext::from_bundle(&files::read(&ward.config.paths.trust)?)?;
     let mut ward_store = Store::open(&ward.config.paths.database)?;
     let actor = entropy::new_actor()?;
-    for (copy_id, _) in &issued {
-        transfer(&kiosk.store, &mut ward_store, *copy_id, &ward_trust)?;
-    }
 
     let (official_key_path, _) = ward.official_files(OFFICIAL_ID);
     let official_key = files::read_secret_key(&official_key_path)?;
@@ -221,11 +232,18 @@ pub fn run(dir: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
 
     say(
         out,
-        "7. Thành phố nhận bản sao 1 và đăng ký (the city registers copy 1)",
+        "7. Xã đồng bộ lên thành phố; thành phố đăng ký bản sao 1 (the ward syncs up; the city registers copy 1)",
     )?;
     let city_trust = city.trust()?;
     let registrar_key = city.registrar_key()?;
-    transfer(&ward_store, city.store_mut(), issued[0].0, &city_trust)?;
+    let outcome = network.sync(&dir.join("ward"), network.city)?;
+    say(
+        out,
+        &format!(
+            "   Xã → thành phố qua QUIC: {} bản sao (ward → city over QUIC)",
+            outcome.stats.documents_sent
+        ),
+    )?;
     let report = copies::decide(
         city.store_mut(),
         copies::DecisionRequest {
@@ -245,10 +263,8 @@ pub fn run(dir: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
         out,
         "8. Chữ ký duyệt và đăng ký được gửi ngược về xã và ki-ốt (signatures flow back down)",
     )?;
-    transfer(city.store_mut(), &mut ward_store, issued[0].0, &ward_trust)?;
-    for (copy_id, _) in &issued {
-        transfer(&ward_store, &mut kiosk.store, *copy_id, &kiosk.trust)?;
-    }
+    network.sync(&dir.join("ward"), network.city)?;
+    network.sync(&dir.join("kiosk"), network.ward)?;
     for (index, (copy_id, _)) in issued.iter().enumerate() {
         let document = kiosk.store.load_copy(*copy_id, actor.clone())?;
         say(
@@ -339,27 +355,48 @@ pub fn run(dir: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
 }
 
 /// Hands a copy from one node's database to another's (what the sync engine will do).
-fn transfer(
-    from: &Store,
-    to: &mut Store,
-    copy_id: CopyId,
-    trust: &TrustContext,
-) -> anyhow::Result<CopyDocument> {
-    let actor = entropy::new_actor()?;
-    let mut document = from.load_copy(copy_id, actor.clone())?;
-    let bytes = document.save();
-    let mut received = copies::receive_copy(to, &bytes, trust, actor, entropy::now())?;
-    // Scans travel with the copy.
-    for page in &received.content().pages.clone() {
-        if to.blob(&page.sha256)?.is_none() {
-            let scan = from
-                .blob(&page.sha256)?
-                .context("the sending node lacks a scan of its own copy")?;
-            to.put_blob(page, &scan)?;
+/// The demo's network: the ward and the city listen on loopback; nodes sync with them over QUIC
+/// exactly as `bansao run` and `bansao sync` do.
+struct DemoNetwork {
+    runtime: tokio::runtime::Runtime,
+    ward: SocketAddr,
+    city: SocketAddr,
+}
+
+impl DemoNetwork {
+    fn start(ward_dir: &Path, city_dir: &Path) -> anyhow::Result<DemoNetwork> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?;
+        let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
+        let mut addresses = Vec::new();
+        for dir in [ward_dir, city_dir] {
+            let node = SyncNode::open(dir)?;
+            let endpoint = runtime.block_on(async { node.bind(loopback) })?;
+            addresses.push(endpoint.local_addr()?);
+            runtime.spawn(async move { node.serve(endpoint).await });
         }
+        Ok(DemoNetwork {
+            runtime,
+            ward: addresses[0],
+            city: addresses[1],
+        })
     }
-    let _ = received.heads();
-    Ok(received)
+
+    /// One round of sync from the node in `dir` to `peer`; an unfinished round is an error.
+    fn sync(&self, dir: &Path, peer: SocketAddr) -> anyhow::Result<SessionOutcome> {
+        let node = SyncNode::open(dir)?;
+        let outcome = self.runtime.block_on(async {
+            let endpoint = node.bind(SocketAddr::from(([127, 0, 0, 1], 0)))?;
+            let outcome = node.sync_once(&endpoint, &peer.to_string()).await;
+            endpoint.wait_idle().await;
+            Ok::<_, anyhow::Error>(outcome?)
+        })?;
+        if let Some(error) = &outcome.error {
+            bail!("sync from {} did not finish: {error}", dir.display());
+        }
+        Ok(outcome)
+    }
 }
 
 /// 12000 → "12.000" (Vietnamese thousands separator).
