@@ -72,6 +72,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Benchmarks, one JSON object per line.
+    #[command(subcommand)]
+    Bench(BenchCommand),
     /// Show the node's sync state with each peer.
     Status {
         /// The node directory.
@@ -208,6 +211,30 @@ enum KeysCommand {
 }
 
 #[derive(Debug, Subcommand)]
+enum BenchCommand {
+    /// The sync engine on real SQLite files and real QUIC on loopback.
+    Sync {
+        /// Only these (repeatable): initial_push_10k, reconnect_unchanged_100k,
+        /// reconnect_10_changed_100k, blobs_lossy_link, ward_rss_100k.
+        #[arg(long)]
+        only: Vec<String>,
+        /// Where to create the node directories (default: a new directory under the system's
+        /// temporary directory); removed afterwards unless --keep.
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Keep the node directories.
+        #[arg(long)]
+        keep: bool,
+        /// Copies of the large collection.
+        #[arg(long, default_value_t = 100_000)]
+        copies: u64,
+        /// Scans sent over the lossy link.
+        #[arg(long, default_value_t = 200)]
+        scans: u64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum TrustCommand {
     /// List every key of a trust file with role, subject and validity.
     Export {
@@ -273,7 +300,8 @@ pub fn exit_code_for(error: &anyhow::Error) -> u8 {
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
     let mut stdout = std::io::stdout().lock();
-    let mut stderr = std::io::stderr().lock();
+    // Not locked for the whole run: log lines from other threads go to stderr too.
+    let mut stderr = std::io::stderr();
     ExitCode::from(execute(std::env::args_os(), &mut stdout, &mut stderr))
 }
 
@@ -316,6 +344,7 @@ where
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("BANSAO_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Log lines go to stderr, so the JSON lines of `bench` and `--json` stay clean.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -358,6 +387,33 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<u8> {
             init_logging();
             let finished = crate::sync::commands::sync_once(&node, &peer, json, out)?;
             Ok(if finished { 0 } else { 1 })
+        }
+        Command::Bench(BenchCommand::Sync {
+            only,
+            dir,
+            keep,
+            copies,
+            scans,
+        }) => {
+            init_logging();
+            let dir = match dir {
+                Some(dir) => dir,
+                None => std::env::temp_dir().join(format!(
+                    "bansao-bench-{}",
+                    hex::encode(entropy::random_bytes::<6>()?)
+                )),
+            };
+            crate::bench::sync::run(
+                &crate::bench::sync::BenchOptions {
+                    dir,
+                    keep,
+                    only,
+                    large: copies,
+                    scans,
+                },
+                out,
+            )?;
+            Ok(0)
         }
         Command::Status { node, json } => {
             crate::sync::commands::status(&node, json, out)?;

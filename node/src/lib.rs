@@ -6,9 +6,11 @@
 //! - [`kiosk`]: issuance; [`copies`]: status, merging, decisions and the PDF artifact;
 //! - [`sync`]: the sync service over QUIC (sessions of `bansao-sync`, storage in SQLite);
 //! - [`verify`] and [`trust_export`]: offline verification and trust list listings;
+//! - [`bench`]: `bansao bench sync`, the sync engine's figures;
 //! - [`demo`]: the self-contained demonstration;
 //! - [`cli`]: the command line and its exit codes.
 
+pub mod bench;
 pub mod city;
 pub mod cli;
 pub mod config;

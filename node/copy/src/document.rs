@@ -116,6 +116,9 @@ pub struct CopyDocument {
     doc: AutoCommit,
     content: CopyContent,
     content_bytes: Vec<u8>,
+    /// The heads and bytes of the last load or save: saving again with the same heads returns
+    /// them instead of re-encoding (and re-compressing) the whole document.
+    saved: Option<(Vec<ChangeHash>, Vec<u8>)>,
 }
 
 impl CopyDocument {
@@ -136,6 +139,7 @@ impl CopyDocument {
             doc,
             content_bytes,
             content,
+            saved: None,
         };
         let record = SignatureRecord::issue(&document.content, kiosk_key);
         document.add_signature(&record)?;
@@ -147,7 +151,9 @@ impl CopyDocument {
         let doc = bansao_trust::document::load_untrusted(bytes)
             .map_err(CopyDocumentError::Load)?
             .with_actor(actor);
-        CopyDocument::from_automerge(doc)
+        let mut document = CopyDocument::from_automerge(doc)?;
+        document.saved = Some((document.doc.get_heads(), bytes.to_vec()));
+        Ok(document)
     }
 
     fn from_automerge(doc: AutoCommit) -> Result<CopyDocument, CopyDocumentError> {
@@ -173,12 +179,22 @@ impl CopyDocument {
             doc,
             content,
             content_bytes,
+            saved: None,
         })
     }
 
-    /// The document's bytes.
+    /// The document's bytes. A document unchanged since it was loaded or saved gives the same
+    /// bytes back without encoding it again.
     pub fn save(&mut self) -> Vec<u8> {
-        self.doc.save()
+        let heads = self.doc.get_heads();
+        if let Some((saved_heads, bytes)) = &self.saved
+            && *saved_heads == heads
+        {
+            return bytes.clone();
+        }
+        let bytes = self.doc.save();
+        self.saved = Some((heads, bytes.clone()));
+        bytes
     }
 
     /// The document's current heads.
@@ -240,6 +256,11 @@ impl CopyDocument {
         let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             self.doc.sync().receive_sync_message(state, message)
         }));
+        // Answer with changes, never with the whole document. A peer that speaks message v2 is
+        // sent the saved document whenever more than a third of its changes are missing, and a
+        // copy has only a handful of changes, so one missing signature would cost the whole
+        // document (about 1 KB, three times the change) on the link.
+        state.their_capabilities = Some(vec![automerge::sync::Capability::MessageV1]);
         match applied {
             Ok(Ok(())) => {}
             Ok(Err(error)) => return Err(CopyDocumentError::SyncMessage(error.to_string())),

@@ -500,3 +500,36 @@ fn regression_automerge_load_panic_on_malformed_bytes_is_an_error() {
     assert!(error.to_string().contains("Automerge"), "{error}");
     assert!(bansao_trust::document::ListDocument::load(bytes, actor(1)).is_err());
 }
+
+#[test]
+fn an_unchanged_document_saves_to_the_bytes_it_was_loaded_from_and_a_changed_one_does_not() {
+    let hierarchy = Hierarchy::new();
+    let trust = hierarchy.context();
+    let mut issued = CopyDocument::issue(
+        sample_content(1, ContentHash::GENESIS),
+        &hierarchy.kiosk.key,
+        actor(1),
+    )
+    .unwrap();
+    let bytes = issued.save();
+    let mut loaded = CopyDocument::load(&bytes, actor(2)).unwrap();
+    assert_eq!(loaded.save(), bytes, "nothing changed: the same bytes");
+    let content = loaded.content().clone();
+    let approve = SignatureRecord::decide(
+        &content,
+        Decision::Approve,
+        at(60),
+        None,
+        Some("0001/2026/SCBS".to_owned()),
+        &hierarchy.official.key,
+    );
+    loaded.add_signature(&approve).unwrap();
+    let changed = loaded.save();
+    assert_ne!(changed, bytes, "a new signature: new bytes");
+    assert_eq!(loaded.save(), changed);
+    let reloaded = CopyDocument::load(&changed, actor(3)).unwrap();
+    assert_eq!(
+        status_of(&reloaded, &trust).status,
+        CopyStatus::Countersigned
+    );
+}

@@ -80,12 +80,20 @@ impl Replica for StoreReplica {
         &mut self,
         commune: &str,
     ) -> Result<Vec<(bansao_copy::CopyId, [u8; DIGEST_LENGTH])>, ReplicaError> {
-        Ok(self
+        let started = std::time::Instant::now();
+        let items: Vec<_> = self
             .store
             .sync_items(commune)?
             .into_iter()
             .map(|item| (item.copy_id, item.heads_digest))
-            .collect())
+            .collect();
+        tracing::debug!(
+            commune,
+            items = items.len(),
+            ms = started.elapsed().as_secs_f64() * 1000.0,
+            "read the reconciliation items"
+        );
+        Ok(items)
     }
 
     fn copy_bytes(
@@ -126,6 +134,10 @@ impl Replica for StoreReplica {
         length: u32,
     ) -> Result<Option<Vec<u8>>, ReplicaError> {
         Ok(self.store.blob_range(sha256, offset, length)?)
+    }
+
+    fn items_generation(&mut self) -> Result<Option<u64>, ReplicaError> {
+        Ok(Some(self.store.sync_generation()?))
     }
 
     fn partial_blob(&mut self, sha256: &[u8; 32]) -> Result<Option<PartialBlob>, ReplicaError> {

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use bansao_discovery::{DiscoveryConfig, DiscoveryEvent, LanDiscovery};
 use bansao_store::Store;
-use bansao_sync::{NodeIdentity, Session, SessionConfig, SessionStats, Side};
+use bansao_sync::{NodeIdentity, ReconcileCache, Session, SessionConfig, SessionStats, Side};
 use bansao_sync_net::{
     SERVER_NAME, client_config, peer_public_key, server_config, transport_config,
 };
@@ -30,10 +30,31 @@ use crate::sync::stream::{SessionOutcome, run_session};
 use crate::sync::trust::TrustHandle;
 use crate::{entropy, files};
 
-/// A connection with no traffic for this long is closed.
-const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
-/// Keep-alives keep NAT bindings and the peer's idle timer alive between rounds.
-const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// Limits and timers of a node's sync.
+#[derive(Debug, Clone)]
+pub struct Tuning {
+    /// Limits of each session.
+    pub session: SessionConfig,
+    /// A connection with no traffic for this long is closed (and a dial that gets no answer
+    /// for this long fails).
+    pub idle_timeout: Duration,
+    /// Keep-alives keep NAT bindings and the peer's idle timer alive between rounds.
+    pub keep_alive: Duration,
+}
+
+impl Default for Tuning {
+    fn default() -> Tuning {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        Tuning {
+            session: SessionConfig {
+                verify_threads: cores.min(4),
+                ..SessionConfig::default()
+            },
+            idle_timeout: Duration::from_secs(60),
+            keep_alive: Duration::from_secs(15),
+        }
+    }
+}
 /// The QUIC application close code of a session that was refused.
 const CLOSE_REFUSED: u32 = 1;
 /// How often changed per-peer states are written while the service runs.
@@ -52,7 +73,8 @@ struct Inner {
     identity: NodeIdentity,
     trust: TrustHandle,
     peers: PeerBook,
-    session: SessionConfig,
+    tuning: Tuning,
+    reconcile_cache: Arc<ReconcileCache>,
 }
 
 async fn resolve(address: &str) -> Result<SocketAddr, SyncShellError> {
@@ -131,13 +153,14 @@ impl SyncNode {
                 identity,
                 trust,
                 peers,
-                session: SessionConfig::default(),
+                tuning: Tuning::default(),
+                reconcile_cache: Arc::default(),
             }),
         })
     }
 
-    /// The same node with other session limits (benchmarks and tests).
-    pub fn with_session_config(&self, session: SessionConfig) -> SyncNode {
+    /// The same node with other limits and timers (benchmarks and tests).
+    pub fn with_tuning(&self, tuning: Tuning) -> SyncNode {
         SyncNode {
             inner: Arc::new(Inner {
                 config: self.inner.config.clone(),
@@ -145,7 +168,8 @@ impl SyncNode {
                 identity: self.inner.identity.clone(),
                 trust: self.inner.trust.clone(),
                 peers: self.inner.peers.clone(),
-                session,
+                tuning,
+                reconcile_cache: self.inner.reconcile_cache.clone(),
             }),
         }
     }
@@ -181,7 +205,8 @@ impl SyncNode {
     /// Binds the node's QUIC endpoint at `listen` (port 0: any free port). It accepts peers the
     /// trust list admits and dials with the same key. Must be called inside a tokio runtime.
     pub fn bind(&self, listen: SocketAddr) -> Result<quinn::Endpoint, SyncShellError> {
-        let transport = Arc::new(transport_config(IDLE_TIMEOUT, KEEP_ALIVE));
+        let tuning = &self.inner.tuning;
+        let transport = Arc::new(transport_config(tuning.idle_timeout, tuning.keep_alive));
         let server = server_config(&self.inner.key, self.authorizer(), transport.clone())?;
         let client = client_config(&self.inner.key, self.authorizer(), transport)?;
         let mut endpoint =
@@ -251,12 +276,13 @@ impl SyncNode {
         };
         let session = Session::new(
             side,
-            self.inner.session.clone(),
+            self.inner.tuning.session.clone(),
             self.inner.identity.clone(),
             peer_key,
             self.inner.trust.context(),
             actor,
-        );
+        )
+        .with_reconcile_cache(self.inner.reconcile_cache.clone());
         let replica = StoreReplica::new(store, self.inner.trust.clone());
         run_session(send, recv, session, replica).await
     }
@@ -292,7 +318,8 @@ impl SyncNode {
         }
     }
 
-    async fn connect(
+    /// Dials `address`; returns the connection and the key the peer proved.
+    pub async fn connect(
         &self,
         endpoint: &quinn::Endpoint,
         address: &str,
@@ -312,7 +339,8 @@ impl SyncNode {
         Ok((connection, key))
     }
 
-    async fn round(
+    /// Runs one round of sync as the initiator on an open connection and records it.
+    pub async fn round(
         &self,
         connection: &quinn::Connection,
         peer_key: KeyId,

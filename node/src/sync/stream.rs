@@ -9,6 +9,8 @@
 //!
 //! Every storage effect is made durable before the session takes its next input.
 
+use std::time::{Duration, Instant};
+
 use bansao_sync::wire::{self, FRAME_HEADER_BYTES, WireError};
 use bansao_sync::{ErrorCode, NodeIdentity, Session, SessionStats};
 use tokio::sync::mpsc;
@@ -33,6 +35,15 @@ enum Event {
     ReadFinished,
     /// Reading or writing failed: the connection is gone.
     Broken(String),
+}
+
+/// Where a session's thread spent its time (logged at debug level).
+#[derive(Debug, Default)]
+struct Timings {
+    handling: Duration,
+    producing: Duration,
+    storing: Duration,
+    waiting: Duration,
 }
 
 /// How a session ended.
@@ -121,15 +132,20 @@ fn drive(
     frames: mpsc::UnboundedSender<Vec<u8>>,
 ) -> SessionOutcome {
     let mut in_flight = 0usize;
+    let mut timings = Timings::default();
     let mut broken: Option<String> = None;
     let mut last_error: Option<String> = None;
     let mut peer_finished = false;
     loop {
         while in_flight < FRAMES_IN_FLIGHT {
+            let started = Instant::now();
             let produced = session.poll_transmit(&mut replica);
+            timings.producing += started.elapsed();
+            let started = Instant::now();
             if let Some(error) = apply_effects(&mut session, &mut replica) {
                 last_error = Some(error);
             }
+            timings.storing += started.elapsed();
             match produced {
                 Ok(Some(frame)) => {
                     if frames.send(frame).is_err() {
@@ -151,18 +167,25 @@ fn drive(
         if over && !session.has_control_to_send() && in_flight == 0 {
             break;
         }
-        let Some(event) = events.blocking_recv() else {
+        let started = Instant::now();
+        let event = events.blocking_recv();
+        timings.waiting += started.elapsed();
+        let Some(event) = event else {
             broken = Some("the stream tasks ended".to_owned());
             break;
         };
         match event {
             Event::Frame(body) => {
+                let started = Instant::now();
                 if let Err(error) = session.handle_frame(&body, entropy::now(), &mut replica) {
                     last_error = Some(error.to_string());
                 }
+                timings.handling += started.elapsed();
+                let started = Instant::now();
                 if let Some(error) = apply_effects(&mut session, &mut replica) {
                     last_error = Some(error);
                 }
+                timings.storing += started.elapsed();
             }
             Event::BadFrame(error) => {
                 last_error = Some(
@@ -190,6 +213,13 @@ fn drive(
             }
         }
     }
+    tracing::debug!(
+        handling_ms = timings.handling.as_millis() as u64,
+        producing_ms = timings.producing.as_millis() as u64,
+        storing_ms = timings.storing.as_millis() as u64,
+        waiting_ms = timings.waiting.as_millis() as u64,
+        "sync session time spent"
+    );
     let stats = session.stats();
     let error = if session.is_finished() {
         None

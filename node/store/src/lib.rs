@@ -181,7 +181,7 @@ impl Store {
         let version: i64 = connection
             .query_row("PRAGMA user_version", [], |row| row.get(0))
             .map_err(corrupt)?;
-        let known = 2;
+        let known = 3;
         if version > known {
             return Err(StoreError::TooNew {
                 path,
@@ -197,7 +197,11 @@ impl Store {
                 _ => StoreError::Migration(error),
             })?;
         let mut store = Store { connection, path };
-        store.fill_missing_sync_columns()?;
+        // Rows written before schema 2 get their sync columns once, when the database is
+        // migrated (scanning every document on each open would cost a node seconds).
+        if version < 2 {
+            store.fill_missing_sync_columns()?;
+        }
         Ok(store)
     }
 

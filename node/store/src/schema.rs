@@ -81,6 +81,47 @@ pub fn migrations() -> Migrations<'static> {
             updated_at TEXT NOT NULL
         ) STRICT;",
         ),
+        // Sync, cheaply when nothing changed: a generation counter that moves whenever a
+        // copy's reconciliation item (commune, id, heads digest) may have changed, so the sync
+        // engine can keep its reconciliation set between sessions; and the scans copies
+        // reference that this node lacks, kept by triggers so finding them reads a few rows
+        // instead of every page of every copy.
+        M::up(
+            "CREATE TABLE sync_generation (
+            only       INTEGER PRIMARY KEY CHECK (only = 1),
+            generation INTEGER NOT NULL
+        ) STRICT;
+        INSERT INTO sync_generation (only, generation) VALUES (1, 0);
+        CREATE TRIGGER copies_inserted_bump_generation AFTER INSERT ON copies
+        BEGIN UPDATE sync_generation SET generation = generation + 1; END;
+        CREATE TRIGGER copies_updated_bump_generation AFTER UPDATE OF commune, heads_digest ON copies
+        BEGIN UPDATE sync_generation SET generation = generation + 1; END;
+        CREATE TRIGGER copies_deleted_bump_generation AFTER DELETE ON copies
+        BEGIN UPDATE sync_generation SET generation = generation + 1; END;
+
+        CREATE TABLE wanted_scans (
+            sha256        BLOB NOT NULL,
+            commune       TEXT NOT NULL,
+            media_type    TEXT NOT NULL,
+            first_copy_id TEXT NOT NULL,
+            PRIMARY KEY (sha256, commune)
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX wanted_scans_in_order ON wanted_scans (commune, first_copy_id);
+        INSERT OR IGNORE INTO wanted_scans (sha256, commune, media_type, first_copy_id)
+            SELECT p.sha256, c.commune, min(p.media_type), min(c.copy_id)
+            FROM copy_pages p JOIN copies c USING (copy_id)
+            WHERE NOT EXISTS (SELECT 1 FROM blobs b WHERE b.sha256 = p.sha256)
+            GROUP BY p.sha256, c.commune;
+        CREATE TRIGGER copy_pages_inserted_want_scan AFTER INSERT ON copy_pages
+            WHEN NOT EXISTS (SELECT 1 FROM blobs WHERE sha256 = NEW.sha256)
+        BEGIN
+            INSERT OR IGNORE INTO wanted_scans (sha256, commune, media_type, first_copy_id)
+                SELECT NEW.sha256, commune, NEW.media_type, NEW.copy_id FROM copies
+                WHERE copy_id = NEW.copy_id;
+        END;
+        CREATE TRIGGER blobs_inserted_unwant_scan AFTER INSERT ON blobs
+        BEGIN DELETE FROM wanted_scans WHERE sha256 = NEW.sha256; END;",
+        ),
     ])
 }
 

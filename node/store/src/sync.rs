@@ -112,9 +112,8 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<MissingBlob>, StoreError> {
         let mut statement = self.connection.prepare_cached(
-            "SELECT DISTINCT p.sha256, p.media_type FROM copy_pages p JOIN copies c USING (copy_id)
-             WHERE c.commune = ?1 AND NOT EXISTS (SELECT 1 FROM blobs b WHERE b.sha256 = p.sha256)
-             ORDER BY c.copy_id, p.page LIMIT ?2",
+            "SELECT sha256, media_type FROM wanted_scans WHERE commune = ?1
+             ORDER BY first_copy_id, sha256 LIMIT ?2",
         )?;
         let rows = statement.query_map(params![commune, to_i64(limit as u64)], |row| {
             let hash: Vec<u8> = row.get(0)?;
@@ -128,6 +127,18 @@ impl Store {
             }
         }
         Ok(missing)
+    }
+
+    /// A number that changes whenever any copy's reconciliation item (commune, copy id, heads
+    /// digest) may have changed, whichever connection or process changed it. Equal numbers
+    /// mean [`Store::sync_items`] would return the same items.
+    pub fn sync_generation(&self) -> Result<u64, StoreError> {
+        let generation: i64 = self.connection.query_row(
+            "SELECT generation FROM sync_generation WHERE only = 1",
+            [],
+            |row| row.get(0),
+        )?;
+        Ok(u64::try_from(generation).unwrap_or(0))
     }
 
     /// A stored scan's size, if held whole.
@@ -190,6 +201,14 @@ impl Store {
                 .collect(),
             received,
         }))
+    }
+
+    /// How many scans are partly received (a transfer started and not completed).
+    pub fn blob_transfers_in_progress(&self) -> Result<u64, StoreError> {
+        let count: i64 =
+            self.connection
+                .query_row("SELECT COUNT(*) FROM blob_transfers", [], |row| row.get(0))?;
+        Ok(u64::try_from(count).unwrap_or(0))
     }
 
     /// Starts receiving a scan with the given chunk layout (replacing an earlier, different

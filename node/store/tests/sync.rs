@@ -32,7 +32,10 @@ fn sync_items_follow_every_write() {
     let hierarchy = Hierarchy::new();
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&dir.path().join("n.sqlite")).unwrap();
+    let generation = store.sync_generation().unwrap();
     let mut document = issue(&mut store, &hierarchy, b"scan one");
+    let issued = store.sync_generation().unwrap();
+    assert!(issued > generation, "a new copy moves the generation");
     let items = store.sync_items("00001").unwrap();
     assert_eq!(items.len(), 1);
     assert_eq!(items[0].heads_digest, document.heads_digest());
@@ -49,6 +52,11 @@ fn sync_items_follow_every_write() {
     document.add_signature(&record).unwrap();
     let mut batch = vec![(document, CopyStatus::Countersigned)];
     store.save_copies(&mut batch, at(60)).unwrap();
+    let decided = store.sync_generation().unwrap();
+    assert!(decided > issued, "a changed document moves the generation");
+    // Another connection (another process) sees the same number.
+    let other = Store::open(&dir.path().join("n.sqlite")).unwrap();
+    assert_eq!(other.sync_generation().unwrap(), decided);
     let items = store.sync_items("00001").unwrap();
     assert_eq!(items[0].heads_digest, batch[0].0.heads_digest());
     assert_eq!(
@@ -162,7 +170,11 @@ fn a_schema_1_database_gets_its_sync_columns_filled() {
         let connection = rusqlite::Connection::open(&path).unwrap();
         connection
             .execute_batch(
-                "UPDATE copies SET heads_digest = x''; DELETE FROM copy_pages; DELETE FROM blobs;
+                "DROP TRIGGER copies_inserted_bump_generation; DROP TRIGGER copies_updated_bump_generation;
+                 DROP TRIGGER copies_deleted_bump_generation; DROP TABLE sync_generation;
+                 DROP TRIGGER copy_pages_inserted_want_scan; DROP TRIGGER blobs_inserted_unwant_scan;
+                 DROP TABLE wanted_scans;
+                 UPDATE copies SET heads_digest = x''; DELETE FROM copy_pages; DELETE FROM blobs;
                  DROP TABLE blob_chunks; DROP TABLE blob_transfers; DROP TABLE sync_peers;
                  DROP TABLE copy_pages; DROP INDEX copies_by_commune_sync;
                  ALTER TABLE copies DROP COLUMN heads_digest; PRAGMA user_version = 1;",

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 
 use crate::replica::{Replica, StorageEffect};
 use crate::session::{DocSync, Serve, Session, SessionError, Side, TRUST_BUNDLE_KEY};
-use crate::validate::{self, Refusal};
+use crate::validate::{self, Checked, Refusal};
 use crate::wire::{DocumentBytes, ErrorCode, Message, WireKey};
 
 fn key_of(id: &Id) -> [u8; 16] {
@@ -287,32 +287,44 @@ impl Session {
             .as_ref()
             .map(|policy| policy.commune.clone())
             .unwrap_or_default();
+        let keyed: Vec<(CopyId, &[u8])> = documents
+            .iter()
+            .map(|entry| {
+                (
+                    CopyId::from_bytes(entry.key.into_array()),
+                    entry.bytes.as_slice(),
+                )
+            })
+            .collect();
+        let checked = validate::check_new_documents(
+            &keyed,
+            &commune,
+            &self.trust,
+            &self.actor,
+            self.config.verify_threads,
+        );
         let mut accepted = Vec::with_capacity(documents.len());
-        for entry in documents {
-            let copy_id = CopyId::from_bytes(entry.key.into_array());
+        for ((copy_id, _), checked) in keyed.iter().zip(checked) {
+            let copy_id = *copy_id;
             if self.side == Side::Initiator {
                 self.wanted_pending = self.wanted_pending.saturating_sub(1);
             }
-            let mut incoming = match CopyDocument::load(&entry.bytes, self.actor.clone()) {
-                Ok(document) => document,
-                Err(error) => {
+            let (mut incoming, report) = match checked {
+                Checked::Accepted(accepted) => *accepted,
+                Checked::Unreadable(error) => {
                     tracing::warn!(copy = %copy_id, decision = "refuse", "unreadable document: {error}");
                     self.stats.documents_refused += 1;
                     continue;
                 }
+                Checked::Refused(refusal) if refusal.code == ErrorCode::OutOfScope => {
+                    return Err(self.refuse(refusal.code, refusal.detail));
+                }
+                Checked::Refused(refusal) => {
+                    tracing::warn!(copy = %copy_id, decision = "refuse", "{}", refusal.detail);
+                    self.stats.documents_refused += 1;
+                    continue;
+                }
             };
-            let report =
-                match validate::check_new_document(&incoming, copy_id, &commune, &self.trust) {
-                    Ok(report) => report,
-                    Err(refusal) if refusal.code == ErrorCode::OutOfScope => {
-                        return Err(self.refuse(refusal.code, refusal.detail));
-                    }
-                    Err(refusal) => {
-                        tracing::warn!(copy = %copy_id, decision = "refuse", "{}", refusal.detail);
-                        self.stats.documents_refused += 1;
-                        continue;
-                    }
-                };
             match self.copy_bytes(copy_id, replica)? {
                 None => {
                     tracing::debug!(copy = %copy_id, decision = "store", "new copy");

@@ -13,6 +13,7 @@
 pub mod blobs;
 mod documents;
 pub mod policy;
+pub mod reconcile_cache;
 pub mod replica;
 pub mod session;
 pub mod stats;
@@ -25,6 +26,7 @@ pub mod memory;
 pub mod simulation;
 
 pub use policy::{LinkPolicy, NodeIdentity, link_policy};
+pub use reconcile_cache::ReconcileCache;
 pub use replica::{BlobLayout, PartialBlob, Replica, ReplicaError, StorageEffect, WantedBlob};
 pub use session::{Session, SessionConfig, SessionError, Side};
 pub use stats::SessionStats;

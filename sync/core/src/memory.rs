@@ -41,6 +41,8 @@ pub struct MemoryReplica {
     pub trust_bundle: Option<Vec<u8>>,
     /// Scans whose assembly did not match their hash (discarded).
     pub blobs_discarded: u64,
+    /// Moves on every change to the copies (see [`Replica::items_generation`]).
+    pub generation: u64,
 }
 
 impl MemoryReplica {
@@ -55,6 +57,7 @@ impl MemoryReplica {
             .map(|page| (page.sha256, page.media_type.clone()))
             .collect();
         let digest = document.heads_digest();
+        self.generation += 1;
         self.copies.insert(
             copy_id,
             StoredCopy {
@@ -178,5 +181,9 @@ impl Replica for MemoryReplica {
                 layout: layout.clone(),
                 received: chunks.keys().copied().collect(),
             }))
+    }
+
+    fn items_generation(&mut self) -> Result<Option<u64>, ReplicaError> {
+        Ok(Some(self.generation))
     }
 }

@@ -73,6 +73,12 @@ pub trait Replica {
     ) -> Result<Option<Vec<u8>>, ReplicaError>;
     /// A scan being received, if a transfer was started.
     fn partial_blob(&mut self, sha256: &[u8; 32]) -> Result<Option<PartialBlob>, ReplicaError>;
+    /// A number that changes whenever [`Replica::sync_items`] may return other items, so a
+    /// reconciliation set built at one generation can be reused at the same generation
+    /// (`None`: unknown, never reuse).
+    fn items_generation(&mut self) -> Result<Option<u64>, ReplicaError> {
+        Ok(None)
+    }
 }
 
 /// A write the shell must make durable before the session's next input.

@@ -33,6 +33,7 @@ use sha2::{Digest, Sha256};
 
 use crate::blobs::{BlobFetcher, BlobServer};
 use crate::policy::{LinkPolicy, NodeIdentity, PolicyError, link_policy};
+use crate::reconcile_cache::ReconcileCache;
 use crate::replica::{DIGEST_LENGTH, Replica, ReplicaError, StorageEffect};
 use crate::stats::SessionStats;
 use crate::validate::{self, Refusal};
@@ -68,6 +69,9 @@ pub struct SessionConfig {
     pub active_blobs: usize,
     /// Scans fetched per session at most.
     pub blobs_per_session: usize,
+    /// Threads that load and verify a received batch of documents (the shell sets it to the
+    /// machine's cores; 1 checks on the session's own thread).
+    pub verify_threads: usize,
 }
 
 impl Default for SessionConfig {
@@ -80,6 +84,7 @@ impl Default for SessionConfig {
             max_sync_rounds: 8,
             active_blobs: 4,
             blobs_per_session: 10_000,
+            verify_threads: 1,
         }
     }
 }
@@ -178,6 +183,7 @@ pub struct Session {
     done_sent: bool,
     done_received: bool,
     pub(crate) stats: SessionStats,
+    reconcile_cache: Option<Arc<ReconcileCache>>,
 }
 
 impl Session {
@@ -223,7 +229,15 @@ impl Session {
             done_sent: false,
             done_received: false,
             stats: SessionStats::default(),
+            reconcile_cache: None,
         }
+    }
+
+    /// Shares `cache` with the node's other sessions, so an unchanged reconciliation set is not
+    /// rebuilt each round (see [`ReconcileCache`]).
+    pub fn with_reconcile_cache(mut self, cache: Arc<ReconcileCache>) -> Session {
+        self.reconcile_cache = Some(cache);
+        self
     }
 
     /// The peer, once its hello was accepted.
@@ -287,7 +301,11 @@ impl Session {
             Ok(message) => message,
             Err(error) => return Err(self.refuse(ErrorCode::MalformedFrame, error.to_string())),
         };
-        tracing::trace!(kind = message.kind(), "sync message received");
+        tracing::trace!(
+            kind = message.kind(),
+            bytes = body.len() + wire::FRAME_HEADER_BYTES,
+            "sync message received"
+        );
         let result = self.dispatch(message, now, replica);
         match result {
             Ok(()) => {
@@ -325,6 +343,11 @@ impl Session {
             Ok(frame) => frame,
             Err(error) => return Err(self.refuse(ErrorCode::Storage, error.to_string())),
         };
+        tracing::trace!(
+            kind = message.kind(),
+            bytes = frame.len(),
+            "sync message sent"
+        );
         self.stats.bytes_sent += frame.len() as u64;
         self.stats.frames_sent += 1;
         if matches!(message, Message::Error { .. }) {
@@ -593,7 +616,16 @@ impl Session {
             .as_ref()
             .map(|policy| policy.commune.clone())
             .unwrap_or_default();
+        let cache = self.reconcile_cache.clone();
         let built = (|| -> Result<NegentropyStorageVector, ReplicaError> {
+            let bundle = replica.trust_bundle()?.map(|bundle| bundle_digest(&bundle));
+            let generation = replica.items_generation()?;
+            let bundle_key = bundle.unwrap_or_default();
+            if let (Some(cache), Some(generation)) = (&cache, generation)
+                && let Some(storage) = cache.get(&commune, generation, &bundle_key)
+            {
+                return Ok(NegentropyStorageVector::clone(&storage));
+            }
             let items = replica.sync_items(&commune)?;
             let mut storage = NegentropyStorageVector::with_capacity(items.len() + 1);
             for (copy_id, digest) in items {
@@ -602,10 +634,13 @@ impl Session {
                     item_id(copy_id.to_bytes(), &digest),
                 )?;
             }
-            if let Some(bundle) = replica.trust_bundle()? {
-                storage.insert(0, item_id(TRUST_BUNDLE_KEY, &bundle_digest(&bundle)))?;
+            if let Some(bundle) = bundle {
+                storage.insert(0, item_id(TRUST_BUNDLE_KEY, &bundle))?;
             }
             storage.seal()?;
+            if let (Some(cache), Some(generation)) = (&cache, generation) {
+                cache.put(&commune, generation, bundle_key, Arc::new(storage.clone()));
+            }
             Ok(storage)
         })();
         let storage = match built {

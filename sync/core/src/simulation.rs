@@ -19,6 +19,7 @@ use bansao_trust::{Role, SecretKey, TrustContext, TrustList};
 
 use crate::memory::MemoryReplica;
 use crate::policy::NodeIdentity;
+use crate::reconcile_cache::ReconcileCache;
 use crate::replica::{DIGEST_LENGTH, StorageEffect};
 use crate::session::{Session, SessionConfig, Side};
 use crate::validate;
@@ -122,6 +123,8 @@ pub struct SimNode {
     pub replica: MemoryReplica,
     /// Its trust context (rebuilt when it adopts a newer bundle).
     pub trust: Arc<TrustContext>,
+    /// Its reconciliation sets, shared by its sessions as a node's shell shares them.
+    cache: Arc<ReconcileCache>,
     actor: ActorId,
     issuer: Option<Issuer>,
     official: Option<SecretKey>,
@@ -248,6 +251,7 @@ impl Simulation {
                 ..MemoryReplica::default()
             },
             trust: context(bundle),
+            cache: Arc::default(),
             actor: ActorId::from(&[index; 16][..]),
             issuer: None,
             official: None,
@@ -401,6 +405,7 @@ impl Simulation {
                     nodes[me].trust.clone(),
                     nodes[me].actor.clone(),
                 )
+                .with_reconcile_cache(nodes[me].cache.clone())
             };
         let sessions = [
             make(

@@ -62,6 +62,64 @@ pub fn check_new_document(
     report(document, trust).map_err(|reason| Refusal::invalid(key, reason))
 }
 
+/// A whole document received, loaded and checked.
+#[derive(Debug)]
+pub enum Checked {
+    /// Readable, in scope and genuine (boxed: a loaded document is large).
+    Accepted(Box<(CopyDocument, StatusReport)>),
+    /// Not an Automerge copy document.
+    Unreadable(String),
+    /// Readable but refused.
+    Refused(Refusal),
+}
+
+/// Loads and checks whole documents received on a link sharing `commune`, keeping their order.
+/// Loading and verifying signatures is most of the cost of taking in a batch, and every document
+/// is independent, so the work is split over `threads` threads (1: on the caller's).
+pub fn check_new_documents(
+    documents: &[(CopyId, &[u8])],
+    commune: &str,
+    trust: &TrustContext,
+    actor: &automerge::ActorId,
+    threads: usize,
+) -> Vec<Checked> {
+    let check = |(key, bytes): &(CopyId, &[u8])| match CopyDocument::load(bytes, actor.clone()) {
+        Err(error) => Checked::Unreadable(error.to_string()),
+        Ok(document) => match check_new_document(&document, *key, commune, trust) {
+            Ok(report) => Checked::Accepted(Box::new((document, report))),
+            Err(refusal) => Checked::Refused(refusal),
+        },
+    };
+    let threads = threads.clamp(1, 16);
+    if threads == 1 || documents.len() < 2 * threads {
+        return documents.iter().map(check).collect();
+    }
+    let per_thread = documents.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = documents
+            .chunks(per_thread)
+            .map(|chunk| {
+                (
+                    chunk.len(),
+                    scope.spawn(move || chunk.iter().map(check).collect::<Vec<_>>()),
+                )
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|(length, worker)| {
+                worker.join().unwrap_or_else(|_| {
+                    // Automerge panics are contained inside `CopyDocument::load`; should
+                    // anything else panic, the chunk's documents are refused, not lost silently.
+                    (0..length)
+                        .map(|_| Checked::Unreadable("checking the document failed".to_owned()))
+                        .collect()
+                })
+            })
+            .collect()
+    })
+}
+
 fn counted(report: &StatusReport) -> impl Iterator<Item = &ValidSignature> {
     std::iter::once(&report.issued_by).chain(report.decisions.iter())
 }

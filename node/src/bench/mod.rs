@@ -1,0 +1,49 @@
+//! `bansao bench …`: benchmarks of the real product (real SQLite files, real QUIC on loopback),
+//! printing one JSON object per line: `{"name", "value", "unit", …details}`.
+
+pub mod sync;
+pub mod world;
+
+use std::io::Write;
+
+/// One measured figure.
+#[derive(Debug, Clone)]
+pub struct Figure {
+    /// The benchmark's name.
+    pub name: &'static str,
+    /// The figure.
+    pub value: f64,
+    /// Its unit.
+    pub unit: &'static str,
+    /// Anything else worth reading next to it.
+    pub details: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Figure {
+    /// A figure without details yet.
+    pub fn new(name: &'static str, value: f64, unit: &'static str) -> Figure {
+        Figure {
+            name,
+            value,
+            unit,
+            details: serde_json::Map::new(),
+        }
+    }
+
+    /// Adds a detail.
+    pub fn with(mut self, key: &str, value: impl Into<serde_json::Value>) -> Figure {
+        self.details.insert(key.to_owned(), value.into());
+        self
+    }
+
+    /// Prints the figure as one JSON line.
+    pub fn print(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        let mut object = serde_json::Map::new();
+        object.insert("name".to_owned(), self.name.into());
+        object.insert("value".to_owned(), self.value.into());
+        object.insert("unit".to_owned(), self.unit.into());
+        object.extend(self.details.clone());
+        writeln!(out, "{}", serde_json::Value::Object(object))?;
+        out.flush()
+    }
+}

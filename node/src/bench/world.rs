@@ -1,0 +1,203 @@
+//! The benchmarks' world: a city, a ward with an official and a kiosk as real node directories,
+//! and copies shaped like real ones (a birth certificate's six fields, about 600 bytes of
+//! content, the kiosk's signature) written in bulk.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use bansao_copy::{
+    ContentHash, CopyContent, CopyDocument, CopyId, CopyStatus, Decision, DocumentType,
+    ExtractedField, PageRef, SignatureRecord, Timestamp,
+};
+use bansao_store::Store;
+
+use crate::city::{City, Validity, Ward};
+use crate::config::Commune;
+use crate::{entropy, files};
+
+/// The official of the bench ward.
+pub const OFFICIAL_ID: &str = "nguyen-van-binh";
+
+/// Node directories of one bench run.
+#[derive(Debug, Clone)]
+pub struct BenchWorld {
+    /// The directory holding them.
+    pub root: PathBuf,
+}
+
+impl BenchWorld {
+    /// The node directory `name` (`city`, `ward`, `kiosk`).
+    pub fn dir(&self, name: &str) -> PathBuf {
+        self.root.join(name)
+    }
+
+    /// Creates the city, the ward of commune 00001 with an official, and one kiosk in `root`.
+    pub fn create(root: &Path) -> anyhow::Result<BenchWorld> {
+        // Certified a year ago, so copies can be spread over the past months.
+        let now = Timestamp::from_unix(entropy::now().unix() - 365 * 86_400)?;
+        let validity = Validity::default();
+        let mut city = City::init(&root.join("city"), "Sở Tư pháp (bench)", now, validity)?;
+        let commune = Commune {
+            code: "00001".to_owned(),
+            name: "Xã Tân Lập".to_owned(),
+        };
+        city.certify_ward(
+            &root.join("ward"),
+            &commune,
+            "UBND xã Tân Lập",
+            now,
+            validity,
+        )?;
+        let ward = Ward::open(&root.join("ward"))?;
+        city.certify_kiosk(
+            &ward,
+            &root.join("kiosk"),
+            "KIOSK-BENCH-01",
+            "Ki-ốt (bench)",
+            now,
+            validity,
+        )?;
+        city.certify_official(&ward, OFFICIAL_ID, "Nguyễn Văn Bình", now, validity)?;
+        city.distribute(&[&root.join("ward"), &root.join("kiosk")])?;
+        Ok(BenchWorld {
+            root: root.to_owned(),
+        })
+    }
+
+    /// Copies the node directory `from` over `to` (both inside this world), e.g. to give the
+    /// ward the kiosk's database.
+    pub fn copy_database(&self, from: &str, to: &str) -> anyhow::Result<()> {
+        let source = Store::open(&self.dir(from).join("bansao.sqlite"))?;
+        let target = self.dir(to).join("bansao.sqlite");
+        drop(source);
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", target.display()));
+        }
+        std::fs::copy(self.dir(from).join("bansao.sqlite"), &target)
+            .with_context(|| format!("cannot copy the database to {}", target.display()))?;
+        Ok(())
+    }
+}
+
+fn birth_certificate_fields(n: u64) -> BTreeMap<String, ExtractedField> {
+    let field = |value: String, confidence_permille: u16| ExtractedField {
+        value,
+        confidence_permille,
+        corrected_from: None,
+    };
+    [
+        ("ho_ten", field(format!("NGUYỄN VĂN AN {n}"), 958)),
+        ("ngay_sinh", field("12/03/2015".to_owned(), 981)),
+        ("gioi_tinh", field("Nam".to_owned(), 990)),
+        (
+            "noi_sinh",
+            field("Trạm Y tế xã Tân Lập, huyện Đông Anh".to_owned(), 934),
+        ),
+        ("ho_ten_me", field("TRẦN THỊ HOA".to_owned(), 962)),
+        ("ho_ten_cha", field("NGUYỄN VĂN BÌNH".to_owned(), 955)),
+    ]
+    .into_iter()
+    .map(|(name, value)| (name.to_owned(), value))
+    .collect()
+}
+
+/// Writes `count` copies issued by the kiosk, each with one page from `scans` (cycled), in
+/// transactions of a few thousand. Every scan is stored first. Returns the copy ids.
+pub fn issue_bulk(
+    world: &BenchWorld,
+    count: u64,
+    scans: &[Vec<u8>],
+) -> anyhow::Result<Vec<CopyId>> {
+    let kiosk_dir = world.dir("kiosk");
+    let key = files::read_secret_key(&kiosk_dir.join("node.key"))?;
+    let mut store = Store::open(&kiosk_dir.join("bansao.sqlite"))?;
+    let pages: Vec<PageRef> = scans
+        .iter()
+        .map(|scan| PageRef::of(scan, "image/jpeg"))
+        .collect();
+    for (page, scan) in pages.iter().zip(scans) {
+        store.put_blob(page, scan)?;
+    }
+    let actor = entropy::new_actor()?;
+    let now = entropy::now();
+    // Copies are spread over the past as a busy kiosk issues them: one every 40 s or so, each
+    // id with its own millisecond and 80 random bits, as real ULIDs.
+    let first = now.unix() - i64::try_from(count).unwrap_or(0) * 40;
+    let mut random = SplitMix(u64::from_le_bytes(entropy::random_bytes::<8>()?));
+    let mut previous = ContentHash::GENESIS;
+    let mut ids = Vec::new();
+    let mut batch = Vec::new();
+    for n in 0..count {
+        let issued_at = Timestamp::from_unix(first + i64::try_from(n).unwrap_or(0) * 40)?;
+        let millis = u64::try_from(issued_at.unix()).unwrap_or(0) * 1000 + random.next() % 1000;
+        let bits = (u128::from(random.next()) << 64 | u128::from(random.next())) & ((1 << 80) - 1);
+        let copy_id = CopyId::from_parts(millis, bits);
+        let page = pages
+            .get(usize::try_from(n).unwrap_or(0) % pages.len().max(1))
+            .cloned()
+            .context("at least one scan")?;
+        let content = CopyContent {
+            copy_id,
+            commune: "00001".to_owned(),
+            kiosk_id: "KIOSK-BENCH-01".to_owned(),
+            kiosk_sequence: n + 1,
+            previous_content_hash: previous,
+            document_type: DocumentType::BirthCertificate,
+            issued_at,
+            fields: birth_certificate_fields(n),
+            pages: vec![page],
+            fee_vnd: bansao_copy::fee::certification_fee_vnd(1),
+        };
+        let document = CopyDocument::issue(content, &key, actor.clone())?;
+        previous = document.content_hash();
+        ids.push(copy_id);
+        batch.push((document, CopyStatus::Provisional));
+        if batch.len() == 5_000 {
+            store.save_copies(&mut batch, now)?;
+            batch.clear();
+        }
+    }
+    store.save_copies(&mut batch, now)?;
+    Ok(ids)
+}
+
+/// A small deterministic generator for the ids' random bits (SplitMix64).
+#[derive(Debug)]
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
+/// The official approves `copies` in the database of node `node`.
+pub fn approve(world: &BenchWorld, node: &str, copies: &[CopyId]) -> anyhow::Result<()> {
+    let ward = Ward::open(&world.dir("ward"))?;
+    let (key_path, _) = ward.official_files(OFFICIAL_ID);
+    let key = files::read_secret_key(&key_path)?;
+    let mut store = Store::open(&world.dir(node).join("bansao.sqlite"))?;
+    let actor = entropy::new_actor()?;
+    let now: Timestamp = entropy::now();
+    let mut batch = Vec::new();
+    for (n, copy_id) in copies.iter().enumerate() {
+        let mut document = store.load_copy(*copy_id, actor.clone())?;
+        let record = SignatureRecord::decide(
+            document.content(),
+            Decision::Approve,
+            now,
+            None,
+            Some(format!("{:04}/2026/SCBS", n + 1)),
+            &key,
+        );
+        document.add_signature(&record)?;
+        batch.push((document, CopyStatus::Countersigned));
+    }
+    store.save_copies(&mut batch, now)?;
+    Ok(())
+}
