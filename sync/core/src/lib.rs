@@ -13,6 +13,7 @@
 pub mod blobs;
 mod documents;
 pub mod policy;
+mod reconcile;
 pub mod reconcile_cache;
 pub mod replica;
 pub mod session;
