@@ -1,10 +1,11 @@
 //! The sync core's view of a node: [`StoreReplica`] reads through `bansao-store` and makes each
 //! storage effect durable (one SQLite transaction each) before the session takes its next input.
 
-use bansao_copy::Timestamp;
+use bansao_copy::{CopyDocument, CopyStatus, Timestamp};
 use bansao_store::{BlobTransfer, Store};
 use bansao_sync::replica::DIGEST_LENGTH;
 use bansao_sync::{PartialBlob, Replica, ReplicaError, StorageEffect, WantedBlob};
+use bansao_trust::TrustContext;
 
 use crate::sync::SyncShellError;
 use crate::sync::trust::TrustHandle;
@@ -42,7 +43,13 @@ impl StoreReplica {
     /// Makes one effect durable.
     pub fn apply(&mut self, effect: StorageEffect, now: Timestamp) -> Result<(), SyncShellError> {
         match effect {
-            StorageEffect::SaveCopies(mut copies) => self.store.save_copies(&mut copies, now)?,
+            StorageEffect::SaveCopies(mut copies) => {
+                let trust = self.trust.context();
+                self.store
+                    .save_received_copies(&mut copies, now, |document, stored| {
+                        merge_stored(document, stored, &trust)
+                    })?
+            }
             StorageEffect::AdoptTrustBundle(bytes) => self.trust.adopt(bytes)?,
             StorageEffect::StartBlob { sha256, layout } => self.store.start_blob_transfer(
                 &sha256,
@@ -73,6 +80,34 @@ impl StoreReplica {
         }
         Ok(())
     }
+}
+
+/// Another session (or process) stored a version of `document` since this session read it:
+/// take its changes in too, so neither write loses the other's signatures.
+fn merge_stored(
+    document: &mut CopyDocument,
+    stored: &[u8],
+    trust: &TrustContext,
+) -> Option<CopyStatus> {
+    let copy_id = document.content().copy_id;
+    let actor = crate::entropy::new_actor().ok()?;
+    let mut stored = match CopyDocument::load(stored, actor) {
+        Ok(stored) => stored,
+        Err(error) => {
+            tracing::warn!(copy = %copy_id, "the stored copy is unreadable; keeping the received one: {error}");
+            return bansao_sync::validate::report(document, trust)
+                .ok()
+                .map(|report| report.status);
+        }
+    };
+    if let Err(error) = document.merge(&mut stored) {
+        tracing::warn!(copy = %copy_id, "a concurrent version could not be merged; keeping the stored one: {error}");
+        return None;
+    }
+    tracing::debug!(copy = %copy_id, decision = "merge", "merged with a version stored meanwhile");
+    bansao_sync::validate::report(document, trust)
+        .ok()
+        .map(|report| report.status)
 }
 
 impl Replica for StoreReplica {

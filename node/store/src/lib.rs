@@ -491,18 +491,31 @@ fn upsert_copy(
 ) -> Result<(), StoreError> {
     let bytes = document.save();
     if !insert_copy_row(transaction, document, &bytes, status, now)? {
-        transaction.execute(
+        update_copy_row(transaction, document, &bytes, status, now)?;
+    }
+    Ok(())
+}
+
+/// Replaces a stored copy's document and index columns.
+fn update_copy_row(
+    transaction: &rusqlite::Transaction<'_>,
+    document: &mut CopyDocument,
+    bytes: &[u8],
+    status: CopyStatus,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    transaction
+        .prepare_cached(
             "UPDATE copies SET document = ?2, status = ?3, updated_at = ?4, heads_digest = ?5
              WHERE copy_id = ?1",
-            params![
-                document.content().copy_id.to_string(),
-                bytes,
-                status.as_str(),
-                now.to_rfc3339(),
-                document.heads_digest().to_vec()
-            ],
-        )?;
-    }
+        )?
+        .execute(params![
+            document.content().copy_id.to_string(),
+            bytes,
+            status.as_str(),
+            now.to_rfc3339(),
+            document.heads_digest().to_vec()
+        ])?;
     Ok(())
 }
 
@@ -528,11 +541,14 @@ fn insert_copy_row(
 ) -> Result<bool, StoreError> {
     let heads_digest = document.heads_digest();
     let content = document.content();
-    let changed = transaction.execute(
-        "INSERT INTO copies (copy_id, document, commune, kiosk_id, kiosk_sequence, status, issued_at,
-             content_hash, updated_at, heads_digest)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (copy_id) DO NOTHING",
-        params![
+    // Cached statements: sync writes thousands of rows per transaction.
+    let changed = transaction
+        .prepare_cached(
+            "INSERT INTO copies (copy_id, document, commune, kiosk_id, kiosk_sequence, status,
+                 issued_at, content_hash, updated_at, heads_digest)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (copy_id) DO NOTHING",
+        )?
+        .execute(params![
             content.copy_id.to_string(),
             bytes,
             content.commune,
@@ -543,8 +559,7 @@ fn insert_copy_row(
             document.content_hash().0.to_vec(),
             now.to_rfc3339(),
             heads_digest.to_vec(),
-        ],
-    )?;
+        ])?;
     if changed == 1 {
         sync::write_pages(transaction, content)?;
     }

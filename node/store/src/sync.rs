@@ -11,7 +11,7 @@ use bansao_copy::{CopyContent, CopyDocument, CopyId, Timestamp};
 use rusqlite::{OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
-use crate::{Store, StoreError, upsert_copy};
+use crate::{Store, StoreError, insert_copy_row, update_copy_row, upsert_copy};
 
 /// One copy as the sync engine reconciles it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,6 +99,45 @@ impl Store {
         let transaction = self.connection.transaction()?;
         for (document, status) in copies.iter_mut() {
             upsert_copy(&transaction, document, *status, now)?;
+        }
+        transaction.commit()?;
+        Ok(())
+    }
+
+    /// Writes copies received from a peer in one durable transaction, without losing what
+    /// another writer stored meanwhile: the write lock is taken first, and a copy whose stored
+    /// version differs from `document` is handed to `merge` with the stored bytes, which merges
+    /// them into `document` and returns its new status (`None`: leave this copy as stored).
+    pub fn save_received_copies(
+        &mut self,
+        copies: &mut [(CopyDocument, CopyStatus)],
+        now: Timestamp,
+        mut merge: impl FnMut(&mut CopyDocument, &[u8]) -> Option<CopyStatus>,
+    ) -> Result<(), StoreError> {
+        let transaction = self
+            .connection
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        for (document, status) in copies.iter_mut() {
+            let bytes = document.save();
+            if insert_copy_row(&transaction, document, &bytes, *status, now)? {
+                continue;
+            }
+            let stored: Option<(Vec<u8>, Vec<u8>)> = transaction
+                .prepare_cached("SELECT document, heads_digest FROM copies WHERE copy_id = ?1")?
+                .query_row([document.content().copy_id.to_string()], |row| {
+                    Ok((row.get(0)?, row.get(1)?))
+                })
+                .optional()?;
+            if let Some((stored_bytes, digest)) = stored
+                && digest != document.heads_digest()
+            {
+                match merge(document, &stored_bytes) {
+                    Some(merged_status) => *status = merged_status,
+                    None => continue,
+                }
+            }
+            let bytes = document.save();
+            update_copy_row(&transaction, document, &bytes, *status, now)?;
         }
         transaction.commit()?;
         Ok(())

@@ -193,3 +193,79 @@ fn a_schema_1_database_gets_its_sync_columns_filled() {
         <[u8; 32]>::from(Sha256::digest(b"old scan"))
     );
 }
+
+#[test]
+fn a_received_copy_is_merged_with_a_version_stored_meanwhile() {
+    let hierarchy = Hierarchy::new();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ward.sqlite");
+    let mut store = Store::open(&path).unwrap();
+    let mut issued = issue(&mut store, &hierarchy, b"scan");
+    let bytes = issued.save();
+    // An unchanged copy is written without a merge.
+    store
+        .save_received_copies(
+            &mut [(
+                CopyDocument::load(&bytes, ActorId::from(vec![5; 16])).unwrap(),
+                CopyStatus::Provisional,
+            )],
+            at(30),
+            |_, _| panic!("the stored version is the same"),
+        )
+        .unwrap();
+    // Two sessions start from the same stored version; one stores an approval first.
+    let decide = |decision: Decision, key: &bansao_trust::SecretKey, actor: u8| {
+        let mut document = CopyDocument::load(&bytes, ActorId::from(vec![actor; 16])).unwrap();
+        let record = SignatureRecord::decide(
+            document.content(),
+            decision,
+            at(60),
+            None,
+            Some("1/2026".to_owned()),
+            key,
+        );
+        document.add_signature(&record).unwrap();
+        document
+    };
+    let first = decide(Decision::Approve, &hierarchy.official.key, 1);
+    let second = decide(Decision::Register, &hierarchy.registrar.key, 2);
+    let merge = |document: &mut CopyDocument, stored: &[u8]| {
+        let mut stored = CopyDocument::load(stored, ActorId::from(vec![3; 16])).unwrap();
+        document.merge(&mut stored).unwrap();
+    };
+    let mut other = Store::open(&path).unwrap();
+    other
+        .save_received_copies(
+            &mut [(first, CopyStatus::Countersigned)],
+            at(61),
+            |document, stored| {
+                merge(document, stored);
+                Some(CopyStatus::Countersigned)
+            },
+        )
+        .unwrap();
+    let mut merges = 0;
+    store
+        .save_received_copies(
+            &mut [(second, CopyStatus::Registered)],
+            at(62),
+            |document, stored| {
+                merges += 1;
+                merge(document, stored);
+                Some(CopyStatus::Registered)
+            },
+        )
+        .unwrap();
+    assert_eq!(merges, 1);
+    let copy_id = issued.content().copy_id;
+    let saved = store
+        .load_copy(copy_id, ActorId::from(vec![4; 16]))
+        .unwrap();
+    let (records, _) = saved.signatures().unwrap();
+    let decisions: Vec<Decision> = records.iter().map(|r| r.decision).collect();
+    assert!(
+        decisions.contains(&Decision::Approve),
+        "the approval stored meanwhile is kept: {decisions:?}"
+    );
+    assert!(decisions.contains(&Decision::Register), "{decisions:?}");
+}

@@ -81,7 +81,7 @@ impl Default for SessionConfig {
             want_batch: 4096,
             syncs_in_flight: 64,
             max_sync_rounds: 8,
-            active_blobs: 4,
+            active_blobs: 8,
             blobs_per_session: 10_000,
             verify_threads: 1,
         }
