@@ -340,14 +340,17 @@ where
 }
 
 /// Logs to stderr, filtered by `BANSAO_LOG` (e.g. `debug`, `bansao_sync=debug`); `info` by
-/// default.
+/// default (automerge's own spans only from `warn`). No colours unless stderr is a terminal.
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("BANSAO_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        // automerge's `#[instrument]` spans are at INFO: recording them formats its internals
+        // on every document load, a few per cent of a sync's CPU, for lines nobody reads.
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,automerge=warn"));
     // Log lines go to stderr, so the JSON lines of `bench` and `--json` stay clean.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
 }
 

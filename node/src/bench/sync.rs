@@ -104,6 +104,24 @@ fn check_finished(outcome: &SessionOutcome, what: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// CPU seconds this process has used (user + system), from /proc/self/stat.
+fn process_cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return f64::NAN;
+    };
+    // Fields after the command name (which may hold spaces): utime is the 14th, stime the 15th.
+    let Some(rest) = stat.rsplit_once(')').map(|(_, rest)| rest) else {
+        return f64::NAN;
+    };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |index: usize| fields.get(index).and_then(|f| f.parse::<f64>().ok());
+    match (ticks(11), ticks(12)) {
+        // The kernel's USER_HZ is 100 on Linux.
+        (Some(user), Some(system)) => (user + system) / 100.0,
+        _ => f64::NAN,
+    }
+}
+
 fn wire_bytes(outcome: &SessionOutcome) -> u64 {
     outcome.stats.bytes_sent + outcome.stats.bytes_received
 }
@@ -119,12 +137,15 @@ fn initial_push_10k(root: &Path) -> anyhow::Result<Figure> {
     let kiosk = SyncNode::open(&world.dir("kiosk"))?;
     let (elapsed, outcome) = runtime.block_on(async {
         let endpoint = kiosk.bind(LOOPBACK)?;
+        let cpu_before = process_cpu_seconds();
         let started = Instant::now();
         let outcome = kiosk.sync_once(&endpoint, &ward.to_string()).await?;
         let elapsed = started.elapsed();
+        let cpu = process_cpu_seconds() - cpu_before;
         endpoint.wait_idle().await;
-        Ok::<_, anyhow::Error>((elapsed, outcome))
+        Ok::<_, anyhow::Error>(((elapsed, cpu), outcome))
     })?;
+    let (elapsed, cpu) = elapsed;
     check_finished(&outcome, "initial_push_10k")?;
     let stored = store_of(&world, "ward")?.copy_count()?;
     if stored != COPIES {
@@ -135,6 +156,7 @@ fn initial_push_10k(root: &Path) -> anyhow::Result<Figure> {
         .with("copies_per_second", (COPIES as f64 / elapsed.as_secs_f64()).round())
         .with("protocol_bytes", wire_bytes(&outcome))
         .with("document_bytes_per_copy", wire_bytes(&outcome) / COPIES)
+        .with("cpu_seconds_both_nodes", (cpu * 100.0).round() / 100.0)
         .with("includes", "QUIC handshake, reconciliation, transfer, verification of every signature, durable SQLite writes")
         .with("target_s", 1.0))
 }
