@@ -662,3 +662,63 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+#[test]
+fn the_sync_bench_runs_small_and_prints_one_json_object_per_figure() {
+    let temp = tempfile::tempdir().unwrap();
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let code = bansao::cli::execute(
+        [
+            "bansao",
+            "bench",
+            "sync",
+            "--dir",
+            temp.path().join("bench").to_str().unwrap(),
+            "--only",
+            "reconnect_unchanged_100k",
+            "--only",
+            "reconnect_10_changed_100k",
+            "--only",
+            "blobs_lossy_link",
+            "--copies",
+            "300",
+            "--scans",
+            "3",
+        ],
+        &mut out,
+        &mut err,
+    );
+    let out = String::from_utf8(out).unwrap();
+    assert_eq!(code, 0, "{out}\n{}", String::from_utf8_lossy(&err));
+    let figures: Vec<serde_json::Value> = out
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .filter(|value: &serde_json::Value| value.get("name").is_some())
+        .collect();
+    let names: Vec<&str> = figures
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "reconnect_unchanged_100k",
+            "reconnect_10_changed_100k",
+            "blobs_lossy_link"
+        ]
+    );
+    for figure in &figures {
+        assert!(figure["value"].as_f64().unwrap() > 0.0, "{figure}");
+        assert!(figure["unit"].is_string(), "{figure}");
+    }
+    assert!(
+        figures[0]["value"].as_f64().unwrap() < 2048.0,
+        "{}",
+        figures[0]
+    );
+    assert!(
+        !temp.path().join("bench").exists(),
+        "removed without --keep"
+    );
+}
