@@ -40,6 +40,8 @@ pub struct Tuning {
     pub idle_timeout: Duration,
     /// Keep-alives keep NAT bindings and the peer's idle timer alive between rounds.
     pub keep_alive: Duration,
+    /// A dial whose handshake has not completed in this long is given up.
+    pub connect_timeout: Duration,
 }
 
 impl Default for Tuning {
@@ -52,6 +54,7 @@ impl Default for Tuning {
             },
             idle_timeout: Duration::from_secs(60),
             keep_alive: Duration::from_secs(15),
+            connect_timeout: Duration::from_secs(20),
         }
     }
 }
@@ -332,7 +335,11 @@ impl SyncNode {
         let connecting = endpoint
             .connect(socket, SERVER_NAME)
             .map_err(|error| fail(error.to_string()))?;
-        let connection = connecting.await.map_err(|error| fail(error.to_string()))?;
+        let timeout = self.inner.tuning.connect_timeout;
+        let connection = tokio::time::timeout(timeout, connecting)
+            .await
+            .map_err(|_| fail(format!("no answer within {} s", timeout.as_secs())))?
+            .map_err(|error| fail(error.to_string()))?;
         let key = peer_public_key(&connection)
             .map(|key| KeyId::of(&key))
             .ok_or_else(|| fail("the peer presented no node key".to_owned()))?;
