@@ -338,6 +338,15 @@ fn copies_issued_offline_reach_ward_and_city_and_signatures_come_back() {
         "{kiosk_peer}"
     );
     assert_eq!(kiosk_peer["documents_received"], 3, "{kiosk_peer}");
+
+    // Offline again, the kiosk issues two more: its status shows what the ward still lacks.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    issue(&kiosk_dir, 2);
+    let json: serde_json::Value = serde_json::from_str(&bansao_status_json(&kiosk_dir)).unwrap();
+    let ward_peer = &json["peers"][0];
+    assert_eq!(ward_peer["commune"], "00001", "{json}");
+    assert_eq!(ward_peer["changed_here_since_last_success"], 2, "{json}");
+    assert_eq!(json["copies"], 5);
 }
 
 fn bansao_status(dir: &Path) -> String {

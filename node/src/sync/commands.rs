@@ -159,7 +159,7 @@ fn local_time(rfc3339: &Option<String>) -> String {
         .map_or_else(|| "chưa có (never)".to_owned(), Timestamp::vietnam_local)
 }
 
-fn peer_lines(state: &PeerState) -> Vec<String> {
+fn peer_lines(state: &PeerState, changed_here: Option<u64>) -> Vec<String> {
     let name = match (&state.subject, &state.role) {
         (Some(subject), Some(role)) => format!("{subject} ({role}, khóa {})", state.key_id),
         _ if state.key_id.starts_with(ADDRESS_PREFIX) => {
@@ -178,8 +178,11 @@ fn peer_lines(state: &PeerState) -> Vec<String> {
             local_time(&state.last_success)
         ),
         format!(
-            "  Còn chờ gửi (pending out): {} bản sao, {} mảnh bản chụp; còn chờ nhận (pending in): {} bản sao, {} bản chụp",
+            "  Còn chờ gửi (pending out): {}{} bản sao, {} mảnh bản chụp; còn chờ nhận (pending in): {} bản sao, {} bản chụp",
             state.documents_pending_out,
+            changed_here.map_or_else(String::new, |n| format!(
+                " (và {n} bản sao đổi ở đây từ lần đồng bộ xong trước — and {n} changed here since the last success)"
+            )),
             state.chunks_pending_out,
             state.documents_pending_in,
             state.blobs_pending_in
@@ -212,17 +215,41 @@ pub fn status(dir: &Path, json: bool, out: &mut dyn Write) -> anyhow::Result<()>
     let store = Store::open(&config.paths.database)?;
     let states = load_states(&store)?;
     let copies = store.copy_count()?;
-    let scans_missing = match &config.commune {
-        Some(commune) => store.missing_blobs(&commune.code, 1_000_000)?.len(),
-        None => 0,
-    };
+    let own_commune = config.commune.as_ref().map(|commune| commune.code.clone());
+    let scans_missing = store.wanted_scan_count(own_commune.as_deref())?;
+    // What a peer may still lack from here: copies of the link's commune written on this node
+    // since the last round that finished with it (all of them if none ever did).
+    let mut changed_here = Vec::with_capacity(states.len());
+    for state in &states {
+        let commune = state.commune.clone().or_else(|| own_commune.clone());
+        changed_here.push(match commune {
+            Some(commune) => {
+                Some(store.copies_changed_since(&commune, state.last_success.as_deref())?)
+            }
+            None => None,
+        });
+    }
     if json {
+        let peers: Vec<serde_json::Value> = states
+            .iter()
+            .zip(&changed_here)
+            .map(|(state, changed)| {
+                let mut value = serde_json::to_value(state).unwrap_or_default();
+                if let Some(object) = value.as_object_mut() {
+                    object.insert(
+                        "changed_here_since_last_success".to_owned(),
+                        (*changed).into(),
+                    );
+                }
+                value
+            })
+            .collect();
         let value = serde_json::json!({
             "node": config.name,
             "role": config.role.as_str(),
             "copies": copies,
             "scans_missing": scans_missing,
-            "peers": states,
+            "peers": peers,
         });
         writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
         return Ok(());
@@ -236,8 +263,8 @@ pub fn status(dir: &Path, json: bool, out: &mut dyn Write) -> anyhow::Result<()>
     if states.is_empty() {
         writeln!(out, "Chưa đồng bộ với ai (no sync yet).")?;
     }
-    for state in &states {
-        for line in peer_lines(state) {
+    for (state, changed) in states.iter().zip(changed_here) {
+        for line in peer_lines(state, changed) {
             writeln!(out, "{line}")?;
         }
     }

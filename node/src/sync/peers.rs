@@ -26,6 +26,8 @@ pub struct PeerState {
     pub subject: Option<String>,
     /// Its certified role, once known.
     pub role: Option<String>,
+    /// The commune whose copies the link carries, once known.
+    pub commune: Option<String>,
     /// The address it was last seen at.
     pub address: Option<String>,
     /// Last time a session with it got past the handshake (UTC, RFC 3339).
@@ -169,6 +171,9 @@ impl PeerBook {
         let stats = &outcome.stats;
         self.update(key_id.to_hex(), |state| {
             state.address = Some(address.to_owned());
+            if let Some(commune) = &outcome.commune {
+                state.commune = Some(commune.clone());
+            }
             if let Some(peer) = &outcome.peer {
                 state.subject = Some(peer.subject.clone());
                 state.role = Some(peer.role.as_str().to_owned());

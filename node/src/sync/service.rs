@@ -116,6 +116,7 @@ fn random_u64() -> u64 {
 fn failed(error: String) -> SessionOutcome {
     SessionOutcome {
         peer: None,
+        commune: None,
         stats: SessionStats::default(),
         finished: false,
         error: Some(error),

@@ -51,6 +51,8 @@ struct Timings {
 pub struct SessionOutcome {
     /// The peer, if its hello was accepted.
     pub peer: Option<NodeIdentity>,
+    /// The commune whose copies the link carried, once the peer was accepted.
+    pub commune: Option<String>,
     /// Counters of the session.
     pub stats: SessionStats,
     /// Whether both sides finished cleanly.
@@ -234,6 +236,7 @@ fn drive(
     };
     SessionOutcome {
         peer: session.peer().cloned(),
+        commune: session.policy().map(|policy| policy.commune.clone()),
         finished: session.is_finished(),
         stats,
         error,
@@ -261,6 +264,7 @@ pub async fn run_session(
         Ok(outcome) => outcome,
         Err(error) => SessionOutcome {
             peer: None,
+            commune: None,
             stats: SessionStats::default(),
             finished: false,
             error: Some(format!("the session thread failed: {error}")),

@@ -180,6 +180,33 @@ impl Store {
         Ok(u64::try_from(generation).unwrap_or(0))
     }
 
+    /// How many copies of `commune` were written on this node after `since` (RFC 3339 UTC;
+    /// `None`: ever): what a peer last synced with at `since` may still lack.
+    pub fn copies_changed_since(
+        &self,
+        commune: &str,
+        since: Option<&str>,
+    ) -> Result<u64, StoreError> {
+        let count: i64 = self
+            .connection
+            .prepare_cached(
+                "SELECT COUNT(*) FROM copies WHERE commune = ?1 AND (?2 IS NULL OR updated_at > ?2)",
+            )?
+            .query_row(params![commune, since], |row| row.get(0))?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
+    /// How many scans copies reference and this node lacks (of `commune`, or of all).
+    pub fn wanted_scan_count(&self, commune: Option<&str>) -> Result<u64, StoreError> {
+        let count: i64 = self
+            .connection
+            .prepare_cached(
+                "SELECT COUNT(DISTINCT sha256) FROM wanted_scans WHERE ?1 IS NULL OR commune = ?1",
+            )?
+            .query_row([commune], |row| row.get(0))?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
     /// A stored scan's size, if held whole.
     pub fn blob_size(&self, sha256: &[u8; 32]) -> Result<Option<u64>, StoreError> {
         let size: Option<i64> = self
