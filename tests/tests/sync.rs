@@ -731,3 +731,36 @@ fn the_sync_bench_runs_small_and_prints_one_json_object_per_figure() {
         "removed without --keep"
     );
 }
+
+#[test]
+fn a_kiosk_relays_another_kiosks_copies_to_the_ward() {
+    let world = world();
+    let runtime = runtime();
+    let (kiosk_dir, kiosk2_dir, ward_dir) =
+        (world.dir("kiosk"), world.dir("kiosk-2"), world.dir("ward"));
+    // Kiosk 2 has no link to the ward, only to kiosk 1 on the village LAN.
+    let issued = issue(&kiosk2_dir, 2);
+    let (_kiosk, kiosk_address) = serve(&runtime, &kiosk_dir);
+    let (_ward, ward_address) = serve(&runtime, &ward_dir);
+    let outcome = sync(&runtime, &kiosk2_dir, kiosk_address).unwrap();
+    assert!(outcome.finished, "{outcome:?}");
+    assert_eq!(outcome.peer.unwrap().role, bansao_trust::Role::Kiosk);
+    assert_eq!(
+        status_at(&kiosk_dir, issued[0]),
+        Some(CopyStatus::Provisional)
+    );
+    assert_eq!(
+        scans_missing(&kiosk_dir, "00001"),
+        0,
+        "kiosks fetch scans from each other"
+    );
+    // Kiosk 1 carries them to the ward, scans included.
+    assert!(sync(&runtime, &kiosk_dir, ward_address).unwrap().finished);
+    for copy_id in &issued {
+        assert_eq!(
+            status_at(&ward_dir, *copy_id),
+            Some(CopyStatus::Provisional)
+        );
+    }
+    assert_eq!(scans_missing(&ward_dir, "00001"), 0);
+}
