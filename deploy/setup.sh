@@ -5,8 +5,9 @@
 set -euo pipefail
 
 # gcc/make build the bundled SQLite and libFuzzer; qpdf checks the PDF structure in the tests;
-# iproute2's `ip` makes the private veth LAN of the mDNS discovery test (sync/discovery/tests).
-packages=(build-essential pkg-config qpdf iproute2)
+# iproute2's `ip` makes the private veth LAN of the mDNS discovery test (sync/discovery/tests);
+# fonts-dejavu-core is the font receipts render Vietnamese lines with (hw/src/printer).
+packages=(build-essential pkg-config qpdf iproute2 fonts-dejavu-core)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -1,5 +1,11 @@
-//! The kiosk's devices: document scanner, camera, receipt printer (ESC/POS) and QR reader.
+//! The kiosk's devices.
 //!
-//! Nothing lives here yet. What will: one small trait per device, real drivers (SANE, V4L2,
-//! escpos over USB, network or serial) behind cargo features, and simulators reading image files
-//! for tests and `bansao demo`. See issue 4.
+//! - [`printer`]: the receipt printer — a receipt rendered as a faithful ESC/POS byte stream
+//!   (Vietnamese lines as raster images, the QR code native or rastered) and drivers that send
+//!   it to a file or device path or a network printer, with the printer's state (ready, paper
+//!   out, cover open, offline) as a clear value.
+//!
+//! Still to come (issue 4): scanner (SANE), camera (V4L2), QR readers, USB and serial printer
+//! drivers, and simulators for the demo.
+
+pub mod printer;
