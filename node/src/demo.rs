@@ -166,7 +166,7 @@ pub fn run(dir: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
                 content.copy_id,
                 content.kiosk_sequence,
                 content.pages.len(),
-                format_vnd(content.fee_vnd)
+                bansao_copy::fee::format_vnd(content.fee_vnd)
             ),
         )?;
         issued.push((content.copy_id, copy.qr_text));
@@ -397,17 +397,4 @@ impl DemoNetwork {
         }
         Ok(outcome)
     }
-}
-
-/// 12000 → "12.000" (Vietnamese thousands separator).
-pub fn format_vnd(amount: u64) -> String {
-    let digits = amount.to_string();
-    let mut out = String::new();
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index).is_multiple_of(3) {
-            out.push('.');
-        }
-        out.push(digit);
-    }
-    out
 }

@@ -3,7 +3,8 @@
 //! - [`config`]: the per-node TOML configuration, parsed and validated at the edge;
 //! - [`files`] and [`entropy`]: key and certificate files, atomic writes, randomness and clock;
 //! - [`city`]: key ceremonies and the published trust and revocation lists;
-//! - [`kiosk`]: issuance; [`copies`]: status, merging, decisions and the PDF artifact;
+//! - [`kiosk`]: issuance; [`kiosk_session`]: the citizen's steps at the kiosk (state machine);
+//! - [`copies`]: status, merging, decisions and the PDF artifact;
 //! - [`sync`]: the sync service over QUIC (sessions of `bansao-sync`, storage in SQLite);
 //! - [`verify`] and [`trust_export`]: offline verification and trust list listings;
 //! - [`bench`]: `bansao bench sync`, the sync engine's figures;
@@ -19,6 +20,7 @@ pub mod demo;
 pub mod entropy;
 pub mod files;
 pub mod kiosk;
+pub mod kiosk_session;
 pub mod sync;
 pub mod trust_export;
 pub mod verify;

@@ -64,19 +64,6 @@ pub struct Receipt {
     pub qr_text: String,
 }
 
-/// 12000 → "12.000" (Vietnamese thousands separator).
-fn dong(amount: u64) -> String {
-    let digits = amount.to_string();
-    let mut out = String::new();
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index).is_multiple_of(3) {
-            out.push('.');
-        }
-        out.push(digit);
-    }
-    out
-}
-
 /// The receipt's text blocks, in print order: (text, centred).
 pub fn lines(receipt: &Receipt) -> Vec<(String, bool)> {
     vec![
@@ -86,7 +73,7 @@ pub fn lines(receipt: &Receipt) -> Vec<(String, bool)> {
         (format!("Mã bản sao (copy id): {}", receipt.copy_id), false),
         (format!("Loại giấy tờ (document): {}", receipt.document_type), false),
         (format!("Số trang (pages): {}", receipt.pages), false),
-        (format!("Lệ phí (fee): {} đồng", dong(receipt.fee_vnd)), false),
+        (format!("Lệ phí (fee): {} đồng", bansao_copy::fee::format_vnd(receipt.fee_vnd)), false),
         (format!("Thời gian (time): {}", receipt.issued_at), false),
         (
             "Trạng thái: TẠM THỜI — chờ cán bộ tư pháp ký duyệt (status: provisional, awaiting the official)"

@@ -15,9 +15,30 @@ pub fn certification_fee_vnd(pages: u64) -> u64 {
     first.saturating_add(later).min(MAX_FEE_VND)
 }
 
+/// An amount as Vietnamese write it: 12000 → "12.000".
+pub fn format_vnd(amount: u64) -> String {
+    let digits = amount.to_string();
+    let mut out = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(digit);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amounts_use_the_vietnamese_thousands_separator() {
+        assert_eq!(format_vnd(0), "0");
+        assert_eq!(format_vnd(2_000), "2.000");
+        assert_eq!(format_vnd(200_000), "200.000");
+        assert_eq!(format_vnd(1_234_567), "1.234.567");
+    }
 
     #[test]
     fn fee_follows_the_circular() {

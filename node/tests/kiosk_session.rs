@@ -1,0 +1,356 @@
+//! The citizen's path through the kiosk: every step, retry, refusal and failure, and a property
+//! over random event sequences: nothing is issued before every check passed and the fee was
+//! paid, and no receipt is printed before the copy is committed.
+
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeMap;
+
+use bansao::kiosk_session::{
+    Citizen, Ending, Event, FACE_ATTEMPTS, FaceOutcome, KioskSession, PageOutcome, Step,
+};
+use bansao_copy::{DocumentType, ExtractedField};
+use proptest::prelude::*;
+
+fn citizen() -> Citizen {
+    Citizen {
+        number: "001099012345".to_owned(),
+        full_name: "Nguyễn Văn An".to_owned(),
+    }
+}
+
+fn recognised() -> Event {
+    let field = |value: &str, confidence_permille| ExtractedField {
+        value: value.to_owned(),
+        confidence_permille,
+        corrected_from: None,
+    };
+    Event::Recognised {
+        document_type: DocumentType::BirthCertificate,
+        fields: BTreeMap::from([
+            ("ho_ten".to_owned(), field("NGUYÊN VĂN AN", 812)),
+            ("ngay_sinh".to_owned(), field("12/03/2015", 981)),
+        ]),
+    }
+}
+
+/// Runs `events`, returning every step the session asked for.
+fn run(session: &mut KioskSession, events: Vec<Event>) -> Vec<Step> {
+    events
+        .into_iter()
+        .map(|event| session.handle(event))
+        .collect()
+}
+
+#[test]
+fn a_citizen_gets_a_copy_and_a_receipt() {
+    let mut session = KioskSession::new();
+    assert_eq!(session.step(), Step::ReadIdentity);
+    assert!(session.screen().starts_with("Xin đưa thẻ căn cước"));
+    let steps = run(
+        &mut session,
+        vec![
+            Event::Identified(citizen()),
+            Event::FaceChecked(FaceOutcome::Match),
+            Event::PageScanned(PageOutcome::Accepted),
+            Event::PageScanned(PageOutcome::Accepted),
+            Event::PageScanned(PageOutcome::Accepted),
+            Event::NoMorePages,
+            recognised(),
+            Event::FieldCorrected {
+                name: "ho_ten".to_owned(),
+                value: "NGUYỄN VĂN AN".to_owned(),
+            },
+            Event::FieldsConfirmed,
+        ],
+    );
+    assert_eq!(
+        steps,
+        vec![
+            Step::CaptureFace,
+            Step::ScanPage(1),
+            Step::ScanPage(2),
+            Step::ScanPage(3),
+            Step::ScanPage(4),
+            Step::Recognise,
+            Step::AwaitReview,
+            Step::AwaitReview,
+            Step::AwaitFee(5_000),
+        ]
+    );
+    assert!(
+        session.screen().contains("Lệ phí 5.000 đồng cho 3 trang"),
+        "{}",
+        session.screen()
+    );
+    let Step::Issue(order) = session.handle(Event::FeePaid) else {
+        panic!("the copy is issued once the fee is paid");
+    };
+    assert_eq!(order.citizen, citizen());
+    assert_eq!(order.pages, 3);
+    assert_eq!(order.fee_vnd, 5_000);
+    assert!(!order.face_needs_review);
+    let name = &order.fields["ho_ten"];
+    assert_eq!(name.value, "NGUYỄN VĂN AN");
+    assert_eq!(
+        name.corrected_from.as_deref(),
+        Some("NGUYÊN VĂN AN"),
+        "the correction is recorded"
+    );
+    // The citizen cannot cancel a copy being committed.
+    assert!(matches!(session.handle(Event::Cancelled), Step::Issue(_)));
+    let copy_id = "01M84JWJ7G6GHHRNYQC1V4CM94".to_owned();
+    assert_eq!(
+        session.handle(Event::Issued {
+            copy_id: copy_id.clone()
+        }),
+        Step::PrintReceipt {
+            copy_id: copy_id.clone()
+        }
+    );
+    assert_eq!(
+        session.handle(Event::ReceiptPrinted),
+        Step::Finish(Ending::Issued {
+            copy_id: copy_id.clone()
+        })
+    );
+    assert!(session.is_over());
+    assert!(session.screen().contains(&copy_id));
+}
+
+fn to_fee(session: &mut KioskSession, face: FaceOutcome) -> Step {
+    run(
+        session,
+        vec![
+            Event::Identified(citizen()),
+            Event::FaceChecked(face),
+            Event::PageScanned(PageOutcome::Accepted),
+            Event::NoMorePages,
+            recognised(),
+            Event::FieldsConfirmed,
+        ],
+    )
+    .pop()
+    .unwrap()
+}
+
+#[test]
+fn an_uncertain_face_is_issued_for_an_official_to_review_and_a_mismatch_is_refused() {
+    let mut session = KioskSession::new();
+    assert_eq!(
+        to_fee(&mut session, FaceOutcome::Uncertain),
+        Step::AwaitFee(2_000)
+    );
+    let Step::Issue(order) = session.handle(Event::FeePaid) else {
+        panic!("issued");
+    };
+    assert!(order.face_needs_review);
+
+    let mut session = KioskSession::new();
+    session.handle(Event::Identified(citizen()));
+    let Step::Finish(Ending::Refused(reason)) =
+        session.handle(Event::FaceChecked(FaceOutcome::NoMatch))
+    else {
+        panic!("refused");
+    };
+    assert!(reason.starts_with("Khuôn mặt không khớp"), "{reason}");
+}
+
+#[test]
+fn no_face_or_several_faces_ask_again_then_send_the_citizen_to_an_official() {
+    let mut session = KioskSession::new();
+    session.handle(Event::Identified(citizen()));
+    assert_eq!(
+        session.handle(Event::FaceChecked(FaceOutcome::NoFace)),
+        Step::CaptureFace
+    );
+    assert!(
+        session.screen().starts_with("Xin nhìn thẳng vào máy ảnh"),
+        "{}",
+        session.screen()
+    );
+    assert_eq!(
+        session.handle(Event::FaceChecked(FaceOutcome::SeveralFaces)),
+        Step::CaptureFace
+    );
+    assert!(
+        session.screen().starts_with("Chỉ một người"),
+        "{}",
+        session.screen()
+    );
+    assert_eq!(
+        session.handle(Event::FaceChecked(FaceOutcome::Match)),
+        Step::ScanPage(1)
+    );
+
+    let mut session = KioskSession::new();
+    session.handle(Event::Identified(citizen()));
+    let mut last = Step::CaptureFace;
+    for _ in 0..FACE_ATTEMPTS {
+        last = session.handle(Event::FaceChecked(FaceOutcome::NoFace));
+    }
+    assert!(matches!(last, Step::Finish(Ending::Refused(_))), "{last:?}");
+}
+
+#[test]
+fn a_refused_original_ends_the_session_with_its_reason_and_a_bad_scan_is_retried() {
+    let mut session = KioskSession::new();
+    session.handle(Event::Identified(citizen()));
+    session.handle(Event::FaceChecked(FaceOutcome::Match));
+    assert_eq!(
+        session.handle(Event::NoMorePages),
+        Step::ScanPage(1),
+        "at least one page"
+    );
+    assert_eq!(
+        session.handle(Event::PageScanned(PageOutcome::Retry(
+            "ảnh quá tối (too dark)".to_owned()
+        ))),
+        Step::ScanPage(1)
+    );
+    assert!(
+        session.screen().starts_with("Xin quét lại trang này"),
+        "{}",
+        session.screen()
+    );
+    session.handle(Event::PageScanned(PageOutcome::Accepted));
+    let reason = "Bản chính có dấu \"MẬT\": không được chứng thực bản sao".to_owned();
+    assert_eq!(
+        session.handle(Event::PageScanned(PageOutcome::Refused(reason.clone()))),
+        Step::Finish(Ending::Refused(reason.clone()))
+    );
+    assert!(session.screen().contains("MẬT"));
+    // Late events change nothing.
+    assert_eq!(
+        session.handle(Event::FeePaid),
+        Step::Finish(Ending::Refused(reason))
+    );
+}
+
+#[test]
+fn cancelling_before_the_commit_issues_nothing_and_failures_are_told_apart() {
+    let mut session = KioskSession::new();
+    assert_eq!(
+        to_fee(&mut session, FaceOutcome::Match),
+        Step::AwaitFee(2_000)
+    );
+    assert_eq!(
+        session.handle(Event::Cancelled),
+        Step::Finish(Ending::Cancelled)
+    );
+    assert!(session.screen().contains("không có bản sao nào được cấp"));
+
+    let mut session = KioskSession::new();
+    to_fee(&mut session, FaceOutcome::Match);
+    session.handle(Event::FeePaid);
+    assert_eq!(
+        session.handle(Event::IssueFailed("disk full".to_owned())),
+        Step::Finish(Ending::Failed("disk full".to_owned()))
+    );
+
+    let mut session = KioskSession::new();
+    to_fee(&mut session, FaceOutcome::Match);
+    session.handle(Event::FeePaid);
+    session.handle(Event::Issued {
+        copy_id: "C1".to_owned(),
+    });
+    assert_eq!(
+        session.handle(Event::ReceiptFailed("Máy in hết giấy".to_owned())),
+        Step::Finish(Ending::IssuedWithoutReceipt {
+            copy_id: "C1".to_owned(),
+            reason: "Máy in hết giấy".to_owned()
+        })
+    );
+    assert!(
+        session.screen().contains("Xin gặp cán bộ để in lại"),
+        "{}",
+        session.screen()
+    );
+}
+
+fn any_event() -> impl Strategy<Value = Event> {
+    prop_oneof![
+        Just(Event::Identified(citizen())),
+        prop_oneof![
+            Just(FaceOutcome::Match),
+            Just(FaceOutcome::Uncertain),
+            Just(FaceOutcome::NoMatch),
+            Just(FaceOutcome::NoFace),
+            Just(FaceOutcome::SeveralFaces),
+        ]
+        .prop_map(Event::FaceChecked),
+        prop_oneof![
+            4 => Just(PageOutcome::Accepted),
+            1 => Just(PageOutcome::Retry("mờ".to_owned())),
+            1 => Just(PageOutcome::Refused("MẬT".to_owned())),
+        ]
+        .prop_map(Event::PageScanned),
+        Just(Event::NoMorePages),
+        Just(recognised()),
+        Just(Event::FieldsConfirmed),
+        Just(Event::FeePaid),
+        Just(Event::Issued {
+            copy_id: "C".to_owned()
+        }),
+        Just(Event::IssueFailed("x".to_owned())),
+        Just(Event::ReceiptPrinted),
+        Just(Event::ReceiptFailed("x".to_owned())),
+        Just(Event::Cancelled),
+    ]
+}
+
+/// The event a citizen on the happy path would cause next.
+fn expected(step: &Step) -> Event {
+    match step {
+        Step::ReadIdentity => Event::Identified(citizen()),
+        Step::CaptureFace => Event::FaceChecked(FaceOutcome::Match),
+        Step::ScanPage(n) if *n <= 3 => Event::PageScanned(PageOutcome::Accepted),
+        Step::ScanPage(_) => Event::NoMorePages,
+        Step::Recognise => recognised(),
+        Step::AwaitReview => Event::FieldsConfirmed,
+        Step::AwaitFee(_) => Event::FeePaid,
+        Step::Issue(_) => Event::Issued {
+            copy_id: "C".to_owned(),
+        },
+        Step::PrintReceipt { .. } => Event::ReceiptPrinted,
+        Step::Finish(_) => Event::Cancelled,
+    }
+}
+
+proptest! {
+    // Each event is either what the happy path expects next (so sequences get deep) or any
+    // event at all (so every step also meets nonsense, repeats and failures).
+    #[test]
+    fn nothing_is_issued_or_printed_out_of_order(
+        events in proptest::collection::vec((proptest::bool::weighted(0.7), any_event()), 0..60)
+    ) {
+        let mut session = KioskSession::new();
+        let (mut identified, mut face_ok, mut pages, mut confirmed, mut paid) = (false, false, 0usize, false, false);
+        let (mut issue_asked, mut committed) = (false, false);
+        for (follow, event) in events {
+            let before = session.step();
+            let event = if follow { expected(&before) } else { event };
+            match (&before, &event) {
+                (Step::ReadIdentity, Event::Identified(_)) => identified = true,
+                (Step::CaptureFace, Event::FaceChecked(FaceOutcome::Match | FaceOutcome::Uncertain)) => face_ok = true,
+                (Step::ScanPage(_), Event::PageScanned(PageOutcome::Accepted)) => pages += 1,
+                (Step::AwaitReview, Event::FieldsConfirmed) => confirmed = true,
+                (Step::AwaitFee(_), Event::FeePaid) => paid = true,
+                (Step::Issue(_), Event::Issued { .. }) => committed = true,
+                _ => {}
+            }
+            let step = session.handle(event);
+            if let Step::Issue(order) = &step {
+                prop_assert!(identified && face_ok && pages > 0 && confirmed && paid);
+                prop_assert_eq!(order.pages, pages);
+                issue_asked = true;
+            }
+            if matches!(step, Step::PrintReceipt { .. }) {
+                prop_assert!(committed, "a receipt only for a committed copy");
+            }
+            if let Step::Finish(Ending::Issued { .. } | Ending::IssuedWithoutReceipt { .. }) = step {
+                prop_assert!(issue_asked && committed);
+            }
+        }
+    }
+}
