@@ -6,8 +6,11 @@ set -euo pipefail
 
 # gcc/make build the bundled SQLite and libFuzzer; qpdf checks the PDF structure in the tests;
 # iproute2's `ip` makes the private veth LAN of the mDNS discovery test (sync/discovery/tests);
-# fonts-dejavu-core is the font receipts render Vietnamese lines with (hw/src/printer).
-packages=(build-essential pkg-config qpdf iproute2 fonts-dejavu-core)
+# fonts-dejavu-core is the font receipts render Vietnamese lines with (hw/src/printer);
+# Tesseract and Leptonica (with libclang for the bindings' bindgen) and Tesseract's Vietnamese
+# data are the OCR of models/src/ocr.rs.
+packages=(build-essential pkg-config qpdf iproute2 fonts-dejavu-core
+  libtesseract-dev libleptonica-dev tesseract-ocr-vie libclang-dev)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -1,4 +1,10 @@
-//! Perception for the kiosk: Vietnamese OCR (Tesseract through leptess), face detection
-//! (rustface) and verification, document classification and field extraction.
+//! Perception for the kiosk.
 //!
-//! Nothing lives here yet; the demo issues copies from fields it is given. See issue 4.
+//! - [`ocr`]: Vietnamese OCR of scanned pages (Tesseract through leptess), words with their
+//!   confidences and positions.
+//!
+//! Still to come (issue 4): preprocessing (deskew, orientation, binarisation), document
+//! classification and field extraction, the Decree 23 checks, face detection (rustface) and
+//! verification.
+
+pub mod ocr;

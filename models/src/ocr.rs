@@ -1,0 +1,178 @@
+//! OCR of scanned pages: Tesseract through leptess, with Tesseract's Vietnamese data (Debian's
+//! `tesseract-ocr-vie`, or a directory from config).
+//!
+//! An [`OcrEngine`] loads the model once and is reused page after page; it is not `Sync`, so
+//! each worker thread owns one. Tesseract runs OpenMP threads of its own that thrash on two
+//! cores: the process must start with `OMP_THREAD_LIMIT=1` (set in `.cargo/config.toml` for
+//! tests and in the service's environment).
+
+use std::path::Path;
+
+use leptess::LepTess;
+
+/// OCR could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum OcrError {
+    /// The language data is missing or unusable.
+    #[error(
+        "không nạp được dữ liệu nhận dạng chữ {language} (cannot load OCR data {language}) from {data}: {reason}"
+    )]
+    Init {
+        /// The language.
+        language: String,
+        /// Where it was looked for.
+        data: String,
+        /// Why.
+        reason: String,
+    },
+    /// The image could not be handed to Tesseract.
+    #[error("ảnh không đọc được để nhận dạng (the image cannot be read for OCR): {0}")]
+    Image(String),
+    /// Tesseract's output was not text.
+    #[error("kết quả nhận dạng không hợp lệ (OCR output is not valid text): {0}")]
+    Output(String),
+}
+
+/// One recognised word.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OcrWord {
+    /// The word.
+    pub text: String,
+    /// Tesseract's confidence, 0–100.
+    pub confidence: f32,
+    /// Line it belongs to (block, paragraph, line), for putting words back into lines.
+    pub line: (u32, u32, u32),
+    /// Bounding box: left, top, width, height in pixels.
+    pub bounds: (u32, u32, u32, u32),
+}
+
+/// What OCR read on a page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OcrPage {
+    /// The words, in reading order.
+    pub words: Vec<OcrWord>,
+}
+
+impl OcrPage {
+    /// The text, one line per recognised line.
+    pub fn text(&self) -> String {
+        let mut text = String::new();
+        let mut line = None;
+        for word in &self.words {
+            if line.is_some() && line != Some(word.line) {
+                text.push('\n');
+            } else if line.is_some() {
+                text.push(' ');
+            }
+            text.push_str(&word.text);
+            line = Some(word.line);
+        }
+        text
+    }
+
+    /// Mean confidence over the words (0 with no words).
+    pub fn mean_confidence(&self) -> f32 {
+        if self.words.is_empty() {
+            return 0.0;
+        }
+        self.words.iter().map(|w| w.confidence).sum::<f32>() / self.words.len() as f32
+    }
+}
+
+/// A Tesseract engine with one language loaded.
+pub struct OcrEngine {
+    tesseract: LepTess,
+}
+
+impl std::fmt::Debug for OcrEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OcrEngine").finish_non_exhaustive()
+    }
+}
+
+impl OcrEngine {
+    /// Loads `language` (e.g. `vie`) from `data` (a `tessdata` directory; `None`: Tesseract's
+    /// default, `/usr/share/tesseract-ocr/5/tessdata` on Debian).
+    pub fn new(data: Option<&Path>, language: &str) -> Result<OcrEngine, OcrError> {
+        let data_text = data.map(|path| path.display().to_string());
+        let tesseract =
+            LepTess::new(data_text.as_deref(), language).map_err(|error| OcrError::Init {
+                language: language.to_owned(),
+                data: data_text.unwrap_or_else(|| "the default tessdata".to_owned()),
+                reason: error.to_string(),
+            })?;
+        Ok(OcrEngine { tesseract })
+    }
+
+    /// Reads a page from an image file's bytes (PNG or JPEG) scanned at `dpi`.
+    pub fn read(&mut self, image: &[u8], dpi: u32) -> Result<OcrPage, OcrError> {
+        self.tesseract
+            .set_image_from_mem(image)
+            .map_err(|error| OcrError::Image(error.to_string()))?;
+        self.tesseract
+            .set_source_resolution(i32::try_from(dpi).unwrap_or(300));
+        let tsv = self
+            .tesseract
+            .get_tsv_text(0)
+            .map_err(|error| OcrError::Output(error.to_string()))?;
+        Ok(OcrPage {
+            words: parse_tsv(&tsv),
+        })
+    }
+}
+
+/// Words from Tesseract's TSV output (level 5 rows: `level page block paragraph line word left
+/// top width height confidence text`).
+fn parse_tsv(tsv: &str) -> Vec<OcrWord> {
+    let mut words = Vec::new();
+    for row in tsv.lines() {
+        let columns: Vec<&str> = row.splitn(12, '\t').collect();
+        let [
+            level,
+            _,
+            block,
+            paragraph,
+            line,
+            _,
+            left,
+            top,
+            width,
+            height,
+            confidence,
+            text,
+        ] = columns[..]
+        else {
+            continue;
+        };
+        let number = |text: &str| text.trim().parse::<u32>().unwrap_or(0);
+        if level != "5" || text.trim().is_empty() {
+            continue;
+        }
+        words.push(OcrWord {
+            text: text.trim().to_owned(),
+            confidence: confidence.trim().parse().unwrap_or(0.0),
+            line: (number(block), number(paragraph), number(line)),
+            bounds: (number(left), number(top), number(width), number(height)),
+        });
+    }
+    words
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tsv_rows_become_words_in_lines() {
+        let tsv = "5\t1\t1\t1\t1\t1\t10\t20\t30\t40\t96.5\tCỘNG\n\
+                   5\t1\t1\t1\t1\t2\t50\t20\t30\t40\t91\tHÒA\n\
+                   4\t1\t1\t1\t2\t0\t0\t0\t0\t0\t-1\t\n\
+                   5\t1\t1\t1\t2\t1\t10\t70\t30\t40\t88\tViệt\n";
+        let page = OcrPage {
+            words: parse_tsv(tsv),
+        };
+        assert_eq!(page.text(), "CỘNG HÒA\nViệt");
+        assert_eq!(page.words[0].bounds, (10, 20, 30, 40));
+        assert!((page.mean_confidence() - 91.833).abs() < 0.01);
+    }
+}

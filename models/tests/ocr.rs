@@ -1,0 +1,114 @@
+//! Tesseract reads Vietnamese from a page drawn with a real font, one engine for several pages.
+
+#![allow(clippy::unwrap_used)]
+
+use std::io::Cursor;
+use std::path::Path;
+
+use bansao_hw::printer::raster::TextRenderer;
+use bansao_models::ocr::{OcrEngine, OcrError};
+
+/// A white A5-ish page at 300 dpi with `lines` in black, as PNG bytes.
+fn page(lines: &[&str]) -> Vec<u8> {
+    let font = TextRenderer::from_file(
+        Path::new("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+        48.0,
+    )
+    .unwrap();
+    let (width, margin) = (1600u32, 100u32);
+    let rendered: Vec<_> = lines
+        .iter()
+        .map(|line| font.render(line, width - 2 * margin, false))
+        .collect();
+    let height = rendered.iter().map(|b| b.height() + 20).sum::<u32>() + 2 * margin;
+    let mut image = image::GrayImage::from_pixel(width, height, image::Luma([255]));
+    let mut top = margin;
+    for bitmap in &rendered {
+        for y in 0..bitmap.height() {
+            for x in 0..bitmap.width() {
+                if bitmap.get(x, y) {
+                    image.put_pixel(margin + x, top + y, image::Luma([0]));
+                }
+            }
+        }
+        top += bitmap.height() + 20;
+    }
+    let mut png = Vec::new();
+    image::DynamicImage::ImageLuma8(image)
+        .write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    png
+}
+
+/// 1 − (edit distance ÷ length of the truth), over characters.
+fn character_accuracy(truth: &str, read: &str) -> f64 {
+    let (a, b): (Vec<char>, Vec<char>) = (truth.chars().collect(), read.chars().collect());
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitute = previous[j] + usize::from(ca != cb);
+            current.push(substitute.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    1.0 - previous[b.len()] as f64 / a.len() as f64
+}
+
+#[test]
+fn vietnamese_text_is_read_with_its_diacritics_and_confidences() {
+    let mut engine = OcrEngine::new(None, "vie").unwrap();
+    let birth_certificate = page(&[
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        "GIẤY KHAI SINH",
+        "Họ, chữ đệm, tên: NGUYỄN VĂN AN",
+        "Ngày, tháng, năm sinh: 12/03/2015",
+    ]);
+    let read = engine.read(&birth_certificate, 300).unwrap();
+    let text = read.text();
+    // Lines without diacritics on capitals come back exactly.
+    for expected in [
+        "Độc lập - Tự do - Hạnh phúc",
+        "Ngày, tháng, năm sinh: 12/03/2015",
+    ] {
+        assert!(text.contains(expected), "{expected:?} not in:\n{text}");
+    }
+    // Debian's `vie` data misreads some marks on capitals (CHỦ → CHÚ, GIẤY → GIẦY, NGUYỄN →
+    // NGUYÊN, seen here): measured, not hidden. Field extraction must correct for it.
+    let truth = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\nGIẤY KHAI SINH\n\
+                 Họ, chữ đệm, tên: NGUYỄN VĂN AN\nNgày, tháng, năm sinh: 12/03/2015";
+    let accuracy = character_accuracy(truth, &text);
+    eprintln!(
+        "OCR character accuracy on a clean synthetic page: {:.1} %",
+        accuracy * 100.0
+    );
+    assert!(accuracy >= 0.95, "{accuracy}:\n{text}");
+    assert!(read.mean_confidence() > 80.0, "{}", read.mean_confidence());
+
+    // The same engine reads the next page; a blank page has no words.
+    let blank = engine.read(&page(&[]), 300).unwrap();
+    assert!(blank.words.is_empty(), "{:?}", blank.words);
+    assert_eq!(blank.mean_confidence(), 0.0);
+    let again = engine
+        .read(&page(&["Bản sao đúng với bản chính"]), 300)
+        .unwrap();
+    assert!(
+        again.text().contains("Bản sao đúng với bản chính"),
+        "{}",
+        again.text()
+    );
+}
+
+#[test]
+fn missing_language_data_and_unreadable_images_are_clear_errors() {
+    let error = OcrEngine::new(Some(Path::new("/nonexistent/tessdata")), "vie").unwrap_err();
+    assert!(matches!(error, OcrError::Init { .. }), "{error}");
+    assert!(
+        error.to_string().contains("/nonexistent/tessdata"),
+        "{error}"
+    );
+    let mut engine = OcrEngine::new(None, "vie").unwrap();
+    let error = engine.read(b"not an image", 300).unwrap_err();
+    assert!(matches!(error, OcrError::Image(_)), "{error}");
+}
