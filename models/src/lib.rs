@@ -1,10 +1,14 @@
 //! Perception for the kiosk.
 //!
 //! - [`ocr`]: Vietnamese OCR of scanned pages (Tesseract through leptess), words with their
-//!   confidences and positions.
+//!   confidences and positions;
+//! - [`checks`]: the Decree 23 checks a machine can make on a page (secrecy and no-copying
+//!   marks, blank, illegible), with the reason in Vietnamese;
+//! - [`page`]: one scanned page end to end: binarisation, OCR, upside-down pages, checks.
 //!
-//! Still to come (issue 4): preprocessing (deskew, orientation, binarisation), document
-//! classification and field extraction, the Decree 23 checks, face detection (rustface) and
-//! verification.
+//! Still to come (issue 4): deskew, document classification and field extraction, signs of
+//! alteration, face detection (rustface) and verification.
 
+pub mod checks;
 pub mod ocr;
+pub mod page;

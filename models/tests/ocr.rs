@@ -112,3 +112,62 @@ fn missing_language_data_and_unreadable_images_are_clear_errors() {
     let error = engine.read(b"not an image", 300).unwrap_err();
     assert!(matches!(error, OcrError::Image(_)), "{error}");
 }
+
+/// `png` decoded, turned 180°, on grey paper with faint noise, as a scanner might give it.
+fn scanned(png: &[u8], upside_down: bool) -> image::DynamicImage {
+    let mut gray = image::load_from_memory(png).unwrap().to_luma8();
+    let mut noise = 0x9E37_79B9_7F4A_7C15u64;
+    for pixel in gray.pixels_mut() {
+        noise ^= noise << 13;
+        noise ^= noise >> 7;
+        noise ^= noise << 17;
+        let value = if pixel.0[0] < 128 { 60 } else { 200 };
+        pixel.0[0] = (value + (noise % 31) as i32 - 15) as u8;
+    }
+    if upside_down {
+        gray = image::imageops::rotate180(&gray);
+    }
+    image::DynamicImage::ImageLuma8(gray)
+}
+
+#[test]
+fn a_page_is_read_on_grey_paper_and_upside_down_and_checked() {
+    use bansao_models::checks::PageRefusal;
+    use bansao_models::page::read_page;
+    let mut engine = OcrEngine::new(None, "vie").unwrap();
+    let original = page(&[
+        "GIẤY KHAI SINH",
+        "Họ, chữ đệm, tên: Trần Thị Hoa",
+        "Nơi sinh: Trạm Y tế xã Tân Lập",
+    ]);
+
+    let upright = read_page(&mut engine, &scanned(&original, false), 300).unwrap();
+    assert!(!upright.upside_down);
+    assert_eq!(upright.verdict, Ok(()));
+    assert!(
+        upright.ocr.text().contains("Trần Thị Hoa"),
+        "{}",
+        upright.ocr.text()
+    );
+
+    let turned = read_page(&mut engine, &scanned(&original, true), 300).unwrap();
+    assert!(turned.upside_down, "{}", turned.ocr.text());
+    assert!(
+        turned.ocr.text().contains("Trần Thị Hoa"),
+        "{}",
+        turned.ocr.text()
+    );
+
+    let secret = page(&["MẬT", "GIẤY KHAI SINH", "Họ, chữ đệm, tên: Trần Thị Hoa"]);
+    let reading = read_page(&mut engine, &scanned(&secret, false), 300).unwrap();
+    assert_eq!(
+        reading.verdict,
+        Err(PageRefusal::Secret("MẬT".to_owned())),
+        "{}",
+        reading.ocr.text()
+    );
+
+    let blank = read_page(&mut engine, &scanned(&page(&[]), false), 300).unwrap();
+    assert_eq!(blank.verdict, Err(PageRefusal::Blank));
+    assert!(blank.ink_ratio < 0.002, "{}", blank.ink_ratio);
+}

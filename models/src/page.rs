@@ -1,0 +1,122 @@
+//! Reading one scanned page: binarise (Otsu's threshold, so grey paper and faint scans become
+//! black on white), OCR, try the page upside down when it reads poorly (a citizen can put the
+//! original the wrong way round on the glass), and run the Decree 23 checks.
+
+use std::io::Cursor;
+
+use image::{DynamicImage, GrayImage, ImageFormat, Luma};
+
+use crate::checks::{PageRefusal, check_page};
+use crate::ocr::{OcrEngine, OcrError, OcrPage};
+
+/// Below this mean word confidence the page is also read upside down.
+const RETRY_UPSIDE_DOWN_BELOW: f32 = 75.0;
+
+/// What was read on a page and whether the original may be certified.
+#[derive(Debug, Clone)]
+pub struct PageReading {
+    /// The words read.
+    pub ocr: OcrPage,
+    /// The page lay upside down (it was read turned by 180°).
+    pub upside_down: bool,
+    /// Share of dark pixels after binarisation.
+    pub ink_ratio: f64,
+    /// Whether the page may be certified, or why not.
+    pub verdict: Result<(), PageRefusal>,
+}
+
+/// Otsu's threshold: the grey level that best separates ink from paper.
+pub fn otsu_threshold(image: &GrayImage) -> u8 {
+    let mut histogram = [0u64; 256];
+    for pixel in image.pixels() {
+        histogram[usize::from(pixel.0[0])] += 1;
+    }
+    let total: u64 = histogram.iter().sum();
+    let sum: f64 = histogram
+        .iter()
+        .enumerate()
+        .map(|(level, count)| level as f64 * *count as f64)
+        .sum();
+    let (mut background_weight, mut background_sum) = (0u64, 0.0f64);
+    let (mut best, mut best_variance) = (127u8, -1.0f64);
+    for (level, count) in histogram.iter().enumerate() {
+        background_weight += count;
+        if background_weight == 0 {
+            continue;
+        }
+        let foreground_weight = total - background_weight;
+        if foreground_weight == 0 {
+            break;
+        }
+        background_sum += level as f64 * *count as f64;
+        let background_mean = background_sum / background_weight as f64;
+        let foreground_mean = (sum - background_sum) / foreground_weight as f64;
+        let variance = background_weight as f64
+            * foreground_weight as f64
+            * (background_mean - foreground_mean).powi(2);
+        if variance > best_variance {
+            best_variance = variance;
+            best = level as u8;
+        }
+    }
+    best
+}
+
+/// The page in black and white, and its share of black pixels. A page with almost no contrast
+/// (blank paper) stays white rather than turning its grain into ink.
+pub fn binarise(image: &DynamicImage) -> (GrayImage, f64) {
+    let mut gray = image.to_luma8();
+    let (min, max) = gray
+        .pixels()
+        .fold((255u8, 0u8), |(lo, hi), p| (lo.min(p.0[0]), hi.max(p.0[0])));
+    let threshold = if max.saturating_sub(min) < 48 {
+        0
+    } else {
+        otsu_threshold(&gray)
+    };
+    let mut dark = 0u64;
+    for pixel in gray.pixels_mut() {
+        let black = pixel.0[0] <= threshold && threshold > 0;
+        dark += u64::from(black);
+        *pixel = Luma([if black { 0 } else { 255 }]);
+    }
+    let total = u64::from(gray.width()) * u64::from(gray.height());
+    (gray, dark as f64 / total.max(1) as f64)
+}
+
+fn png(image: &GrayImage) -> Result<Vec<u8>, OcrError> {
+    let mut bytes = Vec::new();
+    DynamicImage::ImageLuma8(image.clone())
+        .write_to(&mut Cursor::new(&mut bytes), ImageFormat::Png)
+        .map_err(|error| OcrError::Image(error.to_string()))?;
+    Ok(bytes)
+}
+
+fn score(page: &OcrPage) -> f32 {
+    page.mean_confidence() * (page.words.len() as f32).sqrt()
+}
+
+/// Reads one page scanned at `dpi`.
+pub fn read_page(
+    engine: &mut OcrEngine,
+    image: &DynamicImage,
+    dpi: u32,
+) -> Result<PageReading, OcrError> {
+    let (binary, ink_ratio) = binarise(image);
+    let mut ocr = engine.read(&png(&binary)?, dpi)?;
+    let mut upside_down = false;
+    if ink_ratio > 0.0 && ocr.mean_confidence() < RETRY_UPSIDE_DOWN_BELOW {
+        let turned = engine.read(&png(&image::imageops::rotate180(&binary))?, dpi)?;
+        if score(&turned) > score(&ocr) {
+            ocr = turned;
+            upside_down = true;
+        }
+    }
+    let verdict = check_page(&ocr, ink_ratio);
+    Ok(PageReading {
+        ocr,
+        upside_down,
+        ink_ratio,
+        verdict,
+    })
+}
