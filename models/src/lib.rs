@@ -4,11 +4,13 @@
 //!   confidences and positions;
 //! - [`checks`]: the Decree 23 checks a machine can make on a page (secrecy and no-copying
 //!   marks, blank, illegible), with the reason in Vietnamese;
+//! - [`fields`]: the kind of document and its labelled fields, each with a confidence;
 //! - [`page`]: one scanned page end to end: binarisation, OCR, upside-down pages, checks.
 //!
 //! Still to come (issue 4): deskew, document classification and field extraction, signs of
 //! alteration, face detection (rustface) and verification.
 
 pub mod checks;
+pub mod fields;
 pub mod ocr;
 pub mod page;

@@ -2,58 +2,12 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::io::Cursor;
+mod common;
+
 use std::path::Path;
 
-use bansao_hw::printer::raster::TextRenderer;
 use bansao_models::ocr::{OcrEngine, OcrError};
-
-/// A white A5-ish page at 300 dpi with `lines` in black, as PNG bytes.
-fn page(lines: &[&str]) -> Vec<u8> {
-    let font = TextRenderer::from_file(
-        Path::new("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
-        48.0,
-    )
-    .unwrap();
-    let (width, margin) = (1600u32, 100u32);
-    let rendered: Vec<_> = lines
-        .iter()
-        .map(|line| font.render(line, width - 2 * margin, false))
-        .collect();
-    let height = rendered.iter().map(|b| b.height() + 20).sum::<u32>() + 2 * margin;
-    let mut image = image::GrayImage::from_pixel(width, height, image::Luma([255]));
-    let mut top = margin;
-    for bitmap in &rendered {
-        for y in 0..bitmap.height() {
-            for x in 0..bitmap.width() {
-                if bitmap.get(x, y) {
-                    image.put_pixel(margin + x, top + y, image::Luma([0]));
-                }
-            }
-        }
-        top += bitmap.height() + 20;
-    }
-    let mut png = Vec::new();
-    image::DynamicImage::ImageLuma8(image)
-        .write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)
-        .unwrap();
-    png
-}
-
-/// 1 − (edit distance ÷ length of the truth), over characters.
-fn character_accuracy(truth: &str, read: &str) -> f64 {
-    let (a, b): (Vec<char>, Vec<char>) = (truth.chars().collect(), read.chars().collect());
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitute = previous[j] + usize::from(ca != cb);
-            current.push(substitute.min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
-    }
-    1.0 - previous[b.len()] as f64 / a.len() as f64
-}
+use common::{character_accuracy, page, scanned};
 
 #[test]
 fn vietnamese_text_is_read_with_its_diacritics_and_confidences() {
@@ -111,23 +65,6 @@ fn missing_language_data_and_unreadable_images_are_clear_errors() {
     let mut engine = OcrEngine::new(None, "vie").unwrap();
     let error = engine.read(b"not an image", 300).unwrap_err();
     assert!(matches!(error, OcrError::Image(_)), "{error}");
-}
-
-/// `png` decoded, turned 180°, on grey paper with faint noise, as a scanner might give it.
-fn scanned(png: &[u8], upside_down: bool) -> image::DynamicImage {
-    let mut gray = image::load_from_memory(png).unwrap().to_luma8();
-    let mut noise = 0x9E37_79B9_7F4A_7C15u64;
-    for pixel in gray.pixels_mut() {
-        noise ^= noise << 13;
-        noise ^= noise >> 7;
-        noise ^= noise << 17;
-        let value = if pixel.0[0] < 128 { 60 } else { 200 };
-        pixel.0[0] = (value + (noise % 31) as i32 - 15) as u8;
-    }
-    if upside_down {
-        gray = image::imageops::rotate180(&gray);
-    }
-    image::DynamicImage::ImageLuma8(gray)
 }
 
 #[test]
