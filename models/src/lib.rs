@@ -4,13 +4,14 @@
 //!   confidences and positions;
 //! - [`checks`]: the Decree 23 checks a machine can make on a page (secrecy and no-copying
 //!   marks, blank, illegible), with the reason in Vietnamese;
+//! - [`faces`]: face detection (rustface, SeetaFace model bundled): none, one or several;
 //! - [`fields`]: the kind of document and its labelled fields, each with a confidence;
 //! - [`page`]: one scanned page end to end: binarisation, OCR, upside-down pages, checks.
 //!
-//! Still to come (issue 4): deskew, document classification and field extraction, signs of
-//! alteration, face detection (rustface) and verification.
+//! Still to come (issue 4): deskew, signs of alteration, face verification.
 
 pub mod checks;
+pub mod faces;
 pub mod fields;
 pub mod ocr;
 pub mod page;
