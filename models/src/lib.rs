@@ -6,11 +6,14 @@
 //!   marks, blank, illegible), with the reason in Vietnamese;
 //! - [`faces`]: face detection (rustface, SeetaFace model bundled): none, one or several;
 //! - [`fields`]: the kind of document and its labelled fields, each with a confidence;
-//! - [`page`]: one scanned page end to end: binarisation, OCR, upside-down pages, checks.
+//! - [`deskew`]: a crooked page measured (projection profiles) and made level;
+//! - [`page`]: one scanned page end to end: binarisation, deskew, OCR, upside-down pages,
+//!   checks.
 //!
-//! Still to come (issue 4): deskew, signs of alteration, face verification.
+//! Still to come (issue 4): signs of alteration, face verification.
 
 pub mod checks;
+pub mod deskew;
 pub mod faces;
 pub mod fields;
 pub mod ocr;

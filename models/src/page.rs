@@ -1,6 +1,7 @@
 //! Reading one scanned page: binarise (Otsu's threshold, so grey paper and faint scans become
-//! black on white), OCR, try the page upside down when it reads poorly (a citizen can put the
-//! original the wrong way round on the glass), and run the Decree 23 checks.
+//! black on white), straighten a crooked page (`deskew`), OCR, try the page upside down when it
+//! reads poorly (a citizen can put the original the wrong way round on the glass), and run the
+//! Decree 23 checks.
 
 use std::io::Cursor;
 
@@ -19,6 +20,8 @@ pub struct PageReading {
     pub ocr: OcrPage,
     /// The page lay upside down (it was read turned by 180°).
     pub upside_down: bool,
+    /// The skew that was straightened, in degrees.
+    pub skew_degrees: f32,
     /// Share of dark pixels after binarisation.
     pub ink_ratio: f64,
     /// Whether the page may be certified, or why not.
@@ -69,14 +72,11 @@ pub fn binarise(image: &DynamicImage) -> (GrayImage, f64) {
     let (min, max) = gray
         .pixels()
         .fold((255u8, 0u8), |(lo, hi), p| (lo.min(p.0[0]), hi.max(p.0[0])));
-    let threshold = if max.saturating_sub(min) < 48 {
-        0
-    } else {
-        otsu_threshold(&gray)
-    };
+    let contrast = max.saturating_sub(min) >= 48;
+    let threshold = otsu_threshold(&gray);
     let mut dark = 0u64;
     for pixel in gray.pixels_mut() {
-        let black = pixel.0[0] <= threshold && threshold > 0;
+        let black = contrast && pixel.0[0] <= threshold;
         dark += u64::from(black);
         *pixel = Luma([if black { 0 } else { 255 }]);
     }
@@ -103,6 +103,7 @@ pub fn read_page(
     dpi: u32,
 ) -> Result<PageReading, OcrError> {
     let (binary, ink_ratio) = binarise(image);
+    let (binary, skew_degrees) = crate::deskew::deskew(&binary);
     let mut ocr = engine.read(&png(&binary)?, dpi)?;
     let mut upside_down = false;
     if ink_ratio > 0.0 && ocr.mean_confidence() < RETRY_UPSIDE_DOWN_BELOW {
@@ -116,6 +117,7 @@ pub fn read_page(
     Ok(PageReading {
         ocr,
         upside_down,
+        skew_degrees,
         ink_ratio,
         verdict,
     })

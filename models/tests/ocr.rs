@@ -87,6 +87,21 @@ fn a_page_is_read_on_grey_paper_and_upside_down_and_checked() {
         upright.ocr.text()
     );
 
+    // Put down crooked: 3° off level.
+    let crooked =
+        bansao_models::deskew::rotate(&image::load_from_memory(&original).unwrap().to_luma8(), 3.0);
+    let crooked = read_page(&mut engine, &image::DynamicImage::ImageLuma8(crooked), 300).unwrap();
+    assert!(
+        (crooked.skew_degrees.abs() - 3.0).abs() <= 0.5,
+        "{}",
+        crooked.skew_degrees
+    );
+    assert!(
+        crooked.ocr.text().contains("Trần Thị Hoa"),
+        "{}",
+        crooked.ocr.text()
+    );
+
     let turned = read_page(&mut engine, &scanned(&original, true), 300).unwrap();
     assert!(turned.upside_down, "{}", turned.ocr.text());
     assert!(
@@ -103,6 +118,12 @@ fn a_page_is_read_on_grey_paper_and_upside_down_and_checked() {
         "{}",
         reading.ocr.text()
     );
+
+    // A clean black-and-white file (no grey at all) is read too.
+    let clean = image::load_from_memory(&original).unwrap();
+    let clean = read_page(&mut engine, &clean, 300).unwrap();
+    assert!(clean.ink_ratio > 0.01, "{}", clean.ink_ratio);
+    assert_eq!(clean.verdict, Ok(()));
 
     let blank = read_page(&mut engine, &scanned(&page(&[]), false), 300).unwrap();
     assert_eq!(blank.verdict, Err(PageRefusal::Blank));
