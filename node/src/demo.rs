@@ -4,7 +4,8 @@
 //! (`DIR/city`, `DIR/ward`, `DIR/kiosk`), issues copies of a sample birth certificate at the
 //! kiosk, lets the official counter-sign and the city register, brings the decisions back to the
 //! kiosk, and leaves in DIR the trust list (`trust.cbor`) and, per copy, `<id>.pdf`,
-//! `<id>.qr.txt` and `<id>.qr.png`, each verified the way a citizen's verifier would.
+//! `<id>.qr.txt` and `<id>.qr.png`, each verified the way a citizen's verifier would, and the
+//! receipt the kiosk printed, `<id>.receipt.escpos` (the ESC/POS bytes of an 80 mm printer).
 //!
 //! Documents move between the nodes with the real sync: the ward and the city listen on
 //! loopback, and the kiosk and the ward sync with them over QUIC, as `bansao run` does.
@@ -169,6 +170,8 @@ pub fn run(dir: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
                 bansao_copy::fee::format_vnd(content.fee_vnd)
             ),
         )?;
+        let receipt = print_receipt(dir, &kiosk, &copy);
+        say(out, &format!("      {receipt}"))?;
         issued.push((content.copy_id, copy.qr_text));
     }
 
@@ -355,6 +358,40 @@ pub fn run(dir: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
 }
 
 /// Hands a copy from one node's database to another's (what the sync engine will do).
+/// Debian's DejaVu Sans, which receipts draw their Vietnamese lines with.
+const RECEIPT_FONT: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+
+/// Prints the copy's receipt on the demo's receipt printer: a file of ESC/POS bytes,
+/// `DIR/<copy id>.receipt.escpos`, exactly what a thermal printer would be sent. The copy is
+/// already committed; a receipt that cannot be printed is reported, not fatal.
+fn print_receipt(dir: &Path, kiosk: &Kiosk, copy: &crate::kiosk::IssuedCopy) -> String {
+    use bansao_hw::printer::raster::TextRenderer;
+    use bansao_hw::printer::{FilePrinter, Paper, QrMode, Receipt, ReceiptPrinter, render};
+    let content = copy.document.content();
+    let receipt = Receipt {
+        kiosk: kiosk.config.name.clone(),
+        commune: kiosk
+            .config
+            .commune
+            .as_ref()
+            .map_or_else(String::new, |commune| commune.name.clone()),
+        copy_id: content.copy_id.to_string(),
+        document_type: content.document_type.label_vi().to_owned(),
+        pages: u32::try_from(content.pages.len()).unwrap_or(u32::MAX),
+        fee_vnd: content.fee_vnd,
+        issued_at: content.issued_at.vietnam_local(),
+        qr_text: copy.qr_text.clone(),
+    };
+    let path = dir.join(format!("{}.receipt.escpos", content.copy_id));
+    let printed = TextRenderer::from_file(Path::new(RECEIPT_FONT), 24.0)
+        .and_then(|font| render(&receipt, Paper::Mm80, &font, QrMode::Native))
+        .and_then(|stream| FilePrinter::new(&path).print(&stream));
+    match printed {
+        Ok(()) => format!("Biên nhận đã in (receipt printed): {}", path.display()),
+        Err(error) => format!("Chưa in được biên nhận (receipt not printed): {error}"),
+    }
+}
+
 /// The demo's network: the ward and the city listen on loopback; nodes sync with them over QUIC
 /// exactly as `bansao run` and `bansao sync` do.
 struct DemoNetwork {

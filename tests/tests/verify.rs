@@ -35,7 +35,20 @@ fn the_demo_leaves_every_promised_file_and_explains_itself() {
             );
         }
         assert!(world.output.contains(id.as_str()));
+        // The kiosk's receipt: an ESC/POS stream that starts by initialising the printer,
+        // carries the QR code natively with the copy's QR text, and ends with a cut.
+        let receipt = std::fs::read(world.path(&format!("{id}.receipt.escpos"))).unwrap();
+        assert!(receipt.starts_with(&[0x1B, 0x40]), "{id}: ESC @");
+        let qr_text = std::fs::read_to_string(world.path(&format!("{id}.qr.txt"))).unwrap();
+        assert!(
+            receipt
+                .windows(qr_text.trim().len())
+                .any(|window| window == qr_text.trim().as_bytes()),
+            "{id}: the receipt's QR carries the copy's QR text"
+        );
+        assert!(receipt.windows(2).any(|w| w == [0x1D, 0x56]), "{id}: cut");
     }
+    assert!(world.output.contains("Biên nhận đã in"));
     assert!(world.output.contains("Cán bộ Trần Thị Bình"));
     assert!(world.output.contains("Đã đăng ký tại thành phố"));
 }
