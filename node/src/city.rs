@@ -562,7 +562,8 @@ impl City {
         })
     }
 
-    /// Copies the published `trust.cbor` into other node directories (until sync carries it).
+    /// Copies the published `trust.cbor` into other node directories (nodes that sync also get it
+    /// from their peers).
     pub fn distribute(&self, node_dirs: &[&Path]) -> anyhow::Result<()> {
         let bundle = self.bundle()?;
         for dir in node_dirs {
