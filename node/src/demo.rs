@@ -358,9 +358,6 @@ pub fn run(dir: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
 }
 
 /// Hands a copy from one node's database to another's (what the sync engine will do).
-/// Debian's DejaVu Sans, which receipts draw their Vietnamese lines with.
-const RECEIPT_FONT: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
-
 /// Prints the copy's receipt on the demo's receipt printer: a file of ESC/POS bytes,
 /// `DIR/<copy id>.receipt.escpos`, exactly what a thermal printer would be sent. The copy is
 /// already committed; a receipt that cannot be printed is reported, not fatal.
@@ -383,9 +380,14 @@ fn print_receipt(dir: &Path, kiosk: &Kiosk, copy: &crate::kiosk::IssuedCopy) -> 
         qr_text: copy.qr_text.clone(),
     };
     let path = dir.join(format!("{}.receipt.escpos", content.copy_id));
-    let printed = TextRenderer::from_file(Path::new(RECEIPT_FONT), 24.0)
-        .and_then(|font| render(&receipt, Paper::Mm80, &font, QrMode::Native))
-        .and_then(|stream| FilePrinter::new(&path).print(&stream));
+    // The DejaVu Sans the PDF artifact embeds, so the receipt needs no system font.
+    let printed = TextRenderer::from_bytes(
+        bansao_artifact::DEJAVU_SANS.to_vec(),
+        "DejaVuSans.ttf",
+        24.0,
+    )
+    .and_then(|font| render(&receipt, Paper::Mm80, &font, QrMode::Native))
+    .and_then(|stream| FilePrinter::new(&path).print(&stream));
     match printed {
         Ok(()) => format!("Biên nhận đã in (receipt printed): {}", path.display()),
         Err(error) => format!("Chưa in được biên nhận (receipt not printed): {error}"),

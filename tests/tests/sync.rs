@@ -324,10 +324,10 @@ fn copies_issued_offline_reach_ward_and_city_and_signatures_come_back() {
     assert!(outcome.stats.bytes_sent < 1_000, "{:?}", outcome.stats);
 
     // Both ends recorded the link for `bansao status`.
-    let run = bansao_status(&kiosk_dir);
+    let run = bansao_status(&kiosk_dir, false);
     assert!(run.contains("Xã Tân Lập (ward"), "{run}");
     assert!(run.contains("last success"), "{run}");
-    let json: serde_json::Value = serde_json::from_str(&bansao_status_json(&ward_dir)).unwrap();
+    let json: serde_json::Value = bansao_status_json(&ward_dir);
     let peers = json["peers"].as_array().unwrap();
     let kiosk_peer = peers
         .iter()
@@ -342,41 +342,28 @@ fn copies_issued_offline_reach_ward_and_city_and_signatures_come_back() {
     // Offline again, the kiosk issues two more: its status shows what the ward still lacks.
     std::thread::sleep(std::time::Duration::from_millis(1100));
     issue(&kiosk_dir, 2);
-    let json: serde_json::Value = serde_json::from_str(&bansao_status_json(&kiosk_dir)).unwrap();
+    let json: serde_json::Value = bansao_status_json(&kiosk_dir);
     let ward_peer = &json["peers"][0];
     assert_eq!(ward_peer["commune"], "00001", "{json}");
     assert_eq!(ward_peer["changed_here_since_last_success"], 2, "{json}");
     assert_eq!(json["copies"], 5);
 }
 
-fn bansao_status(dir: &Path) -> String {
+/// `bansao status --node DIR`, with `--json` when `json`.
+fn bansao_status(dir: &Path, json: bool) -> String {
+    let mut args = vec!["bansao", "status", "--node", dir.to_str().unwrap()];
+    if json {
+        args.push("--json");
+    }
     let mut out = Vec::new();
     let mut err = Vec::new();
-    let code = bansao::cli::execute(
-        ["bansao", "status", "--node", dir.to_str().unwrap()],
-        &mut out,
-        &mut err,
-    );
+    let code = bansao::cli::execute(args, &mut out, &mut err);
     assert_eq!(code, 0, "{}", String::from_utf8_lossy(&err));
     String::from_utf8(out).unwrap()
 }
 
-fn bansao_status_json(dir: &Path) -> String {
-    let mut out = Vec::new();
-    let mut err = Vec::new();
-    let code = bansao::cli::execute(
-        [
-            "bansao",
-            "status",
-            "--node",
-            dir.to_str().unwrap(),
-            "--json",
-        ],
-        &mut out,
-        &mut err,
-    );
-    assert_eq!(code, 0, "{}", String::from_utf8_lossy(&err));
-    String::from_utf8(out).unwrap()
+fn bansao_status_json(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&bansao_status(dir, true)).unwrap()
 }
 
 #[test]
@@ -435,7 +422,7 @@ fn a_newer_trust_list_spreads_down_and_a_revoked_kiosk_is_refused_at_the_handsha
             .unwrap(),
         0
     );
-    let json: serde_json::Value = serde_json::from_str(&bansao_status_json(&ward_dir)).unwrap();
+    let json: serde_json::Value = bansao_status_json(&ward_dir);
     let refused = json["peers"]
         .as_array()
         .unwrap()
@@ -516,7 +503,7 @@ fn peers_outside_the_topology_are_refused_before_any_data_moves() {
         );
     }
     let refusals = |dir: &Path| -> u64 {
-        let json: serde_json::Value = serde_json::from_str(&bansao_status_json(dir)).unwrap();
+        let json: serde_json::Value = bansao_status_json(dir);
         json["peers"]
             .as_array()
             .unwrap()
@@ -554,7 +541,7 @@ fn an_oversized_or_malformed_frame_from_an_admitted_peer_ends_the_session_with_a
         b"\0\0\0\x03\xff\x13\x37",
     );
     assert!(reply.contains("MalformedFrame"), "{reply}");
-    let json: serde_json::Value = serde_json::from_str(&bansao_status_json(&ward_dir)).unwrap();
+    let json: serde_json::Value = bansao_status_json(&ward_dir);
     let kiosk = &json["peers"][0];
     assert_eq!(kiosk["refusals"], 2, "{json}");
     assert_eq!(kiosk["sessions_failed"], 2, "{json}");
@@ -623,33 +610,7 @@ fn describe_frames(bytes: &[u8]) -> String {
 /// A client with a key the trust list does not hold, admitting any server.
 fn unknown_peer_connects(runtime: &tokio::runtime::Runtime, address: SocketAddr) -> String {
     let key = SecretKey::from_seed(entropy::random_bytes::<32>().unwrap());
-    runtime.block_on(async {
-        let transport = Arc::new(bansao_sync_net::transport_config(
-            std::time::Duration::from_secs(10),
-            std::time::Duration::ZERO,
-        ));
-        let config = bansao_sync_net::client_config(&key, Arc::new(AnyPeer), transport).unwrap();
-        let endpoint = quinn::Endpoint::client(SocketAddr::from(([127, 0, 0, 1], 0))).unwrap();
-        let connection = endpoint
-            .connect_with(config, address, bansao_sync_net::SERVER_NAME)
-            .unwrap()
-            .await;
-        let result = match connection {
-            Ok(connection) => match connection.open_bi().await {
-                Ok((mut send, mut recv)) => {
-                    let _ = send.write_all(b"\0\0\0\x01\xff").await;
-                    match recv.read_to_end(1024).await {
-                        Ok(bytes) => format!("connected and read {} bytes", bytes.len()),
-                        Err(error) => with_causes(&error),
-                    }
-                }
-                Err(error) => error.to_string(),
-            },
-            Err(error) => error.to_string(),
-        };
-        endpoint.wait_idle().await;
-        result
-    })
+    raw_exchange(runtime, &key, address, b"\0\0\0\x01\xff")
 }
 
 fn with_causes(error: &dyn std::error::Error) -> String {

@@ -98,8 +98,17 @@ impl TextRenderer {
             path: path.display().to_string(),
             reason: source.to_string(),
         })?;
+        TextRenderer::from_bytes(bytes, &path.display().to_string(), pixels)
+    }
+
+    /// A font already in memory (`name` identifies it in errors).
+    pub fn from_bytes(
+        bytes: Vec<u8>,
+        name: &str,
+        pixels: f32,
+    ) -> Result<TextRenderer, PrinterError> {
         let font = FontVec::try_from_vec(bytes).map_err(|error| PrinterError::Font {
-            path: path.display().to_string(),
+            path: name.to_owned(),
             reason: error.to_string(),
         })?;
         Ok(TextRenderer { font, pixels })

@@ -52,6 +52,7 @@ mod seal;
 
 pub use embed::{METADATA_FILE_NAME, METADATA_MIME_TYPE};
 pub use error::{OpenError, QrError, RenderError, SealError};
+pub use fonts::DEJAVU_SANS;
 pub use layout::{STATEMENT_EN, STATEMENT_VI, WATERMARK_TEXT};
 pub use open::{OpenedArtifact, open_sealed_pdf};
 pub use qr::{QUIET_ZONE_MODULES, QrMatrix, qr_matrix, qr_png};

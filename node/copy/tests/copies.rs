@@ -61,15 +61,7 @@ fn sample_content(sequence: u64, previous: ContentHash) -> CopyContent {
 }
 
 fn status_of(document: &CopyDocument, trust: &TrustContext) -> bansao_copy::StatusReport {
-    let (records, malformed) = document.signatures().unwrap();
-    derive_status(
-        document.content(),
-        document.content_bytes(),
-        &records,
-        &malformed,
-        trust,
-    )
-    .unwrap()
+    bansao_copy::status::document_report(document, trust).unwrap()
 }
 
 #[test]
