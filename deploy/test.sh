@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 
 deploy/setup.sh
 export OMP_THREAD_LIMIT=1
+# CI builds once: incremental caches would only take disk (gigabytes for this workspace).
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
