@@ -9,9 +9,11 @@ cd "$(dirname "$0")/.."
 # iproute2's `ip` makes the private veth LAN of the mDNS discovery test (sync/discovery/tests);
 # fonts-dejavu-core is the font receipts render Vietnamese lines with (hw/src/printer);
 # Tesseract and Leptonica (with libclang for the bindings' bindgen) and Tesseract's Vietnamese
-# data are the OCR of models/src/ocr.rs; curl fetches the face test photos below.
+# data are the OCR of models/src/ocr.rs; dlib with OpenBLAS/LAPACK is the face verification of
+# models/src/face_match.rs; curl fetches its models and the face test photos below.
 packages=(build-essential pkg-config qpdf iproute2 fonts-dejavu-core
-  libtesseract-dev libleptonica-dev tesseract-ocr-vie libclang-dev curl ca-certificates)
+  libtesseract-dev libleptonica-dev tesseract-ocr-vie libclang-dev
+  libdlib-dev libopenblas-dev libblas-dev liblapack-dev curl ca-certificates)
 
 missing=()
 for package in "${packages[@]}"; do
@@ -28,24 +30,57 @@ if ((${#missing[@]} > 0)); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# Face photos for the face tests: the test images of the `face_recognition` package (MIT
-# licence) from its PyPI source archive, checked against its SHA-256, kept in .test-data/.
-face_archive_url="https://files.pythonhosted.org/packages/6c/49/75dda409b94841f01cbbc34114c9b67ec618265084e4d12d37ab838f4fd3/face_recognition-1.3.0.tar.gz"
-face_archive_sha256="5e5efdd1686aa566af0d3cc1313b131e4b197657a8ffd03669e6d3fad92705ec"
-face_dir=".test-data/face_recognition-1.3.0"
-if [[ ! -f "$face_dir/tests/test_images/obama.jpg" ]]; then
-  mkdir -p .test-data
-  archive=".test-data/face_recognition-1.3.0.tar.gz"
-  if [[ ! -f "$archive" ]] || ! echo "$face_archive_sha256  $archive" | sha256sum -c --status; then
-    echo "setup: fetching face test photos" >&2
-    curl -fsSL --retry 3 -o "$archive.part" "$face_archive_url"
-    mv "$archive.part" "$archive"
+# fetch URL SHA256 FILE: downloads URL to FILE unless FILE is there with that SHA-256.
+fetch() {
+  local url="$1" sha256="$2" file="$3"
+  if [[ -f "$file" ]] && echo "$sha256  $file" | sha256sum -c --status; then
+    return
   fi
-  echo "$face_archive_sha256  $archive" | sha256sum -c --status || {
-    echo "setup: $archive does not have the expected SHA-256" >&2
+  echo "setup: fetching $url" >&2
+  mkdir -p "$(dirname "$file")"
+  curl -fsSL --retry 3 -o "$file.part" "$url"
+  echo "$sha256  $file.part" | sha256sum -c --status || {
+    echo "setup: $url does not have the expected SHA-256" >&2
+    rm -f "$file.part"
     exit 1
   }
+  mv "$file.part" "$file"
+}
+
+# Face photos for the face tests: the test images of the `face_recognition` package (MIT
+# licence) from its PyPI source archive, kept in .test-data/.
+face_dir=".test-data/face_recognition-1.3.0"
+if [[ ! -f "$face_dir/tests/test_images/obama.jpg" ]]; then
+  archive=".test-data/face_recognition-1.3.0.tar.gz"
+  fetch "https://files.pythonhosted.org/packages/6c/49/75dda409b94841f01cbbc34114c9b67ec618265084e4d12d37ab838f4fd3/face_recognition-1.3.0.tar.gz" \
+    5e5efdd1686aa566af0d3cc1313b131e4b197657a8ffd03669e6d3fad92705ec "$archive"
   tar -xzf "$archive" -C .test-data "face_recognition-1.3.0/tests/test_images" "face_recognition-1.3.0/LICENSE"
+fi
+
+# Face verification models: dlib's 5-point landmarks and ResNet descriptor (public domain /
+# CC0, by Davis King) from the PyPI package `face_recognition_models` 0.3.0 (100 MB archive,
+# of which these two files, 31 MB, are kept in .models/face; the archive is removed).
+# The kiosk finds them through BANSAO_FACE_MODELS or `[kiosk] face_models` in its bansao.toml.
+models_dir=".models/face"
+if [[ ! -f "$models_dir/dlib_face_recognition_resnet_model_v1.dat" ||
+  ! -f "$models_dir/shape_predictor_5_face_landmarks.dat" ]]; then
+  archive=".models/face_recognition_models-0.3.0.tar.gz"
+  fetch "https://files.pythonhosted.org/packages/cf/3b/4fd8c534f6c0d1b80ce0973d01331525538045084c73c153ee6df20224cf/face_recognition_models-0.3.0.tar.gz" \
+    b79bd200a88c87c9a9d446c990ae71c5a626d1f3730174e6d570157ff1d896cf "$archive"
+  mkdir -p "$models_dir"
+  for entry in \
+    "55533b28a95800a551ba546ba62fe69625c7e95a7061c338adffead08719da30 dlib_face_recognition_resnet_model_v1.dat" \
+    "c4b1e9804792707d3a405c2c16a80a20269e6675021f64a41d30fffafbc41888 shape_predictor_5_face_landmarks.dat"; do
+    read -r sha256 model <<<"$entry"
+    tar -xzf "$archive" -O "face_recognition_models-0.3.0/face_recognition_models/models/$model" \
+      >"$models_dir/$model.part"
+    echo "$sha256  $models_dir/$model.part" | sha256sum -c --status || {
+      echo "setup: $model in $archive is not the expected file" >&2
+      exit 1
+    }
+    mv "$models_dir/$model.part" "$models_dir/$model"
+  done
+  rm -f "$archive"
 fi
 
 if ! command -v cargo >/dev/null; then

@@ -27,8 +27,10 @@ const TITLES: [(&str, DocumentType); 8] = [
     ("TRICH LUC KHAI SINH", DocumentType::BirthCertificate),
 ];
 
-/// Field labels by field name, without diacritics (longest first where one contains another).
-const LABELS: [(&str, &str); 14] = [
+/// Field labels by field name, without diacritics. A line may hold several labelled fields
+/// ("Giới tính: Nam   Dân tộc: Kinh   Quốc tịch: Việt Nam"); the longest label that ends at a
+/// colon wins, so "Họ, chữ đệm, tên người mẹ" is the mother's name, not the child's.
+const LABELS: [(&str, &str); 18] = [
     ("HO CHU DEM TEN NGUOI ME", "ho_ten_me"),
     ("HO CHU DEM TEN NGUOI CHA", "ho_ten_cha"),
     ("HO TEN ME", "ho_ten_me"),
@@ -38,12 +40,53 @@ const LABELS: [(&str, &str); 14] = [
     ("NGAY THANG NAM SINH", "ngay_sinh"),
     ("NGAY SINH", "ngay_sinh"),
     ("GIOI TINH", "gioi_tinh"),
+    ("DAN TOC", "dan_toc"),
+    ("QUOC TICH", "quoc_tich"),
     ("NOI SINH", "noi_sinh"),
     ("QUE QUAN", "que_quan"),
     ("NOI THUONG TRU", "noi_thuong_tru"),
     ("SO DINH DANH CA NHAN", "so_dinh_danh"),
     ("SO", "so"),
+    // Labels of fields that are not kept, known so that they end the field before them.
+    ("NAM SINH", ""),
+    ("NOI CU TRU", ""),
 ];
+
+/// Each field's label for people: Vietnamese, then English.
+const FIELD_LABELS: [(&str, &str, &str); 12] = [
+    ("ho_ten", "Họ, chữ đệm, tên", "full name"),
+    ("ngay_sinh", "Ngày sinh", "date of birth"),
+    ("gioi_tinh", "Giới tính", "sex"),
+    ("dan_toc", "Dân tộc", "ethnicity"),
+    ("quoc_tich", "Quốc tịch", "nationality"),
+    ("noi_sinh", "Nơi sinh", "place of birth"),
+    ("que_quan", "Quê quán", "place of origin"),
+    ("noi_thuong_tru", "Nơi thường trú", "permanent residence"),
+    (
+        "so_dinh_danh",
+        "Số định danh cá nhân",
+        "personal identification number",
+    ),
+    ("ho_ten_me", "Họ tên mẹ", "mother's name"),
+    ("ho_ten_cha", "Họ tên cha", "father's name"),
+    ("so", "Số", "number"),
+];
+
+/// A field's Vietnamese label (`None` for a name this module does not produce).
+pub fn label_vi(name: &str) -> Option<&'static str> {
+    FIELD_LABELS
+        .iter()
+        .find(|(known, _, _)| *known == name)
+        .map(|(_, vi, _)| *vi)
+}
+
+/// A field's English label.
+pub fn label_en(name: &str) -> Option<&'static str> {
+    FIELD_LABELS
+        .iter()
+        .find(|(known, _, _)| *known == name)
+        .map(|(_, _, en)| *en)
+}
 
 /// A field as read.
 #[derive(Debug, Clone, PartialEq)]
@@ -84,6 +127,53 @@ fn date(value: &str) -> Option<String> {
     }
 }
 
+/// The field name of a label that runs over `words` (`Some("")` for a known label whose field
+/// is not kept).
+fn field_of_label(words: &[&crate::ocr::OcrWord]) -> Option<&'static str> {
+    let text: Vec<&str> = words
+        .iter()
+        .map(|word| word.text.trim_end_matches(':'))
+        .collect();
+    let folded = fold(&text.join(" "));
+    LABELS
+        .iter()
+        .find(|(known, _)| folded == *known)
+        .map(|(_, name)| *name)
+}
+
+/// The labelled fields of one line: `(field name, value words)` in order.
+fn labelled_fields<'a>(
+    line: &[&'a crate::ocr::OcrWord],
+) -> Vec<(&'static str, Vec<&'a crate::ocr::OcrWord>)> {
+    // Label ends: words that end with a colon (or are one) preceded by a known label.
+    let mut labels: Vec<(usize, usize, &'static str)> = Vec::new();
+    let mut boundary = 0;
+    for (end, word) in line.iter().enumerate() {
+        if !word.text.ends_with(':') {
+            continue;
+        }
+        let last = if word.text == ":" { end } else { end + 1 };
+        // The longest run of words before the colon that is a known label.
+        let found = (boundary..last).find_map(|start| {
+            field_of_label(&line[start..last]).map(|name| (start, end + 1, name))
+        });
+        if let Some(label) = found {
+            labels.push(label);
+            boundary = end + 1;
+        }
+    }
+    let mut fields = Vec::new();
+    for (index, (_, value_start, name)) in labels.iter().enumerate() {
+        let value_end = labels
+            .get(index + 1)
+            .map_or(line.len(), |(next_start, _, _)| *next_start);
+        if !name.is_empty() && *value_start < value_end {
+            fields.push((*name, line[*value_start..value_end].to_vec()));
+        }
+    }
+    fields
+}
+
 /// Fields from labelled lines of the pages.
 pub fn extract(pages: &[OcrPage]) -> BTreeMap<String, ReadField> {
     let mut fields = BTreeMap::new();
@@ -98,40 +188,33 @@ pub fn extract(pages: &[OcrPage]) -> BTreeMap<String, ReadField> {
             }
         }
         for line in lines {
-            let text: Vec<&str> = line.iter().map(|word| word.text.as_str()).collect();
-            let joined = text.join(" ");
-            let Some((label, value)) = joined.split_once(':') else {
-                continue;
-            };
-            let label = fold(label);
-            let Some((_, name)) = LABELS.iter().find(|(known, _)| label == *known) else {
-                continue;
-            };
-            let value = value.trim();
-            if value.is_empty() || fields.contains_key(*name) {
-                continue;
+            for (name, words) in labelled_fields(&line) {
+                if fields.contains_key(name) {
+                    continue;
+                }
+                let text: Vec<&str> = words.iter().map(|word| word.text.as_str()).collect();
+                let value = text.join(" ");
+                let value = value.trim();
+                if value.is_empty() {
+                    continue;
+                }
+                let confidence = words
+                    .iter()
+                    .map(|word| word.confidence)
+                    .fold(100.0f32, f32::min);
+                let value = if name == "ngay_sinh" {
+                    date(value).unwrap_or_else(|| value.to_owned())
+                } else {
+                    value.to_owned()
+                };
+                fields.insert(
+                    name.to_owned(),
+                    ReadField {
+                        value,
+                        confidence_permille: (confidence.clamp(0.0, 100.0) * 10.0) as u16,
+                    },
+                );
             }
-            // The words after the colon, for the confidence.
-            let label_words = joined[..joined.len() - value.len()]
-                .split_whitespace()
-                .count();
-            let confidence = line
-                .iter()
-                .skip(label_words.saturating_sub(1))
-                .map(|word| word.confidence)
-                .fold(100.0f32, f32::min);
-            let value = if *name == "ngay_sinh" {
-                date(value).unwrap_or_else(|| value.to_owned())
-            } else {
-                value.to_owned()
-            };
-            fields.insert(
-                (*name).to_owned(),
-                ReadField {
-                    value,
-                    confidence_permille: (confidence.clamp(0.0, 100.0) * 10.0) as u16,
-                },
-            );
         }
     }
     fields

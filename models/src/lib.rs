@@ -5,15 +5,19 @@
 //! - [`checks`]: the Decree 23 checks a machine can make on a page (secrecy and no-copying
 //!   marks, blank, illegible), with the reason in Vietnamese;
 //! - [`faces`]: face detection (rustface, SeetaFace model bundled): none, one or several;
+//! - [`face_match`]: the live face against the card's photo (dlib ResNet descriptors): same,
+//!   uncertain (an official decides) or different;
 //! - [`fields`]: the kind of document and its labelled fields, each with a confidence;
 //! - [`deskew`]: a crooked page measured (projection profiles) and made level;
 //! - [`page`]: one scanned page end to end: binarisation, deskew, OCR, upside-down pages,
 //!   checks.
 //!
-//! Still to come (issue 4): signs of alteration, face verification.
+//! Still to come (issue 4): signs of alteration.
 
 pub mod checks;
 pub mod deskew;
+pub mod evaluation;
+pub mod face_match;
 pub mod faces;
 pub mod fields;
 pub mod ocr;

@@ -38,15 +38,20 @@ fn samples() -> Vec<Sample> {
                 "GIẤY KHAI SINH".to_owned(),
                 format!("Họ, chữ đệm, tên: {name}"),
                 format!("Ngày, tháng, năm sinh: {born}"),
-                format!("Giới tính: {sex}"),
+                // Several labelled fields on one line, as real certificates print them.
+                format!("Giới tính: {sex}    Dân tộc: Kinh    Quốc tịch: Việt Nam"),
                 format!("Nơi sinh: {place}"),
+                "Họ, chữ đệm, tên người mẹ: Đỗ Thị Mai".to_owned(),
             ],
             kind: DocumentType::BirthCertificate,
             fields: vec![
                 ("ho_ten", name.to_owned()),
                 ("ngay_sinh", born.to_owned()),
                 ("gioi_tinh", sex.to_owned()),
+                ("dan_toc", "Kinh".to_owned()),
+                ("quoc_tich", "Việt Nam".to_owned()),
                 ("noi_sinh", place.to_owned()),
+                ("ho_ten_me", "Đỗ Thị Mai".to_owned()),
             ],
         });
         samples.push(Sample {

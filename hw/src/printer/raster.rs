@@ -206,6 +206,37 @@ impl TextRenderer {
     }
 }
 
+/// Lines of text drawn black on white one under another, wrapped to a page `width` pixels wide
+/// with `margin` pixels on every side and `gap` pixels between lines: what sample documents
+/// for the tests and the benchmark are made of.
+pub fn text_page(
+    renderer: &TextRenderer,
+    lines: &[&str],
+    width: u32,
+    margin: u32,
+    gap: u32,
+) -> image::GrayImage {
+    let inner = width.saturating_sub(2 * margin).max(1);
+    let rendered: Vec<Bitmap> = lines
+        .iter()
+        .map(|line| renderer.render(line, inner, false))
+        .collect();
+    let height = rendered.iter().map(|b| b.height() + gap).sum::<u32>() + 2 * margin;
+    let mut page = image::GrayImage::from_pixel(width, height, image::Luma([255]));
+    let mut top = margin;
+    for bitmap in &rendered {
+        for y in 0..bitmap.height() {
+            for x in 0..bitmap.width() {
+                if bitmap.get(x, y) {
+                    page.put_pixel(margin + x, top + y, image::Luma([0]));
+                }
+            }
+        }
+        top += bitmap.height() + gap;
+    }
+    page
+}
+
 /// A QR code drawn as dots, each module `module` dots square, centred in `width` dots, with the
 /// four-module quiet zone.
 pub fn qr_bitmap(text: &str, width: u32, module: u32) -> Result<Bitmap, PrinterError> {

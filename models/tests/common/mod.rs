@@ -5,7 +5,7 @@
 use std::io::Cursor;
 use std::path::Path;
 
-use bansao_hw::printer::raster::TextRenderer;
+use bansao_hw::printer::raster::{TextRenderer, text_page};
 
 /// A white A5-ish page at 300 dpi with `lines` in black, as PNG bytes.
 pub fn page(lines: &[&str]) -> Vec<u8> {
@@ -14,24 +14,7 @@ pub fn page(lines: &[&str]) -> Vec<u8> {
         48.0,
     )
     .unwrap();
-    let (width, margin) = (1600u32, 100u32);
-    let rendered: Vec<_> = lines
-        .iter()
-        .map(|line| font.render(line, width - 2 * margin, false))
-        .collect();
-    let height = rendered.iter().map(|b| b.height() + 20).sum::<u32>() + 2 * margin;
-    let mut image = image::GrayImage::from_pixel(width, height, image::Luma([255]));
-    let mut top = margin;
-    for bitmap in &rendered {
-        for y in 0..bitmap.height() {
-            for x in 0..bitmap.width() {
-                if bitmap.get(x, y) {
-                    image.put_pixel(margin + x, top + y, image::Luma([0]));
-                }
-            }
-        }
-        top += bitmap.height() + 20;
-    }
+    let image = text_page(&font, lines, 1600, 100, 20);
     let mut png = Vec::new();
     image::DynamicImage::ImageLuma8(image)
         .write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)
