@@ -30,17 +30,29 @@ pub trait Camera {
     fn capture(&mut self) -> Result<InputImage, CameraError>;
 }
 
-/// A camera whose frames are image files, in order; when they run out, the camera is gone.
+/// A camera whose frames are image files, in order; when they run out, the camera is gone (or,
+/// made with [`SimulatedCamera::still`], it keeps showing the last one, as a real camera keeps
+/// showing a citizen who does not move).
 #[derive(Debug, Clone)]
 pub struct SimulatedCamera {
     frames: VecDeque<PathBuf>,
+    keep_last: bool,
 }
 
 impl SimulatedCamera {
-    /// A camera that will show these files.
+    /// A camera that will show these files, then nothing.
     pub fn new(frames: impl IntoIterator<Item = PathBuf>) -> SimulatedCamera {
         SimulatedCamera {
             frames: frames.into_iter().collect(),
+            keep_last: false,
+        }
+    }
+
+    /// A camera that shows these files and then keeps showing the last.
+    pub fn still(frames: impl IntoIterator<Item = PathBuf>) -> SimulatedCamera {
+        SimulatedCamera {
+            frames: frames.into_iter().collect(),
+            keep_last: true,
         }
     }
 }
@@ -51,10 +63,12 @@ impl Camera for SimulatedCamera {
     }
 
     fn capture(&mut self) -> Result<InputImage, CameraError> {
-        let path = self
-            .frames
-            .pop_front()
-            .ok_or_else(|| CameraError::Absent("no more frames".to_owned()))?;
+        let path = if self.keep_last && self.frames.len() == 1 {
+            self.frames.front().cloned()
+        } else {
+            self.frames.pop_front()
+        }
+        .ok_or_else(|| CameraError::Absent("no more frames".to_owned()))?;
         let bytes = std::fs::read(&path)
             .map_err(|error| CameraError::Failed(format!("{}: {error}", path.display())))?;
         Ok(open_image(bytes)?)

@@ -146,7 +146,26 @@ fn the_simulated_camera_gives_frames_then_is_gone() {
         "face.jpg",
         &encoded(image::ImageFormat::Jpeg, 320, 240),
     );
-    let mut camera = SimulatedCamera::new([frame]);
+    let mut camera = SimulatedCamera::new([frame.clone()]);
     assert_eq!(camera.capture().unwrap().width(), 320);
     assert!(matches!(camera.capture(), Err(CameraError::Absent(_))));
+
+    let second = write(
+        dir.path(),
+        "second.png",
+        &encoded(image::ImageFormat::Png, 200, 100),
+    );
+    let mut still = SimulatedCamera::still([frame, second]);
+    assert_eq!(still.capture().unwrap().width(), 320);
+    for _ in 0..3 {
+        assert_eq!(
+            still.capture().unwrap().width(),
+            200,
+            "the last frame stays"
+        );
+    }
+    assert!(matches!(
+        SimulatedCamera::still(Vec::<std::path::PathBuf>::new()).capture(),
+        Err(CameraError::Absent(_))
+    ));
 }

@@ -43,12 +43,19 @@ fn request() -> IssueRequest {
         document_type: DocumentType::BirthCertificate,
         fields: fields(),
         scans: vec![SAMPLE_SCAN.to_vec()],
+        events: Vec::new(),
+        notes: Vec::new(),
     }
 }
 
 fn benches(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
-    bansao::demo::run(dir.path(), &mut std::io::sink()).unwrap();
+    bansao::demo::run(
+        dir.path(),
+        &bansao::demo::DemoFaces::default(),
+        &mut std::io::sink(),
+    )
+    .unwrap();
     let mut kiosk = Kiosk::open(&dir.path().join("kiosk")).unwrap();
 
     let mut group = c.benchmark_group("kiosk");

@@ -33,6 +33,13 @@ enum Command {
         /// Where to create the city, ward and kiosk and write the copies.
         #[arg(long)]
         dir: PathBuf,
+        /// A photo of one person's face: the portrait of the sample identity card written to
+        /// DIR/samples for `bansao kiosk issue` (with --camera-photo).
+        #[arg(long, requires = "camera_photo")]
+        portrait_photo: Option<PathBuf>,
+        /// Another photo of the same person: the sample camera frame.
+        #[arg(long, requires = "portrait_photo")]
+        camera_photo: Option<PathBuf>,
     },
     /// Check a copy offline: QR text file, photo/PNG of the QR, the PDF, or `-` for QR text on stdin.
     Verify {
@@ -75,6 +82,9 @@ enum Command {
     /// Benchmarks, one JSON object per line.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// The kiosk: a citizen's session with simulated devices.
+    #[command(subcommand)]
+    Kiosk(KioskCommand),
     /// Show the node's sync state with each peer.
     Status {
         /// The node directory.
@@ -207,6 +217,37 @@ enum KeysCommand {
         /// Node directories to update.
         #[arg(long, required = true, num_args = 1..)]
         to: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum KioskCommand {
+    /// One whole session without interaction: read the card, check the face, scan and check the
+    /// pages, recognise the document, issue the copy (signed, stored, sealed PDF in
+    /// NODE/artifacts) and print the receipt. Exit 0 when a copy was issued, 1 when not.
+    Issue {
+        /// The kiosk directory (e.g. `DIR/kiosk` after `bansao demo --dir DIR`).
+        #[arg(long)]
+        node: PathBuf,
+        /// A scanned page (PNG or JPEG, 300 dpi), in order (repeatable).
+        #[arg(long = "scan", required = true)]
+        scans: Vec<PathBuf>,
+        /// A camera frame of the citizen (repeatable: one per attempt; the last stays in view).
+        #[arg(long = "face")]
+        faces: Vec<PathBuf>,
+        /// A photo of the front of the citizen's identity card (CCCD: its QR code and portrait).
+        /// Without it the copy is issued unidentified and flagged for the official.
+        #[arg(long)]
+        id_photo: Option<PathBuf>,
+        /// Print the receipt to this file (ESC/POS bytes) instead of the configured printer.
+        #[arg(long)]
+        receipt: Option<PathBuf>,
+        /// Correct a field on the review screen: NAME=VALUE (repeatable), e.g. ho_ten="NGUYỄN VĂN AN".
+        #[arg(long = "set")]
+        corrections: Vec<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -363,8 +404,16 @@ fn print_json(out: &mut dyn Write, value: &serde_json::Value) -> anyhow::Result<
 pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<u8> {
     let now = entropy::now();
     match cli.command {
-        Command::Demo { dir } => {
-            demo::run(&dir, out)?;
+        Command::Demo {
+            dir,
+            portrait_photo,
+            camera_photo,
+        } => {
+            let faces = demo::DemoFaces {
+                portrait: portrait_photo,
+                camera: camera_photo,
+            };
+            demo::run(&dir, &faces, out)?;
             Ok(0)
         }
         Command::Verify { trust, json, input } => run_verify(&trust, json, &input, out),
@@ -418,6 +467,26 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<u8> {
             )?;
             Ok(0)
         }
+        Command::Kiosk(KioskCommand::Issue {
+            node,
+            scans,
+            faces,
+            id_photo,
+            receipt,
+            corrections,
+            json,
+        }) => crate::kiosk_shell::command::issue(
+            crate::kiosk_shell::command::IssueArgs {
+                node,
+                scans,
+                faces,
+                id_photo,
+                receipt,
+                corrections,
+                json,
+            },
+            out,
+        ),
         Command::Status { node, json } => {
             crate::sync::commands::status(&node, json, out)?;
             Ok(0)

@@ -86,6 +86,80 @@ struct RawCommune {
 #[serde(deny_unknown_fields)]
 struct RawKiosk {
     id: String,
+    printer: Option<String>,
+    paper: Option<String>,
+    face_models: Option<PathBuf>,
+    tessdata: Option<PathBuf>,
+}
+
+/// Where the kiosk's receipts go.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PrinterSetting {
+    /// No printer: copies are issued, receipts are reported as not printed.
+    None,
+    /// A file or device path (`/dev/usb/lp0`): the ESC/POS stream is appended to it.
+    File(PathBuf),
+    /// A network printer (raw TCP, usually port 9100).
+    Network(String),
+}
+
+/// The kiosk's devices and perception models.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KioskSettings {
+    /// The receipt printer.
+    pub printer: PrinterSetting,
+    /// Receipt paper width: 80 mm (true) or 58 mm (false).
+    pub paper_80mm: bool,
+    /// The face verification models directory (`None`: `BANSAO_FACE_MODELS`, then
+    /// `/usr/share/bansao/face-models`).
+    pub face_models: Option<PathBuf>,
+    /// Tesseract's data directory (`None`: Tesseract's own default, Debian's packages).
+    pub tessdata: Option<PathBuf>,
+}
+
+impl Default for KioskSettings {
+    fn default() -> KioskSettings {
+        KioskSettings {
+            printer: PrinterSetting::None,
+            paper_80mm: true,
+            face_models: None,
+            tessdata: None,
+        }
+    }
+}
+
+fn kiosk_settings(raw: &RawKiosk, base: &Path, problems: &mut Vec<String>) -> KioskSettings {
+    let printer = match raw.printer.as_deref().map(str::trim) {
+        None | Some("none") => PrinterSetting::None,
+        Some(spec) => match spec.split_once(':') {
+            Some(("file", path)) if !path.is_empty() => PrinterSetting::File(base.join(path)),
+            Some(("tcp", address)) if is_host_port(address) => {
+                PrinterSetting::Network(address.to_owned())
+            }
+            _ => {
+                problems.push(format!(
+                    "kiosk.printer {spec:?} must be \"none\", \"file:PATH\" (a file or device such as /dev/usb/lp0) or \"tcp:HOST:PORT\""
+                ));
+                PrinterSetting::None
+            }
+        },
+    };
+    let paper_80mm = match raw.paper.as_deref() {
+        None | Some("80mm") => true,
+        Some("58mm") => false,
+        Some(other) => {
+            problems.push(format!(
+                "kiosk.paper {other:?} must be \"80mm\" or \"58mm\""
+            ));
+            true
+        }
+    };
+    KioskSettings {
+        printer,
+        paper_80mm,
+        face_models: raw.face_models.as_ref().map(|path| base.join(path)),
+        tessdata: raw.tessdata.as_ref().map(|path| base.join(path)),
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -134,6 +208,8 @@ pub struct NodeConfig {
     pub paths: NodePaths,
     /// Sync.
     pub sync: SyncSettings,
+    /// Devices and models (kiosk only; defaults elsewhere).
+    pub kiosk: KioskSettings,
 }
 
 /// The configuration could not be used.
@@ -224,6 +300,11 @@ impl NodeConfig {
                 problems.push("commune.name must not be empty".to_owned());
             }
         }
+        let kiosk = raw
+            .kiosk
+            .as_ref()
+            .map(|k| kiosk_settings(k, base, &mut problems))
+            .unwrap_or_default();
         let kiosk_id = raw.kiosk.map(|k| k.id);
         match (&raw.role, &kiosk_id) {
             (NodeRole::Kiosk, None) => problems.push("a kiosk needs a [kiosk] section with `id`".to_owned()),
@@ -257,6 +338,7 @@ impl NodeConfig {
                 trust: resolve(raw.storage.trust, "trust.cbor"),
             },
             sync,
+            kiosk,
         })
     }
 }
@@ -340,6 +422,41 @@ mod tests {
             }
         }
         assert_eq!(seen, 3, "one example per role");
+    }
+
+    #[test]
+    fn kiosk_devices_are_parsed_and_checked() {
+        let kiosk = |extra: &str| {
+            parse(&format!(
+                "role = \"kiosk\"\nname = \"K\"\n[commune]\ncode = \"00001\"\nname = \"X\"\n[kiosk]\nid = \"KIOSK-1\"\n{extra}"
+            ))
+        };
+        let config = kiosk("").unwrap();
+        assert_eq!(config.kiosk, KioskSettings::default());
+        let config =
+            kiosk("printer = \"file:receipts.escpos\"\npaper = \"58mm\"\nface_models = \"m\"")
+                .unwrap();
+        assert_eq!(
+            config.kiosk.printer,
+            PrinterSetting::File(PathBuf::from("/srv/bansao/receipts.escpos"))
+        );
+        assert!(!config.kiosk.paper_80mm);
+        assert_eq!(
+            config.kiosk.face_models,
+            Some(PathBuf::from("/srv/bansao/m"))
+        );
+        let config = kiosk("printer = \"tcp:10.0.0.5:9100\"").unwrap();
+        assert_eq!(
+            config.kiosk.printer,
+            PrinterSetting::Network("10.0.0.5:9100".to_owned())
+        );
+        let error = kiosk("printer = \"usb\"\npaper = \"a4\"")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("kiosk.printer \"usb\"") && error.contains("kiosk.paper \"a4\""),
+            "{error}"
+        );
     }
 
     #[test]

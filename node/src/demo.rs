@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use bansao_copy::{CopyId, Decision, DocumentType, ExtractedField};
@@ -52,8 +52,18 @@ fn sample_fields() -> BTreeMap<String, ExtractedField> {
     .collect()
 }
 
+/// Face photos the demo makes its sample identity card and camera frame from (both of one
+/// person, each showing one face).
+#[derive(Debug, Clone, Default)]
+pub struct DemoFaces {
+    /// The card's portrait.
+    pub portrait: Option<PathBuf>,
+    /// The citizen in front of the camera.
+    pub camera: Option<PathBuf>,
+}
+
 /// Runs the demo, writing what happens to `out`.
-pub fn run(dir: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn run(dir: &Path, faces: &DemoFaces, out: &mut dyn Write) -> anyhow::Result<()> {
     for node in ["city", "ward", "kiosk"] {
         if dir.join(node).exists() {
             bail!(
@@ -156,6 +166,8 @@ pub fn run(dir: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
                 document_type: DocumentType::BirthCertificate,
                 fields: sample_fields(),
                 scans: vec![SAMPLE_SCAN.to_vec()],
+                events: Vec::new(),
+                notes: Vec::new(),
             },
             entropy::now(),
         )?;
@@ -353,6 +365,14 @@ pub fn run(dir: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
             dir.join(format!("{}.pdf", issued[0].0)).display()
         ),
     )?;
+    let samples = write_samples(dir, faces)?;
+    say(
+        out,
+        "Mẫu để thử một phiên ki-ốt (samples for a kiosk session, `bansao kiosk issue`):",
+    )?;
+    for sample in &samples {
+        say(out, &format!("   {}", sample.display()))?;
+    }
     say(out, "Done. Every file above is in the demo directory.")?;
     Ok(())
 }
@@ -362,36 +382,45 @@ pub fn run(dir: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
 /// `DIR/<copy id>.receipt.escpos`, exactly what a thermal printer would be sent. The copy is
 /// already committed; a receipt that cannot be printed is reported, not fatal.
 fn print_receipt(dir: &Path, kiosk: &Kiosk, copy: &crate::kiosk::IssuedCopy) -> String {
-    use bansao_hw::printer::raster::TextRenderer;
-    use bansao_hw::printer::{FilePrinter, Paper, QrMode, Receipt, ReceiptPrinter, render};
-    let content = copy.document.content();
-    let receipt = Receipt {
-        kiosk: kiosk.config.name.clone(),
-        commune: kiosk
-            .config
-            .commune
-            .as_ref()
-            .map_or_else(String::new, |commune| commune.name.clone()),
-        copy_id: content.copy_id.to_string(),
-        document_type: content.document_type.label_vi().to_owned(),
-        pages: u32::try_from(content.pages.len()).unwrap_or(u32::MAX),
-        fee_vnd: content.fee_vnd,
-        issued_at: content.issued_at.vietnam_local(),
-        qr_text: copy.qr_text.clone(),
-    };
-    let path = dir.join(format!("{}.receipt.escpos", content.copy_id));
-    // The DejaVu Sans the PDF artifact embeds, so the receipt needs no system font.
-    let printed = TextRenderer::from_bytes(
-        bansao_artifact::DEJAVU_SANS.to_vec(),
-        "DejaVuSans.ttf",
-        24.0,
-    )
-    .and_then(|font| render(&receipt, Paper::Mm80, &font, QrMode::Native))
-    .and_then(|stream| FilePrinter::new(&path).print(&stream));
+    use crate::kiosk_shell::receipt::{receipt_for, render_receipt};
+    use bansao_hw::printer::{FilePrinter, ReceiptPrinter};
+    let path = dir.join(format!(
+        "{}.receipt.escpos",
+        copy.document.content().copy_id
+    ));
+    let printed = render_receipt(&receipt_for(kiosk, copy), true)
+        .and_then(|stream| FilePrinter::new(&path).print(&stream));
     match printed {
         Ok(()) => format!("Biên nhận đã in (receipt printed): {}", path.display()),
         Err(error) => format!("Chưa in được biên nhận (receipt not printed): {error}"),
     }
+}
+
+/// Sample inputs for `bansao kiosk issue` in `DIR/samples`: the sample scan, and, when face
+/// photos are given, a made-up identity card with the first as its portrait and a camera frame
+/// of the second. Returns the files written.
+fn write_samples(dir: &Path, faces: &DemoFaces) -> anyhow::Result<Vec<PathBuf>> {
+    let samples = dir.join("samples");
+    std::fs::create_dir_all(&samples)?;
+    let mut written = vec![samples.join("giay-khai-sinh.png")];
+    files::write_atomic(&written[0], SAMPLE_SCAN, 0o644)?;
+    if let (Some(portrait), Some(camera)) = (&faces.portrait, &faces.camera) {
+        let open = |path: &Path| -> anyhow::Result<image::DynamicImage> {
+            image::load_from_memory(&files::read(path)?)
+                .with_context(|| format!("{} is not a photo", path.display()))
+        };
+        let card = crate::specimens::identity_card_photo(
+            &open(portrait)?,
+            crate::specimens::SAMPLE_CCCD_QR,
+        )?;
+        let frame = crate::specimens::camera_frame(&open(camera)?)?;
+        for (name, bytes) in [("cccd.jpg", card), ("camera.jpg", frame)] {
+            let path = samples.join(name);
+            files::write_atomic(&path, &bytes, 0o644)?;
+            written.push(path);
+        }
+    }
+    Ok(written)
 }
 
 /// The demo's network: the ward and the city listen on loopback; nodes sync with them over QUIC

@@ -10,7 +10,8 @@ use bansao_copy::content::MAX_PAGES;
 use bansao_copy::fee::certification_fee_vnd;
 use bansao_copy::status::CopyStatus;
 use bansao_copy::{
-    CopyContent, CopyDocument, CopyId, DocumentType, ExtractedField, PageRef, Timestamp,
+    CopyContent, CopyDocument, CopyEvent, CopyId, DocumentType, ExtractedField, PageRef,
+    ReviewNote, Timestamp,
 };
 use bansao_store::Store;
 use bansao_trust::{Certificate, SecretKey, TrustContext};
@@ -27,6 +28,10 @@ pub struct IssueRequest {
     pub fields: BTreeMap<String, ExtractedField>,
     /// The scanned pages (PNG or JPEG files), in order.
     pub scans: Vec<Vec<u8>>,
+    /// What the kiosk records with the copy (identity read, face check), committed with it.
+    pub events: Vec<CopyEvent>,
+    /// Notes for the official (an uncertain face check), committed with the copy.
+    pub notes: Vec<ReviewNote>,
 }
 
 /// An opened kiosk directory.
@@ -147,6 +152,12 @@ impl Kiosk {
             pages,
         };
         let mut document = CopyDocument::issue(content, &self.key, self.actor.clone())?;
+        for event in &request.events {
+            document.record_event(event)?;
+        }
+        for note in &request.notes {
+            document.add_note(note)?;
+        }
         let scans: Vec<&[u8]> = request.scans.iter().map(Vec::as_slice).collect();
         self.store
             .insert_issued_copy(&mut document, &scans, CopyStatus::Provisional, now)?;

@@ -67,6 +67,13 @@ pub enum PageOutcome {
 pub enum Event {
     /// The identity was read.
     Identified(Citizen),
+    /// The kiosk certifies without identifying the citizen (Decree 23 does not require it; a
+    /// kiosk set up so, or an official's choice): no face check, and the copy is flagged for
+    /// the official.
+    IdentitySkipped,
+    /// The identity could not be accepted (an unreadable or inconsistent card code), with the
+    /// reason in Vietnamese: nothing is issued.
+    IdentityRefused(String),
     /// The face check answered.
     FaceChecked(FaceOutcome),
     /// A page was scanned and checked.
@@ -104,6 +111,9 @@ pub enum Event {
     ReceiptFailed(String),
     /// The citizen pressed "cancel" or walked away.
     Cancelled,
+    /// A device the session needs failed before anything was issued (the reason, in
+    /// Vietnamese): the session ends and nothing is issued.
+    DeviceFailed(String),
 }
 
 /// What the shell must do next.
@@ -283,6 +293,13 @@ impl KioskSession {
         );
         match (&self.state, event) {
             (_, Event::Cancelled) if before_issue => self.end(Ending::Cancelled),
+            (_, Event::DeviceFailed(reason)) if before_issue => self.end(Ending::Failed(reason)),
+            (State::Identify, Event::IdentityRefused(reason)) => self.end(Ending::Refused(reason)),
+            (State::Identify, Event::IdentitySkipped) => {
+                self.face_needs_review = true;
+                self.state = State::Scan;
+                self.step()
+            }
             (State::Identify, Event::Identified(citizen)) => {
                 self.citizen = Some(citizen);
                 self.state = State::Face { attempts: 0 };

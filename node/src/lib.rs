@@ -4,11 +4,13 @@
 //! - [`files`] and [`entropy`]: key and certificate files, atomic writes, randomness and clock;
 //! - [`city`]: key ceremonies and the published trust and revocation lists;
 //! - [`kiosk`]: issuance; [`kiosk_session`]: the citizen's steps at the kiosk (state machine);
+//!   [`kiosk_shell`]: the session driven with devices and perception (`bansao kiosk issue`);
 //! - [`copies`]: status, merging, decisions and the PDF artifact;
 //! - [`sync`]: the sync service over QUIC (sessions of `bansao-sync`, storage in SQLite);
 //! - [`verify`] and [`trust_export`]: offline verification and trust list listings;
 //! - [`bench`]: `bansao bench sync`, the sync engine's figures;
-//! - [`demo`]: the self-contained demonstration;
+//! - [`demo`]: the self-contained demonstration; [`specimens`]: sample identity cards and camera
+//!   frames for it, the benchmark and the tests;
 //! - [`cli`]: the command line and its exit codes.
 
 pub mod bench;
@@ -21,6 +23,8 @@ pub mod entropy;
 pub mod files;
 pub mod kiosk;
 pub mod kiosk_session;
+pub mod kiosk_shell;
+pub mod specimens;
 pub mod sync;
 pub mod trust_export;
 pub mod verify;

@@ -268,6 +268,41 @@ fn cancelling_before_the_commit_issues_nothing_and_failures_are_told_apart() {
     );
 }
 
+#[test]
+fn a_kiosk_that_does_not_identify_flags_the_copy_and_a_device_failure_issues_nothing() {
+    let mut session = KioskSession::new();
+    assert_eq!(session.handle(Event::IdentitySkipped), Step::ScanPage(1));
+    session.handle(Event::PageScanned(PageOutcome::Accepted));
+    session.handle(Event::NoMorePages);
+    session.handle(recognised());
+    session.handle(Event::FieldsConfirmed);
+    let Step::Issue(order) = session.handle(Event::FeePaid) else {
+        panic!("expected the issue step")
+    };
+    assert!(order.face_needs_review);
+
+    let mut session = KioskSession::new();
+    session.handle(Event::IdentitySkipped);
+    let reason = "không tìm thấy máy quét (no scanner)".to_owned();
+    assert_eq!(
+        session.handle(Event::DeviceFailed(reason.clone())),
+        Step::Finish(Ending::Failed(reason))
+    );
+    // After the commit a device failure changes nothing: the copy stays issued.
+    let mut session = KioskSession::new();
+    to_fee(&mut session, FaceOutcome::Match);
+    session.handle(Event::FeePaid);
+    session.handle(Event::Issued {
+        copy_id: "C1".to_owned(),
+    });
+    assert_eq!(
+        session.handle(Event::DeviceFailed("x".to_owned())),
+        Step::PrintReceipt {
+            copy_id: "C1".to_owned()
+        }
+    );
+}
+
 fn any_event() -> impl Strategy<Value = Event> {
     prop_oneof![
         Just(Event::Identified(citizen())),
@@ -296,6 +331,9 @@ fn any_event() -> impl Strategy<Value = Event> {
         Just(Event::ReceiptPrinted),
         Just(Event::ReceiptFailed("x".to_owned())),
         Just(Event::Cancelled),
+        Just(Event::IdentitySkipped),
+        Just(Event::IdentityRefused("mã QR sai".to_owned())),
+        Just(Event::DeviceFailed("máy quét".to_owned())),
     ]
 }
 
@@ -326,12 +364,13 @@ proptest! {
     ) {
         let mut session = KioskSession::new();
         let (mut identified, mut face_ok, mut pages, mut confirmed, mut paid) = (false, false, 0usize, false, false);
-        let (mut issue_asked, mut committed) = (false, false);
+        let (mut issue_asked, mut committed, mut skipped) = (false, false, false);
         for (follow, event) in events {
             let before = session.step();
             let event = if follow { expected(&before) } else { event };
             match (&before, &event) {
                 (Step::ReadIdentity, Event::Identified(_)) => identified = true,
+                (Step::ReadIdentity, Event::IdentitySkipped) => skipped = true,
                 (Step::CaptureFace, Event::FaceChecked(FaceOutcome::Match | FaceOutcome::Uncertain)) => face_ok = true,
                 (Step::ScanPage(_), Event::PageScanned(PageOutcome::Accepted)) => pages += 1,
                 (Step::AwaitReview, Event::FieldsConfirmed) => confirmed = true,
@@ -341,7 +380,8 @@ proptest! {
             }
             let step = session.handle(event);
             if let Step::Issue(order) = &step {
-                prop_assert!(identified && face_ok && pages > 0 && confirmed && paid);
+                prop_assert!((identified && face_ok) || (skipped && order.face_needs_review));
+                prop_assert!(pages > 0 && confirmed && paid);
                 prop_assert_eq!(order.pages, pages);
                 issue_asked = true;
             }

@@ -125,6 +125,8 @@ fn issue(kiosk_dir: &Path, count: usize) -> Vec<CopyId> {
                         document_type: DocumentType::BirthCertificate,
                         fields,
                         scans: vec![demo::SAMPLE_SCAN.to_vec(), unique],
+                        events: Vec::new(),
+                        notes: Vec::new(),
                     },
                     entropy::now(),
                 )

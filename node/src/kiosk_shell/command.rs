@@ -1,0 +1,137 @@
+//! `bansao kiosk issue`: one citizen's whole session at a kiosk directory, with simulated
+//! devices fed from files, printed as JSON or as the screens the citizen would have seen.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use bansao_hw::camera::SimulatedCamera;
+use bansao_hw::image_input::open_image;
+use bansao_hw::printer::{FilePrinter, ReceiptPrinter};
+use bansao_hw::scanner::SimulatedScanner;
+
+use super::perception::Perception;
+use super::receipt::configured_printer;
+use super::{SessionDevices, SessionReport, run_session};
+use crate::kiosk::Kiosk;
+
+/// What `bansao kiosk issue` was given.
+#[derive(Debug, Clone)]
+pub struct IssueArgs {
+    /// The kiosk directory.
+    pub node: PathBuf,
+    /// Scanned pages, in order.
+    pub scans: Vec<PathBuf>,
+    /// Camera frames, in order (the last one stays in view).
+    pub faces: Vec<PathBuf>,
+    /// A photo of the identity card's front.
+    pub id_photo: Option<PathBuf>,
+    /// Print the receipt to this file instead of the configured printer.
+    pub receipt: Option<PathBuf>,
+    /// Corrections, `name=value`.
+    pub corrections: Vec<String>,
+    /// Print JSON.
+    pub json: bool,
+}
+
+/// Runs the session; returns the exit code (0 issued, 1 not issued).
+pub fn issue(args: IssueArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
+    let mut corrections = Vec::new();
+    for correction in &args.corrections {
+        let (name, value) = correction
+            .split_once('=')
+            .with_context(|| format!("--set {correction:?}: expected NAME=VALUE"))?;
+        corrections.push((name.trim().to_owned(), value.trim().to_owned()));
+    }
+    let id_card = match &args.id_photo {
+        Some(path) => {
+            let bytes = crate::files::read(path)?;
+            Some(open_image(bytes).with_context(|| format!("--id-photo {}", path.display()))?)
+        }
+        None => None,
+    };
+    let mut kiosk = Kiosk::open(&args.node)?;
+    let printer: Result<Box<dyn ReceiptPrinter>, String> = match &args.receipt {
+        Some(path) => Ok(Box::new(FilePrinter::new(path))),
+        None => configured_printer(&kiosk.config.kiosk),
+    };
+    let mut perception = Perception::open(&kiosk.config.kiosk)?;
+    let devices = SessionDevices {
+        scanner: Box::new(SimulatedScanner::new(args.scans.clone())),
+        camera: Box::new(SimulatedCamera::still(args.faces.clone())),
+        id_card,
+        printer,
+        corrections,
+        artifacts_dir: Some(args.node.join("artifacts")),
+    };
+    let report = run_session(&mut kiosk, &mut perception, devices, &crate::entropy::now);
+    if args.json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
+    } else {
+        print_text(&report, out)?;
+    }
+    Ok(if report.issued() { 0 } else { 1 })
+}
+
+fn print_text(report: &SessionReport, out: &mut dyn Write) -> anyhow::Result<()> {
+    for screen in &report.screens {
+        writeln!(out, "▸ {screen}")?;
+    }
+    if let Some(label) = &report.document_type_label {
+        writeln!(out, "\nGiấy tờ (document): {label}")?;
+    }
+    for field in &report.field_details {
+        let corrected = field
+            .corrected_from
+            .as_ref()
+            .map_or_else(String::new, |from| {
+                format!(" (sửa từ / corrected from {from:?})")
+            });
+        writeln!(
+            out,
+            "  {}: {} [{:.0} %]{corrected}",
+            field.label,
+            field.value,
+            f64::from(field.confidence_permille) / 10.0
+        )?;
+    }
+    writeln!(
+        out,
+        "Khuôn mặt (face): {}{}{}",
+        report.face.outcome,
+        report
+            .face
+            .distance
+            .map_or_else(String::new, |d| format!(" (distance {d:.3})")),
+        report
+            .face
+            .detail
+            .as_ref()
+            .map_or_else(String::new, |detail| format!(" — {detail}"))
+    )?;
+    if report.needs_official_review {
+        writeln!(
+            out,
+            "Cần cán bộ xem lại trước khi ký (an official must review before counter-signing)"
+        )?;
+    }
+    if let Some(path) = &report.artifact {
+        writeln!(out, "Bản sao PDF (sealed PDF): {}", path.display())?;
+    }
+    let timings: Vec<String> = report
+        .timings
+        .iter()
+        .map(|timing| format!("{} {:.0} ms", timing.step, timing.ms))
+        .collect();
+    writeln!(out, "Thời gian (timings): {}", timings.join(", "))?;
+    writeln!(
+        out,
+        "Kết quả (outcome): {}{}",
+        report.outcome,
+        report
+            .reason
+            .as_ref()
+            .map_or_else(String::new, |reason| format!(" — {reason}"))
+    )?;
+    Ok(())
+}

@@ -1,0 +1,517 @@
+//! The kiosk shell: drives one citizen's [`KioskSession`] with real devices or their
+//! simulators and the kiosk's perception, and reports what happened.
+//!
+//! The session (a state machine) decides; this module does: reads the card, captures and checks
+//! the face, scans and checks pages, recognises the document, applies the citizen's corrections,
+//! takes the fee, signs and commits the copy (with the identity and face check recorded in it),
+//! writes the sealed PDF, and prints the receipt — timing each step. It backs
+//! `bansao kiosk issue` and `bansao bench issue`.
+
+pub mod command;
+pub mod perception;
+pub mod receipt;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use bansao_copy::{CopyEvent, ExtractedField, ReviewNote, Timestamp};
+use bansao_hw::camera::Camera;
+use bansao_hw::image_input::InputImage;
+use bansao_hw::printer::ReceiptPrinter;
+use bansao_hw::qr_reader::cccd::CitizenId;
+use bansao_hw::qr_reader::decode_frame;
+use bansao_hw::scanner::{ScanError, Scanner};
+use bansao_models::ocr::OcrPage;
+use serde::Serialize;
+
+use crate::kiosk::{IssueRequest, IssuedCopy, Kiosk};
+use crate::kiosk_session::{
+    Citizen, Ending, Event, FaceOutcome, IssueOrder, KioskSession, PageOutcome, Step,
+};
+use perception::{FaceCheck, Perception};
+
+/// A guard against a session that never ends (each device answer moves it on; 50 pages with
+/// retries stay far below this).
+const MAX_EVENTS: usize = 1_000;
+
+/// The devices and inputs of one session.
+pub struct SessionDevices {
+    /// The document scanner.
+    pub scanner: Box<dyn Scanner>,
+    /// The camera in front of the citizen.
+    pub camera: Box<dyn Camera>,
+    /// A photo of the front of the citizen's identity card (its QR code and portrait); `None`
+    /// when the kiosk certifies without identifying.
+    pub id_card: Option<InputImage>,
+    /// The receipt printer, or why there is none.
+    pub printer: Result<Box<dyn ReceiptPrinter>, String>,
+    /// Corrections the citizen makes on the review screen: field name → right value.
+    pub corrections: Vec<(String, String)>,
+    /// Where the sealed PDF of an issued copy is written (`<copy id>.pdf`); `None`: not written.
+    pub artifacts_dir: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for SessionDevices {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionDevices")
+            .field("scanner", &self.scanner.name())
+            .field("camera", &self.camera.name())
+            .finish_non_exhaustive()
+    }
+}
+
+/// One field as reported.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FieldReport {
+    /// Its name (`ho_ten`, ...).
+    pub name: String,
+    /// Its label, Vietnamese.
+    pub label: String,
+    /// The value issued.
+    pub value: String,
+    /// OCR confidence, in thousandths.
+    pub confidence_permille: u16,
+    /// What OCR read, when the citizen corrected it.
+    pub corrected_from: Option<String>,
+}
+
+/// The face check as reported.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FaceReport {
+    /// `match`, `uncertain`, `no_match`, `no_face`, `several_faces` or `not_checked`.
+    pub outcome: &'static str,
+    /// Descriptor distance (below 0.50 the same person, above 0.70 another).
+    pub distance: Option<f64>,
+    /// Attempts made.
+    pub attempts: u32,
+    /// Why the machine could not decide, when that is the reason.
+    pub detail: Option<String>,
+}
+
+/// What happened in a session.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SessionReport {
+    /// `issued`, `issued_without_receipt`, `refused`, `cancelled` or `failed`.
+    pub outcome: &'static str,
+    /// Why, when not plainly issued (Vietnamese first).
+    pub reason: Option<String>,
+    /// The copy, when issued.
+    pub copy_id: Option<String>,
+    /// The kind of document (code), once recognised.
+    pub document_type: Option<String>,
+    /// Its name, Vietnamese.
+    pub document_type_label: Option<String>,
+    /// The fields issued: label → value.
+    pub fields: BTreeMap<String, String>,
+    /// The fields with confidences and corrections.
+    pub field_details: Vec<FieldReport>,
+    /// Pages accepted.
+    pub pages: usize,
+    /// The fee, in đồng, once computed.
+    pub fee_vnd: Option<u64>,
+    /// The citizen, when identified.
+    pub citizen: Option<CitizenReport>,
+    /// The face check.
+    pub face: FaceReport,
+    /// An official must compare the face before counter-signing.
+    pub needs_official_review: bool,
+    /// The sealed PDF written.
+    pub artifact: Option<PathBuf>,
+    /// Why the PDF could not be written (the copy stays issued).
+    pub artifact_error: Option<String>,
+    /// The printer the receipt went to.
+    pub receipt_printer: Option<String>,
+    /// What the screen said, step by step.
+    pub screens: Vec<String>,
+    /// Time per step, in order.
+    pub timings: Vec<StepTiming>,
+}
+
+/// Time a step took (summed over its repeats: pages, face attempts).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StepTiming {
+    /// `identify`, `face`, `scan_and_check`, `recognise`, `sign_and_store`, `pdf`, `receipt`.
+    pub step: String,
+    /// Milliseconds.
+    pub ms: f64,
+}
+
+/// The citizen as reported.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CitizenReport {
+    /// Personal identification number.
+    pub number: String,
+    /// Full name.
+    pub full_name: String,
+}
+
+impl SessionReport {
+    fn new() -> SessionReport {
+        SessionReport {
+            outcome: "failed",
+            reason: None,
+            copy_id: None,
+            document_type: None,
+            document_type_label: None,
+            fields: BTreeMap::new(),
+            field_details: Vec::new(),
+            pages: 0,
+            fee_vnd: None,
+            citizen: None,
+            face: FaceReport {
+                outcome: "not_checked",
+                distance: None,
+                attempts: 0,
+                detail: None,
+            },
+            needs_official_review: false,
+            artifact: None,
+            artifact_error: None,
+            receipt_printer: None,
+            screens: Vec::new(),
+            timings: Vec::new(),
+        }
+    }
+
+    /// Whether a copy was issued.
+    pub fn issued(&self) -> bool {
+        self.copy_id.is_some()
+    }
+
+    fn time(&mut self, step: &str, started: Instant) {
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        match self.timings.iter_mut().find(|timing| timing.step == step) {
+            Some(timing) => timing.ms += ms,
+            None => self.timings.push(StepTiming {
+                step: step.to_owned(),
+                ms,
+            }),
+        }
+    }
+}
+
+fn face_outcome_code(outcome: FaceOutcome) -> &'static str {
+    match outcome {
+        FaceOutcome::Match => "match",
+        FaceOutcome::Uncertain => "uncertain",
+        FaceOutcome::NoMatch => "no_match",
+        FaceOutcome::NoFace => "no_face",
+        FaceOutcome::SeveralFaces => "several_faces",
+    }
+}
+
+/// The identity on the card's QR code.
+fn identify(card: &InputImage) -> Event {
+    let luma = card.image.to_luma8();
+    let (width, height) = luma.dimensions();
+    let Some(text) = decode_frame(luma.into_raw(), width, height) else {
+        return Event::IdentityRefused(
+            "không đọc được mã QR trên thẻ căn cước (cannot read the QR code on the identity card)"
+                .to_owned(),
+        );
+    };
+    match CitizenId::parse(&text) {
+        Ok(id) => Event::Identified(Citizen {
+            number: id.number,
+            full_name: id.full_name,
+        }),
+        Err(error) => Event::IdentityRefused(error.to_string()),
+    }
+}
+
+/// What is recorded with the copy: who asked for it and how the face check went.
+fn issue_records(
+    order: &IssueOrder,
+    face: &FaceReport,
+    kiosk_id: &str,
+    now: Timestamp,
+) -> (Vec<CopyEvent>, Vec<ReviewNote>) {
+    let mut events = Vec::new();
+    if !order.citizen.number.is_empty() {
+        events.push(CopyEvent {
+            kind: "identity".to_owned(),
+            at: now,
+            by: kiosk_id.to_owned(),
+            detail: format!(
+                "CCCD {} — {}",
+                order.citizen.number, order.citizen.full_name
+            ),
+        });
+    }
+    let distance = face
+        .distance
+        .map_or_else(String::new, |d| format!(", distance {d:.3}"));
+    events.push(CopyEvent {
+        kind: "face-check".to_owned(),
+        at: now,
+        by: kiosk_id.to_owned(),
+        detail: format!(
+            "{}{distance}{}",
+            face.outcome,
+            face.detail
+                .as_ref()
+                .map_or_else(String::new, |detail| format!(": {detail}"))
+        ),
+    });
+    let mut notes = Vec::new();
+    if order.face_needs_review {
+        notes.push(ReviewNote {
+            author: kiosk_id.to_owned(),
+            at: now,
+            text: if order.citizen.number.is_empty() {
+                "Người yêu cầu chưa được xác minh danh tính; xin cán bộ kiểm tra (the requester was not identified; please check)".to_owned()
+            } else {
+                "Máy chưa chắc khuôn mặt khớp ảnh trên thẻ; xin cán bộ đối chiếu trước khi ký (the face check was uncertain; please compare before counter-signing)".to_owned()
+            },
+        });
+    }
+    (events, notes)
+}
+
+/// Runs one whole session without interaction: every question is answered as a citizen on the
+/// happy path would (the fields are confirmed after `corrections`, the fee is paid), and every
+/// device answer comes from `devices`.
+pub fn run_session(
+    kiosk: &mut Kiosk,
+    perception: &mut Perception,
+    mut devices: SessionDevices,
+    now: &dyn Fn() -> Timestamp,
+) -> SessionReport {
+    let mut report = SessionReport::new();
+    let mut session = KioskSession::new();
+    let mut step = session.step();
+    let mut accepted_scans: Vec<Vec<u8>> = Vec::new();
+    let mut accepted_pages: Vec<OcrPage> = Vec::new();
+    let mut last_retry: Option<String> = None;
+    let mut issued: Option<IssuedCopy> = None;
+    let mut handled = 0usize;
+    loop {
+        report.screens.push(session.screen());
+        let started = Instant::now();
+        let event = match &step {
+            Step::ReadIdentity => {
+                let event = match &devices.id_card {
+                    Some(card) => identify(card),
+                    None => Event::IdentitySkipped,
+                };
+                if let Event::Identified(citizen) = &event {
+                    report.citizen = Some(CitizenReport {
+                        number: citizen.number.clone(),
+                        full_name: citizen.full_name.clone(),
+                    });
+                }
+                report.time("identify", started);
+                event
+            }
+            Step::CaptureFace => {
+                report.face.attempts += 1;
+                let event = match (devices.camera.capture(), &devices.id_card) {
+                    (Ok(frame), Some(card)) => {
+                        let FaceCheck {
+                            outcome,
+                            distance,
+                            detail,
+                        } = perception.check_face(&frame.image, &card.image);
+                        report.face.outcome = face_outcome_code(outcome);
+                        report.face.distance = distance;
+                        report.face.detail = detail;
+                        Event::FaceChecked(outcome)
+                    }
+                    (Err(error), _) => Event::DeviceFailed(error.to_string()),
+                    (Ok(_), None) => Event::DeviceFailed(
+                        "không có ảnh thẻ căn cước để so khớp (no identity card photo)".to_owned(),
+                    ),
+                };
+                report.time("face", started);
+                event
+            }
+            Step::ScanPage(_) => {
+                let event = match devices.scanner.scan() {
+                    Ok(page) => match perception.read_page(&page.image) {
+                        Ok(reading) => {
+                            let outcome = Perception::page_outcome(&reading);
+                            if outcome == PageOutcome::Accepted {
+                                accepted_scans.push(page.bytes);
+                                accepted_pages.push(reading.ocr);
+                            }
+                            Event::PageScanned(outcome)
+                        }
+                        Err(error) => Event::DeviceFailed(format!(
+                            "không đọc được trang (the page could not be read): {error:#}"
+                        )),
+                    },
+                    Err(ScanError::NoPage) if !accepted_scans.is_empty() => Event::NoMorePages,
+                    Err(ScanError::NoPage) => {
+                        Event::DeviceFailed(last_retry.take().unwrap_or_else(|| {
+                            "chưa quét được trang nào (no page was scanned)".to_owned()
+                        }))
+                    }
+                    Err(ScanError::Image(error)) => {
+                        let reason = error.to_string();
+                        last_retry = Some(reason.clone());
+                        Event::PageScanned(PageOutcome::Retry(reason))
+                    }
+                    Err(error) => Event::DeviceFailed(error.to_string()),
+                };
+                report.time("scan_and_check", started);
+                event
+            }
+            Step::Recognise => {
+                let (document_type, fields) = Perception::recognise(&accepted_pages);
+                report.time("recognise", started);
+                Event::Recognised {
+                    document_type,
+                    fields,
+                }
+            }
+            Step::AwaitReview => {
+                for (name, value) in std::mem::take(&mut devices.corrections) {
+                    session.handle(Event::FieldCorrected { name, value });
+                }
+                Event::FieldsConfirmed
+            }
+            Step::AwaitFee(fee) => {
+                report.fee_vnd = Some(*fee);
+                Event::FeePaid
+            }
+            Step::Issue(order) => {
+                let issued_at = now();
+                let kiosk_id = kiosk.config.kiosk_id.clone().unwrap_or_default();
+                let (events, notes) = issue_records(order, &report.face, &kiosk_id, issued_at);
+                report.needs_official_review = order.face_needs_review;
+                let request = IssueRequest {
+                    document_type: order.document_type,
+                    fields: order.fields.clone(),
+                    scans: std::mem::take(&mut accepted_scans),
+                    events,
+                    notes,
+                };
+                let event = match kiosk.issue(request, issued_at) {
+                    Ok(copy) => {
+                        let copy_id = copy.document.content().copy_id.to_string();
+                        report.copy_id = Some(copy_id.clone());
+                        issued = Some(copy);
+                        Event::Issued { copy_id }
+                    }
+                    Err(error) => Event::IssueFailed(format!("{error:#}")),
+                };
+                report.time("sign_and_store", started);
+                if let (Some(copy), Some(dir)) = (&issued, &devices.artifacts_dir) {
+                    let started = Instant::now();
+                    write_artifact(kiosk, copy, dir, now(), &mut report);
+                    report.time("pdf", started);
+                }
+                event
+            }
+            Step::PrintReceipt { .. } => {
+                let event = match &issued {
+                    Some(copy) => print(kiosk, copy, &mut devices.printer, &mut report),
+                    None => Event::ReceiptFailed("no copy".to_owned()),
+                };
+                report.time("receipt", started);
+                event
+            }
+            Step::Finish(ending) => {
+                finish(&mut report, ending);
+                return report;
+            }
+        };
+        step = session.handle(event);
+        if let Step::Issue(order) = &step {
+            report_order(&mut report, order);
+        }
+        handled += 1;
+        if handled > MAX_EVENTS && !matches!(step, Step::Finish(_)) {
+            // Every device answer moves the session on; this is a guard, not a path.
+            report.outcome = if report.issued() {
+                "issued_without_receipt"
+            } else {
+                "failed"
+            };
+            report.reason = Some(format!("the session did not end after {MAX_EVENTS} steps"));
+            return report;
+        }
+    }
+}
+
+/// What the copy about to be issued holds.
+fn report_order(report: &mut SessionReport, order: &IssueOrder) {
+    report.pages = order.pages;
+    report.document_type = Some(order.document_type.code().to_owned());
+    report.document_type_label = Some(order.document_type.label_vi().to_owned());
+    report.fields.clear();
+    report.field_details.clear();
+    for (name, field) in &order.fields {
+        let label = bansao_models::fields::label_vi(name).unwrap_or(name);
+        report.fields.insert(label.to_owned(), field.value.clone());
+        report.field_details.push(field_report(name, label, field));
+    }
+}
+
+fn field_report(name: &str, label: &str, field: &ExtractedField) -> FieldReport {
+    FieldReport {
+        name: name.to_owned(),
+        label: label.to_owned(),
+        value: field.value.clone(),
+        confidence_permille: field.confidence_permille,
+        corrected_from: field.corrected_from.clone(),
+    }
+}
+
+fn write_artifact(
+    kiosk: &Kiosk,
+    copy: &IssuedCopy,
+    dir: &std::path::Path,
+    now: Timestamp,
+    report: &mut SessionReport,
+) {
+    let path = dir.join(format!("{}.pdf", copy.document.content().copy_id));
+    let written = kiosk
+        .render_artifact(&copy.document, &copy.qr_text, now)
+        .and_then(|pdf| {
+            std::fs::create_dir_all(dir)?;
+            crate::files::write_atomic(&path, &pdf, 0o644)?;
+            Ok(())
+        });
+    match written {
+        Ok(()) => report.artifact = Some(path),
+        Err(error) => report.artifact_error = Some(format!("{error:#}")),
+    }
+}
+
+fn print(
+    kiosk: &Kiosk,
+    copy: &IssuedCopy,
+    printer: &mut Result<Box<dyn ReceiptPrinter>, String>,
+    report: &mut SessionReport,
+) -> Event {
+    let printer = match printer {
+        Ok(printer) => printer,
+        Err(reason) => return Event::ReceiptFailed(reason.clone()),
+    };
+    report.receipt_printer = Some(printer.name());
+    let stream = match receipt::render_receipt(
+        &receipt::receipt_for(kiosk, copy),
+        kiosk.config.kiosk.paper_80mm,
+    ) {
+        Ok(stream) => stream,
+        Err(error) => return Event::ReceiptFailed(error.to_string()),
+    };
+    match printer.print(&stream) {
+        Ok(()) => Event::ReceiptPrinted,
+        Err(error) => Event::ReceiptFailed(error.to_string()),
+    }
+}
+
+fn finish(report: &mut SessionReport, ending: &Ending) {
+    let (outcome, reason) = match ending {
+        Ending::Issued { .. } => ("issued", None),
+        Ending::IssuedWithoutReceipt { reason, .. } => ("issued_without_receipt", Some(reason)),
+        Ending::Refused(reason) => ("refused", Some(reason)),
+        Ending::Cancelled => ("cancelled", None),
+        Ending::Failed(reason) => ("failed", Some(reason)),
+    };
+    report.outcome = outcome;
+    report.reason = reason.cloned();
+}

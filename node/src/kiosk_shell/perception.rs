@@ -1,0 +1,205 @@
+//! The kiosk's perception, loaded once and reused from citizen to citizen: the Tesseract engine
+//! (Vietnamese), the face detectors and the face verifier. Answers in the session's terms
+//! ([`PageOutcome`], [`FaceOutcome`], recognised fields).
+//!
+//! Without the face verification models the kiosk still works: every face check is then
+//! "uncertain" and the copy goes to an official, and the reason is reported.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use bansao_copy::{DocumentType, ExtractedField};
+use bansao_models::face_match::{FaceVerdict, FaceVerifier};
+use bansao_models::faces::{Face, FaceCount, FaceDetector};
+use bansao_models::fields;
+use bansao_models::ocr::{OcrEngine, OcrPage};
+use bansao_models::page::{PageReading, read_page};
+use image::imageops::FilterType;
+use image::{DynamicImage, RgbImage};
+
+use crate::config::KioskSettings;
+use crate::kiosk_session::{FaceOutcome, PageOutcome};
+
+/// The resolution real scanners are set to; simulated scans are taken as such.
+pub const SCAN_DPI: u32 = 300;
+/// Where the face models are looked for when neither the configuration nor
+/// `BANSAO_FACE_MODELS` names a directory.
+pub const DEFAULT_FACE_MODELS: &str = "/usr/share/bansao/face-models";
+/// Camera frames are shrunk to this many pixels on their long side before the face check.
+const LIVE_LONG_SIDE: u32 = 800;
+
+/// What the face check found, for the session and the record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FaceCheck {
+    /// The answer for the session.
+    pub outcome: FaceOutcome,
+    /// The descriptor distance, when both faces were described.
+    pub distance: Option<f64>,
+    /// Why the answer is uncertain when it is not about the faces (no models, no photo found
+    /// on the card).
+    pub detail: Option<String>,
+}
+
+/// OCR, face detection and verification.
+pub struct Perception {
+    ocr: OcrEngine,
+    live_faces: FaceDetector,
+    card_faces: FaceDetector,
+    verifier: Result<FaceVerifier, String>,
+}
+
+impl std::fmt::Debug for Perception {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Perception")
+            .field("verifier", &self.verifier.as_ref().map(|_| "loaded"))
+            .finish_non_exhaustive()
+    }
+}
+
+/// The face models directory the kiosk uses.
+pub fn face_models_dir(settings: &KioskSettings) -> PathBuf {
+    settings
+        .face_models
+        .clone()
+        .or_else(|| std::env::var_os("BANSAO_FACE_MODELS").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_FACE_MODELS))
+}
+
+impl Perception {
+    /// Loads the engines. OCR and detection are required; verification is not.
+    pub fn open(settings: &KioskSettings) -> anyhow::Result<Perception> {
+        let ocr = OcrEngine::new(settings.tessdata.as_deref(), "vie")
+            .context("cannot start the OCR engine")?;
+        let live_faces = FaceDetector::new(60)?;
+        let card_faces = FaceDetector::new(20)?;
+        let verifier =
+            FaceVerifier::open(&face_models_dir(settings)).map_err(|error| error.to_string());
+        if let Err(problem) = &verifier {
+            tracing::warn!(
+                "face verification is off, every face check goes to an official: {problem}"
+            );
+        }
+        Ok(Perception {
+            ocr,
+            live_faces,
+            card_faces,
+            verifier,
+        })
+    }
+
+    /// Why faces cannot be verified, if they cannot.
+    pub fn verifier_problem(&self) -> Option<&str> {
+        self.verifier.as_ref().err().map(String::as_str)
+    }
+
+    /// Reads and checks one scanned page.
+    pub fn read_page(&mut self, image: &DynamicImage) -> anyhow::Result<PageReading> {
+        Ok(read_page(&mut self.ocr, image, SCAN_DPI)?)
+    }
+
+    /// The session's view of a page reading.
+    pub fn page_outcome(reading: &PageReading) -> PageOutcome {
+        match &reading.verdict {
+            Ok(()) => PageOutcome::Accepted,
+            Err(refusal) => PageOutcome::Refused(refusal.reason()),
+        }
+    }
+
+    /// The kind of document and its fields, from the accepted pages.
+    pub fn recognise(pages: &[OcrPage]) -> (DocumentType, BTreeMap<String, ExtractedField>) {
+        let document_type = fields::classify(pages);
+        let fields = fields::extract(pages)
+            .into_iter()
+            .map(|(name, read)| {
+                (
+                    name,
+                    ExtractedField {
+                        value: read.value,
+                        confidence_permille: read.confidence_permille,
+                        corrected_from: None,
+                    },
+                )
+            })
+            .collect();
+        (document_type, fields)
+    }
+
+    /// Checks the live capture against the card's photo.
+    pub fn check_face(&mut self, live: &DynamicImage, card: &DynamicImage) -> FaceCheck {
+        let live = shrink(live.to_rgb8(), LIVE_LONG_SIDE);
+        let live_face = match self
+            .live_faces
+            .count(&DynamicImage::ImageRgb8(live.clone()).to_luma8())
+        {
+            FaceCount::None => return face_check(FaceOutcome::NoFace, None, None),
+            FaceCount::Several(_) => return face_check(FaceOutcome::SeveralFaces, None, None),
+            FaceCount::One(face) => face,
+        };
+        let verifier = match &self.verifier {
+            Ok(verifier) => verifier,
+            Err(problem) => {
+                return face_check(FaceOutcome::Uncertain, None, Some(problem.clone()));
+            }
+        };
+        let card = card.to_rgb8();
+        // The card shows one portrait; the best-scoring face is it.
+        let Some(card_face) = best_face(&mut self.card_faces, &card) else {
+            return face_check(
+                FaceOutcome::Uncertain,
+                None,
+                Some(
+                    "không thấy ảnh chân dung trên thẻ (no portrait found on the card)".to_owned(),
+                ),
+            );
+        };
+        match (
+            verifier.describe(&live, &live_face),
+            verifier.describe(&card, &card_face),
+        ) {
+            (Some(live), Some(card)) => {
+                let distance = live.distance(&card);
+                let outcome = match FaceVerdict::of_distance(distance) {
+                    FaceVerdict::Same => FaceOutcome::Match,
+                    FaceVerdict::Uncertain => FaceOutcome::Uncertain,
+                    FaceVerdict::Different => FaceOutcome::NoMatch,
+                };
+                face_check(outcome, Some(distance), None)
+            }
+            _ => face_check(
+                FaceOutcome::Uncertain,
+                None,
+                Some("không mô tả được khuôn mặt (a face could not be described)".to_owned()),
+            ),
+        }
+    }
+}
+
+fn face_check(outcome: FaceOutcome, distance: Option<f64>, detail: Option<String>) -> FaceCheck {
+    FaceCheck {
+        outcome,
+        distance,
+        detail,
+    }
+}
+
+fn best_face(detector: &mut FaceDetector, image: &RgbImage) -> Option<Face> {
+    detector
+        .detect(&DynamicImage::ImageRgb8(image.clone()).to_luma8())
+        .into_iter()
+        .next()
+}
+
+fn shrink(image: RgbImage, long_side: u32) -> RgbImage {
+    let long = image.width().max(image.height());
+    if long <= long_side {
+        return image;
+    }
+    let scale = f64::from(long_side) / f64::from(long);
+    image::imageops::resize(
+        &image,
+        ((f64::from(image.width()) * scale) as u32).max(1),
+        ((f64::from(image.height()) * scale) as u32).max(1),
+        FilterType::Triangle,
+    )
+}

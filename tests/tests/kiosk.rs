@@ -1,0 +1,442 @@
+//! `bansao kiosk issue` end to end: a kiosk directory, real Tesseract, real face models, real
+//! SQLite, simulated devices fed with generated scans, identity cards made from real face
+//! photos, and the receipt printed to a file. Every refusal and device failure is a clear
+//! outcome with nothing stored.
+
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+
+use bansao::city::{City, Validity};
+use bansao::config::Commune;
+use bansao::{demo, entropy, specimens};
+use bansao_copy::CopyId;
+use bansao_store::Store;
+use serde_json::Value;
+
+struct Kiosk {
+    _temp: tempfile::TempDir,
+    root: PathBuf,
+}
+
+impl Kiosk {
+    fn dir(&self) -> PathBuf {
+        self.root.join("kiosk")
+    }
+
+    fn file(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let path = self.root.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    fn copies(&self) -> usize {
+        let store = Store::open(&self.dir().join("bansao.sqlite")).unwrap();
+        usize::try_from(store.copy_count().unwrap()).unwrap()
+    }
+
+    /// Runs `bansao kiosk issue` with these arguments; returns the exit code and the JSON.
+    fn issue(&self, args: &[&str]) -> (u8, Value) {
+        let node = self.dir();
+        let mut full = vec!["bansao", "kiosk", "issue", "--json", "--node"];
+        full.push(node.to_str().unwrap());
+        full.extend_from_slice(args);
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let code = bansao::cli::execute(full, &mut out, &mut err);
+        let text = String::from_utf8(out).unwrap();
+        let json = serde_json::from_str(&text).unwrap_or_else(|error| {
+            panic!("{error}: {text}\nstderr: {}", String::from_utf8_lossy(&err))
+        });
+        (code, json)
+    }
+}
+
+fn kiosk() -> Kiosk {
+    let temp = tempfile::tempdir().unwrap();
+    let root = temp.path().to_owned();
+    let now = entropy::now();
+    let validity = Validity::default();
+    let mut city = City::init(&root.join("city"), "Sở Tư pháp Hà Nội", now, validity).unwrap();
+    let commune = Commune {
+        code: "00001".to_owned(),
+        name: "Xã Tân Lập".to_owned(),
+    };
+    city.certify_ward(
+        &root.join("ward"),
+        &commune,
+        "UBND xã Tân Lập",
+        now,
+        validity,
+    )
+    .unwrap();
+    let ward = bansao::city::Ward::open(&root.join("ward")).unwrap();
+    city.certify_kiosk(
+        &ward,
+        &root.join("kiosk"),
+        "KIOSK-TANLAP-01",
+        "Ki-ốt thôn Đông",
+        now,
+        validity,
+    )
+    .unwrap();
+    Kiosk { _temp: temp, root }
+}
+
+fn photo(name: &str) -> image::DynamicImage {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../.test-data/face_recognition-1.3.0/tests/test_images")
+        .join(name);
+    let bytes = std::fs::read(&path).unwrap_or_else(|error| {
+        panic!(
+            "{}: {error} (run deploy/setup.sh, which fetches the face photos)",
+            path.display()
+        )
+    });
+    image::load_from_memory(&bytes).unwrap()
+}
+
+/// The sample card (Obama's portrait, a made-up citizen) and a camera frame of `who`.
+fn card_and_camera(kiosk: &Kiosk, who: &str) -> (PathBuf, PathBuf) {
+    let card =
+        specimens::identity_card_photo(&photo("obama.jpg"), specimens::SAMPLE_CCCD_QR).unwrap();
+    let frame = specimens::camera_frame(&photo(who)).unwrap();
+    (
+        kiosk.file("cccd.jpg", &card),
+        kiosk.file(&format!("camera-{who}"), &frame),
+    )
+}
+
+fn text(json: &Value, key: &str) -> String {
+    json[key].as_str().unwrap_or_default().to_owned()
+}
+
+#[test]
+fn a_citizen_is_identified_matched_and_leaves_with_a_copy_a_pdf_and_a_receipt() {
+    let kiosk = kiosk();
+    let (card, camera) = card_and_camera(&kiosk, "obama2.jpg");
+    let scan = kiosk.file("page.png", demo::SAMPLE_SCAN);
+    let receipt = kiosk.root.join("receipt.escpos");
+    let (code, json) = kiosk.issue(&[
+        "--scan",
+        scan.to_str().unwrap(),
+        "--face",
+        camera.to_str().unwrap(),
+        "--id-photo",
+        card.to_str().unwrap(),
+        "--receipt",
+        receipt.to_str().unwrap(),
+        "--set",
+        "ho_ten_cha=NGUYỄN VĂN HÙNG",
+    ]);
+    assert_eq!(code, 0, "{json:#}");
+    assert_eq!(text(&json, "outcome"), "issued");
+    assert_eq!(text(&json, "document_type"), "khai-sinh");
+    assert_eq!(json["citizen"]["number"], "025088001234");
+    assert_eq!(json["face"]["outcome"], "match", "{json:#}");
+    assert!(json["face"]["distance"].as_f64().unwrap() < 0.5);
+    assert_eq!(json["needs_official_review"], false);
+    assert_eq!(json["fields"]["Ngày sinh"], "12/03/2015");
+    assert_eq!(json["fields"]["Số định danh cá nhân"], "025215000123");
+    assert_eq!(json["fields"]["Giới tính"], "Nam");
+    assert_eq!(json["fields"]["Họ tên cha"], "NGUYỄN VĂN HÙNG");
+    let steps: Vec<&str> = json["timings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|timing| timing["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "identify",
+            "face",
+            "scan_and_check",
+            "recognise",
+            "sign_and_store",
+            "pdf",
+            "receipt"
+        ]
+    );
+
+    // The copy is in the kiosk's database, provisional, with what the kiosk recorded.
+    let copy_id = CopyId::parse(&text(&json, "copy_id")).unwrap();
+    let store = Store::open(&kiosk.dir().join("bansao.sqlite")).unwrap();
+    let document = store
+        .load_copy(copy_id, entropy::new_actor().unwrap())
+        .unwrap();
+    let events = document.events().unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.kind == "identity" && e.detail.contains("025088001234")),
+        "{events:?}"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| e.kind == "face-check" && e.detail.starts_with("match")),
+        "{events:?}"
+    );
+    let father = &document.content().fields["ho_ten_cha"];
+    assert_eq!(father.value, "NGUYỄN VĂN HÙNG");
+    // The sealed PDF verifies, and the receipt is one ESC/POS job carrying the copy's QR.
+    let pdf = std::fs::read(json["artifact"].as_str().unwrap()).unwrap();
+    let trust = kiosk.dir().join("trust.cbor");
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let pdf_path = kiosk.file("copy.pdf", &pdf);
+    let verified = bansao::cli::execute(
+        [
+            "bansao",
+            "verify",
+            "--trust",
+            trust.to_str().unwrap(),
+            pdf_path.to_str().unwrap(),
+        ],
+        &mut out,
+        &mut err,
+    );
+    assert_eq!(verified, 0, "{}", String::from_utf8_lossy(&out));
+    let receipt = std::fs::read(&receipt).unwrap();
+    assert!(receipt.starts_with(b"\x1b@"));
+    let issuing_kiosk = bansao::kiosk::Kiosk::open(&kiosk.dir()).unwrap();
+    let qr_text = bansao::copies::qr_text(&document, issuing_kiosk.key());
+    assert!(
+        receipt
+            .windows(qr_text.len())
+            .any(|w| w == qr_text.as_bytes())
+    );
+}
+
+#[test]
+fn another_persons_face_is_refused_and_nothing_is_issued() {
+    let kiosk = kiosk();
+    let (card, camera) = card_and_camera(&kiosk, "biden.jpg");
+    let scan = kiosk.file("page.png", demo::SAMPLE_SCAN);
+    let (code, json) = kiosk.issue(&[
+        "--scan",
+        scan.to_str().unwrap(),
+        "--face",
+        camera.to_str().unwrap(),
+        "--id-photo",
+        card.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(text(&json, "outcome"), "refused");
+    assert_eq!(json["face"]["outcome"], "no_match");
+    assert!(text(&json, "reason").contains("không khớp"), "{json:#}");
+    assert_eq!(kiosk.copies(), 0);
+}
+
+#[test]
+fn no_face_and_two_faces_are_retried_then_refused() {
+    let kiosk = kiosk();
+    let (card, _) = card_and_camera(&kiosk, "obama2.jpg");
+    let scan = kiosk.file("page.png", demo::SAMPLE_SCAN);
+    // The camera sees the document, not a face: three attempts, then a refusal.
+    let (code, json) = kiosk.issue(&[
+        "--scan",
+        scan.to_str().unwrap(),
+        "--face",
+        scan.to_str().unwrap(),
+        "--id-photo",
+        card.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(json["face"]["outcome"], "no_face");
+    assert_eq!(json["face"]["attempts"], 3);
+    assert_eq!(text(&json, "outcome"), "refused");
+    // Two people in front of the camera, then the citizen alone: issued on the second attempt.
+    let (left, right) = (photo("obama2.jpg").to_rgb8(), photo("biden.jpg").to_rgb8());
+    let mut both = image::RgbImage::new(
+        left.width() + right.width(),
+        left.height().max(right.height()),
+    );
+    image::imageops::replace(&mut both, &left, 0, 0);
+    image::imageops::replace(&mut both, &right, i64::from(left.width()), 0);
+    let two = kiosk.file(
+        "two.jpg",
+        &specimens::camera_frame(&image::DynamicImage::ImageRgb8(both)).unwrap(),
+    );
+    let alone = kiosk.file(
+        "alone.jpg",
+        &specimens::camera_frame(&photo("obama2.jpg")).unwrap(),
+    );
+    let (code, json) = kiosk.issue(&[
+        "--scan",
+        scan.to_str().unwrap(),
+        "--face",
+        two.to_str().unwrap(),
+        "--face",
+        alone.to_str().unwrap(),
+        "--id-photo",
+        card.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{json:#}");
+    assert_eq!(json["face"]["attempts"], 2);
+    assert!(
+        json["screens"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|screen| screen.as_str().unwrap().contains("Chỉ một người")),
+        "{json:#}"
+    );
+    // Without a printer configured the copy is issued and the receipt reported as not printed.
+    assert_eq!(text(&json, "outcome"), "issued_without_receipt");
+    assert!(text(&json, "reason").contains("máy in"), "{json:#}");
+    assert_eq!(kiosk.copies(), 1);
+}
+
+#[test]
+fn without_an_identity_card_the_copy_is_flagged_for_the_official() {
+    let kiosk = kiosk();
+    // An upside-down, skewed, noisy A4 scan at 300 dpi.
+    let page = specimens::scanned_a4_page(&specimens::BIRTH_CERTIFICATE_LINES, 1.5).unwrap();
+    let turned = image::imageops::rotate180(&image::load_from_memory(&page).unwrap().to_luma8());
+    let mut bytes = Vec::new();
+    image::DynamicImage::ImageLuma8(turned)
+        .write_to(
+            &mut std::io::Cursor::new(&mut bytes),
+            image::ImageFormat::Png,
+        )
+        .unwrap();
+    let scan = kiosk.file("upside-down.png", &bytes);
+    let (code, json) = kiosk.issue(&["--scan", scan.to_str().unwrap()]);
+    assert_eq!(code, 0, "{json:#}");
+    assert_eq!(json["face"]["outcome"], "not_checked");
+    assert_eq!(json["needs_official_review"], true);
+    assert_eq!(
+        json["fields"]["Họ, chữ đệm, tên"], "Nguyễn Văn An",
+        "{json:#}"
+    );
+    assert_eq!(json["fields"]["Họ tên mẹ"], "Trần Thị Bình");
+    let store = Store::open(&kiosk.dir().join("bansao.sqlite")).unwrap();
+    let copy_id = CopyId::parse(&text(&json, "copy_id")).unwrap();
+    let document = store
+        .load_copy(copy_id, entropy::new_actor().unwrap())
+        .unwrap();
+    let notes = document.notes().unwrap();
+    assert!(
+        notes
+            .iter()
+            .any(|note| note.text.contains("chưa được xác minh")),
+        "{notes:?}"
+    );
+}
+
+#[test]
+fn refused_originals_and_bad_files_are_clear_and_store_nothing() {
+    let kiosk = kiosk();
+    let secret = specimens::scanned_a4_page(
+        &[
+            "ỦY BAN NHÂN DÂN XÃ TÂN LẬP",
+            "MẬT",
+            "BÁO CÁO TÌNH HÌNH AN NINH",
+            "Nội dung báo cáo gồm các mục sau đây",
+        ],
+        0.0,
+    )
+    .unwrap();
+    let cases: Vec<(&str, Vec<u8>, &str, &str)> = vec![
+        ("secret.jpg", secret, "refused", "MẬT"),
+        (
+            "blank.png",
+            {
+                let mut bytes = Vec::new();
+                image::DynamicImage::ImageLuma8(image::GrayImage::from_pixel(
+                    1240,
+                    1754,
+                    image::Luma([240]),
+                ))
+                .write_to(
+                    &mut std::io::Cursor::new(&mut bytes),
+                    image::ImageFormat::Png,
+                )
+                .unwrap();
+                bytes
+            },
+            "refused",
+            "trắng",
+        ),
+        (
+            "truncated.png",
+            demo::SAMPLE_SCAN[..demo::SAMPLE_SCAN.len() / 2].to_vec(),
+            "failed",
+            "hỏng",
+        ),
+        ("notes.txt", b"not an image".to_vec(), "failed", "PNG"),
+    ];
+    for (name, bytes, outcome, reason) in cases {
+        let scan = kiosk.file(name, &bytes);
+        let (code, json) = kiosk.issue(&["--scan", scan.to_str().unwrap()]);
+        assert_eq!(code, 1, "{name}: {json:#}");
+        assert_eq!(text(&json, "outcome"), outcome, "{name}: {json:#}");
+        assert!(
+            text(&json, "reason").contains(reason),
+            "{name}: {}",
+            text(&json, "reason")
+        );
+        assert!(json["copy_id"].is_null());
+    }
+    // A face photo put on the scanner is not a document: refused as illegible.
+    let scan = kiosk.file(
+        "face.jpg",
+        &specimens::camera_frame(&photo("obama.jpg")).unwrap(),
+    );
+    let (code, json) = kiosk.issue(&["--scan", scan.to_str().unwrap()]);
+    assert_eq!(
+        (code, text(&json, "outcome")),
+        (1, "refused".to_owned()),
+        "{json:#}"
+    );
+    // A 100-megapixel PNG is refused from its header, before it is decoded.
+    let huge = {
+        let mut bytes = Vec::new();
+        let encoder = image::codecs::png::PngEncoder::new(&mut bytes);
+        image::ImageEncoder::write_image(
+            encoder,
+            &vec![255u8; 10_000 * 10_000],
+            10_000,
+            10_000,
+            image::ExtendedColorType::L8,
+        )
+        .unwrap();
+        bytes
+    };
+    let scan = kiosk.file("huge.png", &huge);
+    let (code, json) = kiosk.issue(&["--scan", scan.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(text(&json, "reason").contains("quá lớn"), "{json:#}");
+    // A scanner that is not there.
+    let (code, json) = kiosk.issue(&["--scan", "/nonexistent/page.png"]);
+    assert_eq!((code, text(&json, "outcome")), (1, "failed".to_owned()));
+    assert!(text(&json, "reason").contains("máy quét"), "{json:#}");
+    assert_eq!(kiosk.copies(), 0, "nothing stored for any of them");
+}
+
+#[test]
+fn an_offline_printer_leaves_the_copy_issued() {
+    let kiosk = kiosk();
+    // A network printer nobody answers at.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    drop(listener);
+    let config_path = kiosk.dir().join("bansao.toml");
+    let config = std::fs::read_to_string(&config_path).unwrap();
+    assert!(config.contains("printer = \"none\""), "{config}");
+    let config = config.replacen(
+        "printer = \"none\"",
+        &format!("printer = \"tcp:{address}\""),
+        1,
+    );
+    std::fs::write(&config_path, config).unwrap();
+    let scan = kiosk.file("page.png", demo::SAMPLE_SCAN);
+    let (code, json) = kiosk.issue(&["--scan", scan.to_str().unwrap()]);
+    assert_eq!(code, 0, "{json:#}");
+    assert_eq!(text(&json, "outcome"), "issued_without_receipt");
+    assert!(
+        text(&json, "reason").contains("printer offline"),
+        "{json:#}"
+    );
+    assert_eq!(kiosk.copies(), 1);
+}
