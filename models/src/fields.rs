@@ -10,6 +10,10 @@ use std::collections::BTreeMap;
 use bansao_copy::DocumentType;
 
 use crate::checks::fold;
+use crate::names::correct_name;
+
+/// The confidence (0–100) a name put right from the names list is given at most.
+const NAME_CORRECTED_CONFIDENCE: f32 = 70.0;
 use crate::ocr::OcrPage;
 
 /// Titles by kind, without diacritics; the first found wins, so longer titles come first.
@@ -202,10 +206,18 @@ pub fn extract(pages: &[OcrPage]) -> BTreeMap<String, ReadField> {
                     .iter()
                     .map(|word| word.confidence)
                     .fold(100.0f32, f32::min);
-                let value = if name == "ngay_sinh" {
-                    date(value).unwrap_or_else(|| value.to_owned())
-                } else {
-                    value.to_owned()
+                let mut confidence = confidence;
+                let value = match name {
+                    "ngay_sinh" => date(value).unwrap_or_else(|| value.to_owned()),
+                    "ho_ten" | "ho_ten_me" | "ho_ten_cha" => match correct_name(value) {
+                        Some(corrected) => {
+                            // Put right from the names list, not read: the review shows it.
+                            confidence = confidence.min(NAME_CORRECTED_CONFIDENCE);
+                            corrected
+                        }
+                        None => value.to_owned(),
+                    },
+                    _ => value.to_owned(),
                 };
                 fields.insert(
                     name.to_owned(),

@@ -8,6 +8,7 @@
 //! - [`face_match`]: the live face against the card's photo (dlib ResNet descriptors): same,
 //!   uncertain (an official decides) or different;
 //! - [`fields`]: the kind of document and its labelled fields, each with a confidence;
+//!   [`names`]: names printed in capitals put right where OCR drops their tone marks;
 //! - [`deskew`]: a crooked page measured (projection profiles) and made level;
 //! - [`page`]: one scanned page end to end: binarisation, deskew, OCR, upside-down pages,
 //!   checks.
@@ -20,5 +21,6 @@ pub mod evaluation;
 pub mod face_match;
 pub mod faces;
 pub mod fields;
+pub mod names;
 pub mod ocr;
 pub mod page;

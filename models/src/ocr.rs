@@ -123,6 +123,24 @@ impl OcrEngine {
 
 /// Words from Tesseract's TSV output (level 5 rows: `level page block paragraph line word left
 /// top width height confidence text`).
+///
+/// Tesseract sometimes writes the Icelandic eth (Ð, U+00D0) for the Vietnamese Đ (U+0110) that
+/// looks the same, and doubles it ("ĐÐH"): Vietnamese has no eth and never two Đ in a row.
+fn vietnamese_letters(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let c = match c {
+            'Ð' => 'Đ',
+            'ð' => 'đ',
+            other => other,
+        };
+        if !(c == 'Đ' && out.ends_with('Đ')) {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn parse_tsv(tsv: &str) -> Vec<OcrWord> {
     let mut words = Vec::new();
     for row in tsv.lines() {
@@ -149,7 +167,7 @@ fn parse_tsv(tsv: &str) -> Vec<OcrWord> {
             continue;
         }
         words.push(OcrWord {
-            text: text.trim().to_owned(),
+            text: vietnamese_letters(text.trim()),
             confidence: confidence.trim().parse().unwrap_or(0.0),
             line: (number(block), number(paragraph), number(line)),
             bounds: (number(left), number(top), number(width), number(height)),
@@ -174,5 +192,13 @@ mod tests {
         assert_eq!(page.text(), "CỘNG HÒA\nViệt");
         assert_eq!(page.words[0].bounds, (10, 20, 30, 40));
         assert!((page.mean_confidence() - 91.833).abs() < 0.01);
+    }
+
+    #[test]
+    fn the_eth_tesseract_sometimes_reads_is_the_vietnamese_d() {
+        assert_eq!(vietnamese_letters("5001/ĐÐH"), "5001/ĐH");
+        assert_eq!(vietnamese_letters("ÐH"), "ĐH");
+        assert_eq!(vietnamese_letters("ðường"), "đường");
+        assert_eq!(vietnamese_letters("Đức"), "Đức");
     }
 }

@@ -7,8 +7,16 @@ use std::io::Cursor;
 
 use image::{DynamicImage, GrayImage, ImageFormat, Luma};
 
-use crate::checks::{PageRefusal, check_page};
+use crate::checks::{BLANK_INK_RATIO, PageRefusal, check_page};
 use crate::ocr::{OcrEngine, OcrError, OcrPage};
+
+/// Less ink than this share of the page (a quarter of [`BLANK_INK_RATIO`]: not even a short
+/// line): blank without asking OCR.
+pub const NO_INK_RATIO: f64 = BLANK_INK_RATIO / 4.0;
+
+/// More ink than this share of the page: not a page of text (a photo, a dark or noisy scan).
+/// Printed documents, stamps and decorated diploma borders included, stay far below.
+pub const MAX_INK_RATIO: f64 = 0.40;
 
 /// Below this mean word confidence the page is also read upside down.
 const RETRY_UPSIDE_DOWN_BELOW: f32 = 75.0;
@@ -69,18 +77,36 @@ pub fn otsu_threshold(image: &GrayImage) -> u8 {
 /// (blank paper) stays white rather than turning its grain into ink.
 pub fn binarise(image: &DynamicImage) -> (GrayImage, f64) {
     let mut gray = image.to_luma8();
-    let (min, max) = gray
-        .pixels()
-        .fold((255u8, 0u8), |(lo, hi), p| (lo.min(p.0[0]), hi.max(p.0[0])));
-    let contrast = max.saturating_sub(min) >= 48;
-    let threshold = otsu_threshold(&gray);
+    // Contrast between the darkest 0.02 % and the lightest percent of the page (even two short
+    // lines of text are more), so paper grain and JPEG noise on a blank
+    // page are not taken for ink.
+    let mut histogram = [0u64; 256];
+    for pixel in gray.pixels() {
+        histogram[usize::from(pixel.0[0])] += 1;
+    }
+    let total = u64::from(gray.width()) * u64::from(gray.height());
+    let level_at = |share: f64| {
+        let wanted = (total as f64 * share) as u64;
+        let mut seen = 0;
+        for (level, count) in histogram.iter().enumerate() {
+            seen += count;
+            if seen > wanted {
+                return level as u8;
+            }
+        }
+        255
+    };
+    let contrast = level_at(0.99).saturating_sub(level_at(0.0002)) >= 48;
+    // On a sparse page (two lines of text) Otsu splits the paper's own grain; the threshold
+    // never goes above halfway between the ink and the paper.
+    let halfway = ((u16::from(level_at(0.0002)) + u16::from(level_at(0.5))) / 2) as u8;
+    let threshold = otsu_threshold(&gray).min(halfway);
     let mut dark = 0u64;
     for pixel in gray.pixels_mut() {
         let black = contrast && pixel.0[0] <= threshold;
         dark += u64::from(black);
         *pixel = Luma([if black { 0 } else { 255 }]);
     }
-    let total = u64::from(gray.width()) * u64::from(gray.height());
     (gray, dark as f64 / total.max(1) as f64)
 }
 
@@ -103,6 +129,20 @@ pub fn read_page(
     dpi: u32,
 ) -> Result<PageReading, OcrError> {
     let (binary, ink_ratio) = binarise(image);
+    // A blank page, or a photo rather than a document: no OCR (noise costs Tesseract minutes).
+    if !(NO_INK_RATIO..=MAX_INK_RATIO).contains(&ink_ratio) {
+        return Ok(PageReading {
+            ocr: OcrPage { words: Vec::new() },
+            upside_down: false,
+            skew_degrees: 0.0,
+            ink_ratio,
+            verdict: Err(if ink_ratio < NO_INK_RATIO {
+                PageRefusal::Blank
+            } else {
+                PageRefusal::Illegible
+            }),
+        });
+    }
     let (binary, skew_degrees) = crate::deskew::deskew(&binary);
     let mut ocr = engine.read(&png(&binary)?, dpi)?;
     let mut upside_down = false;

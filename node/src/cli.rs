@@ -253,6 +253,36 @@ enum KioskCommand {
 
 #[derive(Debug, Subcommand)]
 enum BenchCommand {
+    /// A whole kiosk session for one A4 page at 300 dpi (OCR, classification, face, sign,
+    /// store, PDF, receipt bytes): median and per-step medians.
+    Issue {
+        /// Measured sessions (after one warm-up).
+        #[arg(long, default_value_t = 10)]
+        runs: usize,
+        /// Where to create the node directories (default: a new temporary directory); removed
+        /// afterwards unless --keep.
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Keep the node directories.
+        #[arg(long)]
+        keep: bool,
+        /// The face photos (obama.jpg, obama2.jpg, ... of the face_recognition package).
+        #[arg(long, default_value = crate::bench::issue::DEFAULT_PHOTOS)]
+        photos: PathBuf,
+    },
+    /// How often originals are read right: generated documents of every kind, scanned at 300 dpi
+    /// (names in capitals on half, crooked, some upside down), and originals to refuse.
+    Recognition,
+    /// The face check's false accept and false reject rates on real photos against simulated
+    /// identity-card photos.
+    Faces {
+        /// The face photos (obama.jpg, obama2.jpg, ..., biden.jpg of the face_recognition package).
+        #[arg(long, default_value = crate::bench::issue::DEFAULT_PHOTOS)]
+        photos: PathBuf,
+        /// The face models directory (default: BANSAO_FACE_MODELS, then the system's).
+        #[arg(long)]
+        models: Option<PathBuf>,
+    },
     /// The sync engine on real SQLite files and real QUIC on loopback.
     Sync {
         /// Only these (repeatable): initial_push_10k, reconnect_unchanged_100k,
@@ -338,8 +368,33 @@ pub fn exit_code_for(error: &anyhow::Error) -> u8 {
     1
 }
 
+/// Tesseract's OpenMP threads thrash on two cores (one page took minutes instead of under a
+/// second, measured), and the limit must be in the environment before the library starts —
+/// setting it from inside the process is not safe Rust. So when `OMP_THREAD_LIMIT` is missing,
+/// bansao runs itself again with it set to 1 (an `exec`: same process id, same arguments).
+#[cfg(unix)]
+fn limit_openmp_threads() {
+    use std::os::unix::process::CommandExt;
+    if std::env::var_os("OMP_THREAD_LIMIT").is_some() {
+        return;
+    }
+    let mut args = std::env::args_os();
+    let (Some(arg0), Ok(exe)) = (args.next(), std::env::current_exe()) else {
+        return;
+    };
+    let error = std::process::Command::new(exe)
+        .arg0(arg0)
+        .args(args)
+        .env("OMP_THREAD_LIMIT", "1")
+        .exec();
+    // `exec` returns only when it failed: carry on unlimited, and say so.
+    eprintln!("bansao: could not set OMP_THREAD_LIMIT=1 ({error}); OCR may be slow");
+}
+
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
+    #[cfg(unix)]
+    limit_openmp_threads();
     let mut stdout = std::io::stdout().lock();
     // Not locked for the whole run: log lines from other threads go to stderr too.
     let mut stderr = std::io::stderr();
@@ -439,6 +494,35 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<u8> {
             init_logging();
             let finished = crate::sync::commands::sync_once(&node, &peer, json, out)?;
             Ok(if finished { 0 } else { 1 })
+        }
+        Command::Bench(BenchCommand::Issue {
+            runs,
+            dir,
+            keep,
+            photos,
+        }) => {
+            init_logging();
+            let dir = match dir {
+                Some(dir) => dir,
+                None => std::env::temp_dir().join(format!(
+                    "bansao-bench-issue-{}",
+                    hex::encode(entropy::random_bytes::<6>()?)
+                )),
+            };
+            let result = crate::bench::issue::run_issue(&dir, &photos, runs.max(1), out);
+            if !keep {
+                let _ = std::fs::remove_dir_all(&dir);
+            }
+            result?;
+            Ok(0)
+        }
+        Command::Bench(BenchCommand::Recognition) => {
+            crate::bench::recognition::run(out)?;
+            Ok(0)
+        }
+        Command::Bench(BenchCommand::Faces { photos, models }) => {
+            crate::bench::issue::run_faces(&photos, models.as_deref(), out)?;
+            Ok(0)
         }
         Command::Bench(BenchCommand::Sync {
             only,

@@ -440,3 +440,65 @@ fn an_offline_printer_leaves_the_copy_issued() {
     );
     assert_eq!(kiosk.copies(), 1);
 }
+
+/// Runs a `bansao bench …` command; returns its JSON lines.
+fn bench(args: &[&str]) -> Vec<Value> {
+    let mut full = vec!["bansao", "bench"];
+    full.extend_from_slice(args);
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = bansao::cli::execute(full, &mut out, &mut err);
+    assert_eq!(code, 0, "{}", String::from_utf8_lossy(&err));
+    String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
+}
+
+#[test]
+fn the_recognition_benchmark_reads_at_least_99_percent_of_fields_right() {
+    let figures = bench(&["recognition"]);
+    let fields = &figures[0];
+    assert_eq!(fields["name"], "field_accuracy");
+    println!("{fields}");
+    assert!(fields["total"].as_u64().unwrap() > 200, "{fields}");
+    assert!(fields["value"].as_f64().unwrap() >= 0.99, "{fields}");
+    assert_eq!(figures[1]["name"], "kind_accuracy");
+    assert_eq!(figures[1]["value"], 1.0, "{}", figures[1]);
+}
+
+#[test]
+fn the_issue_benchmark_times_every_step_of_a_whole_session() {
+    let photos = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../.test-data/face_recognition-1.3.0/tests/test_images");
+    let dir = tempfile::tempdir().unwrap();
+    let bench_dir = dir.path().join("bench");
+    let figures = bench(&[
+        "issue",
+        "--runs",
+        "1",
+        "--photos",
+        photos.to_str().unwrap(),
+        "--dir",
+        bench_dir.to_str().unwrap(),
+    ]);
+    let figure = &figures[0];
+    assert_eq!(figure["name"], "issue_a4_page");
+    assert_eq!(figure["unit"], "ms");
+    assert!(figure["value"].as_f64().unwrap() > 0.0);
+    for step in [
+        "identify",
+        "face",
+        "scan_and_check",
+        "recognise",
+        "sign_and_store",
+        "pdf",
+        "receipt",
+    ] {
+        assert!(
+            figure["steps_median_ms"][step].as_f64().is_some(),
+            "{step}: {figure}"
+        );
+    }
+    assert!(!bench_dir.exists(), "removed without --keep");
+}
