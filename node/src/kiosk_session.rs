@@ -182,6 +182,15 @@ pub enum Ending {
     Failed(String),
 }
 
+/// "1 page", "2 pages".
+fn pages_en(pages: usize) -> String {
+    if pages == 1 {
+        "1 page".to_owned()
+    } else {
+        format!("{pages} pages")
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 enum State {
     Identify,
@@ -420,10 +429,10 @@ impl KioskSession {
             State::Identify => "Xin đưa thẻ căn cước hoặc mã VNeID vào đầu đọc (please show your identity card or VNeID code)".to_owned(),
             State::Face { .. } => "Xin nhìn vào máy ảnh (please look at the camera)".to_owned(),
             State::Scan if self.pages == 0 => "Xin đặt trang đầu của bản chính lên máy quét (please put the first page of the original on the scanner)".to_owned(),
-            State::Scan => format!("Đã quét {} trang. Quét trang tiếp theo hoặc chọn \"Xong\" (scanned {} pages: scan the next or press \"Done\")", self.pages, self.pages),
+            State::Scan => format!("Đã quét {} trang. Quét trang tiếp theo hoặc chọn \"Xong\" (scanned {}: scan the next or press \"Done\")", self.pages, pages_en(self.pages)),
             State::Recognising => "Đang đọc giấy tờ… (reading the document…)".to_owned(),
             State::Review => "Xin kiểm tra thông tin đã đọc, sửa nếu sai (please check what was read and correct it)".to_owned(),
-            State::Fee { fee_vnd } => format!("Lệ phí {} đồng cho {} trang (fee for {} pages)", format_vnd(*fee_vnd), self.pages, self.pages),
+            State::Fee { fee_vnd } => format!("Lệ phí {} đồng cho {} trang (fee for {})", format_vnd(*fee_vnd), self.pages, pages_en(self.pages)),
             State::Issuing => "Đang ký và lưu bản sao… (signing and saving the copy…)".to_owned(),
             State::Printing { .. } => "Đang in biên nhận… (printing the receipt…)".to_owned(),
             State::Over(Ending::Issued { copy_id }) => format!("Xong. Mã bản sao {copy_id}. Xin nhận biên nhận (done: please take your receipt)"),
