@@ -405,7 +405,7 @@ impl City {
         write_config(
             kiosk_dir,
             &format!(
-                "# A kiosk. See config/kiosk.toml in the source for every option.\nrole = \"kiosk\"\nname = {}\n\n[commune]\ncode = {}\nname = {}\n\n[kiosk]\nid = {}\n# The receipt printer: \"none\", \"file:PATH\" (a file or a device such as /dev/usb/lp0)\n# or \"tcp:HOST:PORT\" (a network printer, usually port 9100).\nprinter = \"none\"\n\n[sync]\n# The ward's address, e.g. [\"ward.tanlap.example:7844\"]\nupstream = []\n",
+                "# A kiosk. See config/kiosk.toml in the source for every option.\nrole = \"kiosk\"\nname = {}\n\n[commune]\ncode = {}\nname = {}\n\n[kiosk]\nid = {}\n# The receipt printer: \"none\", \"file:PATH\" (a file or a device such as /dev/usb/lp0),\n# \"tcp:HOST:PORT\", \"usb:VID:PID\" or \"serial:PORT[@BAUD]\" (see config/kiosk.toml).\nprinter = \"none\"\n\n[sync]\n# The ward's address, e.g. [\"ward.tanlap.example:7844\"]\nupstream = []\n",
                 toml_string(name),
                 toml_string(&ward.commune.code),
                 toml_string(&ward.commune.name),

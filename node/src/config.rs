@@ -101,6 +101,39 @@ pub enum PrinterSetting {
     File(PathBuf),
     /// A network printer (raw TCP, usually port 9100).
     Network(String),
+    /// A USB printer by vendor and product id.
+    Usb {
+        /// USB vendor id.
+        vendor_id: u16,
+        /// USB product id.
+        product_id: u16,
+    },
+    /// A serial printer.
+    Serial {
+        /// The port, e.g. `/dev/ttyUSB0`.
+        path: String,
+        /// Its speed.
+        baud_rate: u32,
+    },
+}
+
+/// A serial printer's speed when the configuration does not give one.
+pub const DEFAULT_SERIAL_BAUD: u32 = 9600;
+
+fn usb_ids(ids: &str) -> Option<(u16, u16)> {
+    let (vendor, product) = ids.split_once(':')?;
+    Some((
+        u16::from_str_radix(vendor, 16).ok()?,
+        u16::from_str_radix(product, 16).ok()?,
+    ))
+}
+
+fn serial_port(spec: &str) -> Option<(String, u32)> {
+    let (path, baud_rate) = match spec.rsplit_once('@') {
+        Some((path, baud)) => (path, baud.parse().ok().filter(|b| *b > 0)?),
+        None => (spec, DEFAULT_SERIAL_BAUD),
+    };
+    (!path.is_empty()).then(|| (path.to_owned(), baud_rate))
 }
 
 /// The kiosk's devices and perception models.
@@ -136,9 +169,20 @@ fn kiosk_settings(raw: &RawKiosk, base: &Path, problems: &mut Vec<String>) -> Ki
             Some(("tcp", address)) if is_host_port(address) => {
                 PrinterSetting::Network(address.to_owned())
             }
+            Some(("usb", ids)) if usb_ids(ids).is_some() => {
+                let (vendor_id, product_id) = usb_ids(ids).unwrap_or_default();
+                PrinterSetting::Usb {
+                    vendor_id,
+                    product_id,
+                }
+            }
+            Some(("serial", port)) if serial_port(port).is_some() => {
+                let (path, baud_rate) = serial_port(port).unwrap_or_default();
+                PrinterSetting::Serial { path, baud_rate }
+            }
             _ => {
                 problems.push(format!(
-                    "kiosk.printer {spec:?} must be \"none\", \"file:PATH\" (a file or device such as /dev/usb/lp0) or \"tcp:HOST:PORT\""
+                    "kiosk.printer {spec:?} must be \"none\", \"file:PATH\" (a file or device such as /dev/usb/lp0), \"tcp:HOST:PORT\", \"usb:VID:PID\" (hex, e.g. usb:0416:5011) or \"serial:PORT[@BAUD]\" (e.g. serial:/dev/ttyUSB0@115200)"
                 ));
                 PrinterSetting::None
             }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use crate::printer::{PrinterError, PrinterState, ReceiptPrinter};
 
 /// `DLE EOT 4`: transmit the roll paper sensor status.
-const PAPER_STATUS_REQUEST: [u8; 3] = [0x10, 0x04, 0x04];
+pub(crate) const PAPER_STATUS_REQUEST: [u8; 3] = [0x10, 0x04, 0x04];
 
 /// Reads the answer to `DLE EOT 4` (bits 2–3: paper near end, bits 5–6: paper out).
 pub fn paper_state(status: u8) -> PrinterState {

@@ -7,10 +7,15 @@
 //! copy: the copy is committed before its receipt is printed, and a receipt can be printed again.
 
 pub mod devices;
+pub mod escpos_drivers;
 pub mod raster;
 pub mod receipt;
 
 pub use devices::{FilePrinter, NetworkPrinter};
+#[cfg(feature = "serial-printer")]
+pub use escpos_drivers::SerialPrinter;
+#[cfg(feature = "usb-printer")]
+pub use escpos_drivers::UsbPrinter;
 pub use receipt::{Paper, QrMode, Receipt, render};
 
 /// What a printer can do right now.

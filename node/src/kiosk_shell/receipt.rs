@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use bansao_hw::printer::raster::TextRenderer;
 use bansao_hw::printer::{
-    FilePrinter, NetworkPrinter, Paper, PrinterError, QrMode, Receipt, ReceiptPrinter, render,
+    FilePrinter, NetworkPrinter, Paper, PrinterError, QrMode, Receipt, ReceiptPrinter,
+    SerialPrinter, UsbPrinter, render,
 };
 
 use crate::config::{KioskSettings, PrinterSetting};
@@ -67,6 +68,13 @@ pub fn configured_printer(settings: &KioskSettings) -> Result<Box<dyn ReceiptPri
                 resolved,
                 NETWORK_PRINTER_TIMEOUT,
             )))
+        }
+        PrinterSetting::Usb {
+            vendor_id,
+            product_id,
+        } => Ok(Box::new(UsbPrinter::new(*vendor_id, *product_id))),
+        PrinterSetting::Serial { path, baud_rate } => {
+            Ok(Box::new(SerialPrinter::new(path, *baud_rate)))
         }
     }
 }
