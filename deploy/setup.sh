@@ -10,11 +10,13 @@ cd "$(dirname "$0")/.."
 # fonts-dejavu-core is the font receipts render Vietnamese lines with (hw/src/printer);
 # Tesseract and Leptonica (with libclang for the bindings' bindgen) and Tesseract's Vietnamese
 # data are the OCR of models/src/ocr.rs; dlib with OpenBLAS/LAPACK is the face verification of
-# models/src/face_match.rs; libudev is for serial receipt printers (serialport); curl fetches
-# the face models and the face test photos below.
+# models/src/face_match.rs; libudev is for serial receipt printers (serialport); sane-utils
+# (scanimage) and libsane1 (its backends, the test device included) drive real scanners; curl
+# fetches the face models and the face test photos below.
 packages=(build-essential pkg-config qpdf iproute2 fonts-dejavu-core
   libtesseract-dev libleptonica-dev tesseract-ocr-vie libclang-dev
-  libdlib-dev libopenblas-dev libblas-dev liblapack-dev libudev-dev curl ca-certificates)
+  libdlib-dev libopenblas-dev libblas-dev liblapack-dev libudev-dev
+  sane-utils libsane1 curl ca-certificates)
 
 missing=()
 for package in "${packages[@]}"; do

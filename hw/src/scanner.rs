@@ -61,3 +61,32 @@ impl Scanner for SimulatedScanner {
         Ok(open_image(bytes)?)
     }
 }
+
+/// At most `pages` pages from another scanner, then [`ScanError::NoPage`] (a flatbed scans its
+/// glass again on every call: the kiosk asks for as many pages as the citizen has).
+#[derive(Debug)]
+pub struct TakePages<S> {
+    inner: S,
+    left: usize,
+}
+
+impl<S: Scanner> TakePages<S> {
+    /// `inner`, for `pages` pages.
+    pub fn new(inner: S, pages: usize) -> TakePages<S> {
+        TakePages { inner, left: pages }
+    }
+}
+
+impl<S: Scanner> Scanner for TakePages<S> {
+    fn name(&self) -> String {
+        self.inner.name()
+    }
+
+    fn scan(&mut self) -> Result<InputImage, ScanError> {
+        if self.left == 0 {
+            return Err(ScanError::NoPage);
+        }
+        self.left -= 1;
+        self.inner.scan()
+    }
+}

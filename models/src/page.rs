@@ -74,7 +74,8 @@ pub fn otsu_threshold(image: &GrayImage) -> u8 {
 }
 
 /// The page in black and white, and its share of black pixels. A page with almost no contrast
-/// (blank paper) stays white rather than turning its grain into ink.
+/// stays white (blank paper) or turns all black (a dark frame) rather than turning its grain
+/// into ink.
 pub fn binarise(image: &DynamicImage) -> (GrayImage, f64) {
     let mut gray = image.to_luma8();
     // Contrast between the darkest 0.02 % and the lightest percent of the page (even two short
@@ -101,9 +102,16 @@ pub fn binarise(image: &DynamicImage) -> (GrayImage, f64) {
     // never goes above halfway between the ink and the paper.
     let halfway = ((u16::from(level_at(0.0002)) + u16::from(level_at(0.5))) / 2) as u8;
     let threshold = otsu_threshold(&gray).min(halfway);
+    // Without contrast the page is all paper (blank) or, when dark, all ink (a black frame,
+    // a covered lens): never blank paper.
+    let uniform_dark = level_at(0.5) < 128;
     let mut dark = 0u64;
     for pixel in gray.pixels_mut() {
-        let black = contrast && pixel.0[0] <= threshold;
+        let black = if contrast {
+            pixel.0[0] <= threshold
+        } else {
+            uniform_dark
+        };
         dark += u64::from(black);
         *pixel = Luma([if black { 0 } else { 255 }]);
     }

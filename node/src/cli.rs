@@ -230,8 +230,15 @@ enum KioskCommand {
         #[arg(long)]
         node: PathBuf,
         /// A scanned page (PNG or JPEG, 300 dpi), in order (repeatable).
-        #[arg(long = "scan", required = true)]
+        #[arg(long = "scan", required_unless_present = "scanner")]
         scans: Vec<PathBuf>,
+        /// Scan from a real scanner instead of files: `sane` (the first SANE scanner) or
+        /// `sane:DEVICE` (a name from `scanimage -L`), at 300 dpi.
+        #[arg(long, conflicts_with = "scans")]
+        scanner: Option<String>,
+        /// Pages to scan from the real scanner.
+        #[arg(long, default_value_t = 1, requires = "scanner")]
+        pages: usize,
         /// A camera frame of the citizen (repeatable: one per attempt; the last stays in view).
         #[arg(long = "face")]
         faces: Vec<PathBuf>,
@@ -554,6 +561,8 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<u8> {
         Command::Kiosk(KioskCommand::Issue {
             node,
             scans,
+            scanner,
+            pages,
             faces,
             id_photo,
             receipt,
@@ -563,6 +572,8 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<u8> {
             crate::kiosk_shell::command::IssueArgs {
                 node,
                 scans,
+                scanner,
+                pages,
                 faces,
                 id_photo,
                 receipt,

@@ -55,6 +55,35 @@ fn demo_then_verify_qr_text_from_standard_input() {
     assert_eq!(code, 2, "{stdout}");
     assert!(stdout.contains("invalid-base45"), "{stdout}");
 
+    // A kiosk session scanning from a real SANE device: SANE's test backend, whose default
+    // picture is solid black — a page that is all ink is refused before OCR, nothing issued.
+    let sane = tempfile::tempdir().unwrap();
+    std::fs::write(sane.path().join("dll.conf"), "test\n").unwrap();
+    let session = bansao()
+        .args([
+            "kiosk",
+            "issue",
+            "--json",
+            "--scanner",
+            "sane:test:0",
+            "--node",
+        ])
+        .arg(dir.path().join("kiosk"))
+        .env("SANE_CONFIG_DIR", sane.path())
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&session.stdout)
+        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&session.stderr)));
+    assert_eq!(session.status.code(), Some(1), "{report:#}");
+    assert_eq!(report["outcome"], "refused", "{report:#}");
+    assert!(
+        report["reason"]
+            .as_str()
+            .unwrap()
+            .contains("không đọc được"),
+        "{report:#}"
+    );
+
     // A second demo into the same directory refuses instead of overwriting keys.
     let again = bansao()
         .arg("demo")

@@ -10,6 +10,7 @@ use crate::printer::devices::{PAPER_STATUS_REQUEST, paper_state};
 use crate::printer::{PrinterError, PrinterState, ReceiptPrinter};
 
 /// How long a serial printer may take per read or write.
+#[cfg(feature = "serial-printer")]
 const SERIAL_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The paper state a driver's printer reports.

@@ -7,6 +7,7 @@
 //! copy: the copy is committed before its receipt is printed, and a receipt can be printed again.
 
 pub mod devices;
+#[cfg(any(feature = "usb-printer", feature = "serial-printer"))]
 pub mod escpos_drivers;
 pub mod raster;
 pub mod receipt;

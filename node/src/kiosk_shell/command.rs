@@ -8,7 +8,8 @@ use anyhow::Context;
 use bansao_hw::camera::SimulatedCamera;
 use bansao_hw::image_input::open_image;
 use bansao_hw::printer::{FilePrinter, ReceiptPrinter};
-use bansao_hw::scanner::SimulatedScanner;
+use bansao_hw::sane_scanner::{SaneScanner, SaneSettings};
+use bansao_hw::scanner::{Scanner, SimulatedScanner, TakePages};
 
 use super::perception::Perception;
 use super::receipt::configured_printer;
@@ -22,6 +23,10 @@ pub struct IssueArgs {
     pub node: PathBuf,
     /// Scanned pages, in order.
     pub scans: Vec<PathBuf>,
+    /// A real scanner instead: `sane` or `sane:DEVICE`.
+    pub scanner: Option<String>,
+    /// Pages to take from the real scanner.
+    pub pages: usize,
     /// Camera frames, in order (the last one stays in view).
     pub faces: Vec<PathBuf>,
     /// A photo of the identity card's front.
@@ -56,8 +61,23 @@ pub fn issue(args: IssueArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
         None => configured_printer(&kiosk.config.kiosk),
     };
     let mut perception = Perception::open(&kiosk.config.kiosk)?;
+    let scanner: Box<dyn Scanner> = match args.scanner.as_deref() {
+        None => Box::new(SimulatedScanner::new(args.scans.clone())),
+        Some(spec) => {
+            let device = match spec.split_once(':') {
+                None if spec == "sane" => None,
+                Some(("sane", device)) if !device.is_empty() => Some(device.to_owned()),
+                _ => anyhow::bail!("--scanner {spec:?}: expected sane or sane:DEVICE"),
+            };
+            let settings = SaneSettings {
+                device,
+                ..SaneSettings::default()
+            };
+            Box::new(TakePages::new(SaneScanner::new(settings), args.pages))
+        }
+    };
     let devices = SessionDevices {
-        scanner: Box::new(SimulatedScanner::new(args.scans.clone())),
+        scanner,
         camera: Box::new(SimulatedCamera::still(args.faces.clone())),
         id_card,
         printer,
