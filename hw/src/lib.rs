@@ -8,10 +8,9 @@
 //!   decoded from a camera frame; a CCCD card's code read into checked fields.
 //! - [`scanner`] and [`camera`]: one page or one frame at a time, from a real device or from
 //!   image files (simulators); [`sane_scanner`]: real scanners through SANE's `scanimage`;
+//!   `v4l2_camera` (feature `v4l2-camera`): real cameras through Video4Linux2;
 //! - [`image_input`]: every image taken in is PNG or JPEG, refused above 40 megapixels before
 //!   it is decoded, and reported damaged when it is.
-//!
-//! Still to come (issue 4): a V4L2 camera driver.
 
 pub mod camera;
 pub mod image_input;
@@ -19,3 +18,5 @@ pub mod printer;
 pub mod qr_reader;
 pub mod sane_scanner;
 pub mod scanner;
+#[cfg(feature = "v4l2-camera")]
+pub mod v4l2_camera;

@@ -242,6 +242,9 @@ enum KioskCommand {
         /// A camera frame of the citizen (repeatable: one per attempt; the last stays in view).
         #[arg(long = "face")]
         faces: Vec<PathBuf>,
+        /// Capture from a real camera instead: `v4l2:/dev/video0`.
+        #[arg(long, conflicts_with = "faces")]
+        camera: Option<String>,
         /// A photo of the front of the citizen's identity card (CCCD: its QR code and portrait).
         /// Without it the copy is issued unidentified and flagged for the official.
         #[arg(long)]
@@ -564,6 +567,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<u8> {
             scanner,
             pages,
             faces,
+            camera,
             id_photo,
             receipt,
             corrections,
@@ -575,6 +579,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<u8> {
                 scanner,
                 pages,
                 faces,
+                camera,
                 id_photo,
                 receipt,
                 corrections,

@@ -288,6 +288,28 @@ fn no_face_and_two_faces_are_retried_then_refused() {
 }
 
 #[test]
+fn a_camera_that_is_not_plugged_in_ends_the_session_with_nothing_issued() {
+    let kiosk = kiosk();
+    let (card, _) = card_and_camera(&kiosk, "obama2.jpg");
+    let scan = kiosk.file("page.png", demo::SAMPLE_SCAN);
+    let (code, json) = kiosk.issue(&[
+        "--scan",
+        scan.to_str().unwrap(),
+        "--camera",
+        "v4l2:/dev/video-bansao-none",
+        "--id-photo",
+        card.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(text(&json, "outcome"), "failed", "{json:#}");
+    assert!(
+        text(&json, "reason").contains("không tìm thấy máy ảnh"),
+        "{json:#}"
+    );
+    assert_eq!(kiosk.copies(), 0);
+}
+
+#[test]
 fn without_an_identity_card_the_copy_is_flagged_for_the_official() {
     let kiosk = kiosk();
     // An upside-down, skewed, noisy A4 scan at 300 dpi.

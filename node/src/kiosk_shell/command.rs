@@ -5,11 +5,12 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use bansao_hw::camera::SimulatedCamera;
+use bansao_hw::camera::{Camera, SimulatedCamera};
 use bansao_hw::image_input::open_image;
 use bansao_hw::printer::{FilePrinter, ReceiptPrinter};
 use bansao_hw::sane_scanner::{SaneScanner, SaneSettings};
 use bansao_hw::scanner::{Scanner, SimulatedScanner, TakePages};
+use bansao_hw::v4l2_camera::V4l2Camera;
 
 use super::perception::Perception;
 use super::receipt::configured_printer;
@@ -29,6 +30,8 @@ pub struct IssueArgs {
     pub pages: usize,
     /// Camera frames, in order (the last one stays in view).
     pub faces: Vec<PathBuf>,
+    /// A real camera instead: `v4l2:PATH`.
+    pub camera: Option<String>,
     /// A photo of the identity card's front.
     pub id_photo: Option<PathBuf>,
     /// Print the receipt to this file instead of the configured printer.
@@ -76,9 +79,18 @@ pub fn issue(args: IssueArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
             Box::new(TakePages::new(SaneScanner::new(settings), args.pages))
         }
     };
+    let camera: Box<dyn Camera> = match args.camera.as_deref() {
+        None => Box::new(SimulatedCamera::still(args.faces.clone())),
+        Some(spec) => match spec.split_once(':') {
+            Some(("v4l2", path)) if !path.is_empty() => {
+                Box::new(V4l2Camera::new(std::path::Path::new(path)))
+            }
+            _ => anyhow::bail!("--camera {spec:?}: expected v4l2:/dev/videoN"),
+        },
+    };
     let devices = SessionDevices {
         scanner,
-        camera: Box::new(SimulatedCamera::still(args.faces.clone())),
+        camera,
         id_card,
         printer,
         corrections,
