@@ -23,6 +23,8 @@ pub enum PageRefusal {
     Blank,
     /// Too little legible text.
     Illegible,
+    /// Signs of alteration: correction fluid or tape over the text.
+    Altered,
 }
 
 impl PageRefusal {
@@ -35,6 +37,7 @@ impl PageRefusal {
             PageRefusal::NoCopying => "Bản chính ghi \"không được sao chụp\": không được chứng thực bản sao (the original may not be copied; Decree 23/2015, Art. 22)".to_owned(),
             PageRefusal::Blank => "Trang trắng, không có nội dung (the page is blank)".to_owned(),
             PageRefusal::Illegible => "Trang không đọc được rõ (the page is illegible); bản chính bị mờ, nhòe hoặc hư hỏng không chứng thực được".to_owned(),
+            PageRefusal::Altered => "Bản chính có dấu hiệu bị tẩy xóa, sửa chữa (vết bút xóa): không chứng thực được bản sao; xin gặp cán bộ (the original shows signs of correction fluid; Decree 23/2015, Art. 22)".to_owned(),
         }
     }
 }

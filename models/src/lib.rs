@@ -11,10 +11,10 @@
 //!   [`names`]: names printed in capitals put right where OCR drops their tone marks;
 //! - [`deskew`]: a crooked page measured (projection profiles) and made level;
 //! - [`page`]: one scanned page end to end: binarisation, deskew, OCR, upside-down pages,
-//!   checks.
-//!
-//! Still to come (issue 4): signs of alteration.
+//!   checks;
+//! - [`alteration`]: signs of alteration on a scan (correction fluid over the text).
 
+pub mod alteration;
 pub mod checks;
 pub mod deskew;
 pub mod evaluation;

@@ -1,7 +1,7 @@
 //! Reading one scanned page: binarise (Otsu's threshold, so grey paper and faint scans become
 //! black on white), straighten a crooked page (`deskew`), OCR, try the page upside down when it
 //! reads poorly (a citizen can put the original the wrong way round on the glass), and run the
-//! Decree 23 checks.
+//! Decree 23 checks, signs of alteration (`alteration`) included.
 
 use std::io::Cursor;
 
@@ -161,7 +161,14 @@ pub fn read_page(
             upside_down = true;
         }
     }
-    let verdict = check_page(&ocr, ink_ratio);
+    let verdict = check_page(&ocr, ink_ratio).and_then(|()| {
+        let patches = crate::alteration::correction_patches(&image.to_luma8(), 128);
+        if patches.is_empty() {
+            Ok(())
+        } else {
+            Err(PageRefusal::Altered)
+        }
+    });
     Ok(PageReading {
         ocr,
         upside_down,

@@ -6,7 +6,9 @@ mod common;
 
 use std::path::Path;
 
+use bansao_models::checks::PageRefusal;
 use bansao_models::ocr::{OcrEngine, OcrError};
+use bansao_models::page::read_page;
 use common::{character_accuracy, page, scanned};
 
 #[test]
@@ -128,4 +130,29 @@ fn a_page_is_read_on_grey_paper_and_upside_down_and_checked() {
     let blank = read_page(&mut engine, &scanned(&page(&[]), false), 300).unwrap();
     assert_eq!(blank.verdict, Err(PageRefusal::Blank));
     assert!(blank.ink_ratio < 0.002, "{}", blank.ink_ratio);
+}
+
+#[test]
+fn correction_fluid_over_the_text_is_a_sign_of_alteration() {
+    let mut engine = OcrEngine::new(None, "vie").unwrap();
+    let lines = [
+        "GIẤY KHAI SINH",
+        "Họ, chữ đệm, tên: Trần Thị Hoa",
+        "Ngày, tháng, năm sinh: 05/09/2010",
+        "Nơi sinh: Trạm Y tế xã Tân Lập",
+    ];
+    let clean = scanned(&page(&lines), false);
+    let reading = read_page(&mut engine, &clean, 300).unwrap();
+    assert_eq!(reading.verdict, Ok(()), "the clean page is accepted");
+    // A smooth, bright dab over the date of birth, as correction fluid leaves on a scan.
+    let mut altered = clean.to_luma8();
+    let (width, height) = altered.dimensions();
+    for y in height * 45 / 100..height * 58 / 100 {
+        for x in width * 45 / 100..width * 80 / 100 {
+            altered.put_pixel(x, y, image::Luma([236]));
+        }
+    }
+    let reading = read_page(&mut engine, &image::DynamicImage::ImageLuma8(altered), 300).unwrap();
+    assert_eq!(reading.verdict, Err(PageRefusal::Altered));
+    assert!(PageRefusal::Altered.reason().contains("tẩy xóa"));
 }
