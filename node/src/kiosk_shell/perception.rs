@@ -26,6 +26,8 @@ pub const SCAN_DPI: u32 = 300;
 /// Where the face models are looked for when neither the configuration nor
 /// `BANSAO_FACE_MODELS` names a directory.
 pub const DEFAULT_FACE_MODELS: &str = "/usr/share/bansao/face-models";
+/// Where `deploy/setup.sh` puts them in a checkout (used when run from the repository).
+pub const CHECKOUT_FACE_MODELS: &str = ".models/face";
 /// Camera frames are shrunk to this many pixels on their long side before the face check.
 const LIVE_LONG_SIDE: u32 = 800;
 
@@ -57,12 +59,17 @@ impl std::fmt::Debug for Perception {
     }
 }
 
-/// The face models directory the kiosk uses.
+/// The face models directory the kiosk uses: the configuration's, `BANSAO_FACE_MODELS`, the
+/// checkout's `.models/face` when run from the repository, or the system's.
 pub fn face_models_dir(settings: &KioskSettings) -> PathBuf {
     settings
         .face_models
         .clone()
         .or_else(|| std::env::var_os("BANSAO_FACE_MODELS").map(PathBuf::from))
+        .or_else(|| {
+            let checkout = PathBuf::from(CHECKOUT_FACE_MODELS);
+            checkout.is_dir().then_some(checkout)
+        })
         .unwrap_or_else(|| PathBuf::from(DEFAULT_FACE_MODELS))
 }
 
