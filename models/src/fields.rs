@@ -12,6 +12,9 @@ use bansao_copy::DocumentType;
 use crate::checks::fold;
 use crate::names::correct_name;
 
+/// Below this confidence a lone letter at the end of a value is taken for a mark.
+const SURE_OF_A_LONE_LETTER: f32 = 60.0;
+
 /// The confidence (0–100) a name put right from the names list is given at most.
 const NAME_CORRECTED_CONFIDENCE: f32 = 70.0;
 use crate::ocr::OcrPage;
@@ -172,10 +175,41 @@ fn labelled_fields<'a>(
             .get(index + 1)
             .map_or(line.len(), |(next_start, _, _)| *next_start);
         if !name.is_empty() && *value_start < value_end {
-            fields.push((*name, line[*value_start..value_end].to_vec()));
+            fields.push((*name, value_words(&line[*value_start..value_end])));
         }
     }
     fields
+}
+
+/// The words of a value up to where something else begins: a wide gap (a seal's ring or a
+/// signature beside the text, another column) or marks that are not writing (OCR's reading of a
+/// stamp: no letter or digit and not sure of itself).
+fn value_words<'a>(words: &[&'a crate::ocr::OcrWord]) -> Vec<&'a crate::ocr::OcrWord> {
+    let mut kept: Vec<&crate::ocr::OcrWord> = Vec::new();
+    for word in words {
+        let (left, _, _, height) = word.bounds;
+        if let Some(previous) = kept.last() {
+            let (previous_left, _, previous_width, previous_height) = previous.bounds;
+            let gap = left.saturating_sub(previous_left + previous_width);
+            if gap > 2 * previous_height.max(height).max(1) {
+                break;
+            }
+        }
+        let writing = word.text.chars().any(char::is_alphanumeric);
+        if !writing && word.confidence < 80.0 {
+            break;
+        }
+        kept.push(word);
+    }
+    // A last word OCR is unsure of and that is a single letter is a mark, not writing.
+    while kept.len() > 1
+        && kept.last().is_some_and(|word| {
+            word.confidence < SURE_OF_A_LONE_LETTER && word.text.chars().count() == 1
+        })
+    {
+        kept.pop();
+    }
+    kept
 }
 
 /// Fields from labelled lines of the pages.

@@ -73,6 +73,30 @@ pub const A4_300_DPI: (u32, u32) = (2480, 3508);
 /// grey paper with grain, ink not quite black, turned by `skew_degrees`, JPEG-compressed at
 /// quality 85 (JPEG bytes).
 pub fn scanned_a4_page(lines: &[&str], skew_degrees: f32) -> anyhow::Result<Vec<u8>> {
+    scanned_a4_page_with_seal(lines, skew_degrees, false)
+}
+
+/// A round seal, as a commune stamps it (red ink, mid grey on a grey scan): two rings and a
+/// filled star-like centre, over the text's last lines on the right, where a signer's seal
+/// falls. `true` where the seal has ink.
+fn seal_mask(width: u32, height: u32, text_bottom: u32) -> impl Fn(u32, u32) -> bool {
+    let centre_x = f64::from(width) * 0.62;
+    let centre_y = f64::from(text_bottom.min(height)) - 90.0;
+    move |x, y| {
+        let distance =
+            ((f64::from(x) - centre_x).powi(2) + (f64::from(y) - centre_y).powi(2)).sqrt();
+        (160.0..=172.0).contains(&distance)
+            || (118.0..=124.0).contains(&distance)
+            || distance <= 34.0
+    }
+}
+
+/// [`scanned_a4_page`], with a commune's round seal stamped over the last lines when `seal`.
+pub fn scanned_a4_page_with_seal(
+    lines: &[&str],
+    skew_degrees: f32,
+    seal: bool,
+) -> anyhow::Result<Vec<u8>> {
     let font = bansao_hw::printer::raster::TextRenderer::from_bytes(
         bansao_artifact::DEJAVU_SANS.to_vec(),
         "DejaVuSans.ttf",
@@ -80,6 +104,7 @@ pub fn scanned_a4_page(lines: &[&str], skew_degrees: f32) -> anyhow::Result<Vec<
     )?;
     let (width, height) = A4_300_DPI;
     let text = bansao_hw::printer::raster::text_page(&font, lines, width, 240, 36);
+    let stamped = seal_mask(width, height, text.height().saturating_sub(240));
     let mut page = image::GrayImage::from_pixel(width, height, image::Luma([255]));
     image::imageops::replace(&mut page, &text, 0, 0);
     let page = bansao_models::deskew::rotate(&page, skew_degrees);
@@ -92,7 +117,13 @@ pub fn scanned_a4_page(lines: &[&str], skew_degrees: f32) -> anyhow::Result<Vec<
             .get_pixel(x.min(page.width() - 1), y.min(page.height() - 1))
             .0[0]
             < 128;
-        let base: i32 = if ink { 45 } else { 232 };
+        let base: i32 = if ink {
+            45
+        } else if seal && stamped(x, y) {
+            125
+        } else {
+            232
+        };
         image::Luma([(base + (grain % 25) as i32 - 12).clamp(0, 255) as u8])
     });
     let mut bytes = Vec::new();

@@ -2,8 +2,8 @@
 //! documents of every kind the kiosk knows (birth and marriage certificates, high-school and
 //! university diplomas, the identity card's text, and something else), for made-up people with
 //! Vietnamese names — in capitals, as certificates print them, on half the documents — scanned
-//! at 300 dpi with grain, a crooked page, a seal stamped over the text on some, a few upside
-//! down, JPEG; plus originals that must be refused (a "MẬT" mark, "không được sao chụp", a
+//! at 300 dpi with grain, a crooked page, a round seal stamped over the last lines of every
+//! third, a few upside down, JPEG; plus originals that must be refused (a "MẬT" mark, "không được sao chụp", a
 //! blank page). Prints the share of fields read exactly right (refusals counted as fields: a
 //! refusal is right when the original must be refused), and the share of kinds right.
 
@@ -75,6 +75,8 @@ pub struct Specimen {
     pub upside_down: bool,
     /// Skew in degrees.
     pub skew: f32,
+    /// A round seal stamped over the last lines.
+    pub seal: bool,
 }
 
 fn specimen(lines: Vec<String>, kind: DocumentType, fields: &[(&'static str, &str)]) -> Specimen {
@@ -88,6 +90,7 @@ fn specimen(lines: Vec<String>, kind: DocumentType, fields: &[(&'static str, &st
         refused: false,
         upside_down: false,
         skew: 0.0,
+        seal: false,
     }
 }
 
@@ -201,6 +204,7 @@ pub fn specimens() -> Vec<Specimen> {
             let number = index * 5 + kind_index;
             document.upside_down = number % 7 == 3;
             document.skew = ((number % 5) as f32 - 2.0) * 0.6;
+            document.seal = number % 3 == 1;
             set.push(document);
         }
     }
@@ -262,7 +266,7 @@ pub fn score(set: &[Specimen], perception: &mut Perception) -> anyhow::Result<Re
     };
     for (number, document) in set.iter().enumerate() {
         let lines: Vec<&str> = document.lines.iter().map(String::as_str).collect();
-        let mut page = specimens::scanned_a4_page(&lines, document.skew)?;
+        let mut page = specimens::scanned_a4_page_with_seal(&lines, document.skew, document.seal)?;
         if document.upside_down {
             let turned = image::imageops::rotate180(&image::load_from_memory(&page)?.to_luma8());
             page.clear();
