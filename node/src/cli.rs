@@ -225,40 +225,7 @@ enum KioskCommand {
     /// One whole session without interaction: read the card, check the face, scan and check the
     /// pages, recognise the document, issue the copy (signed, stored, sealed PDF in
     /// NODE/artifacts) and print the receipt. Exit 0 when a copy was issued, 1 when not.
-    Issue {
-        /// The kiosk directory (e.g. `DIR/kiosk` after `bansao demo --dir DIR`).
-        #[arg(long)]
-        node: PathBuf,
-        /// A scanned page (PNG or JPEG, 300 dpi), in order (repeatable).
-        #[arg(long = "scan", required_unless_present = "scanner")]
-        scans: Vec<PathBuf>,
-        /// Scan from a real scanner instead of files: `sane` (the first SANE scanner) or
-        /// `sane:DEVICE` (a name from `scanimage -L`), at 300 dpi.
-        #[arg(long, conflicts_with = "scans")]
-        scanner: Option<String>,
-        /// Pages to scan from the real scanner.
-        #[arg(long, default_value_t = 1, requires = "scanner")]
-        pages: usize,
-        /// A camera frame of the citizen (repeatable: one per attempt; the last stays in view).
-        #[arg(long = "face")]
-        faces: Vec<PathBuf>,
-        /// Capture from a real camera instead: `v4l2:/dev/video0`.
-        #[arg(long, conflicts_with = "faces")]
-        camera: Option<String>,
-        /// A photo of the front of the citizen's identity card (CCCD: its QR code and portrait).
-        /// Without it the copy is issued unidentified and flagged for the official.
-        #[arg(long)]
-        id_photo: Option<PathBuf>,
-        /// Print the receipt to this file (ESC/POS bytes) instead of the configured printer.
-        #[arg(long)]
-        receipt: Option<PathBuf>,
-        /// Correct a field on the review screen: NAME=VALUE (repeatable), e.g. ho_ten="NGUYỄN VĂN AN".
-        #[arg(long = "set")]
-        corrections: Vec<String>,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
+    Issue(crate::kiosk_shell::command::IssueArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -401,6 +368,17 @@ fn limit_openmp_threads() {
     eprintln!("bansao: could not set OMP_THREAD_LIMIT=1 ({error}); OCR may be slow");
 }
 
+/// A benchmark's directory: the one given, or a new one under the system's temporary directory.
+fn bench_dir(given: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    Ok(match given {
+        Some(dir) => dir,
+        None => std::env::temp_dir().join(format!(
+            "bansao-bench-{}",
+            hex::encode(entropy::random_bytes::<6>()?)
+        )),
+    })
+}
+
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
     #[cfg(unix)]
@@ -512,13 +490,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<u8> {
             photos,
         }) => {
             init_logging();
-            let dir = match dir {
-                Some(dir) => dir,
-                None => std::env::temp_dir().join(format!(
-                    "bansao-bench-issue-{}",
-                    hex::encode(entropy::random_bytes::<6>()?)
-                )),
-            };
+            let dir = bench_dir(dir)?;
             let result = crate::bench::issue::run_issue(&dir, &photos, runs.max(1), out);
             if !keep {
                 let _ = std::fs::remove_dir_all(&dir);
@@ -542,13 +514,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<u8> {
             scans,
         }) => {
             init_logging();
-            let dir = match dir {
-                Some(dir) => dir,
-                None => std::env::temp_dir().join(format!(
-                    "bansao-bench-{}",
-                    hex::encode(entropy::random_bytes::<6>()?)
-                )),
-            };
+            let dir = bench_dir(dir)?;
             crate::bench::sync::run(
                 &crate::bench::sync::BenchOptions {
                     dir,
@@ -561,32 +527,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<u8> {
             )?;
             Ok(0)
         }
-        Command::Kiosk(KioskCommand::Issue {
-            node,
-            scans,
-            scanner,
-            pages,
-            faces,
-            camera,
-            id_photo,
-            receipt,
-            corrections,
-            json,
-        }) => crate::kiosk_shell::command::issue(
-            crate::kiosk_shell::command::IssueArgs {
-                node,
-                scans,
-                scanner,
-                pages,
-                faces,
-                camera,
-                id_photo,
-                receipt,
-                corrections,
-                json,
-            },
-            out,
-        ),
+        Command::Kiosk(KioskCommand::Issue(args)) => crate::kiosk_shell::command::issue(args, out),
         Command::Status { node, json } => {
             crate::sync::commands::status(&node, json, out)?;
             Ok(0)

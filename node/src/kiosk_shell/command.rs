@@ -17,28 +17,40 @@ use super::receipt::configured_printer;
 use super::{SessionDevices, SessionReport, run_session};
 use crate::kiosk::Kiosk;
 
-/// What `bansao kiosk issue` was given.
-#[derive(Debug, Clone)]
+/// The options of `bansao kiosk issue` (parsed by clap straight into this struct).
+#[derive(Debug, Clone, clap::Args)]
 pub struct IssueArgs {
-    /// The kiosk directory.
+    /// The kiosk directory (e.g. `DIR/kiosk` after `bansao demo --dir DIR`).
+    #[arg(long)]
     pub node: PathBuf,
-    /// Scanned pages, in order.
+    /// A scanned page (PNG or JPEG, 300 dpi), in order (repeatable).
+    #[arg(long = "scan", required_unless_present = "scanner")]
     pub scans: Vec<PathBuf>,
-    /// A real scanner instead: `sane` or `sane:DEVICE`.
+    /// Scan from a real scanner instead of files: `sane` (the first SANE scanner) or
+    /// `sane:DEVICE` (a name from `scanimage -L`), at 300 dpi.
+    #[arg(long, conflicts_with = "scans")]
     pub scanner: Option<String>,
-    /// Pages to take from the real scanner.
+    /// Pages to scan from the real scanner.
+    #[arg(long, default_value_t = 1, requires = "scanner")]
     pub pages: usize,
-    /// Camera frames, in order (the last one stays in view).
+    /// A camera frame of the citizen (repeatable: one per attempt; the last stays in view).
+    #[arg(long = "face")]
     pub faces: Vec<PathBuf>,
-    /// A real camera instead: `v4l2:PATH`.
+    /// Capture from a real camera instead: `v4l2:/dev/video0`.
+    #[arg(long, conflicts_with = "faces")]
     pub camera: Option<String>,
-    /// A photo of the identity card's front.
+    /// A photo of the front of the citizen's identity card (CCCD: its QR code and portrait).
+    /// Without it the copy is issued unidentified and flagged for the official.
+    #[arg(long)]
     pub id_photo: Option<PathBuf>,
-    /// Print the receipt to this file instead of the configured printer.
+    /// Print the receipt to this file (ESC/POS bytes) instead of the configured printer.
+    #[arg(long)]
     pub receipt: Option<PathBuf>,
-    /// Corrections, `name=value`.
+    /// Correct a field on the review screen: NAME=VALUE (repeatable), e.g. ho_ten="NGUYỄN VĂN AN".
+    #[arg(long = "set")]
     pub corrections: Vec<String>,
     /// Print JSON.
+    #[arg(long)]
     pub json: bool,
 }
 
