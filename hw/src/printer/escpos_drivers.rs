@@ -41,6 +41,35 @@ fn print_through(driver: &dyn Driver, device: String, stream: &[u8]) -> Result<(
     driver.flush().map_err(send)
 }
 
+/// A printer reached through one of escpos's drivers, opened for each job (a printer unplugged
+/// and plugged back in between two citizens is found again).
+trait DriverPrinter {
+    /// The driver.
+    type Driver: Driver;
+    /// The device, for people.
+    fn device(&self) -> String;
+    /// Opens it, or says why it cannot be.
+    fn open(&self) -> Result<Self::Driver, PrinterState>;
+}
+
+impl<P: DriverPrinter> ReceiptPrinter for P {
+    fn name(&self) -> String {
+        self.device()
+    }
+
+    fn state(&mut self) -> PrinterState {
+        match self.open() {
+            Ok(driver) => ask_paper(&driver),
+            Err(state) => state,
+        }
+    }
+
+    fn print(&mut self, stream: &[u8]) -> Result<(), PrinterError> {
+        let driver = self.open().map_err(PrinterError::NotReady)?;
+        print_through(&driver, self.device(), stream)
+    }
+}
+
 /// A USB receipt printer, found by its vendor and product id.
 #[cfg(feature = "usb-printer")]
 #[derive(Debug, Clone)]
@@ -58,29 +87,19 @@ impl UsbPrinter {
             product_id,
         }
     }
-
-    fn open(&self) -> Result<escpos::driver::NativeUsbDriver, PrinterState> {
-        escpos::driver::NativeUsbDriver::open(self.vendor_id, self.product_id)
-            .map_err(|error| PrinterState::Offline(error.to_string()))
-    }
 }
 
 #[cfg(feature = "usb-printer")]
-impl ReceiptPrinter for UsbPrinter {
-    fn name(&self) -> String {
+impl DriverPrinter for UsbPrinter {
+    type Driver = escpos::driver::NativeUsbDriver;
+
+    fn device(&self) -> String {
         format!("USB printer {:04x}:{:04x}", self.vendor_id, self.product_id)
     }
 
-    fn state(&mut self) -> PrinterState {
-        match self.open() {
-            Ok(driver) => ask_paper(&driver),
-            Err(state) => state,
-        }
-    }
-
-    fn print(&mut self, stream: &[u8]) -> Result<(), PrinterError> {
-        let driver = self.open().map_err(PrinterError::NotReady)?;
-        print_through(&driver, self.name(), stream)
+    fn open(&self) -> Result<Self::Driver, PrinterState> {
+        escpos::driver::NativeUsbDriver::open(self.vendor_id, self.product_id)
+            .map_err(|error| PrinterState::Offline(error.to_string()))
     }
 }
 
@@ -101,28 +120,18 @@ impl SerialPrinter {
             baud_rate,
         }
     }
-
-    fn open(&self) -> Result<escpos::driver::SerialPortDriver, PrinterState> {
-        escpos::driver::SerialPortDriver::open(&self.path, self.baud_rate, Some(SERIAL_TIMEOUT))
-            .map_err(|error| PrinterState::Offline(error.to_string()))
-    }
 }
 
 #[cfg(feature = "serial-printer")]
-impl ReceiptPrinter for SerialPrinter {
-    fn name(&self) -> String {
+impl DriverPrinter for SerialPrinter {
+    type Driver = escpos::driver::SerialPortDriver;
+
+    fn device(&self) -> String {
         format!("serial printer {} ({} baud)", self.path, self.baud_rate)
     }
 
-    fn state(&mut self) -> PrinterState {
-        match self.open() {
-            Ok(driver) => ask_paper(&driver),
-            Err(state) => state,
-        }
-    }
-
-    fn print(&mut self, stream: &[u8]) -> Result<(), PrinterError> {
-        let driver = self.open().map_err(PrinterError::NotReady)?;
-        print_through(&driver, self.name(), stream)
+    fn open(&self) -> Result<Self::Driver, PrinterState> {
+        escpos::driver::SerialPortDriver::open(&self.path, self.baud_rate, Some(SERIAL_TIMEOUT))
+            .map_err(|error| PrinterState::Offline(error.to_string()))
     }
 }
