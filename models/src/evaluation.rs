@@ -293,6 +293,35 @@ pub fn measure(
     rates
 }
 
+/// The trial set: (person, file) in the `face_recognition` 1.3.0 package's test images — five
+/// photos of one person and one of another, all the labelled faces available offline here.
+pub const TRIAL_PHOTOS: [(&str, &str); 6] = [
+    ("obama", "obama.jpg"),
+    ("obama", "obama2.jpg"),
+    ("obama", "obama3.jpg"),
+    ("obama", "obama_partial_face.jpg"),
+    ("obama", "obama_partial_face2.jpg"),
+    ("biden", "biden.jpg"),
+];
+
+/// Reads the trial set from `dir`; the error names the file that is missing or not a photo.
+pub fn load_trial_set(dir: &std::path::Path) -> Result<Vec<LabelledPhoto>, String> {
+    TRIAL_PHOTOS
+        .iter()
+        .map(|(person, name)| {
+            let path = dir.join(name);
+            let bytes = std::fs::read(&path).map_err(|error| {
+                format!(
+                    "{}: {error} (deploy/setup.sh fetches the face photos)",
+                    path.display()
+                )
+            })?;
+            load_photo(person, name, &bytes)
+                .ok_or_else(|| format!("{} is not a photo", path.display()))
+        })
+        .collect()
+}
+
 /// Decodes a photo file for the trial set.
 pub fn load_photo(person: &str, name: &str, bytes: &[u8]) -> Option<LabelledPhoto> {
     image::ImageReader::new(Cursor::new(bytes))

@@ -6,29 +6,14 @@
 
 use std::path::PathBuf;
 
-use bansao_models::evaluation::{LabelledPhoto, load_photo, measure};
+use bansao_models::evaluation::{LabelledPhoto, load_trial_set, measure};
 use bansao_models::face_match::{FaceVerdict, FaceVerifier};
 use bansao_models::faces::FaceDetector;
 
 fn photos() -> Vec<LabelledPhoto> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../.test-data/face_recognition-1.3.0/tests/test_images");
-    [
-        ("obama", "obama.jpg"),
-        ("obama", "obama2.jpg"),
-        ("obama", "obama3.jpg"),
-        ("obama", "obama_partial_face.jpg"),
-        ("obama", "obama_partial_face2.jpg"),
-        ("biden", "biden.jpg"),
-    ]
-    .into_iter()
-    .map(|(person, name)| {
-        let bytes = std::fs::read(dir.join(name)).unwrap_or_else(|error| {
-            panic!("{name}: {error} (run deploy/setup.sh, which fetches the face photos)")
-        });
-        load_photo(person, name, &bytes).unwrap()
-    })
-    .collect()
+    load_trial_set(&dir).unwrap_or_else(|error| panic!("{error}"))
 }
 
 fn verifier() -> FaceVerifier {

@@ -7,8 +7,6 @@
 
 use std::path::{Path, PathBuf};
 
-use bansao::city::{City, Validity};
-use bansao::config::Commune;
 use bansao::{demo, entropy, specimens};
 use bansao_copy::CopyId;
 use bansao_store::Store;
@@ -51,34 +49,11 @@ impl Kiosk {
     }
 }
 
+/// A city, a ward and its kiosk as real node directories (the benchmarks' world).
 fn kiosk() -> Kiosk {
     let temp = tempfile::tempdir().unwrap();
     let root = temp.path().to_owned();
-    let now = entropy::now();
-    let validity = Validity::default();
-    let mut city = City::init(&root.join("city"), "Sở Tư pháp Hà Nội", now, validity).unwrap();
-    let commune = Commune {
-        code: "00001".to_owned(),
-        name: "Xã Tân Lập".to_owned(),
-    };
-    city.certify_ward(
-        &root.join("ward"),
-        &commune,
-        "UBND xã Tân Lập",
-        now,
-        validity,
-    )
-    .unwrap();
-    let ward = bansao::city::Ward::open(&root.join("ward")).unwrap();
-    city.certify_kiosk(
-        &ward,
-        &root.join("kiosk"),
-        "KIOSK-TANLAP-01",
-        "Ki-ốt thôn Đông",
-        now,
-        validity,
-    )
-    .unwrap();
+    bansao::bench::world::BenchWorld::create(&root).unwrap();
     Kiosk { _temp: temp, root }
 }
 

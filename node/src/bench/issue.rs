@@ -19,7 +19,7 @@ use bansao_hw::camera::SimulatedCamera;
 use bansao_hw::image_input::open_image;
 use bansao_hw::printer::FilePrinter;
 use bansao_hw::scanner::SimulatedScanner;
-use bansao_models::evaluation::{LabelledPhoto, WEAR_LEVELS, load_photo, measure};
+use bansao_models::evaluation::{WEAR_LEVELS, load_trial_set, measure};
 use bansao_models::face_match::FaceVerifier;
 use bansao_models::faces::FaceDetector;
 
@@ -32,16 +32,6 @@ use crate::specimens;
 
 /// Where `deploy/setup.sh` puts the face photos, relative to the repository.
 pub const DEFAULT_PHOTOS: &str = ".test-data/face_recognition-1.3.0/tests/test_images";
-
-/// The photos of the face trial set: (person, file).
-const TRIAL_PHOTOS: [(&str, &str); 6] = [
-    ("obama", "obama.jpg"),
-    ("obama", "obama2.jpg"),
-    ("obama", "obama3.jpg"),
-    ("obama", "obama_partial_face.jpg"),
-    ("obama", "obama_partial_face2.jpg"),
-    ("biden", "biden.jpg"),
-];
 
 fn read_photo(dir: &Path, name: &str) -> anyhow::Result<Vec<u8>> {
     std::fs::read(dir.join(name)).with_context(|| {
@@ -159,13 +149,7 @@ pub fn run_issue(
 
 /// Measures the face check's error rates on the photos in `photos`.
 pub fn run_faces(photos: &Path, models: Option<&Path>, out: &mut dyn Write) -> anyhow::Result<()> {
-    let set: Vec<LabelledPhoto> = TRIAL_PHOTOS
-        .iter()
-        .map(|(person, name)| {
-            let bytes = read_photo(photos, name)?;
-            load_photo(person, name, &bytes).with_context(|| format!("{name} is not a photo"))
-        })
-        .collect::<anyhow::Result<_>>()?;
+    let set = load_trial_set(photos).map_err(anyhow::Error::msg)?;
     let models = models.map_or_else(
         || face_models_dir(&crate::config::KioskSettings::default()),
         Path::to_path_buf,
