@@ -77,7 +77,11 @@ pub fn otsu_threshold(image: &GrayImage) -> u8 {
 /// stays white (blank paper) or turns all black (a dark frame) rather than turning its grain
 /// into ink.
 pub fn binarise(image: &DynamicImage) -> (GrayImage, f64) {
-    let mut gray = image.to_luma8();
+    binarise_grey(image.to_luma8())
+}
+
+/// [`binarise`] of a grey page, in place.
+fn binarise_grey(mut gray: GrayImage) -> (GrayImage, f64) {
     // Contrast between the darkest 0.02 % and the lightest percent of the page (even two short
     // lines of text are more), so paper grain and JPEG noise on a blank
     // page are not taken for ink.
@@ -136,7 +140,10 @@ pub fn read_page(
     image: &DynamicImage,
     dpi: u32,
 ) -> Result<PageReading, OcrError> {
-    let (binary, ink_ratio) = binarise(image);
+    let gray = image.to_luma8();
+    // Correction fluid is seen on the grey page, before binarisation turns it into paper.
+    let altered = !crate::alteration::correction_patches(&gray, 128).is_empty();
+    let (binary, ink_ratio) = binarise_grey(gray);
     // A blank page, or a photo rather than a document: no OCR (noise costs Tesseract minutes).
     if !(NO_INK_RATIO..=MAX_INK_RATIO).contains(&ink_ratio) {
         return Ok(PageReading {
@@ -161,14 +168,10 @@ pub fn read_page(
             upside_down = true;
         }
     }
-    let verdict = check_page(&ocr, ink_ratio).and_then(|()| {
-        let patches = crate::alteration::correction_patches(&image.to_luma8(), 128);
-        if patches.is_empty() {
-            Ok(())
-        } else {
-            Err(PageRefusal::Altered)
-        }
-    });
+    let mut verdict = check_page(&ocr, ink_ratio);
+    if verdict.is_ok() && altered {
+        verdict = Err(PageRefusal::Altered);
+    }
     Ok(PageReading {
         ocr,
         upside_down,
