@@ -161,32 +161,32 @@ impl Default for KioskSettings {
     }
 }
 
+/// A printer written as `KIND:WHERE`, or `None` when it is not one.
+fn printer_setting(spec: &str, base: &Path) -> Option<PrinterSetting> {
+    let (kind, place) = spec.split_once(':')?;
+    match kind {
+        "file" if !place.is_empty() => Some(PrinterSetting::File(base.join(place))),
+        "tcp" if is_host_port(place) => Some(PrinterSetting::Network(place.to_owned())),
+        "usb" => usb_ids(place).map(|(vendor_id, product_id)| PrinterSetting::Usb {
+            vendor_id,
+            product_id,
+        }),
+        "serial" => {
+            serial_port(place).map(|(path, baud_rate)| PrinterSetting::Serial { path, baud_rate })
+        }
+        _ => None,
+    }
+}
+
 fn kiosk_settings(raw: &RawKiosk, base: &Path, problems: &mut Vec<String>) -> KioskSettings {
     let printer = match raw.printer.as_deref().map(str::trim) {
         None | Some("none") => PrinterSetting::None,
-        Some(spec) => match spec.split_once(':') {
-            Some(("file", path)) if !path.is_empty() => PrinterSetting::File(base.join(path)),
-            Some(("tcp", address)) if is_host_port(address) => {
-                PrinterSetting::Network(address.to_owned())
-            }
-            Some(("usb", ids)) if usb_ids(ids).is_some() => {
-                let (vendor_id, product_id) = usb_ids(ids).unwrap_or_default();
-                PrinterSetting::Usb {
-                    vendor_id,
-                    product_id,
-                }
-            }
-            Some(("serial", port)) if serial_port(port).is_some() => {
-                let (path, baud_rate) = serial_port(port).unwrap_or_default();
-                PrinterSetting::Serial { path, baud_rate }
-            }
-            _ => {
-                problems.push(format!(
-                    "kiosk.printer {spec:?} must be \"none\", \"file:PATH\" (a file or device such as /dev/usb/lp0), \"tcp:HOST:PORT\", \"usb:VID:PID\" (hex, e.g. usb:0416:5011) or \"serial:PORT[@BAUD]\" (e.g. serial:/dev/ttyUSB0@115200)"
-                ));
-                PrinterSetting::None
-            }
-        },
+        Some(spec) => printer_setting(spec, base).unwrap_or_else(|| {
+            problems.push(format!(
+                "kiosk.printer {spec:?} must be \"none\", \"file:PATH\" (a file or device such as /dev/usb/lp0), \"tcp:HOST:PORT\", \"usb:VID:PID\" (hex, e.g. usb:0416:5011) or \"serial:PORT[@BAUD]\" (e.g. serial:/dev/ttyUSB0@115200)"
+            ));
+            PrinterSetting::None
+        }),
     };
     let paper_80mm = match raw.paper.as_deref() {
         None | Some("80mm") => true,
