@@ -36,9 +36,8 @@ pub fn canonicalize(value: Value) -> Value {
                 .into_iter()
                 .map(|(key, value)| (canonicalize(key), canonicalize(value)))
                 .collect();
-            entries.sort_by(|(a, _), (b, _)| {
-                CanonicalValue::from(a.clone()).cmp(&CanonicalValue::from(b.clone()))
-            });
+            // The order's key owns its value: clone each key once, not twice per comparison.
+            entries.sort_by_cached_key(|(key, _)| CanonicalValue::from(key.clone()));
             Value::Map(entries)
         }
         Value::Array(items) => Value::Array(items.into_iter().map(canonicalize).collect()),
