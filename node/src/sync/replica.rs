@@ -138,6 +138,13 @@ impl Replica for StoreReplica {
         Ok(self.store.copy_bytes(copy_id)?)
     }
 
+    fn copies_bytes(
+        &mut self,
+        copy_ids: &[bansao_copy::CopyId],
+    ) -> Result<Vec<Option<Vec<u8>>>, ReplicaError> {
+        Ok(self.store.copies_bytes(copy_ids)?)
+    }
+
     fn trust_bundle(&mut self) -> Result<Option<Vec<u8>>, ReplicaError> {
         Ok(Some(self.trust.bundle()))
     }

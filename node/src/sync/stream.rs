@@ -7,12 +7,16 @@
 //! [`FRAMES_IN_FLIGHT`] frames that are not yet written, so a slow link pushes back on
 //! production instead of filling memory; frames are produced lazily by the core.
 //!
-//! Every storage effect is made durable before the session takes its next input.
+//! Every storage effect is made durable before the session takes its next input. When the next
+//! frame is already waiting, its documents are checked (loaded, signatures verified: pure work)
+//! on this thread while the previous frame's effects are written on another, so checking and
+//! writing overlap on a multi-core machine; the session still takes the frame only after the
+//! write is durable.
 
 use std::time::{Duration, Instant};
 
 use bansao_sync::wire::{self, FRAME_HEADER_BYTES, WireError};
-use bansao_sync::{ErrorCode, NodeIdentity, Session, SessionStats};
+use bansao_sync::{ErrorCode, NodeIdentity, PrecheckedFrame, Session, SessionStats};
 use tokio::sync::mpsc;
 
 use crate::entropy;
@@ -125,6 +129,24 @@ fn apply_effects(session: &mut Session, replica: &mut StoreReplica) -> Option<St
     None
 }
 
+/// Makes the session's pending effects durable on one thread while the documents of `next` are
+/// checked on the others (the storing thread joins the checking when done); the session takes
+/// `next` only after both. Returns the storage failure, if any, and the checked frame (`None`:
+/// the session is not yet taking documents, so `next` goes in whole).
+fn store_while_checking(
+    session: &mut Session,
+    replica: &mut StoreReplica,
+    next: &[u8],
+) -> (Option<String>, Option<PrecheckedFrame>) {
+    let Some(checker) = session.document_checker() else {
+        return (apply_effects(session, replica), None);
+    };
+    let (prechecked, stored) = checker.precheck_alongside(next, || apply_effects(session, replica));
+    let stored =
+        stored.unwrap_or_else(|| Some("storing what was received failed unexpectedly".to_owned()));
+    (stored, Some(prechecked))
+}
+
 /// The blocking half: drives the session until it is over and everything it produced was
 /// handed to the writer.
 fn drive(
@@ -138,6 +160,8 @@ fn drive(
     let mut broken: Option<String> = None;
     let mut last_error: Option<String> = None;
     let mut peer_finished = false;
+    // An event taken early (while looking for a frame to check ahead), handled next.
+    let mut pending_event: Option<Event> = None;
     loop {
         while in_flight < FRAMES_IN_FLIGHT {
             let started = Instant::now();
@@ -169,9 +193,15 @@ fn drive(
         if over && !session.has_control_to_send() && in_flight == 0 {
             break;
         }
-        let started = Instant::now();
-        let event = events.blocking_recv();
-        timings.waiting += started.elapsed();
+        let event = match pending_event.take() {
+            Some(event) => Some(event),
+            None => {
+                let started = Instant::now();
+                let event = events.blocking_recv();
+                timings.waiting += started.elapsed();
+                event
+            }
+        };
         let Some(event) = event else {
             broken = Some("the stream tasks ended".to_owned());
             break;
@@ -183,6 +213,37 @@ fn drive(
                     last_error = Some(error.to_string());
                 }
                 timings.handling += started.elapsed();
+                // While frames keep arriving, each one's documents are checked while the
+                // previous one's effects are stored.
+                loop {
+                    let next = match events.try_recv() {
+                        Ok(Event::Frame(next)) => next,
+                        Ok(other) => {
+                            pending_event = Some(other);
+                            break;
+                        }
+                        Err(_) => break,
+                    };
+                    let started = Instant::now();
+                    let (stored, prechecked) =
+                        store_while_checking(&mut session, &mut replica, &next);
+                    timings.storing += started.elapsed();
+                    if let Some(error) = stored {
+                        last_error = Some(error);
+                        break;
+                    }
+                    let started = Instant::now();
+                    let handled = match prechecked {
+                        Some(frame) => {
+                            session.handle_prechecked(frame, entropy::now(), &mut replica)
+                        }
+                        None => session.handle_frame(&next, entropy::now(), &mut replica),
+                    };
+                    if let Err(error) = handled {
+                        last_error = Some(error.to_string());
+                    }
+                    timings.handling += started.elapsed();
+                }
                 let started = Instant::now();
                 if let Some(error) = apply_effects(&mut session, &mut replica) {
                     last_error = Some(error);

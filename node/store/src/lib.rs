@@ -11,7 +11,7 @@
 mod schema;
 mod sync;
 
-pub use sync::{BlobTransfer, MissingBlob, SyncItem};
+pub use sync::{BlobTransfer, COPIES_PER_QUERY, MissingBlob, SyncItem};
 
 use std::path::{Path, PathBuf};
 

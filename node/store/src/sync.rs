@@ -3,7 +3,7 @@
 //! received scans (durable chunk by chunk, so a cut transfer resumes where it stopped) and the
 //! per-peer sync state monitoring shows.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use bansao_copy::document::HEADS_DIGEST_LENGTH;
 use bansao_copy::status::CopyStatus;
@@ -12,6 +12,9 @@ use rusqlite::{OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
 use crate::{Store, StoreError, insert_copy_row, update_copy_row, upsert_copy};
+
+/// Copies read by one query in [`Store::copies_bytes`].
+pub const COPIES_PER_QUERY: usize = 64;
 
 /// One copy as the sync engine reconciles it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,6 +91,31 @@ impl Store {
             .prepare_cached("SELECT document FROM copies WHERE copy_id = ?1")?
             .query_row([copy_id.to_string()], |row| row.get(0))
             .optional()?)
+    }
+
+    /// Several copies' stored document bytes, in the order asked (`None`: not held), read with
+    /// one query per [`COPIES_PER_QUERY`] copies instead of one each.
+    pub fn copies_bytes(&self, copy_ids: &[CopyId]) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+        let mut statement = self.connection.prepare_cached(&format!(
+            "SELECT copy_id, document FROM copies WHERE copy_id IN ({})",
+            vec!["?"; COPIES_PER_QUERY].join(", ")
+        ))?;
+        let mut found: HashMap<String, Vec<u8>> = HashMap::with_capacity(copy_ids.len());
+        for chunk in copy_ids.chunks(COPIES_PER_QUERY) {
+            let mut keys: Vec<String> = chunk.iter().map(CopyId::to_string).collect();
+            // The statement has a fixed number of parameters (so it is prepared once); a short
+            // last chunk repeats its last id, which IN ignores.
+            let last = keys.last().cloned().unwrap_or_default();
+            keys.resize(COPIES_PER_QUERY, last);
+            let mut rows = statement.query(rusqlite::params_from_iter(&keys))?;
+            while let Some(row) = rows.next()? {
+                found.insert(row.get(0)?, row.get(1)?);
+            }
+        }
+        Ok(copy_ids
+            .iter()
+            .map(|copy_id| found.remove(&copy_id.to_string()))
+            .collect())
     }
 
     /// Writes many received or merged copies in one durable transaction: all or none.

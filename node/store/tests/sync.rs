@@ -66,6 +66,38 @@ fn sync_items_follow_every_write() {
 }
 
 #[test]
+fn many_copies_are_read_in_the_order_asked_with_the_missing_ones_marked() {
+    let hierarchy = Hierarchy::new();
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("n.sqlite")).unwrap();
+    // More than one query's worth, so chunking and the padded last chunk are both exercised.
+    let count = bansao_store::COPIES_PER_QUERY + 7;
+    let mut documents: Vec<CopyDocument> = (0..count)
+        .map(|index| issue(&mut store, &hierarchy, format!("scan {index}").as_bytes()))
+        .collect();
+    let absent = bansao_copy::CopyId::parse("01J0000000000000000000000Z").unwrap();
+    let mut asked: Vec<_> = documents
+        .iter()
+        .map(|d| d.content().copy_id)
+        .rev()
+        .collect();
+    asked.insert(3, absent);
+    let read = store.copies_bytes(&asked).unwrap();
+    assert_eq!(read.len(), asked.len());
+    assert_eq!(read[3], None);
+    let expected: Vec<Option<Vec<u8>>> = documents
+        .iter_mut()
+        .rev()
+        .map(|document| Some(document.save()))
+        .collect();
+    let mut without_absent = read.clone();
+    without_absent.remove(3);
+    assert_eq!(without_absent, expected);
+    assert!(store.copies_bytes(&[]).unwrap().is_empty());
+    assert_eq!(store.copies_bytes(&[absent]).unwrap(), vec![None]);
+}
+
+#[test]
 fn a_scan_arrives_in_chunks_resumes_and_a_wrong_whole_is_discarded() {
     let hierarchy = Hierarchy::new();
     let dir = tempfile::tempdir().unwrap();

@@ -296,25 +296,27 @@ impl Session {
                 )
             })
             .collect();
-        let checked = validate::check_new_documents(
-            &keyed,
-            &commune,
-            &self.trust,
-            &self.actor,
-            self.config.verify_threads,
-        );
-        let mut accepted = Vec::with_capacity(documents.len());
+        let checked = match self.prechecked.take() {
+            Some(checked) if checked.len() == keyed.len() => checked,
+            _ => validate::check_new_documents(
+                &keyed,
+                &commune,
+                &self.trust,
+                &self.actor,
+                self.config.verify_threads,
+            ),
+        };
+        let mut valid = Vec::with_capacity(documents.len());
         for ((copy_id, _), checked) in keyed.iter().zip(checked) {
             let copy_id = *copy_id;
             if self.side == Side::Initiator {
                 self.wanted_pending = self.wanted_pending.saturating_sub(1);
             }
-            let (mut incoming, report) = match checked {
-                Checked::Accepted(accepted) => *accepted,
+            match checked {
+                Checked::Accepted(accepted) => valid.push((copy_id, *accepted)),
                 Checked::Unreadable(error) => {
                     tracing::warn!(copy = %copy_id, decision = "refuse", "unreadable document: {error}");
                     self.stats.documents_refused += 1;
-                    continue;
                 }
                 Checked::Refused(refusal) if refusal.code == ErrorCode::OutOfScope => {
                     return Err(self.refuse(refusal.code, refusal.detail));
@@ -322,10 +324,14 @@ impl Session {
                 Checked::Refused(refusal) => {
                     tracing::warn!(copy = %copy_id, decision = "refuse", "{}", refusal.detail);
                     self.stats.documents_refused += 1;
-                    continue;
                 }
-            };
-            match self.copy_bytes(copy_id, replica)? {
+            }
+        }
+        let copy_ids: Vec<CopyId> = valid.iter().map(|(copy_id, _)| *copy_id).collect();
+        let stored_versions = self.copies_bytes(&copy_ids, replica)?;
+        let mut accepted = Vec::with_capacity(valid.len());
+        for ((copy_id, (mut incoming, report)), stored) in valid.into_iter().zip(stored_versions) {
+            match stored {
                 None => {
                     tracing::debug!(copy = %copy_id, decision = "store", "new copy");
                     accepted.push((incoming, report.status));
@@ -385,25 +391,34 @@ impl Session {
     ) -> Result<Option<Message>, crate::replica::ReplicaError> {
         let mut batch = Vec::new();
         let mut bytes_in_batch = 0;
-        while let Some(item) = self.serve.pop_front() {
-            match item {
-                Serve::Copy(copy_id) => {
-                    if let Some(bytes) = replica.copy_bytes(copy_id)? {
-                        bytes_in_batch += bytes.len();
-                        batch.push((copy_id, bytes));
-                    }
-                    if bytes_in_batch >= self.config.document_batch_bytes {
-                        break;
-                    }
+        while bytes_in_batch < self.config.document_batch_bytes {
+            let mut ahead = Vec::new();
+            while ahead.len() < READ_AHEAD {
+                match self.serve.front() {
+                    Some(Serve::Copy(copy_id)) => ahead.push(*copy_id),
+                    _ => break,
                 }
-                Serve::Served if batch.is_empty() => return Ok(Some(Message::WantServed)),
-                Serve::Served => {
-                    self.serve.push_front(Serve::Served);
-                    break;
-                }
+                self.serve.pop_front();
+            }
+            if ahead.is_empty() {
+                break;
+            }
+            let unused = fill_batch(
+                &mut batch,
+                &mut bytes_in_batch,
+                &ahead,
+                self.config.document_batch_bytes,
+                replica,
+            )?;
+            for copy_id in unused.iter().rev() {
+                self.serve.push_front(Serve::Copy(*copy_id));
             }
         }
         if batch.is_empty() {
+            if matches!(self.serve.front(), Some(Serve::Served)) {
+                self.serve.pop_front();
+                return Ok(Some(Message::WantServed));
+            }
             return Ok(None);
         }
         self.stats.documents_sent += batch.len() as u64;
@@ -417,13 +432,18 @@ impl Session {
     ) -> Result<Option<Message>, crate::replica::ReplicaError> {
         let mut batch = Vec::new();
         let mut bytes_in_batch = 0;
-        while bytes_in_batch < self.config.document_batch_bytes {
-            let Some(copy_id) = self.push.pop_front() else {
-                break;
-            };
-            if let Some(bytes) = replica.copy_bytes(copy_id)? {
-                bytes_in_batch += bytes.len();
-                batch.push((copy_id, bytes));
+        while bytes_in_batch < self.config.document_batch_bytes && !self.push.is_empty() {
+            let take = self.push.len().min(READ_AHEAD);
+            let ahead: Vec<CopyId> = self.push.drain(..take).collect();
+            let unused = fill_batch(
+                &mut batch,
+                &mut bytes_in_batch,
+                &ahead,
+                self.config.document_batch_bytes,
+                replica,
+            )?;
+            for copy_id in unused.iter().rev() {
+                self.push.push_front(*copy_id);
             }
         }
         if batch.is_empty() {
@@ -432,4 +452,30 @@ impl Session {
         self.stats.documents_sent += batch.len() as u64;
         Ok(Some(Session::document_message(batch)))
     }
+}
+
+/// Copies read from the replica at once when filling a batch.
+const READ_AHEAD: usize = 64;
+
+/// Reads `ahead` in one call and adds documents to `batch` until it holds `budget` bytes;
+/// returns the ids read but not added (to go back to the front of their queue). A copy the
+/// replica no longer holds is skipped.
+fn fill_batch<'a>(
+    batch: &mut Vec<(CopyId, Vec<u8>)>,
+    bytes_in_batch: &mut usize,
+    ahead: &'a [CopyId],
+    budget: usize,
+    replica: &mut dyn Replica,
+) -> Result<&'a [CopyId], crate::replica::ReplicaError> {
+    let found = replica.copies_bytes(ahead)?;
+    for (index, (copy_id, bytes)) in ahead.iter().zip(found).enumerate() {
+        if *bytes_in_batch >= budget {
+            return Ok(&ahead[index..]);
+        }
+        if let Some(bytes) = bytes {
+            *bytes_in_batch += bytes.len();
+            batch.push((*copy_id, bytes));
+        }
+    }
+    Ok(&[])
 }

@@ -8,11 +8,13 @@
 //! can drive many nodes through drops, delays and partitions from one seed.
 //!
 //! How a session runs is in [`session`]; what a link shares is in [`policy`]; how scans move is
-//! in [`blobs`]; what is checked before anything is stored is in [`validate`].
+//! in [`blobs`]; what is checked before anything is stored is in [`validate`] (and [`precheck`] runs those
+//! checks ahead, off the session's thread).
 
 pub mod blobs;
 mod documents;
 pub mod policy;
+pub mod precheck;
 mod reconcile;
 pub mod reconcile_cache;
 pub mod replica;
@@ -27,6 +29,7 @@ pub mod memory;
 pub mod simulation;
 
 pub use policy::{LinkPolicy, NodeIdentity, link_policy};
+pub use precheck::{DocumentChecker, PrecheckedFrame};
 pub use reconcile_cache::ReconcileCache;
 pub use replica::{BlobLayout, PartialBlob, Replica, ReplicaError, StorageEffect, WantedBlob};
 pub use session::{Session, SessionConfig, SessionError, Side};

@@ -54,6 +54,14 @@ pub trait Replica {
     ) -> Result<Vec<(CopyId, [u8; DIGEST_LENGTH])>, ReplicaError>;
     /// A stored copy's document bytes.
     fn copy_bytes(&mut self, copy_id: CopyId) -> Result<Option<Vec<u8>>, ReplicaError>;
+    /// Several copies' document bytes, in the order asked. Shells that can read many at once
+    /// cheaper than one by one (one SQL query for many rows) override this.
+    fn copies_bytes(&mut self, copy_ids: &[CopyId]) -> Result<Vec<Option<Vec<u8>>>, ReplicaError> {
+        copy_ids
+            .iter()
+            .map(|copy_id| self.copy_bytes(*copy_id))
+            .collect()
+    }
     /// The node's current trust bundle (`trust.cbor`).
     fn trust_bundle(&mut self) -> Result<Option<Vec<u8>>, ReplicaError>;
     /// Up to `limit` scans that copies of `commune` reference and this node does not hold.

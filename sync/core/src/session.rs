@@ -183,6 +183,9 @@ pub struct Session {
     done_received: bool,
     pub(crate) stats: SessionStats,
     pub(crate) reconcile_cache: Option<Arc<ReconcileCache>>,
+    /// Verdicts on the documents of the frame being handled, reached ahead by a
+    /// [`crate::precheck::DocumentChecker`].
+    pub(crate) prechecked: Option<Vec<crate::validate::Checked>>,
 }
 
 impl Session {
@@ -229,6 +232,7 @@ impl Session {
             done_received: false,
             stats: SessionStats::default(),
             reconcile_cache: None,
+            prechecked: None,
         }
     }
 
@@ -291,28 +295,37 @@ impl Session {
         now: Timestamp,
         replica: &mut dyn Replica,
     ) -> Result<(), SessionError> {
-        if matches!(self.phase, Phase::Finished | Phase::Failed) {
-            return Err(SessionError::Closed);
-        }
-        self.stats.bytes_received += (body.len() + wire::FRAME_HEADER_BYTES) as u64;
-        self.stats.frames_received += 1;
+        self.count_received_frame(body.len())?;
         let message = match wire::decode_body(body) {
             Ok(message) => message,
             Err(error) => return Err(self.refuse(ErrorCode::MalformedFrame, error.to_string())),
         };
+        self.handle_message(message, body.len(), now, replica)
+    }
+
+    pub(crate) fn count_received_frame(&mut self, body_length: usize) -> Result<(), SessionError> {
+        if matches!(self.phase, Phase::Finished | Phase::Failed) {
+            return Err(SessionError::Closed);
+        }
+        self.stats.bytes_received += (body_length + wire::FRAME_HEADER_BYTES) as u64;
+        self.stats.frames_received += 1;
+        Ok(())
+    }
+
+    pub(crate) fn handle_message(
+        &mut self,
+        message: Message,
+        body_length: usize,
+        now: Timestamp,
+        replica: &mut dyn Replica,
+    ) -> Result<(), SessionError> {
         tracing::trace!(
             kind = message.kind(),
-            bytes = body.len() + wire::FRAME_HEADER_BYTES,
+            bytes = body_length + wire::FRAME_HEADER_BYTES,
             "sync message received"
         );
-        let result = self.dispatch(message, now, replica);
-        match result {
-            Ok(()) => {
-                self.advance(replica)?;
-                Ok(())
-            }
-            Err(error) => Err(error),
-        }
+        self.dispatch(message, now, replica)?;
+        self.advance(replica)
     }
 
     /// Reports that the byte stream ended before the session finished (a cut link).
@@ -622,6 +635,21 @@ impl Session {
     ) -> Result<Option<Vec<u8>>, SessionError> {
         match replica.copy_bytes(copy_id) {
             Ok(bytes) => Ok(bytes),
+            Err(error) => Err(self.refuse(ErrorCode::Storage, error.to_string())),
+        }
+    }
+
+    pub(crate) fn copies_bytes(
+        &mut self,
+        copy_ids: &[CopyId],
+        replica: &mut dyn Replica,
+    ) -> Result<Vec<Option<Vec<u8>>>, SessionError> {
+        match replica.copies_bytes(copy_ids) {
+            Ok(found) if found.len() == copy_ids.len() => Ok(found),
+            Ok(found) => Err(self.refuse(
+                ErrorCode::Storage,
+                format!("asked for {} copies, read {}", copy_ids.len(), found.len()),
+            )),
             Err(error) => Err(self.refuse(ErrorCode::Storage, error.to_string())),
         }
     }

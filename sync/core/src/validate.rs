@@ -75,7 +75,7 @@ pub enum Checked {
 
 /// Loads and checks whole documents received on a link sharing `commune`, keeping their order.
 /// Loading and verifying signatures is most of the cost of taking in a batch, and every document
-/// is independent, so the work is split over `threads` threads (1: on the caller's).
+/// is independent, so the work is shared by `threads` threads (1: on the caller's).
 pub fn check_new_documents(
     documents: &[(CopyId, &[u8])],
     commune: &str,
@@ -83,6 +83,24 @@ pub fn check_new_documents(
     actor: &automerge::ActorId,
     threads: usize,
 ) -> Vec<Checked> {
+    check_new_documents_alongside(documents, commune, trust, actor, threads, || ()).0
+}
+
+/// Documents a thread takes at a time from the shared queue.
+const DOCUMENTS_PER_TAKE: usize = 4;
+
+/// [`check_new_documents`] with one more job, `alongside`, run first on one of the threads,
+/// which then joins the checking: the shell stores the previous batch this way, and the two
+/// cores share storing and checking whatever their sizes. Returns the verdicts and what
+/// `alongside` returned (`None` if it panicked).
+pub fn check_new_documents_alongside<R: Send>(
+    documents: &[(CopyId, &[u8])],
+    commune: &str,
+    trust: &TrustContext,
+    actor: &automerge::ActorId,
+    threads: usize,
+    alongside: impl FnOnce() -> R + Send,
+) -> (Vec<Checked>, Option<R>) {
     let check = |(key, bytes): &(CopyId, &[u8])| match CopyDocument::load(bytes, actor.clone()) {
         Err(error) => Checked::Unreadable(error.to_string()),
         Ok(document) => match check_new_document(&document, *key, commune, trust) {
@@ -91,33 +109,58 @@ pub fn check_new_documents(
         },
     };
     let threads = threads.clamp(1, 16);
-    if threads == 1 || documents.len() < 2 * threads {
-        return documents.iter().map(check).collect();
+    if threads == 1 {
+        let done = alongside();
+        return (documents.iter().map(check).collect(), Some(done));
     }
-    let per_thread = documents.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = documents
-            .chunks(per_thread)
-            .map(|chunk| {
-                (
-                    chunk.len(),
-                    scope.spawn(move || chunk.iter().map(check).collect::<Vec<_>>()),
-                )
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|(length, worker)| {
-                worker.join().unwrap_or_else(|_| {
-                    // Automerge panics are contained inside `CopyDocument::load`; should
-                    // anything else panic, the chunk's documents are refused, not lost silently.
-                    (0..length)
-                        .map(|_| Checked::Unreadable("checking the document failed".to_owned()))
-                        .collect()
-                })
-            })
-            .collect()
-    })
+    // Threads take a few documents at a time until none are left, so a thread that was busy
+    // elsewhere (storing, or preempted) simply checks fewer.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let take_and_check = || {
+        let mut verdicts = Vec::new();
+        loop {
+            let first = next.fetch_add(DOCUMENTS_PER_TAKE, std::sync::atomic::Ordering::Relaxed);
+            if first >= documents.len() {
+                return verdicts;
+            }
+            let last = (first + DOCUMENTS_PER_TAKE).min(documents.len());
+            verdicts.extend((first..last).map(|index| (index, check(&documents[index]))));
+        }
+    };
+    let (mut verdicts, done) = std::thread::scope(|scope| {
+        let first = scope.spawn(|| {
+            let done = alongside();
+            (done, take_and_check())
+        });
+        let others: Vec<_> = (2..threads).map(|_| scope.spawn(take_and_check)).collect();
+        let mut verdicts = take_and_check();
+        let done = match first.join() {
+            Ok((done, theirs)) => {
+                verdicts.extend(theirs);
+                Some(done)
+            }
+            Err(_) => None,
+        };
+        for other in others {
+            // Automerge panics are contained inside `CopyDocument::load`; should anything else
+            // panic, the documents that thread took are refused below, not lost silently.
+            if let Ok(theirs) = other.join() {
+                verdicts.extend(theirs);
+            }
+        }
+        (verdicts, done)
+    });
+    verdicts.sort_unstable_by_key(|(index, _)| *index);
+    let mut verdicts = verdicts.into_iter().peekable();
+    let ordered = (0..documents.len())
+        .map(
+            |index| match verdicts.next_if(|(taken, _)| *taken == index) {
+                Some((_, verdict)) => verdict,
+                None => Checked::Unreadable("checking the document failed".to_owned()),
+            },
+        )
+        .collect();
+    (ordered, done)
 }
 
 fn counted(report: &StatusReport) -> impl Iterator<Item = &ValidSignature> {
