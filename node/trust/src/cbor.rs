@@ -36,13 +36,27 @@ pub fn canonicalize(value: Value) -> Value {
                 .into_iter()
                 .map(|(key, value)| (canonicalize(key), canonicalize(value)))
                 .collect();
-            // The order's key owns its value: clone each key once, not twice per comparison.
-            entries.sort_by_cached_key(|(key, _)| CanonicalValue::from(key.clone()));
+            if entries.iter().all(|(key, _)| key.is_text()) {
+                // Every signed map bansao writes has text keys: compare them in place.
+                entries.sort_by(|(a, _), (b, _)| text_key_order(a, b));
+            } else {
+                // The order's key owns its value: clone each key once, not twice per comparison.
+                entries.sort_by_cached_key(|(key, _)| CanonicalValue::from(key.clone()));
+            }
             Value::Map(entries)
         }
         Value::Array(items) => Value::Array(items.into_iter().map(canonicalize).collect()),
         Value::Tag(tag, inner) => Value::Tag(tag, Box::new(canonicalize(*inner))),
         other => other,
+    }
+}
+
+/// [`CanonicalValue`]'s order for two text keys (shorter first, then bytewise), without cloning
+/// them into `CanonicalValue`s.
+fn text_key_order(a: &Value, b: &Value) -> std::cmp::Ordering {
+    match (a.as_text(), b.as_text()) {
+        (Some(a), Some(b)) => a.len().cmp(&b.len()).then_with(|| a.cmp(b)),
+        _ => CanonicalValue::from(a.clone()).cmp(&CanonicalValue::from(b.clone())),
     }
 }
 
@@ -195,6 +209,38 @@ mod tests {
         let encoded = to_canonical_vec(value);
         // {"a": 2, "ab": 3, "bb": 1}
         assert_eq!(hex::encode(encoded), "a36161026261620362626201");
+    }
+
+    #[test]
+    fn text_keys_sort_as_ciborium_orders_them() {
+        // Signatures depend on this order: the fast path for text keys must agree with
+        // `CanonicalValue` on short, long (≥ 24 bytes: longer length header) and non-ASCII keys.
+        let keys = [
+            "b",
+            "a",
+            "ab",
+            "ba",
+            "ngày_sinh",
+            "ho_ten",
+            "Z",
+            "z",
+            "",
+            "a_key_of_more_than_twenty_four_bytes",
+            "a_key_of_more_than_twenty_four_bytez",
+            "đ",
+            "e\u{301}",
+        ];
+        let mut fast: Vec<Value> = keys.iter().map(|k| Value::Text((*k).into())).collect();
+        let mut reference = fast.clone();
+        fast.sort_by(text_key_order);
+        reference.sort_by_cached_key(|key| CanonicalValue::from(key.clone()));
+        assert_eq!(fast, reference);
+        // A map mixing integer and text keys still sorts by the reference order.
+        let mixed = Value::Map(vec![
+            (Value::Text("a".into()), Value::Null),
+            (Value::Integer(1.into()), Value::Null),
+        ]);
+        assert_eq!(hex::encode(to_canonical_vec(mixed)), "a201f66161f6");
     }
 
     #[test]
