@@ -23,8 +23,8 @@ use bansao_models::evaluation::{WEAR_LEVELS, load_trial_set, measure};
 use bansao_models::face_match::FaceVerifier;
 use bansao_models::faces::FaceDetector;
 
-use super::Figure;
 use super::world::BenchWorld;
+use super::{Figure, median};
 use crate::kiosk::Kiosk;
 use crate::kiosk_shell::perception::{Perception, face_models_dir};
 use crate::kiosk_shell::{SessionDevices, run_session};
@@ -40,15 +40,6 @@ fn read_photo(dir: &Path, name: &str) -> anyhow::Result<Vec<u8>> {
             dir.join(name).display()
         )
     })
-}
-
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    match values.len() {
-        0 => 0.0,
-        n if n % 2 == 1 => values[n / 2],
-        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
-    }
 }
 
 /// Runs `issue_a4_page` `runs` times in a fresh world under `dir`.

@@ -8,6 +8,16 @@ pub mod world;
 
 use std::io::Write;
 
+/// The median (the mean of the middle two for an even count; 0 for none). Sorts `values`.
+pub fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    match values.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => values[n / 2],
+        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
+}
+
 /// One measured figure.
 #[derive(Debug, Clone)]
 pub struct Figure {
