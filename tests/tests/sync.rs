@@ -727,3 +727,75 @@ fn a_kiosk_relays_another_kiosks_copies_to_the_ward() {
     }
     assert_eq!(scans_missing(&ward_dir, "00001"), 0);
 }
+
+/// Turns on LAN discovery for a node: listens on every address, a round every 5 s (the least).
+fn enable_lan_discovery(dir: &Path) {
+    let path = dir.join("bansao.toml");
+    let mut config = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        config.trim_end().ends_with("upstream = []"),
+        "[sync] is the last table: {config}"
+    );
+    config.push_str("listen = \"0.0.0.0:0\"\ninterval_seconds = 5\nlan_discovery = true\n");
+    std::fs::write(&path, config).unwrap();
+}
+
+/// Two kiosks of one commune in a village cultural house, no ward reachable: each runs
+/// `SyncNode::run` (what `bansao run` runs) with LAN discovery, finds the other by mDNS and
+/// syncs with it over QUIC, so each holds the other's copy with its scans. On a private LAN
+/// (a network namespace of its own), so nothing is multicast onto the machine's network.
+#[test]
+fn kiosks_on_a_lan_find_each_other_and_exchange_copies() {
+    bansao_discovery::testing::on_private_lan(
+        "kiosks_on_a_lan_find_each_other_and_exchange_copies",
+        kiosks_on_a_lan,
+    );
+}
+
+fn kiosks_on_a_lan() {
+    let world = world();
+    let (first, second) = (world.dir("kiosk"), world.dir("kiosk-2"));
+    let from_first = issue(&first, 1)[0];
+    let from_second = issue(&second, 1)[0];
+    enable_lan_discovery(&first);
+    enable_lan_discovery(&second);
+    let runtime = runtime();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let nodes: Vec<_> = [&first, &second]
+        .into_iter()
+        .map(|dir| {
+            let node = SyncNode::open(dir).unwrap();
+            let mut stopped = stopped.clone();
+            runtime.spawn(async move {
+                node.run(async move {
+                    let _ = stopped.wait_for(|stop| *stop).await;
+                })
+                .await
+            })
+        })
+        .collect();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(40);
+    let exchanged = || {
+        status_at(&second, from_first) == Some(CopyStatus::Provisional)
+            && status_at(&first, from_second) == Some(CopyStatus::Provisional)
+            && scans_missing(&first, "00001") == 0
+            && scans_missing(&second, "00001") == 0
+    };
+    while !exchanged() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the kiosks did not exchange their copies over the LAN within 40 s\ninterfaces:\n{}",
+            bansao_discovery::testing::interfaces()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    stop.send(true).unwrap();
+    for node in nodes {
+        runtime.block_on(node).unwrap().unwrap();
+    }
+    // Each recorded the other as a sync peer.
+    for (dir, other) in [(&first, "KIOSK-TANLAP-02"), (&second, "KIOSK-TANLAP-01")] {
+        let status = bansao_status_json(dir);
+        assert!(status.to_string().contains(other), "{dir:?}: {status:#}");
+    }
+}

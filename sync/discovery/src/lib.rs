@@ -50,6 +50,8 @@ mod error;
 mod peer;
 mod service;
 mod table;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 use std::net::SocketAddr;
 

@@ -2,138 +2,33 @@
 //! keys and QUIC ports, never report themselves, and forget a node that stopped.
 //!
 //! mDNS needs IP multicast on a non-loopback interface: libp2p-mdns skips loopback interfaces
-//! (and `lo` has no MULTICAST flag here anyway). The machine's own interface would do, but then
-//! the test would multicast onto the real network, which a test must not do. So the test
-//! re-runs itself inside a user and network namespace of its own (`unshare --user
-//! --map-root-user --net`, unprivileged), where it is root and creates a veth pair with two
-//! addresses; nothing it sends leaves that namespace. Where namespaces or veth cannot be made,
-//! the test fails with a message starting `ENVIRONMENT LIMIT`, never passes silently.
+//! (and `lo` has no MULTICAST flag here anyway), and a test must not multicast onto the real
+//! network. So the test runs on a private LAN (`bansao_discovery::testing`): a user and network
+//! namespace of its own with a veth pair; it fails with `ENVIRONMENT LIMIT` where that cannot
+//! be made, never passes silently.
 
 #![allow(clippy::unwrap_used)]
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::process::Command;
 use std::time::Duration;
 
+use bansao_discovery::testing::{ADDRESS_A, ADDRESS_B, interfaces, on_private_lan};
 use bansao_discovery::{Discovered, DiscoveryConfig, DiscoveryEvent, LanDiscovery};
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use tokio::sync::mpsc::Receiver;
 use tokio::time::{Instant, timeout_at};
 
-/// Set in the re-run child to the parent's network namespace, so the child can check it really
-/// is in another one before it touches any interface.
-const CHILD_MARKER: &str = "BANSAO_DISCOVERY_TEST_PARENT_NETNS";
-
-const ADDRESS_A: Ipv4Addr = Ipv4Addr::new(10, 77, 0, 1);
-const ADDRESS_B: Ipv4Addr = Ipv4Addr::new(10, 77, 0, 2);
 const WAIT: Duration = Duration::from_secs(20);
 
 #[test]
 fn two_nodes_find_each_other_and_forget_a_stopped_one() {
-    match std::env::var(CHILD_MARKER) {
-        Ok(parent_netns) => in_private_network_namespace(&parent_netns),
-        Err(_) => {
-            rerun_in_private_network_namespace("two_nodes_find_each_other_and_forget_a_stopped_one")
-        }
-    }
-}
-
-fn network_namespace() -> String {
-    std::fs::read_link("/proc/self/ns/net")
-        .map(|link| link.display().to_string())
-        .unwrap_or_else(|error| panic!("ENVIRONMENT LIMIT: cannot read /proc/self/ns/net: {error}"))
-}
-
-fn rerun_in_private_network_namespace(test_name: &str) {
-    let exe = std::env::current_exe().unwrap();
-    let output = Command::new("unshare")
-        .args(["--user", "--map-root-user", "--net", "--"])
-        .arg(exe)
-        .args([test_name, "--exact", "--nocapture", "--test-threads=1"])
-        .env(CHILD_MARKER, network_namespace())
-        .output()
-        .unwrap_or_else(|error| {
-            panic!(
-                "ENVIRONMENT LIMIT: cannot run `unshare` (util-linux) to make a private network \
-                 namespace for the mDNS test: {error}"
-            )
-        });
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    // Prefixed, so the child's own summary line is not counted as a second test result.
-    let transcript = format!(
-        "child stdout:\n{}\nchild stderr:\n{}",
-        prefixed(&stdout),
-        prefixed(&stderr)
-    );
-    if stderr.starts_with("unshare:") {
-        panic!(
-            "ENVIRONMENT LIMIT: this machine does not allow an unprivileged user + network \
-             namespace, so there is no private interface with multicast for the mDNS test \
-             (check /proc/sys/user/max_user_namespaces, kernel.unprivileged_userns_clone, or a \
-             seccomp/AppArmor policy)\n{transcript}"
-        );
-    }
-    assert!(
-        output.status.success(),
-        "the test failed in its network namespace\n{transcript}"
-    );
-    assert!(
-        stdout.contains("1 passed"),
-        "the child ran no test\n{transcript}"
-    );
-}
-
-fn prefixed(text: &str) -> String {
-    text.lines()
-        .map(|line| format!("  child| {line}\n"))
-        .collect()
-}
-
-fn in_private_network_namespace(parent_netns: &str) {
-    assert_ne!(
-        network_namespace(),
-        parent_netns,
-        "refusing to create interfaces: not in a private network namespace"
-    );
-    make_private_lan();
-    tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .unwrap()
-        .block_on(two_nodes_on_the_private_lan());
-}
-
-/// A veth pair `bansao-a` (10.77.0.1/24) ⇄ `bansao-b` (10.77.0.2/24), both up.
-fn make_private_lan() {
-    for args in [
-        "link set lo up",
-        "link add bansao-a type veth peer name bansao-b",
-        "addr add 10.77.0.1/24 dev bansao-a",
-        "addr add 10.77.0.2/24 dev bansao-b",
-        "link set bansao-a up",
-        "link set bansao-b up",
-    ] {
-        let output = Command::new("ip")
-            .args(args.split(' '))
-            .output()
-            .unwrap_or_else(|error| {
-                panic!("ENVIRONMENT LIMIT: cannot run `ip` (iproute2): {error}")
-            });
-        assert!(
-            output.status.success(),
-            "ENVIRONMENT LIMIT: `ip {args}` failed in the test's network namespace: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
-}
-
-fn interfaces() -> String {
-    Command::new("ip")
-        .args(["-brief", "address"])
-        .output()
-        .map(|output| String::from_utf8_lossy(&output.stdout).into_owned())
-        .unwrap_or_default()
+    on_private_lan("two_nodes_find_each_other_and_forget_a_stopped_one", || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap()
+            .block_on(two_nodes_on_the_private_lan());
+    });
 }
 
 fn public_key(seed: u8) -> VerifyingKey {
