@@ -7,46 +7,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
-use bansao::demo::SAMPLE_SCAN;
-use bansao::kiosk::{IssueRequest, Kiosk};
-use bansao_copy::{DocumentType, ExtractedField, verify_qr};
+use bansao::kiosk::Kiosk;
+use bansao_copy::verify_qr;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-
-fn fields() -> BTreeMap<String, ExtractedField> {
-    [
-        ("ho_ten", "NGUYỄN VĂN AN"),
-        ("ngay_sinh", "12/03/2015"),
-        ("gioi_tinh", "Nam"),
-        ("noi_sinh", "Trạm Y tế xã Tân Lập"),
-        ("ho_ten_me", "TRẦN THỊ HOA"),
-        ("ho_ten_cha", "NGUYỄN VĂN BÌNH"),
-    ]
-    .into_iter()
-    .map(|(name, value)| {
-        (
-            name.to_owned(),
-            ExtractedField {
-                value: value.to_owned(),
-                confidence_permille: 950,
-                corrected_from: None,
-            },
-        )
-    })
-    .collect()
-}
-
-fn request() -> IssueRequest {
-    IssueRequest {
-        document_type: DocumentType::BirthCertificate,
-        fields: fields(),
-        scans: vec![SAMPLE_SCAN.to_vec()],
-        events: Vec::new(),
-        notes: Vec::new(),
-    }
-}
 
 fn benches(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
@@ -62,10 +27,16 @@ fn benches(c: &mut Criterion) {
     group.throughput(Throughput::Elements(1));
     group.measurement_time(Duration::from_secs(8));
     group.bench_function("copy_created_signed_stored", |b| {
-        b.iter(|| kiosk.issue(request(), bansao::entropy::now()).unwrap());
+        b.iter(|| {
+            kiosk
+                .issue(bansao::demo::sample_request(), bansao::entropy::now())
+                .unwrap()
+        });
     });
 
-    let issued = kiosk.issue(request(), bansao::entropy::now()).unwrap();
+    let issued = kiosk
+        .issue(bansao::demo::sample_request(), bansao::entropy::now())
+        .unwrap();
     let trust = kiosk.trust.clone();
     group.bench_function("qr_verification", |b| {
         b.iter(|| {

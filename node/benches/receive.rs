@@ -7,41 +7,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
-use bansao::demo::SAMPLE_SCAN;
-use bansao::kiosk::{IssueRequest, Kiosk};
-use bansao_copy::{CopyDocument, CopyId, DocumentType, ExtractedField};
+use bansao::kiosk::Kiosk;
+use bansao_copy::{CopyDocument, CopyId};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-
-fn request() -> IssueRequest {
-    let fields: BTreeMap<String, ExtractedField> = [
-        ("ho_ten", "NGUYỄN VĂN AN"),
-        ("ngay_sinh", "12/03/2015"),
-        ("gioi_tinh", "Nam"),
-        ("noi_sinh", "Trạm Y tế xã Tân Lập"),
-        ("ho_ten_me", "TRẦN THỊ HOA"),
-        ("ho_ten_cha", "NGUYỄN VĂN BÌNH"),
-    ]
-    .into_iter()
-    .map(|(name, value)| {
-        let field = ExtractedField {
-            value: value.to_owned(),
-            confidence_permille: 950,
-            corrected_from: None,
-        };
-        (name.to_owned(), field)
-    })
-    .collect();
-    IssueRequest {
-        document_type: DocumentType::BirthCertificate,
-        fields,
-        scans: vec![SAMPLE_SCAN.to_vec()],
-        events: Vec::new(),
-        notes: Vec::new(),
-    }
-}
 
 fn benches(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
@@ -52,7 +22,9 @@ fn benches(c: &mut Criterion) {
     )
     .unwrap();
     let mut kiosk = Kiosk::open(&dir.path().join("kiosk")).unwrap();
-    let mut issued = kiosk.issue(request(), bansao::entropy::now()).unwrap();
+    let mut issued = kiosk
+        .issue(bansao::demo::sample_request(), bansao::entropy::now())
+        .unwrap();
     let bytes = issued.document.save();
     let copy_id: CopyId = issued.document.content().copy_id;
     let commune = issued.document.content().commune.clone();

@@ -32,6 +32,18 @@ pub const SAMPLE_SCAN: &[u8] = include_bytes!("../assets/sample-scan-giay-khai-s
 
 const OFFICIAL_ID: &str = "tran-thi-binh";
 
+/// The sample birth certificate's issue request: six fields (one corrected by the citizen) and
+/// [`SAMPLE_SCAN`]. The demo issues it; the criterion benches measure with it.
+pub fn sample_request() -> IssueRequest {
+    IssueRequest {
+        document_type: DocumentType::BirthCertificate,
+        fields: sample_fields(),
+        scans: vec![SAMPLE_SCAN.to_vec()],
+        events: Vec::new(),
+        notes: Vec::new(),
+    }
+}
+
 fn sample_fields() -> BTreeMap<String, ExtractedField> {
     let field =
         |value: &str, confidence_permille: u16, corrected_from: Option<&str>| ExtractedField {
@@ -161,16 +173,7 @@ pub fn run(dir: &Path, faces: &DemoFaces, out: &mut dyn Write) -> anyhow::Result
     let mut kiosk = Kiosk::open(&dir.join("kiosk"))?;
     let mut issued: Vec<(CopyId, String)> = Vec::new();
     for number in 1..=3 {
-        let copy = kiosk.issue(
-            IssueRequest {
-                document_type: DocumentType::BirthCertificate,
-                fields: sample_fields(),
-                scans: vec![SAMPLE_SCAN.to_vec()],
-                events: Vec::new(),
-                notes: Vec::new(),
-            },
-            entropy::now(),
-        )?;
+        let copy = kiosk.issue(sample_request(), entropy::now())?;
         let content = copy.document.content();
         say(
             out,
