@@ -287,15 +287,7 @@ impl Session {
             .as_ref()
             .map(|policy| policy.commune.clone())
             .unwrap_or_default();
-        let keyed: Vec<(CopyId, &[u8])> = documents
-            .iter()
-            .map(|entry| {
-                (
-                    CopyId::from_bytes(entry.key.into_array()),
-                    entry.bytes.as_slice(),
-                )
-            })
-            .collect();
+        let keyed = keyed_documents(&documents);
         let checked = match self.prechecked.take() {
             Some(checked) if checked.len() == keyed.len() => checked,
             _ => validate::check_new_documents(
@@ -452,6 +444,19 @@ impl Session {
         self.stats.documents_sent += batch.len() as u64;
         Ok(Some(Session::document_message(batch)))
     }
+}
+
+/// A Documents message's entries as `(copy id, document bytes)`, as the checks take them.
+pub(crate) fn keyed_documents(documents: &[DocumentBytes]) -> Vec<(CopyId, &[u8])> {
+    documents
+        .iter()
+        .map(|entry| {
+            (
+                CopyId::from_bytes(entry.key.into_array()),
+                entry.bytes.as_slice(),
+            )
+        })
+        .collect()
 }
 
 /// Copies read from the replica at once when filling a batch.

@@ -13,9 +13,10 @@
 use std::sync::Arc;
 
 use automerge::ActorId;
-use bansao_copy::{CopyId, Timestamp};
+use bansao_copy::Timestamp;
 use bansao_trust::TrustContext;
 
+use crate::documents::keyed_documents;
 use crate::replica::Replica;
 use crate::session::{Phase, Session, SessionError};
 use crate::validate::{self, Checked};
@@ -64,17 +65,8 @@ impl DocumentChecker {
         let decoded = wire::decode_body(body).map_err(|error| error.to_string());
         let (checked, done) = match &decoded {
             Ok(Message::Documents { documents }) => {
-                let keyed: Vec<(CopyId, &[u8])> = documents
-                    .iter()
-                    .map(|entry| {
-                        (
-                            CopyId::from_bytes(entry.key.into_array()),
-                            entry.bytes.as_slice(),
-                        )
-                    })
-                    .collect();
                 let (checked, done) = validate::check_new_documents_alongside(
-                    &keyed,
+                    &keyed_documents(documents),
                     &self.commune,
                     &self.trust,
                     &self.actor,
