@@ -3,49 +3,14 @@
 //! session with a clear error and a counter, and nothing it sent is written.
 #![allow(clippy::unwrap_used)]
 
-use std::sync::Arc;
+mod common;
 
-use automerge::ActorId;
-use bansao_copy::testing::sample_content;
-use bansao_copy::{ContentHash, CopyDocument, Timestamp};
-use bansao_sync::memory::MemoryReplica;
 use bansao_sync::wire::{self, Message};
-use bansao_sync::{ErrorCode, NodeIdentity, Session, SessionConfig, SessionError, Side, validate};
-use bansao_trust::testing::{Hierarchy, Holder, VALID_FROM};
-use bansao_trust::{Revocation, TrustContext};
+use bansao_sync::{ErrorCode, SessionError, Side};
+use bansao_trust::Revocation;
+use bansao_trust::testing::{Hierarchy, VALID_FROM};
+use common::{Node, issue_copies, node, now};
 use serde_bytes::ByteArray;
-
-fn now() -> Timestamp {
-    Timestamp::from_unix(VALID_FROM + 86_400).unwrap()
-}
-
-fn identity(holder: &Holder) -> NodeIdentity {
-    NodeIdentity {
-        key_id: holder.key.key_id(),
-        role: holder.certificate.body.role,
-        commune: holder.certificate.body.commune.clone(),
-        subject: holder.certificate.body.subject.clone(),
-    }
-}
-
-struct Node {
-    session: Session,
-    replica: MemoryReplica,
-}
-
-fn node(me: &Holder, peer: &Holder, side: Side, trust: &TrustContext) -> Node {
-    Node {
-        session: Session::new(
-            side,
-            SessionConfig::default(),
-            identity(me),
-            peer.key.key_id(),
-            Arc::new(trust.clone()),
-            ActorId::from(&[side as u8 + 1; 16][..]),
-        ),
-        replica: MemoryReplica::default(),
-    }
-}
 
 /// Moves every frame `from` has to send into `to`; returns whether anything moved.
 fn relay(from: &mut Node, to: &mut Node, error: &mut Option<SessionError>) -> bool {
@@ -82,23 +47,6 @@ fn drive(a: &mut Node, b: &mut Node) -> [Option<SessionError>; 2] {
         }
     }
     [error_a, error_b]
-}
-
-fn issue_copies(kiosk: &Holder, replica: &mut MemoryReplica, commune: &str, count: u64) {
-    let trust = Hierarchy::new().context();
-    let mut previous = ContentHash::GENESIS;
-    for sequence in 1..=count {
-        let scan = vec![sequence as u8; 1000];
-        let mut content = sample_content(sequence, previous, now(), &scan);
-        content.commune = commune.to_owned();
-        previous = content.content_hash();
-        let mut document =
-            CopyDocument::issue(content, &kiosk.key, ActorId::from(&[9u8; 16][..])).unwrap();
-        let status = validate::report(&document, &trust)
-            .map(|report| report.status)
-            .unwrap_or(bansao_copy::CopyStatus::Provisional);
-        replica.store(&mut document, status);
-    }
 }
 
 fn refused_code(error: &Option<SessionError>) -> Option<ErrorCode> {
