@@ -100,22 +100,23 @@ impl Store {
             "SELECT copy_id, document FROM copies WHERE copy_id IN ({})",
             vec!["?"; COPIES_PER_QUERY].join(", ")
         ))?;
-        let mut found: HashMap<String, Vec<u8>> = HashMap::with_capacity(copy_ids.len());
-        for chunk in copy_ids.chunks(COPIES_PER_QUERY) {
-            let mut keys: Vec<String> = chunk.iter().map(CopyId::to_string).collect();
+        let keys: Vec<String> = copy_ids.iter().map(CopyId::to_string).collect();
+        let mut found: HashMap<String, Vec<u8>> = HashMap::with_capacity(keys.len());
+        for chunk in keys.chunks(COPIES_PER_QUERY) {
             // The statement has a fixed number of parameters (so it is prepared once); a short
             // last chunk repeats its last id, which IN ignores.
-            let last = keys.last().cloned().unwrap_or_default();
-            keys.resize(COPIES_PER_QUERY, last);
-            let mut rows = statement.query(rusqlite::params_from_iter(&keys))?;
+            let padding = chunk
+                .last()
+                .into_iter()
+                .cycle()
+                .take(COPIES_PER_QUERY - chunk.len());
+            let mut rows =
+                statement.query(rusqlite::params_from_iter(chunk.iter().chain(padding)))?;
             while let Some(row) = rows.next()? {
                 found.insert(row.get(0)?, row.get(1)?);
             }
         }
-        Ok(copy_ids
-            .iter()
-            .map(|copy_id| found.remove(&copy_id.to_string()))
-            .collect())
+        Ok(keys.iter().map(|key| found.remove(key)).collect())
     }
 
     /// Writes many received or merged copies in one durable transaction: all or none.

@@ -83,6 +83,12 @@ pub fn check_new_documents(
     actor: &automerge::ActorId,
     threads: usize,
 ) -> Vec<Checked> {
+    // A thread is not worth starting for a document or two.
+    let threads = if documents.len() < 2 * threads {
+        1
+    } else {
+        threads
+    };
     check_new_documents_alongside(documents, commune, trust, actor, threads, || ()).0
 }
 
