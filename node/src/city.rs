@@ -213,6 +213,7 @@ impl City {
             root,
             certificates: [(registrar.key_id(), registrar)].into_iter().collect(),
             retired: Default::default(),
+            revoked: Default::default(),
         };
         let revocations = RevocationList {
             version: 1,
@@ -315,15 +316,7 @@ impl City {
         now: Timestamp,
         edit: impl FnOnce(&mut TrustList),
     ) -> anyhow::Result<()> {
-        let mut trust_document = self.load_document(TRUST_LIST_DOCUMENT)?;
-        let revocation_document = self.load_document(REVOCATION_LIST_DOCUMENT)?;
-        let (signed, _) = trust_document.signed(ListKind::TrustList)?;
-        let mut list = TrustList::from_signed_list(&signed)?;
-        edit(&mut list);
-        list.version += 1;
-        list.issued_at = now.unix();
-        trust_document.publish(&list.to_signed_list(), &self.root_key()?)?;
-        self.save_documents(trust_document, revocation_document, now)
+        self.edit_lists(now, Some(edit), None::<fn(&mut RevocationList)>, None)
     }
 
     /// Applies `edit` to the revocation list and publishes a new edition signed by the registrar.
@@ -332,14 +325,41 @@ impl City {
         now: Timestamp,
         edit: impl FnOnce(&mut RevocationList),
     ) -> anyhow::Result<()> {
-        let trust_document = self.load_document(TRUST_LIST_DOCUMENT)?;
+        self.edit_lists(now, None::<fn(&mut TrustList)>, Some(edit), None)
+    }
+
+    /// Publishes new editions of the lists that have an edit, the trust list signed by the root
+    /// and the revocation list by `revocation_signer` (the registrar when `None`), both saved
+    /// and exported together once they verify.
+    fn edit_lists(
+        &mut self,
+        now: Timestamp,
+        trust_edit: Option<impl FnOnce(&mut TrustList)>,
+        revocation_edit: Option<impl FnOnce(&mut RevocationList)>,
+        revocation_signer: Option<&SecretKey>,
+    ) -> anyhow::Result<()> {
+        let mut trust_document = self.load_document(TRUST_LIST_DOCUMENT)?;
         let mut revocation_document = self.load_document(REVOCATION_LIST_DOCUMENT)?;
-        let (signed, _) = revocation_document.signed(ListKind::RevocationList)?;
-        let mut list = RevocationList::from_signed_list(&signed)?;
-        edit(&mut list);
-        list.version += 1;
-        list.issued_at = now.unix();
-        revocation_document.publish(&list.to_signed_list(), &self.registrar_key()?)?;
+        if let Some(edit) = trust_edit {
+            let (signed, _) = trust_document.signed(ListKind::TrustList)?;
+            let mut list = TrustList::from_signed_list(&signed)?;
+            edit(&mut list);
+            list.version += 1;
+            list.issued_at = now.unix();
+            trust_document.publish(&list.to_signed_list(), &self.root_key()?)?;
+        }
+        if let Some(edit) = revocation_edit {
+            let (signed, _) = revocation_document.signed(ListKind::RevocationList)?;
+            let mut list = RevocationList::from_signed_list(&signed)?;
+            edit(&mut list);
+            list.version += 1;
+            list.issued_at = now.unix();
+            let signer = match revocation_signer {
+                Some(key) => key.clone(),
+                None => self.registrar_key()?,
+            };
+            revocation_document.publish(&list.to_signed_list(), &signer)?;
+        }
         self.save_documents(trust_document, revocation_document, now)
     }
 
@@ -523,6 +543,11 @@ impl City {
     }
 
     /// Revokes a key: every signature by it, or by keys it certified, stops counting.
+    ///
+    /// A key that signs revocation lists (the registrar) is revoked by the root, in the
+    /// root-signed trust list, where the registrar cannot take the revocation back; when it is
+    /// the city's own registrar key, a new registrar key is certified in the same edition and
+    /// replaces `node.key`, and the revocation list is signed again with it.
     pub fn revoke_key(
         &mut self,
         key_id: KeyId,
@@ -541,9 +566,49 @@ impl City {
             revoked_at: now.unix(),
             reason: reason.to_owned(),
         };
-        self.edit_revocations(now, |list| {
-            list.keys.insert(key_id, revocation);
-        })
+        if certificate.body.role != Role::Registrar {
+            return self.edit_revocations(now, |list| {
+                list.keys.insert(key_id, revocation);
+            });
+        }
+        let registrar = certificate.clone();
+        let replacement = if self.registrar_key()?.key_id() == key_id {
+            let key = new_key()?;
+            let certificate = certify(
+                &self.root_key()?,
+                &key,
+                Role::Registrar,
+                &registrar.body.subject,
+                None,
+                now,
+                (registrar.body.not_after - registrar.body.not_before) / 86_400,
+            )?;
+            Some((key, certificate))
+        } else {
+            None
+        };
+        let in_trust_list = revocation.clone();
+        let added = replacement
+            .as_ref()
+            .map(|(_, certificate)| certificate.clone());
+        self.edit_lists(
+            now,
+            Some(|list: &mut TrustList| {
+                list.revoked.insert(key_id, in_trust_list);
+                if let Some(added) = added {
+                    list.certificates.insert(added.key_id(), added);
+                }
+            }),
+            Some(|list: &mut RevocationList| {
+                list.keys.insert(key_id, revocation);
+            }),
+            replacement.as_ref().map(|(key, _)| key),
+        )?;
+        if let Some((key, certificate)) = replacement {
+            files::replace_secret_key(&self.config.paths.key, &key)?;
+            files::write_certificate(&self.config.paths.certificate, &certificate)?;
+        }
+        Ok(())
     }
 
     /// Revokes one copy.

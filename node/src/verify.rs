@@ -9,9 +9,10 @@ use std::path::Path;
 use bansao_artifact::{OpenError, open_sealed_pdf};
 use bansao_copy::qr::QrDecodeError;
 use bansao_copy::record::CopyRecordError;
-use bansao_copy::{CopyRecord, Verdict, Verification, verify_qr, verify_record};
-use bansao_trust::{Role, TrustBundleError, TrustContext};
+use bansao_copy::{CopyContent, CopyRecord, Verdict, Verification, verify_qr, verify_record};
+use bansao_trust::{Certificate, Role, TrustBundleError, TrustContext};
 use serde_json::json;
+use sha2::{Digest, Sha256};
 
 /// Why no verdict could be given.
 #[derive(Debug, thiserror::Error)]
@@ -179,11 +180,14 @@ pub fn verify_pdf(bytes: &[u8], trust: &TrustContext) -> Result<Verification, Ve
             "the file's seal is not by a bansao node: {error}"
         ))),
         Ok(certificate) => match opened.verify_seal(&certificate.body.public_key) {
-            Ok(()) => None,
             Err(_) => Some(Verdict::Tampered(
                 "Tệp PDF đã bị sửa sau khi niêm phong. The PDF was changed after it was sealed."
                     .to_owned(),
             )),
+            Ok(()) => verification.content.as_ref().and_then(|content| {
+                sealer_not_allowed(certificate, content)
+                    .or_else(|| pages_not_signed(&opened.scans, content))
+            }),
         },
     };
     if let Some(verdict) = seal_verdict {
@@ -193,6 +197,52 @@ pub fn verify_pdf(bytes: &[u8], trust: &TrustContext) -> Result<Verification, Ve
         }
     }
     Ok(verification)
+}
+
+/// Only the issuing kiosk (under any of its keys), the copy's ward or the city may seal a copy's
+/// file: a node of another commune could otherwise re-seal a genuine copy with other pages.
+fn sealer_not_allowed(sealer: &Certificate, content: &CopyContent) -> Option<Verdict> {
+    let allowed = match sealer.body.role {
+        Role::Registrar => true,
+        Role::Ward => sealer.body.commune.as_deref() == Some(content.commune.as_str()),
+        Role::Kiosk => {
+            sealer.body.commune.as_deref() == Some(content.commune.as_str())
+                && sealer.body.subject == content.kiosk_id
+        }
+        _ => false,
+    };
+    (!allowed).then(|| {
+        Verdict::NotAuthorised(format!(
+            "Tệp được niêm phong bởi {} ({}), không phải ki-ốt cấp, xã/phường của bản sao hay thành phố. \
+             The file is sealed by {} {:?}, which is neither the issuing kiosk, the copy's ward nor the city.",
+            sealer.body.subject, sealer.body.role, sealer.body.role, sealer.body.subject
+        ))
+    })
+}
+
+/// The scans the file shows must be the ones whose hashes the kiosk signed.
+fn pages_not_signed(scans: &[Vec<u8>], content: &CopyContent) -> Option<Verdict> {
+    let tampered = |reason: String| {
+        Some(Verdict::Tampered(format!(
+            "Trang trong tệp PDF không phải bản quét đã ký. {reason}"
+        )))
+    };
+    if scans.len() != content.pages.len() {
+        return tampered(format!(
+            "The file shows {} scanned pages; the signed copy has {}.",
+            scans.len(),
+            content.pages.len()
+        ));
+    }
+    for (index, (scan, page)) in scans.iter().zip(&content.pages).enumerate() {
+        if <[u8; 32]>::from(Sha256::digest(scan)) != page.sha256 {
+            return tampered(format!(
+                "Page {} of the file is not the scan the copy's signature names.",
+                index + 1
+            ));
+        }
+    }
+    None
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {

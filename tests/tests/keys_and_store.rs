@@ -387,3 +387,92 @@ fn the_sealed_pdf_passes_qpdf_structure_checks() {
         );
     }
 }
+
+#[test]
+fn revoking_the_registrar_is_signed_by_the_root_and_its_stolen_key_cannot_undo_it() {
+    let world = DemoWorld::new();
+    let trust = world.arg("city/trust.cbor");
+    let stolen = bansao::files::read_secret_key(&world.path("city/node.key")).unwrap();
+    assert_exit!(
+        bansao(&[
+            "keys",
+            "revoke",
+            "--city",
+            &world.arg("city"),
+            "--key",
+            &stolen.key_id().to_string(),
+            "--reason",
+            "Khóa bị đánh cắp",
+        ]),
+        0
+    );
+    let json = export(&trust);
+    let registrars: Vec<_> = json["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|key| key["role"] == "registrar")
+        .collect();
+    assert_eq!(registrars.len(), 2, "{json}");
+    let standing = |key_id: &str| {
+        registrars
+            .iter()
+            .find(|key| key["key_id"] == key_id)
+            .map(|key| key["standing"].clone())
+    };
+    assert_eq!(standing(&stolen.key_id().to_string()).unwrap(), "revoked");
+    // The city signs with a new registrar key from now on.
+    let replacement = bansao::files::read_secret_key(&world.path("city/node.key")).unwrap();
+    assert_ne!(replacement.key_id(), stolen.key_id());
+    assert_eq!(
+        standing(&replacement.key_id().to_string()).unwrap(),
+        "active"
+    );
+    let copy = &world.copy_ids()[2];
+    assert_exit!(
+        bansao(&[
+            "keys",
+            "revoke-copy",
+            "--city",
+            &world.arg("city"),
+            "--copy",
+            copy,
+            "--reason",
+            "Cấp nhầm",
+        ]),
+        0
+    );
+    let run = bansao(&[
+        "verify",
+        "--trust",
+        &trust,
+        "--json",
+        &world.arg(&format!("{copy}.pdf")),
+    ]);
+    assert_eq!(run.json()["verdict"], "revoked", "{}", run.stdout);
+
+    // The thief signs a newer revocation list without any entry and pairs it with the newest
+    // trust list: a verifier holding nothing but that file refuses it.
+    let bundle = bansao_trust::TrustBundle::from_cbor(
+        &std::fs::read(world.path("city/trust.cbor")).unwrap(),
+    )
+    .unwrap();
+    let emptied = bansao_trust::RevocationList {
+        version: 99,
+        issued_at: 2_000_000_000,
+        ..Default::default()
+    };
+    let forged = bansao_trust::TrustBundle {
+        trust_list: bundle.trust_list,
+        revocations: emptied.sign(&stolen),
+    };
+    let forged = world.write("forged-trust.cbor", &forged.to_cbor());
+    let run = bansao(&[
+        "verify",
+        "--trust",
+        &forged,
+        "--json",
+        &world.arg(&format!("{copy}.pdf")),
+    ]);
+    assert_exit!(run, 3);
+}

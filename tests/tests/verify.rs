@@ -329,3 +329,87 @@ fn blank_png() -> Vec<u8> {
         .unwrap();
     out
 }
+
+/// A PDF made from a genuine copy's signed record with another page, sealed with `key`.
+fn forged_pdf(genuine: &[u8], key: &bansao_trust::SecretKey) -> Vec<u8> {
+    let opened = bansao_artifact::open_sealed_pdf(genuine).unwrap();
+    let record = bansao_copy::CopyRecord::from_cbor(&opened.metadata_cbor).unwrap();
+    let page = image::GrayImage::from_fn(620, 877, |x, y| {
+        image::Luma([if (y / 20) % 4 == 1 && x > 60 && x < 560 {
+            30
+        } else {
+            235
+        }])
+    });
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    page.write_to(&mut bytes, image::ImageFormat::Png).unwrap();
+    let content = bansao_artifact::ArtifactContent {
+        copy_id: "forged".into(),
+        document_type_label: "Giấy khai sinh".into(),
+        commune_label: "Xã Tân Lập".into(),
+        issued_at_label: "02/12/2026".into(),
+        status_label: "Đã ký duyệt".into(),
+        signer_lines: vec![],
+        qr_text: record.qr_text.clone(),
+        metadata_cbor: opened.metadata_cbor.clone(),
+        created_at: time::OffsetDateTime::now_utc(),
+        pages: vec![bansao_artifact::PageImage {
+            bytes: bytes.into_inner(),
+            format: bansao_artifact::PageImageFormat::Png,
+        }],
+    };
+    bansao_artifact::render_sealed_pdf(&content, &bansao::copies::KeySealer(key)).unwrap()
+}
+
+#[test]
+fn a_page_swapped_and_resealed_by_another_communes_kiosk_is_not_genuine() {
+    let world = DemoWorld::new();
+    let ids = world.copy_ids();
+    let city = world.arg("city");
+    let run = bansao(&[
+        "keys",
+        "certify-ward",
+        "--city",
+        &city,
+        "--dir",
+        &world.arg("other-ward"),
+        "--commune-code",
+        "00002",
+        "--commune-name",
+        "Xã Đông Hội",
+    ]);
+    assert_exit!(run, 0);
+    let run = bansao(&[
+        "keys",
+        "certify-kiosk",
+        "--city",
+        &city,
+        "--ward",
+        &world.arg("other-ward"),
+        "--dir",
+        &world.arg("other-kiosk"),
+        "--kiosk-id",
+        "KIOSK-DONGHOI-01",
+    ]);
+    assert_exit!(run, 0);
+    let trust = world.arg("city/trust.cbor");
+    let genuine = std::fs::read(world.path(&format!("{}.pdf", ids[1]))).unwrap();
+    let verify = |name: &str, bytes: &[u8]| {
+        let path = world.write(name, bytes);
+        bansao(&["verify", "--trust", &trust, "--json", &path])
+    };
+    assert_exit!(verify("genuine.pdf", &genuine), 0);
+
+    // Another commune's kiosk may not seal this commune's copy, whatever it shows.
+    let other_kiosk = bansao::files::read_secret_key(&world.path("other-kiosk/node.key")).unwrap();
+    let run = verify("other-kiosk.pdf", &forged_pdf(&genuine, &other_kiosk));
+    assert_exit!(run, 1);
+    assert_eq!(run.json()["verdict"], "not-authorised", "{}", run.stdout);
+
+    // Even the copy's own ward cannot seal a page that is not the signed scan.
+    let ward = bansao::files::read_secret_key(&world.path("ward/node.key")).unwrap();
+    let run = verify("own-ward.pdf", &forged_pdf(&genuine, &ward));
+    assert_exit!(run, 1);
+    assert_eq!(run.json()["verdict"], "tampered", "{}", run.stdout);
+    assert!(run.stdout.contains("not the scan"), "{}", run.stdout);
+}

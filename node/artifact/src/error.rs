@@ -69,6 +69,14 @@ pub enum OpenError {
     /// The embedded signed metadata file `bansao-copy.cbor` is missing or unreadable.
     #[error("no embedded copy metadata: {0}")]
     NoEmbeddedMetadata(&'static str),
+    /// A scan page does not show exactly its embedded scan, or the scans are missing.
+    #[error("page {page_number} is not bound to its scan: {reason}")]
+    PageNotBound {
+        /// The page, from 1 (0 when no page can be named).
+        page_number: usize,
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 /// Why a seal did not verify.

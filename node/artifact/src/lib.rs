@@ -19,8 +19,11 @@
 //!   the file except the signature's own 128 hex digits, stored in an
 //!   incremental update in the manner of a PDF signature's `/ByteRange`.
 //!
+//! * the exact scans embedded as associated files (`bansao-page-<n>.png|jpg`),
+//!   so that a verifier can bind each page shown to the signed page hashes.
+//!
 //! [`open_sealed_pdf`] reads such a file back without a key (seal fields,
-//! embedded metadata) and [`OpenedArtifact::verify_seal`] checks the seal
+//! embedded metadata and scans, each scan page checked to show its scan) and [`OpenedArtifact::verify_seal`] checks the seal
 //! against a key. Any changed, added or removed byte fails one or the other.
 //!
 //! Text is set in DejaVu Sans, compiled into the crate (`fonts/`, with its
@@ -32,7 +35,8 @@
 //! * `layout` — where everything goes on the scan pages and the certification page.
 //! * `fonts` — the embedded faces and a small text measurer for centring and wrapping.
 //! * `qr` — [`qr_matrix`] and [`qr_png`], shared by the PDF and the node's PNG.
-//! * `embed` — embedding and finding `bansao-copy.cbor`.
+//! * `embed` — embedding and finding `bansao-copy.cbor` and the exact scans.
+//! * `binding` — checks that each scan page shows its embedded scan and nothing else.
 //! * `seal` — the seal's byte layout, the signed message, the [`Sealer`] trait.
 //! * `open` — [`open_sealed_pdf`] and [`OpenedArtifact`].
 //! * `error` — one error enum per operation.
@@ -41,6 +45,7 @@
 //! a byte range only if it starts at 0, ends at the end of the file, and
 //! leaves out exactly the lowercase hex digits of the signature it carries.
 
+mod binding;
 mod embed;
 mod error;
 mod fonts;
@@ -50,7 +55,7 @@ mod qr;
 mod render;
 mod seal;
 
-pub use embed::{METADATA_FILE_NAME, METADATA_MIME_TYPE};
+pub use embed::{METADATA_FILE_NAME, METADATA_MIME_TYPE, scan_file_name};
 pub use error::{OpenError, QrError, RenderError, SealError};
 pub use fonts::DEJAVU_SANS;
 pub use layout::{STATEMENT_EN, STATEMENT_VI, WATERMARK_TEXT};

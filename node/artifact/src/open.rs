@@ -1,6 +1,7 @@
 //! Reading a sealed artifact back: find the seal through the catalog, check
 //! that its byte range covers the whole file except the signature digits,
-//! hash the covered bytes, and pull out the embedded metadata. No key is
+//! hash the covered bytes, pull out the embedded metadata and scans, and check
+//! that every scan page shows its scan. No key is
 //! needed to open; [`OpenedArtifact::verify_seal`] then checks the signature
 //! against a key the caller trusts.
 //!
@@ -10,12 +11,12 @@
 use ed25519_dalek::{Signature, VerifyingKey};
 use lopdf::{Dictionary, Document, Object};
 
-use crate::embed;
 use crate::error::{OpenError, SealError};
 use crate::seal::{
     CATALOG_SEAL_KEY, SEAL_FILTER, SEAL_SUBFILTER, SEAL_TYPE, SIGNATURE_HEX_LEN, covered_digest,
     seal_message,
 };
+use crate::{binding, embed};
 
 /// A sealed artifact whose structure has been checked; the signature has not.
 #[derive(Debug, Clone)]
@@ -33,6 +34,10 @@ pub struct OpenedArtifact {
     pub metadata_cbor: Vec<u8>,
     /// Number of pages, the certification page included.
     pub page_count: usize,
+    /// The exact scans embedded for the scan pages, in page order; each scan page was checked
+    /// to show its scan and nothing else ([`crate::binding`]). The caller compares their
+    /// SHA-256 with the signed page hashes.
+    pub scans: Vec<Vec<u8>>,
 }
 
 impl OpenedArtifact {
@@ -88,13 +93,17 @@ pub fn open_sealed_pdf(bytes: &[u8]) -> Result<OpenedArtifact, OpenError> {
     let byte_range = byte_range(seal)?;
     let (gap_start, gap_end) = check_byte_range(bytes, byte_range, &signature_bytes)?;
 
+    let metadata_cbor = embed::extract_metadata(&document)?;
+    let scans = embed::extract_scans(&document)?;
+    binding::check_pages_show_their_scans(&document, &scans)?;
     Ok(OpenedArtifact {
         seal_key_id,
         signature: Signature::from_bytes(&signature_bytes),
         byte_range,
         covered_digest: covered_digest(bytes, gap_start, gap_end),
-        metadata_cbor: embed::extract_metadata(&document)?,
+        metadata_cbor,
         page_count: document.get_pages().len(),
+        scans,
     })
 }
 

@@ -108,6 +108,11 @@ pub(crate) fn render_unsealed_pdf(content: &ArtifactContent) -> Result<Vec<u8>, 
     document
         .embed_file(embed::metadata_file(&content.metadata_cbor, created_at))
         .ok_or_else(|| RenderError::Pdf("the metadata file was embedded twice".into()))?;
+    for (index, page_image) in content.pages.iter().enumerate() {
+        document
+            .embed_file(embed::scan_file(index + 1, page_image, created_at))
+            .ok_or_else(|| RenderError::Pdf("a scan was embedded twice".into()))?;
+    }
 
     document
         .finish()

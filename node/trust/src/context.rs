@@ -98,11 +98,51 @@ pub enum TrustBundleError {
     RevocationListSignature(String),
 }
 
+/// Why a bundle may not replace the one a node holds. Lists only move forward: a newer bundle
+/// keeps every revocation of the one it replaces, and is not signed by a key that one revokes.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SuccessionError {
+    /// Signed by another city root.
+    #[error("it is signed by another city root")]
+    OtherRoot,
+    /// A newer revocation list (or trust list) leaves out a revocation the held one has.
+    #[error("its revocation list leaves out the revocation of {entry}, which the held list has")]
+    DropsRevocation {
+        /// The entry left out (`key/<id>` or `copy/<id>`, `revoked/<id>` for the trust list's).
+        entry: String,
+    },
+    /// Its revocation list is signed by a key the held lists revoke.
+    #[error("its revocation list is signed by key {0}, which the held lists revoke")]
+    RevokedSigner(KeyId),
+    /// The same edition number with other contents: one of the two was not made by the city.
+    #[error("it has edition {version} of the {which} with other contents than the held edition")]
+    Fork {
+        /// Which list.
+        which: &'static str,
+        /// The edition number both carry.
+        version: u64,
+    },
+}
+
+/// How an offered bundle stands to the one a node holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Succession {
+    /// The same editions of both lists.
+    Same,
+    /// At least one list newer and none older: the offered bundle replaces the held one.
+    Newer,
+    /// At least one list older: the held bundle stays.
+    Older,
+}
+
 /// The trust list and revocation list, verified and indexed.
 #[derive(Debug, Clone)]
 pub struct TrustContext {
     trust_list: TrustList,
     revocations: RevocationList,
+    /// The key that signed the revocation list (`None` for lists checked by the caller).
+    revocations_signer: Option<KeyId>,
     /// Keys whose certificate fails to chain, with the reason.
     broken: BTreeMap<KeyId, String>,
 }
@@ -128,6 +168,7 @@ impl TrustContext {
         TrustContext {
             trust_list,
             revocations,
+            revocations_signer: None,
             broken,
         }
     }
@@ -159,11 +200,14 @@ impl TrustContext {
         let revocations = RevocationList::from_signed_list(&signed_revocations)
             .map_err(malformed("revocation list"))?;
 
-        let context = TrustContext::new(trust_list, RevocationList::default());
+        // The signer is checked against both lists: the root's revocations in the trust list
+        // (a revoked registrar cannot sign revocations away) and the list's own entries.
+        let mut context = TrustContext::new(trust_list, revocations);
+        context.revocations_signer = Some(revocation_envelope.key_id);
         let signer = context
             .check_signer_with_role(
                 revocation_envelope.key_id,
-                revocations.issued_at,
+                context.revocations.issued_at,
                 &[Role::CityRoot, Role::Registrar],
             )
             .map_err(|error| TrustBundleError::RevocationListSignature(error.to_string()))?;
@@ -172,10 +216,72 @@ impl TrustContext {
                 "the signature does not verify".to_owned(),
             ));
         }
-        Ok(TrustContext {
-            revocations,
-            ..context
-        })
+        Ok(context)
+    }
+
+    /// The key that signed the revocation list, when the context was opened from a bundle.
+    pub fn revocations_signer(&self) -> Option<KeyId> {
+        self.revocations_signer
+    }
+
+    /// Whether a key is revoked, by the revocation list or by the root in the trust list.
+    pub fn key_revocation(&self, key_id: KeyId) -> Option<&Revocation> {
+        self.trust_list
+            .revoked
+            .get(&key_id)
+            .or_else(|| self.revocations.keys.get(&key_id))
+    }
+
+    /// How `offered` stands to this context, the one a node holds: [`Succession::Newer`] only if
+    /// it is of the same root, no list is older, at least one is newer, a list of the same edition
+    /// is the same list, every revocation held is kept (revocations are append-only), and its
+    /// revocation list is not signed by a key this context revokes.
+    pub fn succession(&self, offered: &TrustContext) -> Result<Succession, SuccessionError> {
+        if offered.trust_list.root != self.trust_list.root {
+            return Err(SuccessionError::OtherRoot);
+        }
+        let trust_order = offered.trust_list.version.cmp(&self.trust_list.version);
+        let revocation_order = offered.revocations.version.cmp(&self.revocations.version);
+        if trust_order.is_eq() && offered.trust_list != self.trust_list {
+            return Err(SuccessionError::Fork {
+                which: "trust list",
+                version: self.trust_list.version,
+            });
+        }
+        if revocation_order.is_eq() && offered.revocations != self.revocations {
+            return Err(SuccessionError::Fork {
+                which: "revocation list",
+                version: self.revocations.version,
+            });
+        }
+        if trust_order.is_lt() || revocation_order.is_lt() {
+            return Ok(Succession::Older);
+        }
+        if trust_order.is_eq() && revocation_order.is_eq() {
+            return Ok(Succession::Same);
+        }
+        let dropped = |entry: String| SuccessionError::DropsRevocation { entry };
+        if let Some(key_id) = (self.trust_list.revoked.keys())
+            .find(|key_id| !offered.trust_list.revoked.contains_key(key_id))
+        {
+            return Err(dropped(format!("revoked/{key_id}")));
+        }
+        if let Some(key_id) = (self.revocations.keys.keys())
+            .find(|key_id| !offered.revocations.keys.contains_key(key_id))
+        {
+            return Err(dropped(format!("key/{key_id}")));
+        }
+        if let Some(copy_id) = (self.revocations.copies.keys())
+            .find(|copy_id| !offered.revocations.copies.contains_key(*copy_id))
+        {
+            return Err(dropped(format!("copy/{copy_id}")));
+        }
+        if let Some(signer) = offered.revocations_signer
+            && self.key_revocation(signer).is_some()
+        {
+            return Err(SuccessionError::RevokedSigner(signer));
+        }
+        Ok(Succession::Newer)
     }
 
     /// The trust list.
@@ -213,7 +319,7 @@ impl TrustContext {
         // Chains are at most three long (kiosk → ward → root); the bound guards against cycles.
         for _ in 0..4 {
             let link_id = link.key_id();
-            if let Some(revocation) = self.revocations.keys.get(&link_id) {
+            if let Some(revocation) = self.key_revocation(link_id) {
                 return Err(SignerError::Revoked {
                     key_id: link_id,
                     revoked_at: revocation.revoked_at,
@@ -277,7 +383,7 @@ impl TrustContext {
         let mut link = self.trust_list.certificate(key_id);
         for _ in 0..4 {
             let Some(certificate) = link else { break };
-            if let Some(revocation) = self.revocations.keys.get(&certificate.key_id()) {
+            if let Some(revocation) = self.key_revocation(certificate.key_id()) {
                 return KeyStanding::Revoked(revocation.clone());
             }
             if certificate.body.role == Role::CityRoot {

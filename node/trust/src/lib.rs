@@ -25,6 +25,8 @@ pub mod signed_list;
 pub mod testing;
 
 pub use certificate::{Certificate, CertificateBody, Role};
-pub use context::{KeyStanding, SignerError, TrustBundleError, TrustContext};
+pub use context::{
+    KeyStanding, SignerError, Succession, SuccessionError, TrustBundleError, TrustContext,
+};
 pub use key::{KeyId, SecretKey, SigningContext};
 pub use lists::{Revocation, RevocationList, TrustBundle, TrustList};

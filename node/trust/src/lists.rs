@@ -25,6 +25,10 @@ pub struct TrustList {
     /// Keys taken out of service by rotation: key id → Unix seconds from which its signatures no
     /// longer count. Signatures made before stay valid.
     pub retired: BTreeMap<KeyId, i64>,
+    /// Keys revoked by the city root itself: the keys that sign lists (the registrar) and any
+    /// other the root chose to revoke here. Recorded in the root-signed list so that whoever
+    /// holds a revoked registrar key cannot sign them away in a revocation list of its own.
+    pub revoked: BTreeMap<KeyId, Revocation>,
 }
 
 /// Why a key or a copy was revoked.
@@ -94,6 +98,10 @@ impl TrustList {
                 cbor::to_canonical_vec(Value::Integer((*retired_at).into())),
             );
         }
+        for (key_id, revocation) in &self.revoked {
+            list.entries
+                .insert(format!("revoked/{key_id}"), revocation_to_cbor(revocation));
+        }
         list
     }
 
@@ -102,6 +110,7 @@ impl TrustList {
         let mut root = None;
         let mut certificates = BTreeMap::new();
         let mut retired = BTreeMap::new();
+        let mut revoked = BTreeMap::new();
         for (name, bytes) in &list.entries {
             if name == "root" {
                 root = Some(certificate_entry(name, bytes)?);
@@ -117,6 +126,9 @@ impl TrustList {
                 let value = cbor::from_slice_exact(bytes).map_err(|e| entry_error(name, e))?;
                 let at = cbor::int(value, "retired at").map_err(|e| entry_error(name, e))?;
                 retired.insert(key_id, at);
+            } else if let Some(key_hex) = name.strip_prefix("revoked/") {
+                let key_id = KeyId::from_hex(key_hex).map_err(|e| entry_error(name, e))?;
+                revoked.insert(key_id, revocation_from_cbor(name, bytes)?);
             } else {
                 return Err(entry_error(name, "unknown entry"));
             }
@@ -127,6 +139,7 @@ impl TrustList {
             root: root.ok_or(ListDecodeError::MissingRoot)?,
             certificates,
             retired,
+            revoked,
         })
     }
 

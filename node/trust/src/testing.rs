@@ -110,6 +110,7 @@ impl Hierarchy {
             root: root.certificate.clone(),
             certificates,
             retired: Default::default(),
+            revoked: Default::default(),
         };
         let revocations = RevocationList {
             version: 1,

@@ -5,7 +5,8 @@
 
 use bansao_trust::testing::{Hierarchy, VALID_FROM, VALID_UNTIL, certify};
 use bansao_trust::{
-    KeyStanding, Revocation, Role, SignerError, TrustBundle, TrustBundleError, TrustContext,
+    KeyStanding, Revocation, Role, SignerError, Succession, SuccessionError, TrustBundle,
+    TrustBundleError, TrustContext,
 };
 use proptest::prelude::*;
 
@@ -196,6 +197,192 @@ fn bundles_round_trip_exactly() {
     let context = TrustContext::from_bundle(&bytes).unwrap();
     assert_eq!(context.trust_list(), &hierarchy.trust_list);
     assert_eq!(context.revocations(), &hierarchy.revocations);
+}
+
+fn revocation(reason: &str) -> Revocation {
+    Revocation {
+        revoked_at: NOW,
+        reason: reason.into(),
+    }
+}
+
+/// The held lists: a kiosk revoked in edition 2 of the revocation list.
+fn hierarchy_with_a_revoked_kiosk() -> Hierarchy {
+    let mut hierarchy = Hierarchy::new();
+    hierarchy.revocations.version = 2;
+    hierarchy
+        .revocations
+        .keys
+        .insert(hierarchy.kiosk.key.key_id(), revocation("máy bị mất"));
+    hierarchy
+}
+
+#[test]
+fn a_stolen_registrar_key_cannot_cancel_revocations_with_an_empty_newer_list() {
+    let held = hierarchy_with_a_revoked_kiosk();
+    let current = TrustContext::from_bundle(&held.bundle()).unwrap();
+    // The thief signs edition 3 with no entries: by itself a valid bundle...
+    let mut emptied = held.clone();
+    emptied.revocations.version = 3;
+    emptied.revocations.keys.clear();
+    let offered = TrustContext::from_bundle(&emptied.bundle()).unwrap();
+    // ...which a node holding edition 2 does not adopt.
+    assert_eq!(
+        current.succession(&offered),
+        Err(SuccessionError::DropsRevocation {
+            entry: format!("key/{}", held.kiosk.key.key_id())
+        })
+    );
+    // A genuine edition 3 that keeps the entry and adds one is adopted.
+    let mut genuine = held.clone();
+    genuine.revocations.version = 3;
+    genuine
+        .revocations
+        .copies
+        .insert("01J0000000000000000000000A".into(), revocation("cấp nhầm"));
+    let offered = TrustContext::from_bundle(&genuine.bundle()).unwrap();
+    assert_eq!(current.succession(&offered), Ok(Succession::Newer));
+    assert_eq!(offered.succession(&current), Ok(Succession::Older));
+    assert_eq!(current.succession(&current.clone()), Ok(Succession::Same));
+}
+
+#[test]
+fn a_revocation_list_signed_by_a_registrar_the_root_revoked_is_refused_from_the_file_alone() {
+    let mut hierarchy = hierarchy_with_a_revoked_kiosk();
+    hierarchy.trust_list.version = 2;
+    hierarchy.trust_list.revoked.insert(
+        hierarchy.registrar.key.key_id(),
+        revocation("khóa bị đánh cắp"),
+    );
+    // The thief's list, signed by the revoked registrar, paired with the newest trust list.
+    hierarchy.revocations.keys.clear();
+    hierarchy.revocations.version = 3;
+    let error = TrustContext::from_bundle(&hierarchy.bundle()).unwrap_err();
+    assert!(
+        matches!(&error, TrustBundleError::RevocationListSignature(reason) if reason.contains("revoked")),
+        "{error}"
+    );
+    // The same lists signed by the root are accepted, and the registrar's signatures are void.
+    let bundle = TrustBundle {
+        trust_list: hierarchy.trust_list.sign(&hierarchy.root.key),
+        revocations: hierarchy.revocations.sign(&hierarchy.root.key),
+    };
+    let context = TrustContext::from_bundle(&bundle.to_cbor()).unwrap();
+    assert!(matches!(
+        context.check_signer(hierarchy.registrar.key.key_id(), NOW),
+        Err(SignerError::Revoked { .. })
+    ));
+}
+
+#[test]
+fn a_revocation_list_that_revokes_its_own_signer_is_refused() {
+    let mut hierarchy = Hierarchy::new();
+    hierarchy.revocations.version = 2;
+    hierarchy
+        .revocations
+        .keys
+        .insert(hierarchy.registrar.key.key_id(), revocation("tự thu hồi"));
+    assert!(matches!(
+        TrustContext::from_bundle(&hierarchy.bundle()),
+        Err(TrustBundleError::RevocationListSignature(_))
+    ));
+}
+
+#[test]
+fn a_newer_list_signed_by_a_key_the_held_lists_revoke_is_not_adopted() {
+    // The held lists revoke the registrar in the root's trust list and are signed by the root.
+    let mut held = Hierarchy::new();
+    held.trust_list.version = 2;
+    held.trust_list
+        .revoked
+        .insert(held.registrar.key.key_id(), revocation("khóa bị đánh cắp"));
+    let held_bundle = TrustBundle {
+        trust_list: held.trust_list.sign(&held.root.key),
+        revocations: held.revocations.sign(&held.root.key),
+    };
+    let current = TrustContext::from_bundle(&held_bundle.to_cbor()).unwrap();
+    // Another edition 3 of the trust list cannot be forged (root), but an older trust list with
+    // a newer revocation list by the revoked registrar is older, never newer.
+    let mut offered = Hierarchy::new();
+    offered.revocations.version = 5;
+    let offered = TrustContext::from_bundle(&offered.bundle()).unwrap();
+    assert_eq!(current.succession(&offered), Ok(Succession::Older));
+    // With the trust list of the same edition, the revoked signer is caught.
+    let forged = TrustBundle {
+        trust_list: held.trust_list.sign(&held.root.key),
+        revocations: {
+            let mut list = held.revocations.clone();
+            list.version = 5;
+            list.sign(&held.registrar.key)
+        },
+    };
+    // The file alone is refused already (the trust list revokes its signer)...
+    assert!(TrustContext::from_bundle(&forged.to_cbor()).is_err());
+    // ...and a list signed by a key only the held revocation list revokes is refused too.
+    let mut held = hierarchy_with_a_revoked_kiosk();
+    let second_registrar = certify(61, &held.root.key, Role::Registrar, "Sở Tư pháp", None);
+    held.trust_list.certificates.insert(
+        second_registrar.key.key_id(),
+        second_registrar.certificate.clone(),
+    );
+    held.revocations
+        .keys
+        .insert(second_registrar.key.key_id(), revocation("bị lộ"));
+    let current = TrustContext::from_bundle(&held.bundle()).unwrap();
+    let mut newer = held.revocations.clone();
+    newer.version = 3;
+    newer.keys.remove(&second_registrar.key.key_id());
+    let forged = TrustBundle {
+        trust_list: held.trust_list.sign(&held.root.key),
+        revocations: newer.sign(&second_registrar.key),
+    };
+    let offered = TrustContext::from_bundle(&forged.to_cbor()).unwrap();
+    assert!(matches!(
+        current.succession(&offered),
+        Err(SuccessionError::DropsRevocation { .. })
+    ));
+    let mut kept = held.revocations.clone();
+    kept.version = 3;
+    let forged = TrustBundle {
+        trust_list: held.trust_list.sign(&held.root.key),
+        revocations: kept.sign(&second_registrar.key),
+    };
+    // Keeping its own revocation makes the list name its signer: refused as a file.
+    assert!(TrustContext::from_bundle(&forged.to_cbor()).is_err());
+}
+
+#[test]
+fn two_different_lists_with_one_edition_number_are_a_fork() {
+    let held = hierarchy_with_a_revoked_kiosk();
+    let current = TrustContext::from_bundle(&held.bundle()).unwrap();
+    let mut other = held.clone();
+    other.revocations.keys.clear();
+    let offered = TrustContext::from_bundle(&other.bundle()).unwrap();
+    assert_eq!(
+        current.succession(&offered),
+        Err(SuccessionError::Fork {
+            which: "revocation list",
+            version: 2
+        })
+    );
+}
+
+#[test]
+fn a_newer_trust_list_must_keep_the_roots_revocations() {
+    let mut held = Hierarchy::new();
+    held.trust_list.version = 2;
+    held.trust_list
+        .revoked
+        .insert(held.ward.key.key_id(), revocation("bị lộ"));
+    let current = TrustContext::from_bundle(&held.bundle()).unwrap();
+    let mut newer = held.clone();
+    newer.trust_list.version = 3;
+    newer.trust_list.revoked.clear();
+    let offered = TrustContext::from_bundle(&newer.bundle()).unwrap();
+    assert!(matches!(
+        current.succession(&offered),
+        Err(SuccessionError::DropsRevocation { entry }) if entry.starts_with("revoked/")
+    ));
 }
 
 proptest! {

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use bansao_copy::Timestamp;
-use bansao_trust::{KeyId, SignerError, TrustContext};
+use bansao_trust::{KeyId, SignerError, Succession, TrustContext};
 use negentropy::{Id, Negentropy, NegentropyStorageVector};
 use serde_bytes::ByteBuf;
 use sha2::{Digest, Sha256};
@@ -219,18 +219,16 @@ fn storage_size(storage: &NegentropyStorageVector) -> u64 {
     storage.size().map_or(0, |size| size as u64)
 }
 
-/// Whether `offered` is a valid trust bundle from the same root as `current` and newer: no list
-/// older, at least one newer.
+/// Whether `offered` is a valid trust bundle that replaces `current`
+/// ([`TrustContext::succession`]: same root, newer, revocations kept, signer not revoked).
 pub fn newer_bundle(current: Option<&[u8]>, offered: &[u8]) -> Result<bool, String> {
     let offered = TrustContext::from_bundle(offered).map_err(|e| e.to_string())?;
     let Some(current) = current else {
         return Ok(false);
     };
     let current = TrustContext::from_bundle(current).map_err(|e| e.to_string())?;
-    if offered.trust_list().root != current.trust_list().root {
-        return Err("it is signed by another city root".to_owned());
+    match current.succession(&offered) {
+        Ok(succession) => Ok(succession == Succession::Newer),
+        Err(error) => Err(error.to_string()),
     }
-    let (ot, orv) = (offered.trust_list().version, offered.revocations().version);
-    let (ct, crv) = (current.trust_list().version, current.revocations().version);
-    Ok(ot >= ct && orv >= crv && (ot > ct || orv > crv))
 }

@@ -270,3 +270,40 @@ fn malformed_oversized_and_wrong_version_frames_are_refused() {
         Err(SessionError::Closed)
     );
 }
+
+#[test]
+fn a_newer_revocation_list_that_drops_a_revocation_is_not_adopted_from_a_peer() {
+    let mut held = Hierarchy::new();
+    held.revocations.version = 2;
+    held.revocations.keys.insert(
+        held.other_official.key.key_id(),
+        Revocation {
+            revoked_at: VALID_FROM + 10,
+            reason: "khóa bị lộ".to_owned(),
+        },
+    );
+    // The peer holds edition 3, signed with the (stolen) registrar key, with no entries.
+    let mut emptied = held.clone();
+    emptied.revocations.version = 3;
+    emptied.revocations.keys.clear();
+    let trust = held.context();
+    let mut ward = node(&held.ward, &held.kiosk, Side::Responder, &trust);
+    let mut kiosk = node(&held.kiosk, &held.ward, Side::Initiator, &trust);
+    ward.replica.trust_bundle = Some(held.bundle());
+    kiosk.replica.trust_bundle = Some(emptied.bundle());
+    let errors = drive(&mut kiosk, &mut ward);
+    assert!(errors.iter().all(Option::is_none), "{errors:?}");
+    assert_eq!(ward.replica.trust_bundle, Some(held.bundle()));
+    assert_eq!(ward.session.stats().trust_bundles_adopted, 0);
+
+    // A genuine edition 3 that keeps the revocation is adopted.
+    let mut genuine = held.clone();
+    genuine.revocations.version = 3;
+    let mut kiosk = node(&held.kiosk, &held.ward, Side::Initiator, &trust);
+    let mut ward = node(&held.ward, &held.kiosk, Side::Responder, &trust);
+    ward.replica.trust_bundle = Some(held.bundle());
+    kiosk.replica.trust_bundle = Some(genuine.bundle());
+    let errors = drive(&mut kiosk, &mut ward);
+    assert!(errors.iter().all(Option::is_none), "{errors:?}");
+    assert_eq!(ward.replica.trust_bundle, Some(genuine.bundle()));
+}
