@@ -16,6 +16,7 @@ use clap::{Parser, Subcommand};
 use crate::city::{City, Validity, Ward};
 use crate::config::{CONFIG_FILE_NAME, Commune, ConfigError, NodeConfig};
 use crate::files::FileError;
+use crate::trust_floor::{OlderTrustFile, TrustFloorError};
 use crate::{copies, demo, entropy, trust_export, verify};
 
 /// bansao: chứng thực bản sao từ bản chính, offline (certified copies of originals, offline).
@@ -317,7 +318,7 @@ pub fn exit_code_for(error: &anyhow::Error) -> u8 {
         if let Some(error) = cause.downcast_ref::<crate::sync::SyncShellError>() {
             use crate::sync::SyncShellError as E;
             match error {
-                E::Trust { .. } => return 3,
+                E::Trust { .. } | E::TrustFloor(TrustFloorError::Older(_)) => return 3,
                 E::File(_) => return 4,
                 E::Store(StoreError::Corrupt { .. } | StoreError::TooNew { .. }) => return 5,
                 E::Config(_) => return 6,
@@ -327,7 +328,13 @@ pub fn exit_code_for(error: &anyhow::Error) -> u8 {
         if let Some(error) = cause.downcast_ref::<verify::VerifyError>() {
             return error.exit_code();
         }
-        if cause.downcast_ref::<TrustBundleError>().is_some() {
+        if cause.downcast_ref::<TrustBundleError>().is_some()
+            || cause.downcast_ref::<OlderTrustFile>().is_some()
+            || matches!(
+                cause.downcast_ref::<TrustFloorError>(),
+                Some(TrustFloorError::Older(_))
+            )
+        {
             return 3;
         }
         if cause.downcast_ref::<FileError>().is_some() {

@@ -17,7 +17,7 @@ use bansao_store::Store;
 use bansao_trust::{Certificate, SecretKey, TrustContext};
 
 use crate::config::{CONFIG_FILE_NAME, NodeConfig, NodeRole};
-use crate::{entropy, files};
+use crate::{entropy, files, trust_floor};
 
 /// What the citizen brings to the kiosk, after review.
 #[derive(Debug, Clone)]
@@ -77,7 +77,8 @@ impl Kiosk {
             );
         }
         let trust = TrustContext::from_bundle(&files::read(&config.paths.trust)?)?;
-        let store = Store::open(&config.paths.database)?;
+        let mut store = Store::open(&config.paths.database)?;
+        trust_floor::check_and_record(&mut store, &config.paths.trust, &trust, entropy::now())?;
         Ok(Kiosk {
             config,
             key,

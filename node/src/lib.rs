@@ -8,6 +8,7 @@
 //! - [`copies`]: status, merging, decisions and the PDF artifact;
 //! - [`sync`]: the sync service over QUIC (sessions of `bansao-sync`, storage in SQLite);
 //! - [`verify`] and [`trust_export`]: offline verification and trust list listings;
+//!   [`trust_floor`]: a node never goes back to older trust than it has used;
 //! - [`bench`]: `bansao bench sync`, the sync engine's figures;
 //! - [`demo`]: the self-contained demonstration; [`specimens`]: sample identity cards and camera
 //!   frames for it, the benchmark and the tests;
@@ -27,6 +28,7 @@ pub mod kiosk_shell;
 pub mod specimens;
 pub mod sync;
 pub mod trust_export;
+pub mod trust_floor;
 pub mod verify;
 
 /// The media type of a scan file from its first bytes: PNG or JPEG, nothing else.

@@ -476,3 +476,71 @@ fn revoking_the_registrar_is_signed_by_the_root_and_its_stolen_key_cannot_undo_i
     ]);
     assert_exit!(run, 3);
 }
+
+#[test]
+fn a_ward_restarted_on_a_trust_file_from_before_a_revocation_refuses_it() {
+    let world = DemoWorld::new();
+    let older = std::fs::read(world.path("ward/trust.cbor")).unwrap();
+    let kiosk = bansao::files::read_secret_key(&world.path("kiosk/node.key")).unwrap();
+    assert_exit!(
+        bansao(&[
+            "keys",
+            "revoke",
+            "--city",
+            &world.arg("city"),
+            "--key",
+            &kiosk.key_id().to_string(),
+            "--reason",
+            "Máy bị mất",
+        ]),
+        0
+    );
+    assert_exit!(
+        bansao(&[
+            "keys",
+            "publish",
+            "--city",
+            &world.arg("city"),
+            "--to",
+            &world.arg("ward")
+        ]),
+        0
+    );
+    // The ward starts on the new file once: it has now used the revocation.
+    bansao::sync::service::SyncNode::open(&world.path("ward")).unwrap();
+    // Then an old backup of the file is put back.
+    std::fs::write(world.path("ward/trust.cbor"), &older).unwrap();
+    let error = bansao::sync::service::SyncNode::open(&world.path("ward")).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            bansao::sync::SyncShellError::TrustFloor(bansao::trust_floor::TrustFloorError::Older(
+                _
+            ))
+        ),
+        "{error}"
+    );
+    let run = bansao(&[
+        "sync",
+        "--node",
+        &world.arg("ward"),
+        "--peer",
+        "127.0.0.1:9",
+    ]);
+    assert_exit!(run, 3);
+    assert!(
+        run.stderr.contains("older than the one this node has used"),
+        "{}",
+        run.stderr
+    );
+    // The kiosk, which used the old file only, is also refused once it has seen the new one.
+    std::fs::copy(
+        world.path("city/trust.cbor"),
+        world.path("kiosk/trust.cbor"),
+    )
+    .unwrap();
+    bansao::kiosk::Kiosk::open(&world.path("kiosk")).unwrap();
+    std::fs::write(world.path("kiosk/trust.cbor"), &older).unwrap();
+    let error = bansao::kiosk::Kiosk::open(&world.path("kiosk")).unwrap_err();
+    assert_eq!(bansao::cli::exit_code_for(&error), 3, "{error:#}");
+}

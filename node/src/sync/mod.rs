@@ -70,4 +70,7 @@ pub enum SyncShellError {
     /// Randomness was unavailable.
     #[error(transparent)]
     Entropy(#[from] crate::entropy::EntropyError),
+    /// The trust file is older than the trust this node has used.
+    #[error(transparent)]
+    TrustFloor(#[from] crate::trust_floor::TrustFloorError),
 }

@@ -50,7 +50,12 @@ impl StoreReplica {
                         merge_stored(document, stored, &trust)
                     })?
             }
-            StorageEffect::AdoptTrustBundle(bytes) => self.trust.adopt(bytes)?,
+            StorageEffect::AdoptTrustBundle(bytes) => {
+                self.trust.adopt(bytes)?;
+                let editions = crate::trust_floor::editions(&self.trust.context());
+                self.store
+                    .record_trust_editions(editions, crate::entropy::now())?;
+            }
             StorageEffect::StartBlob { sha256, layout } => self.store.start_blob_transfer(
                 &sha256,
                 &BlobTransfer {

@@ -28,7 +28,7 @@ use crate::sync::peers::PeerBook;
 use crate::sync::replica::StoreReplica;
 use crate::sync::stream::{SessionOutcome, run_session};
 use crate::sync::trust::TrustHandle;
-use crate::{entropy, files};
+use crate::{entropy, files, trust_floor};
 
 /// Limits and timers of a node's sync.
 #[derive(Debug, Clone)]
@@ -149,6 +149,15 @@ impl SyncNode {
             commune: certificate.body.commune.clone(),
             subject: certificate.body.subject.clone(),
         };
+        {
+            let mut store = Store::open(&config.paths.database)?;
+            trust_floor::check_and_record(
+                &mut store,
+                &config.paths.trust,
+                &context,
+                entropy::now(),
+            )?;
+        }
         let peers = PeerBook::open(&config.paths.database)?;
         Ok(SyncNode {
             inner: Arc::new(Inner {

@@ -8,8 +8,11 @@
 //! Status is not this crate's business: callers derive it (it needs the trust list) and hand it
 //! in, and [`Store::rebuild_index`] takes the derivation as a function.
 
+mod editions;
 mod schema;
 mod sync;
+
+pub use editions::TrustEditions;
 
 pub use sync::{BlobTransfer, COPIES_PER_QUERY, MissingBlob, SyncItem};
 
@@ -20,7 +23,7 @@ use bansao_copy::content::ContentHash;
 use bansao_copy::document::CopyDocumentError;
 use bansao_copy::status::CopyStatus;
 use bansao_copy::{CopyDocument, CopyId, PageRef, Timestamp};
-use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
+use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
 use sha2::{Digest, Sha256};
 
 /// Storage failed.
@@ -71,6 +74,14 @@ pub enum StoreError {
         kiosk_id: String,
         /// The sequence the chain expects.
         expected_sequence: u64,
+    },
+    /// A kiosk's chain head row is damaged (bansao store reindex rebuilds it from the copies).
+    #[error("the chain head of kiosk {kiosk_id} in the database is damaged: {reason}")]
+    DamagedChain {
+        /// The kiosk.
+        kiosk_id: String,
+        /// What is wrong.
+        reason: String,
     },
     /// A scan does not match the hash the content names.
     #[error("scan {index} does not match the page hash in the copy's content")]
@@ -181,7 +192,7 @@ impl Store {
         let version: i64 = connection
             .query_row("PRAGMA user_version", [], |row| row.get(0))
             .map_err(corrupt)?;
-        let known = 3;
+        let known = 4;
         if version > known {
             return Err(StoreError::TooNew {
                 path,
@@ -199,7 +210,7 @@ impl Store {
         let mut store = Store { connection, path };
         // Rows written before schema 2 get their sync columns once, when the database is
         // migrated (scanning every document on each open would cost a node seconds).
-        if version < 2 {
+        if version < 4 {
             store.fill_missing_sync_columns()?;
         }
         Ok(store)
@@ -235,28 +246,7 @@ impl Store {
 
     /// The head of a kiosk's chain.
     pub fn chain_head(&self, kiosk_id: &str) -> Result<ChainHead, StoreError> {
-        let row: Option<(i64, Vec<u8>, String)> = self
-            .connection
-            .query_row(
-                "SELECT last_sequence, last_content_hash, last_copy_id FROM kiosk_chain WHERE kiosk_id = ?1",
-                [kiosk_id],
-                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-            )
-            .optional()?;
-        Ok(match row {
-            None => ChainHead {
-                last_sequence: 0,
-                last_content_hash: ContentHash::GENESIS,
-                last_copy_id: None,
-            },
-            Some((sequence, hash, copy_id)) => ChainHead {
-                last_copy_id: CopyId::parse(&copy_id).ok(),
-                last_sequence: u64::try_from(sequence).unwrap_or(0),
-                last_content_hash: ContentHash(
-                    <[u8; 32]>::try_from(hash.as_slice()).unwrap_or([0; 32]),
-                ),
-            },
-        })
+        chain_head_on(&self.connection, kiosk_id)
     }
 
     /// Stores a copy the kiosk just issued, with its scans, and advances the kiosk's chain, all in
@@ -280,7 +270,13 @@ impl Store {
                 return Err(StoreError::ScanMismatch { index });
             }
         }
-        let head = self.chain_head(&content.kiosk_id)?;
+        let bytes = document.save();
+        // The head is read inside the write transaction, taken before reading: two issuances
+        // at once (two processes, or a slow commit) cannot both continue the same head.
+        let transaction = self
+            .connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let head = chain_head_on(&transaction, &content.kiosk_id)?;
         if content.kiosk_sequence != head.last_sequence + 1
             || content.previous_content_hash != head.last_content_hash
         {
@@ -290,8 +286,24 @@ impl Store {
                 expected_sequence: head.last_sequence + 1,
             });
         }
-        let bytes = document.save();
-        let transaction = self.connection.transaction()?;
+        let sequence = i64::try_from(content.kiosk_sequence).unwrap_or(i64::MAX);
+        let claimed = transaction
+            .prepare_cached(
+                "INSERT INTO issued_sequences (kiosk_id, sequence, copy_id) VALUES (?1, ?2, ?3)
+                 ON CONFLICT DO NOTHING",
+            )?
+            .execute(params![
+                content.kiosk_id,
+                sequence,
+                content.copy_id.to_string()
+            ])?;
+        if claimed == 0 {
+            return Err(StoreError::ChainMismatch {
+                copy_id: content.copy_id.to_string(),
+                kiosk_id: content.kiosk_id.clone(),
+                expected_sequence: head.last_sequence + 1,
+            });
+        }
         for (scan, page) in scans.iter().zip(&content.pages) {
             insert_blob(&transaction, page, scan)?;
         }
@@ -306,7 +318,7 @@ impl Store {
                  last_content_hash = excluded.last_content_hash, last_copy_id = excluded.last_copy_id",
             params![
                 content.kiosk_id,
-                i64::try_from(content.kiosk_sequence).unwrap_or(i64::MAX),
+                sequence,
                 document.content_hash().0.to_vec(),
                 content.copy_id.to_string()
             ],
@@ -447,7 +459,8 @@ impl Store {
             let mut select = transaction.prepare("SELECT copy_id, document FROM copies")?;
             let mut update = transaction.prepare(
                 "UPDATE copies SET commune = ?2, kiosk_id = ?3, kiosk_sequence = ?4, status = ?5,
-                     issued_at = ?6, content_hash = ?7, heads_digest = ?8 WHERE copy_id = ?1",
+                     issued_at = ?6, content_hash = ?7, heads_digest = ?8,
+                     previous_content_hash = ?9 WHERE copy_id = ?1",
             )?;
             let mut rows = select.query([])?;
             while let Some(row) = rows.next()? {
@@ -473,12 +486,62 @@ impl Store {
                     content.issued_at.to_rfc3339(),
                     document.content_hash().0.to_vec(),
                     heads_digest.to_vec(),
+                    content.previous_content_hash.0.to_vec(),
                 ])?;
                 report.rebuilt += 1;
             }
         }
         transaction.commit()?;
         Ok(report)
+    }
+}
+
+/// The head of a kiosk's chain as `connection` sees it. A row that does not read as a head
+/// (damaged bytes) is [`StoreError::DamagedChain`], never a head made up of defaults.
+fn chain_head_on(connection: &Connection, kiosk_id: &str) -> Result<ChainHead, StoreError> {
+    let damaged = |reason: &str| StoreError::DamagedChain {
+        kiosk_id: kiosk_id.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let row: Option<(
+        rusqlite::types::Value,
+        rusqlite::types::Value,
+        rusqlite::types::Value,
+    )> = connection
+        .query_row(
+            // The id as bytes: a damaged row may hold text that is not UTF-8.
+            "SELECT last_sequence, last_content_hash, CAST(last_copy_id AS BLOB)
+                 FROM kiosk_chain WHERE kiosk_id = ?1",
+            [kiosk_id],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .optional()?;
+    use rusqlite::types::Value;
+    match row {
+        None => Ok(ChainHead {
+            last_sequence: 0,
+            last_content_hash: ContentHash::GENESIS,
+            last_copy_id: None,
+        }),
+        Some((Value::Integer(sequence), Value::Blob(hash), Value::Blob(copy_id))) => {
+            Ok(ChainHead {
+                last_sequence: u64::try_from(sequence)
+                    .ok()
+                    .filter(|sequence| *sequence > 0)
+                    .ok_or_else(|| damaged("its sequence number is not positive"))?,
+                last_content_hash: ContentHash(
+                    <[u8; 32]>::try_from(hash.as_slice())
+                        .map_err(|_| damaged("its content hash is not 32 bytes"))?,
+                ),
+                last_copy_id: Some(
+                    std::str::from_utf8(&copy_id)
+                        .ok()
+                        .and_then(|copy_id| CopyId::parse(copy_id).ok())
+                        .ok_or_else(|| damaged("its copy id is not a copy id"))?,
+                ),
+            })
+        }
+        Some(_) => Err(damaged("its columns have the wrong types")),
     }
 }
 
@@ -545,8 +608,10 @@ fn insert_copy_row(
     let changed = transaction
         .prepare_cached(
             "INSERT INTO copies (copy_id, document, commune, kiosk_id, kiosk_sequence, status,
-                 issued_at, content_hash, updated_at, heads_digest)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (copy_id) DO NOTHING",
+                 issued_at, content_hash, updated_at, heads_digest, previous_content_hash,
+                 received_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?9)
+             ON CONFLICT (copy_id) DO NOTHING",
         )?
         .execute(params![
             content.copy_id.to_string(),
@@ -559,6 +624,7 @@ fn insert_copy_row(
             document.content_hash().0.to_vec(),
             now.to_rfc3339(),
             heads_digest.to_vec(),
+            content.previous_content_hash.0.to_vec(),
         ])?;
     if changed == 1 {
         sync::write_pages(transaction, content)?;

@@ -122,6 +122,32 @@ pub fn migrations() -> Migrations<'static> {
         CREATE TRIGGER blobs_inserted_unwant_scan AFTER INSERT ON blobs
         BEGIN DELETE FROM wanted_scans WHERE sha256 = NEW.sha256; END;",
         ),
+        // Integrity: each copy's previous content hash (an index of the document, so anyone
+        // receiving copies can check a kiosk's chain) and when this node first saw it (a local
+        // observation, kept by reindexing); the sequence numbers a kiosk handed out, one row
+        // each (the last guard against two issuances with one number); the highest editions
+        // of the trust and revocation lists this node has used (it never goes back to older).
+        M::up(
+            "ALTER TABLE copies ADD COLUMN previous_content_hash BLOB NOT NULL DEFAULT x'';
+        ALTER TABLE copies ADD COLUMN received_at TEXT NOT NULL DEFAULT '';
+        UPDATE copies SET received_at = updated_at;
+
+        CREATE TABLE issued_sequences (
+            kiosk_id TEXT NOT NULL,
+            sequence INTEGER NOT NULL,
+            copy_id  TEXT NOT NULL,
+            PRIMARY KEY (kiosk_id, sequence)
+        ) STRICT, WITHOUT ROWID;
+        INSERT OR IGNORE INTO issued_sequences (kiosk_id, sequence, copy_id)
+            SELECT c.kiosk_id, c.kiosk_sequence, c.copy_id
+            FROM copies c JOIN kiosk_chain k ON k.kiosk_id = c.kiosk_id;
+
+        CREATE TABLE trust_editions (
+            list       TEXT PRIMARY KEY NOT NULL,
+            version    INTEGER NOT NULL,
+            updated_at TEXT NOT NULL
+        ) STRICT;",
+        ),
     ])
 }
 

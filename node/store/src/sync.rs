@@ -415,10 +415,13 @@ impl Store {
     pub(crate) fn fill_missing_sync_columns(&mut self) -> Result<(), StoreError> {
         let transaction = self.connection.transaction()?;
         {
-            let mut select = transaction
-                .prepare("SELECT copy_id, document FROM copies WHERE length(heads_digest) = 0")?;
-            let mut update =
-                transaction.prepare("UPDATE copies SET heads_digest = ?2 WHERE copy_id = ?1")?;
+            let mut select = transaction.prepare(
+                "SELECT copy_id, document FROM copies
+                 WHERE length(heads_digest) = 0 OR length(previous_content_hash) = 0",
+            )?;
+            let mut update = transaction.prepare(
+                "UPDATE copies SET heads_digest = ?2, previous_content_hash = ?3 WHERE copy_id = ?1",
+            )?;
             let mut rows = select.query([])?;
             while let Some(row) = rows.next()? {
                 let copy_id: String = row.get(0)?;
@@ -430,7 +433,11 @@ impl Store {
                     continue;
                 };
                 rewrite_pages(&transaction, document.content())?;
-                update.execute(params![copy_id, document.heads_digest().to_vec()])?;
+                update.execute(params![
+                    copy_id,
+                    document.heads_digest().to_vec(),
+                    document.content().previous_content_hash.0.to_vec()
+                ])?;
             }
         }
         transaction.commit()?;

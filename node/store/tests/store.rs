@@ -49,7 +49,7 @@ fn the_database_is_durable_wal_with_full_sync() {
     let version: i64 = connection
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 3);
+    assert_eq!(version, 4);
 }
 
 #[test]
@@ -198,4 +198,95 @@ fn a_damaged_file_is_reported_not_overwritten() {
         garbage,
         "the file is left as it was"
     );
+}
+
+#[test]
+fn two_issuances_at_once_cannot_fork_the_kiosk_chain() {
+    let hierarchy = Hierarchy::new();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("node.sqlite");
+    drop(Store::open(&path).unwrap());
+    // Another writer holds the database, as a slow commit on an SD card would: both
+    // issuances start, read the (empty) chain and wait for the write lock.
+    let blocker = rusqlite::Connection::open(&path).unwrap();
+    blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let issuers: Vec<_> = (0..2)
+        .map(|index| {
+            let path = path.clone();
+            let kiosk = hierarchy.kiosk.key.clone();
+            std::thread::spawn(move || {
+                let mut store = Store::open(&path).unwrap();
+                let head = store.chain_head("KIOSK-TANLAP-01").unwrap();
+                let scan = format!("scan {index}").into_bytes();
+                let content = sample_content(
+                    head.last_sequence + 1,
+                    head.last_content_hash,
+                    at(index),
+                    &scan,
+                );
+                let mut document = CopyDocument::issue(content, &kiosk, actor()).unwrap();
+                store.insert_issued_copy(
+                    &mut document,
+                    &[&scan],
+                    CopyStatus::Provisional,
+                    at(index),
+                )
+            })
+        })
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    blocker.execute_batch("COMMIT").unwrap();
+    let results: Vec<_> = issuers
+        .into_iter()
+        .map(|issuer| issuer.join().unwrap())
+        .collect();
+    assert_eq!(
+        results.iter().filter(|result| result.is_ok()).count(),
+        1,
+        "{results:?}"
+    );
+    assert!(
+        results
+            .iter()
+            .any(|result| matches!(result, Err(StoreError::ChainMismatch { .. }))),
+        "{results:?}"
+    );
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.copy_count().unwrap(), 1);
+    assert_eq!(
+        store.chain_head("KIOSK-TANLAP-01").unwrap().last_sequence,
+        1
+    );
+}
+
+#[test]
+fn a_damaged_chain_row_is_reported_as_damage_not_as_a_decoding_error() {
+    let hierarchy = Hierarchy::new();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("node.sqlite");
+    let mut store = Store::open(&path).unwrap();
+    issue(&mut store, &hierarchy, 0);
+    let connection = rusqlite::Connection::open(&path).unwrap();
+    connection
+        .execute(
+            "UPDATE kiosk_chain SET last_copy_id = CAST(x'ff00fe' AS TEXT)",
+            [],
+        )
+        .unwrap();
+    let error = store.chain_head("KIOSK-TANLAP-01").unwrap_err();
+    assert!(matches!(error, StoreError::DamagedChain { .. }), "{error}");
+}
+
+#[test]
+fn recorded_trust_editions_never_go_down() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("node.sqlite")).unwrap();
+    assert_eq!(store.used_trust_editions().unwrap(), Default::default());
+    let editions = |trust_list, revocations| bansao_store::TrustEditions {
+        trust_list,
+        revocations,
+    };
+    store.record_trust_editions(editions(3, 5), at(0)).unwrap();
+    store.record_trust_editions(editions(4, 2), at(1)).unwrap();
+    assert_eq!(store.used_trust_editions().unwrap(), editions(4, 5));
 }

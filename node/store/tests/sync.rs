@@ -202,7 +202,10 @@ fn a_schema_1_database_gets_its_sync_columns_filled() {
         let connection = rusqlite::Connection::open(&path).unwrap();
         connection
             .execute_batch(
-                "DROP TRIGGER copies_inserted_bump_generation; DROP TRIGGER copies_updated_bump_generation;
+                "DROP TABLE issued_sequences; DROP TABLE trust_editions;
+                 ALTER TABLE copies DROP COLUMN previous_content_hash;
+                 ALTER TABLE copies DROP COLUMN received_at;
+                 DROP TRIGGER copies_inserted_bump_generation; DROP TRIGGER copies_updated_bump_generation;
                  DROP TRIGGER copies_deleted_bump_generation; DROP TABLE sync_generation;
                  DROP TRIGGER copy_pages_inserted_want_scan; DROP TRIGGER blobs_inserted_unwant_scan;
                  DROP TABLE wanted_scans;
@@ -214,6 +217,16 @@ fn a_schema_1_database_gets_its_sync_columns_filled() {
             .unwrap();
     }
     let store = Store::open(&path).unwrap();
+    let previous: Vec<u8> = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row("SELECT previous_content_hash FROM copies", [], |row| {
+            row.get(0)
+        })
+        .unwrap();
+    assert_eq!(
+        previous,
+        document.content().previous_content_hash.0.to_vec()
+    );
     let items = store.sync_items("00001").unwrap();
     assert_eq!(items.len(), 1);
     assert_eq!(items[0].heads_digest, document.heads_digest());
