@@ -45,8 +45,12 @@ enum Command {
     /// Check a copy offline: QR text file, photo/PNG of the QR, the PDF, or `-` for QR text on stdin.
     Verify {
         /// The trust file (trust.cbor) published by the city.
+        #[arg(long, required_unless_present = "node")]
+        trust: Option<PathBuf>,
+        /// A ward or city node directory: its trust file, and what it knows of the copy's kiosk
+        /// chain (duplicates, gaps, forks, clock anomalies) is said too.
         #[arg(long)]
-        trust: PathBuf,
+        node: Option<PathBuf>,
         /// Print one JSON object instead of text.
         #[arg(long)]
         json: bool,
@@ -466,7 +470,12 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<u8> {
             demo::run(&dir, &faces, out)?;
             Ok(0)
         }
-        Command::Verify { trust, json, input } => run_verify(&trust, json, &input, out),
+        Command::Verify {
+            trust,
+            node,
+            json,
+            input,
+        } => run_verify(trust.as_deref(), node.as_deref(), json, &input, out),
         Command::Keys(command) => {
             run_keys(command, now, out)?;
             Ok(0)
@@ -573,15 +582,45 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<u8> {
     }
 }
 
-fn run_verify(trust: &Path, json: bool, input: &str, out: &mut dyn Write) -> anyhow::Result<u8> {
+fn run_verify(
+    trust: Option<&Path>,
+    node: Option<&Path>,
+    json: bool,
+    input: &str,
+    out: &mut dyn Write,
+) -> anyhow::Result<u8> {
+    let node = node
+        .map(|dir| NodeConfig::load(&dir.join(CONFIG_FILE_NAME)))
+        .transpose()?;
+    let trust_path = match (trust, &node) {
+        (Some(path), _) => path.to_owned(),
+        (None, Some(config)) => config.paths.trust.clone(),
+        (None, None) => anyhow::bail!("give --trust FILE or --node DIR"),
+    };
     let result =
-        verify::load_trust(trust).and_then(|context| verify::verify_input(input, &context));
+        verify::load_trust(&trust_path).and_then(|context| verify::verify_input(input, &context));
     match result {
         Ok((kind, verification)) => {
+            let chain = match &node {
+                Some(config) => Some(verify::chain_knowledge(
+                    &Store::open(&config.paths.database)?,
+                    &verification,
+                )?),
+                None => None,
+            };
             if json {
-                print_json(out, &verify::verification_json(kind, &verification))?;
+                let mut value = verify::verification_json(kind, &verification);
+                if let Some(chain) = &chain {
+                    value["chain"] = chain.to_json();
+                }
+                print_json(out, &value)?;
             } else {
                 writeln!(out, "{}", verify::verification_text(&verification))?;
+                if let Some(chain) = &chain {
+                    for line in chain.lines() {
+                        writeln!(out, "{line}")?;
+                    }
+                }
             }
             Ok(verify::verdict_exit_code(&verification.verdict))
         }

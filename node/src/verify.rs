@@ -1,5 +1,6 @@
 //! `bansao verify`: offline answer to "is this copy genuine?" from QR text, a photo or PNG of
-//! the QR, or the PDF artifact, using only a `trust.cbor` file.
+//! the QR, or the PDF artifact, using only a `trust.cbor` file; with a node directory, also what
+//! that node knows of the copy's kiosk chain ([`chain_knowledge`]).
 //!
 //! Exit codes: 0 genuine, 1 not genuine, 2 unusable input, 3 unusable trust file.
 
@@ -10,6 +11,7 @@ use bansao_artifact::{OpenError, open_sealed_pdf};
 use bansao_copy::qr::QrDecodeError;
 use bansao_copy::record::CopyRecordError;
 use bansao_copy::{CopyContent, CopyRecord, Verdict, Verification, verify_qr, verify_record};
+use bansao_store::{Anomaly, Store, StoreError};
 use bansao_trust::{Certificate, Role, TrustBundleError, TrustContext};
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -406,4 +408,107 @@ pub fn verification_text(verification: &Verification) -> String {
         }
     }
     lines.join("\n")
+}
+
+/// What a node knows of the kiosk chain of a verified copy: the anomalies that involve the copy,
+/// and the breaks in its kiosk's chain (as recorded when copies arrived).
+#[derive(Debug, Clone)]
+pub struct ChainKnowledge {
+    /// The copy's kiosk, when the input named one.
+    pub kiosk_id: Option<String>,
+    /// Anomalies involving this copy.
+    pub copy_anomalies: Vec<Anomaly>,
+    /// Breaks (duplicates, broken links, gaps) anywhere in its kiosk's chain.
+    pub kiosk_breaks: Vec<Anomaly>,
+}
+
+/// Looks up what `store` recorded about the chain of the copy `verification` names.
+pub fn chain_knowledge(
+    store: &Store,
+    verification: &Verification,
+) -> Result<ChainKnowledge, StoreError> {
+    let named = verification
+        .content
+        .as_ref()
+        .map(|c| (c.copy_id.to_string(), c.kiosk_id.clone()))
+        .or_else(|| {
+            (verification.claims.as_ref()).map(|c| (c.copy_id.to_string(), c.kiosk_id.clone()))
+        });
+    let Some((copy_id, kiosk_id)) = named else {
+        return Ok(ChainKnowledge {
+            kiosk_id: None,
+            copy_anomalies: Vec::new(),
+            kiosk_breaks: Vec::new(),
+        });
+    };
+    let kiosk_breaks = store
+        .anomalies(Some(&kiosk_id), false)?
+        .into_iter()
+        .filter(|anomaly| anomaly.kind.breaks_chain())
+        .collect();
+    Ok(ChainKnowledge {
+        copy_anomalies: store.anomalies_of_copy(&copy_id)?,
+        kiosk_id: Some(kiosk_id),
+        kiosk_breaks,
+    })
+}
+
+/// One recorded chain anomaly as JSON (`bansao verify --node`, `bansao status`).
+pub fn anomaly_json(anomaly: &Anomaly) -> serde_json::Value {
+    json!({
+        "kind": anomaly.kind.as_str(),
+        "kiosk_id": anomaly.kiosk_id,
+        "copy_id": anomaly.copy_id,
+        "other_copy_id": anomaly.other_copy_id,
+        "sequence": anomaly.sequence,
+        "detail": anomaly.detail,
+        "first_seen": anomaly.first_seen,
+    })
+}
+
+impl ChainKnowledge {
+    /// Whether the kiosk's chain is known to be broken.
+    pub fn known_broken(&self) -> bool {
+        !self.kiosk_breaks.is_empty()
+    }
+
+    /// As JSON.
+    pub fn to_json(&self) -> serde_json::Value {
+        let list = |anomalies: &[Anomaly]| -> Vec<serde_json::Value> {
+            anomalies.iter().map(anomaly_json).collect()
+        };
+        json!({
+            "kiosk_id": self.kiosk_id,
+            "known_broken": self.known_broken(),
+            "copy_anomalies": list(&self.copy_anomalies),
+            "kiosk_breaks": list(&self.kiosk_breaks),
+        })
+    }
+
+    /// In words, Vietnamese first.
+    pub fn lines(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        if let Some(kiosk_id) = &self.kiosk_id {
+            if self.known_broken() {
+                lines.push(format!(
+                    "  CẢNH BÁO: chuỗi bản sao của ki-ốt {kiosk_id} bị đứt hoặc rẽ nhánh ({} điểm). \
+                     WARNING: kiosk {kiosk_id}'s chain is known to be broken ({} places).",
+                    self.kiosk_breaks.len(),
+                    self.kiosk_breaks.len()
+                ));
+            } else {
+                lines.push(format!(
+                    "  Chuỗi của ki-ốt {kiosk_id}: không thấy bất thường (no known break in the kiosk's chain)."
+                ));
+            }
+        }
+        for anomaly in &self.copy_anomalies {
+            lines.push(format!(
+                "  Bất thường (anomaly) {}: {}",
+                anomaly.kind.as_str(),
+                anomaly.detail
+            ));
+        }
+        lines
+    }
 }

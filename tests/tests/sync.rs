@@ -799,3 +799,99 @@ fn kiosks_on_a_lan() {
         assert!(status.to_string().contains(other), "{dir:?}: {status:#}");
     }
 }
+
+/// A copy signed with the kiosk's own key that does not continue its chain as the kiosk would:
+/// `sequence` and `previous` as given, the rest from `model`.
+fn forged_copy(
+    dir: &Path,
+    model: CopyId,
+    sequence: u64,
+    previous: bansao_copy::ContentHash,
+    millis: u64,
+) -> CopyId {
+    let key = files::read_secret_key(&dir.join("node.key")).unwrap();
+    let mut store = Store::open(&dir.join("bansao.sqlite")).unwrap();
+    let stored = store
+        .load_copy(model, entropy::new_actor().unwrap())
+        .unwrap();
+    let mut content = stored.content().clone();
+    content.copy_id = CopyId::from_parts(millis, 0xF0F0 | u128::from(sequence));
+    content.kiosk_sequence = sequence;
+    content.previous_content_hash = previous;
+    let mut document =
+        bansao_copy::CopyDocument::issue(content, &key, entropy::new_actor().unwrap()).unwrap();
+    store
+        .save_copy(&mut document, CopyStatus::Provisional, entropy::now())
+        .unwrap();
+    document.content().copy_id
+}
+
+#[test]
+fn a_forked_kiosk_chain_is_recorded_by_the_ward_and_shown_by_status_and_verify() {
+    let world = world();
+    let runtime = runtime();
+    let kiosk = world.dir("kiosk");
+    let issued = issue(&kiosk, 2);
+    let first_hash = {
+        let store = Store::open(&kiosk.join("bansao.sqlite")).unwrap();
+        store
+            .load_copy(issued[0], entropy::new_actor().unwrap())
+            .unwrap()
+            .content_hash()
+    };
+    let now_millis = u64::try_from(entropy::now().unix()).unwrap() * 1000;
+    // Sequence 2 a second time, and sequence 4 (3 never issued) naming no real copy.
+    let forked = forged_copy(&kiosk, issued[1], 2, first_hash, now_millis + 1);
+    let after_gap = forged_copy(
+        &kiosk,
+        issued[1],
+        4,
+        bansao_copy::ContentHash([9; 32]),
+        now_millis + 2,
+    );
+    let (_ward, address) = serve(&runtime, &world.dir("ward"));
+    sync(&runtime, &kiosk, address).unwrap();
+
+    let status = bansao_status_json(&world.dir("ward"));
+    let kinds: Vec<&str> = status["anomalies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|anomaly| anomaly["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["duplicate-sequence", "gap"], "{status}");
+    assert!(bansao_status(&world.dir("ward"), false).contains("kiosk chain anomalies"));
+
+    // Verifying the forged copy at the ward says that its kiosk's chain is known broken.
+    let qr_text = {
+        let store = Store::open(&kiosk.join("bansao.sqlite")).unwrap();
+        let document = store
+            .load_copy(forked, entropy::new_actor().unwrap())
+            .unwrap();
+        copies::qr_text(
+            &document,
+            &files::read_secret_key(&kiosk.join("node.key")).unwrap(),
+        )
+    };
+    let qr_file = world.dir("forked.qr.txt");
+    std::fs::write(&qr_file, qr_text).unwrap();
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let ward_dir = world.dir("ward");
+    let args = [
+        "bansao",
+        "verify",
+        "--node",
+        ward_dir.to_str().unwrap(),
+        "--json",
+        qr_file.to_str().unwrap(),
+    ];
+    bansao::cli::execute(args, &mut out, &mut err);
+    let verdict: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(verdict["chain"]["known_broken"], true, "{verdict}");
+    assert_eq!(
+        verdict["chain"]["copy_anomalies"][0]["kind"], "duplicate-sequence",
+        "{verdict}"
+    );
+    let _ = after_gap;
+}

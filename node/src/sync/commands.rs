@@ -217,6 +217,7 @@ pub fn status(dir: &Path, json: bool, out: &mut dyn Write) -> anyhow::Result<()>
     let copies = store.copy_count()?;
     let own_commune = config.commune.as_ref().map(|commune| commune.code.clone());
     let scans_missing = store.wanted_scan_count(own_commune.as_deref())?;
+    let anomalies = store.anomalies(None, false)?;
     // What a peer may still lack from here: copies of the link's commune written on this node
     // since the last round that finished with it (all of them if none ever did).
     let mut changed_here = Vec::with_capacity(states.len());
@@ -249,6 +250,7 @@ pub fn status(dir: &Path, json: bool, out: &mut dyn Write) -> anyhow::Result<()>
             "role": config.role.as_str(),
             "copies": copies,
             "scans_missing": scans_missing,
+            "anomalies": anomalies.iter().map(crate::verify::anomaly_json).collect::<Vec<_>>(),
             "peers": peers,
         });
         writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
@@ -260,6 +262,19 @@ pub fn status(dir: &Path, json: bool, out: &mut dyn Write) -> anyhow::Result<()>
         config.name,
         config.role.as_str()
     )?;
+    if !anomalies.is_empty() {
+        writeln!(
+            out,
+            "{} bất thường trong chuỗi bản sao của ki-ốt (kiosk chain anomalies):",
+            anomalies.len()
+        )?;
+        for anomaly in anomalies.iter().take(20) {
+            writeln!(out, "  {}: {}", anomaly.kind.as_str(), anomaly.detail)?;
+        }
+        if anomalies.len() > 20 {
+            writeln!(out, "  … (--json lists all)")?;
+        }
+    }
     if states.is_empty() {
         writeln!(out, "Chưa đồng bộ với ai (no sync yet).")?;
     }

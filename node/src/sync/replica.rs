@@ -2,7 +2,7 @@
 //! storage effect durable (one SQLite transaction each) before the session takes its next input.
 
 use bansao_copy::{CopyDocument, CopyStatus, Timestamp};
-use bansao_store::{BlobTransfer, Store};
+use bansao_store::{AnomalyKind, BlobTransfer, Store};
 use bansao_sync::replica::DIGEST_LENGTH;
 use bansao_sync::{PartialBlob, Replica, ReplicaError, StorageEffect, WantedBlob};
 use bansao_trust::TrustContext;
@@ -45,10 +45,19 @@ impl StoreReplica {
         match effect {
             StorageEffect::SaveCopies(mut copies) => {
                 let trust = self.trust.context();
-                self.store
-                    .save_received_copies(&mut copies, now, |document, stored| {
-                        merge_stored(document, stored, &trust)
-                    })?
+                let anomalies =
+                    self.store
+                        .save_received_copies(&mut copies, now, |document, stored| {
+                            merge_stored(document, stored, &trust)
+                        })?;
+                // Recorded once each, so logged once each.
+                for anomaly in anomalies {
+                    if anomaly.kind == AnomalyKind::Gap {
+                        tracing::debug!(kiosk = %anomaly.kiosk_id, copy = %anomaly.copy_id, "{}", anomaly.detail);
+                    } else {
+                        tracing::warn!(kiosk = %anomaly.kiosk_id, copy = %anomaly.copy_id, kind = anomaly.kind.as_str(), "kiosk chain anomaly: {}", anomaly.detail);
+                    }
+                }
             }
             StorageEffect::AdoptTrustBundle(bytes) => {
                 self.trust.adopt(bytes)?;

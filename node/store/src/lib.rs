@@ -8,10 +8,12 @@
 //! Status is not this crate's business: callers derive it (it needs the trust list) and hand it
 //! in, and [`Store::rebuild_index`] takes the derivation as a function.
 
+mod anomalies;
 mod editions;
 mod schema;
 mod sync;
 
+pub use anomalies::{Anomaly, AnomalyKind, FUTURE_TOLERANCE_SECONDS};
 pub use editions::TrustEditions;
 
 pub use sync::{BlobTransfer, COPIES_PER_QUERY, MissingBlob, SyncItem};

@@ -126,7 +126,8 @@ pub fn migrations() -> Migrations<'static> {
         // receiving copies can check a kiosk's chain) and when this node first saw it (a local
         // observation, kept by reindexing); the sequence numbers a kiosk handed out, one row
         // each (the last guard against two issuances with one number); the highest editions
-        // of the trust and revocation lists this node has used (it never goes back to older).
+        // of the trust and revocation lists this node has used (it never goes back to older);
+        // the breaks found in kiosk chains as copies arrive (`anomalies.rs`).
         M::up(
             "ALTER TABLE copies ADD COLUMN previous_content_hash BLOB NOT NULL DEFAULT x'';
         ALTER TABLE copies ADD COLUMN received_at TEXT NOT NULL DEFAULT '';
@@ -146,7 +147,22 @@ pub fn migrations() -> Migrations<'static> {
             list       TEXT PRIMARY KEY NOT NULL,
             version    INTEGER NOT NULL,
             updated_at TEXT NOT NULL
-        ) STRICT;",
+        ) STRICT;
+
+        CREATE TABLE anomalies (
+            id            INTEGER PRIMARY KEY,
+            kind          TEXT NOT NULL,
+            kiosk_id      TEXT NOT NULL,
+            sequence      INTEGER NOT NULL,
+            copy_id       TEXT NOT NULL,
+            other_copy_id TEXT NOT NULL,
+            detail        TEXT NOT NULL,
+            first_seen    TEXT NOT NULL,
+            cleared_at    TEXT,
+            UNIQUE (kind, copy_id, other_copy_id)
+        ) STRICT;
+        CREATE INDEX anomalies_by_kiosk ON anomalies (kiosk_id, sequence);
+        CREATE INDEX anomalies_by_other_copy ON anomalies (other_copy_id);",
         ),
     ])
 }

@@ -11,7 +11,7 @@ use bansao_copy::{CopyContent, CopyDocument, CopyId, Timestamp};
 use rusqlite::{OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
-use crate::{Store, StoreError, insert_copy_row, update_copy_row, upsert_copy};
+use crate::{Anomaly, Store, StoreError, insert_copy_row, update_copy_row, upsert_copy};
 
 /// Copies read by one query in [`Store::copies_bytes`].
 pub const COPIES_PER_QUERY: usize = 64;
@@ -137,18 +137,22 @@ impl Store {
     /// another writer stored meanwhile: the write lock is taken first, and a copy whose stored
     /// version differs from `document` is handed to `merge` with the stored bytes, which merges
     /// them into `document` and returns its new status (`None`: leave this copy as stored).
+    /// Each new copy is checked against its kiosk's chain in the same transaction; the
+    /// anomalies found now are returned ([`crate::anomalies`]).
     pub fn save_received_copies(
         &mut self,
         copies: &mut [(CopyDocument, CopyStatus)],
         now: Timestamp,
         mut merge: impl FnMut(&mut CopyDocument, &[u8]) -> Option<CopyStatus>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Vec<Anomaly>, StoreError> {
         let transaction = self
             .connection
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut new_copies = Vec::new();
         for (document, status) in copies.iter_mut() {
             let bytes = document.save();
             if insert_copy_row(&transaction, document, &bytes, *status, now)? {
+                new_copies.push(document.content().copy_id.to_string());
                 continue;
             }
             let stored: Option<(Vec<u8>, Vec<u8>)> = transaction
@@ -168,8 +172,9 @@ impl Store {
             let bytes = document.save();
             update_copy_row(&transaction, document, &bytes, *status, now)?;
         }
+        let anomalies = crate::anomalies::check_new_copies(&transaction, &new_copies, now)?;
         transaction.commit()?;
-        Ok(())
+        Ok(anomalies)
     }
 
     /// Up to `limit` scans that copies of `commune` reference and this node does not hold whole
