@@ -627,6 +627,17 @@ impl City {
         })
     }
 
+    /// Signs new editions of both lists with the same entries, dated `now`: what a city does on
+    /// a schedule, so that nodes and verifiers can tell how fresh their trust is.
+    pub fn reissue_lists(&mut self, now: Timestamp) -> anyhow::Result<()> {
+        self.edit_lists(
+            now,
+            Some(|_: &mut TrustList| {}),
+            Some(|_: &mut RevocationList| {}),
+            None,
+        )
+    }
+
     /// Copies the published `trust.cbor` into other node directories (nodes that sync also get it
     /// from their peers).
     pub fn distribute(&self, node_dirs: &[&Path]) -> anyhow::Result<()> {

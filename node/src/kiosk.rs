@@ -126,6 +126,12 @@ impl Kiosk {
             .check_signer(self.certificate.key_id(), now.unix())
             .context("this kiosk's key may not sign now")?;
         let head = self.store.chain_head(&kiosk_id)?;
+        crate::kiosk_clock::check_clock(
+            now,
+            head.last_issued_at,
+            self.store.last_sync_success()?,
+            Timestamp::from_unix(self.trust.trust_list().issued_at)?,
+        )?;
         let random = u128::from_le_bytes(entropy::random_bytes::<16>()?) & ((1u128 << 80) - 1);
         let millis = u64::try_from(now.unix()).unwrap_or(0) * 1000;
         let mut copy_id = CopyId::from_parts(millis, random);

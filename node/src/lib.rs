@@ -3,7 +3,7 @@
 //! - [`config`]: the per-node TOML configuration, parsed and validated at the edge;
 //! - [`files`] and [`entropy`]: key and certificate files, atomic writes, randomness and clock;
 //! - [`city`]: key ceremonies and the published trust and revocation lists;
-//! - [`kiosk`]: issuance; [`kiosk_session`]: the citizen's steps at the kiosk (state machine);
+//! - [`kiosk`]: issuance ([`kiosk_clock`]: whether the kiosk's clock may date a copy); [`kiosk_session`]: the citizen's steps at the kiosk (state machine);
 //!   [`kiosk_shell`]: the session driven with devices and perception (`bansao kiosk issue`);
 //! - [`copies`]: status, merging, decisions and the PDF artifact;
 //! - [`sync`]: the sync service over QUIC (sessions of `bansao-sync`, storage in SQLite);
@@ -23,6 +23,7 @@ pub mod demo;
 pub mod entropy;
 pub mod files;
 pub mod kiosk;
+pub mod kiosk_clock;
 pub mod kiosk_session;
 pub mod kiosk_shell;
 pub mod specimens;

@@ -895,3 +895,95 @@ fn a_forked_kiosk_chain_is_recorded_by_the_ward_and_shown_by_status_and_verify()
     );
     let _ = after_gap;
 }
+
+#[test]
+fn a_kiosk_whose_clock_jumped_a_year_ahead_or_went_back_issues_nothing() {
+    let world = world();
+    let kiosk_dir = world.dir("kiosk");
+    let mut kiosk = Kiosk::open(&kiosk_dir).unwrap();
+    let request = || IssueRequest {
+        document_type: DocumentType::BirthCertificate,
+        fields: BTreeMap::new(),
+        scans: vec![demo::SAMPLE_SCAN.to_vec()],
+        events: Vec::new(),
+        notes: Vec::new(),
+    };
+    let now = entropy::now().unix();
+    let at = |unix| bansao_copy::Timestamp::from_unix(unix).unwrap();
+    kiosk.issue(request(), at(now + 600)).unwrap();
+    let a_year_ahead = bansao_copy::Timestamp::from_unix(now + 365 * 86_400).unwrap();
+    let error = kiosk.issue(request(), a_year_ahead).unwrap_err();
+    assert!(
+        matches!(
+            error.downcast_ref::<bansao::kiosk_clock::ClockError>(),
+            Some(bansao::kiosk_clock::ClockError::LongAfterLastContact { .. })
+        ),
+        "{error:#}"
+    );
+    // The clock went back five minutes behind the last copy.
+    let error = kiosk.issue(request(), at(now + 300)).unwrap_err();
+    assert!(
+        matches!(
+            error.downcast_ref::<bansao::kiosk_clock::ClockError>(),
+            Some(bansao::kiosk_clock::ClockError::BeforeLastCopy { .. })
+        ),
+        "{error:#}"
+    );
+    let store = Store::open(&kiosk_dir.join("bansao.sqlite")).unwrap();
+    assert_eq!(store.copy_count().unwrap(), 1, "nothing was issued");
+}
+
+#[test]
+fn a_copy_damaged_in_the_kiosks_database_is_refused_by_the_ward_and_the_kiosk_is_told() {
+    let world = world();
+    let runtime = runtime();
+    let kiosk = world.dir("kiosk");
+    let issued = issue(&kiosk, 2);
+    // Eight bytes flipped in the middle of one stored document.
+    {
+        let connection = rusqlite::Connection::open(kiosk.join("bansao.sqlite")).unwrap();
+        let id = issued[1].to_string();
+        let mut document: Vec<u8> = connection
+            .query_row(
+                "SELECT document FROM copies WHERE copy_id = ?1",
+                [&id],
+                |row| row.get(0),
+            )
+            .unwrap();
+        let middle = document.len() / 2;
+        for byte in &mut document[middle..middle + 8] {
+            *byte ^= 0xA5;
+        }
+        connection
+            .execute(
+                "UPDATE copies SET document = ?2 WHERE copy_id = ?1",
+                rusqlite::params![id, document],
+            )
+            .unwrap();
+    }
+    let (_ward, address) = serve(&runtime, &world.dir("ward"));
+    let outcome = sync(&runtime, &kiosk, address).unwrap();
+    assert!(outcome.finished, "{outcome:?}");
+    assert_eq!(outcome.refused_by_peer.len(), 1, "{outcome:?}");
+    assert_eq!(outcome.refused_by_peer[0].0, issued[1]);
+    assert_eq!(
+        status_at(&world.dir("ward"), issued[0]),
+        Some(CopyStatus::Provisional)
+    );
+    assert_eq!(status_at(&world.dir("ward"), issued[1]), None);
+    // The kiosk's operator sees it.
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let kiosk_arg = kiosk.to_str().unwrap().to_owned();
+    let peer = address.to_string();
+    let code = bansao::cli::execute(
+        ["bansao", "sync", "--node", &kiosk_arg, "--peer", &peer],
+        &mut out,
+        &mut err,
+    );
+    assert_eq!(code, 1, "a round with a refused copy did not do its work");
+    assert!(String::from_utf8_lossy(&out).contains(&issued[1].to_string()));
+    let status = bansao_status(&kiosk, false);
+    assert!(status.contains("copies the peer refused"), "{status}");
+    assert!(status.contains(&issued[1].to_string()), "{status}");
+}

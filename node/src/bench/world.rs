@@ -59,6 +59,9 @@ impl BenchWorld {
             validity,
         )?;
         city.certify_official(&ward, OFFICIAL_ID, "Nguyễn Văn Bình", now, validity)?;
+        // The lists as the city signs them today: a kiosk whose newest trust is a year old
+        // does not trust its own clock (`kiosk_clock`).
+        city.reissue_lists(entropy::now())?;
         city.distribute(&[&root.join("ward"), &root.join("kiosk")])?;
         Ok(BenchWorld {
             root: root.to_owned(),

@@ -102,8 +102,16 @@ pub fn sync_once(
     for (address, result) in results {
         match result {
             Ok(outcome) => {
-                all_finished &= outcome.finished;
+                // A copy the peer refused is not delivered: the round did not do its work.
+                all_finished &= outcome.finished && outcome.refused_by_peer.is_empty();
                 let stats = &outcome.stats;
+                let refused: Vec<serde_json::Value> = outcome
+                    .refused_by_peer
+                    .iter()
+                    .map(|(copy_id, reason)| {
+                        serde_json::json!({"copy_id": copy_id.to_string(), "reason": reason})
+                    })
+                    .collect();
                 report.push(serde_json::json!({
                     "peer": address,
                     "subject": outcome.peer.as_ref().map(|p| p.subject.clone()),
@@ -111,6 +119,7 @@ pub fn sync_once(
                     "error": outcome.error,
                     "stats": stats,
                     "blobs_completed": outcome.blobs_completed,
+                    "refused_by_peer": refused,
                 }));
                 if !json {
                     let name = outcome
@@ -131,6 +140,12 @@ pub fn sync_once(
                             out,
                             "Đồng bộ với {name} chưa xong (sync did not finish): {error}"
                         )?,
+                    }
+                    for (copy_id, reason) in &outcome.refused_by_peer {
+                        writeln!(
+                            out,
+                            "  Bên kia từ chối bản sao {copy_id} (the peer refused the copy): {reason}"
+                        )?;
                     }
                 }
             }
@@ -200,6 +215,15 @@ fn peer_lines(state: &PeerState, changed_here: Option<u64>) -> Vec<String> {
             state.sessions_finished, state.sessions_failed, state.refusals
         ),
     ];
+    if !state.refused_by_peer.is_empty() {
+        lines.push(format!(
+            "  {} bản sao bị bên kia từ chối, sẽ không được chuyển (copies the peer refused, not delivered):",
+            state.refused_by_peer.len()
+        ));
+        for refused in state.refused_by_peer.iter().rev().take(10) {
+            lines.push(format!("    {}: {}", refused.copy_id, refused.reason));
+        }
+    }
     if let Some(error) = &state.last_error {
         lines.push(format!(
             "  Lỗi gần nhất (last error) lúc {}: {error}",

@@ -60,11 +60,29 @@ pub struct PeerState {
     pub blobs_pending_in: u64,
     /// Chunks it still asked for when the last session ended.
     pub chunks_pending_out: u64,
+    /// Copies this node sent that the peer refused to store, newest last (at most
+    /// [`MAX_REFUSED_KEPT`]): they will not be delivered as they are, and an operator must look.
+    pub refused_by_peer: Vec<RefusedCopy>,
     /// The last error (cut link, refusal, storage failure).
     pub last_error: Option<String>,
     /// When it happened (UTC, RFC 3339).
     pub last_error_at: Option<String>,
 }
+
+/// A copy a peer refused to store.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RefusedCopy {
+    /// The copy.
+    pub copy_id: String,
+    /// The peer's reason.
+    pub reason: String,
+    /// When it last said so (UTC, RFC 3339).
+    pub at: String,
+}
+
+/// How many refused copies a peer's state keeps.
+pub const MAX_REFUSED_KEPT: usize = 100;
 
 /// Prefix of the entries of addresses whose peer was never reached.
 pub const ADDRESS_PREFIX: &str = "addr:";
@@ -190,6 +208,19 @@ impl PeerBook {
             state.blobs_pending_in = stats.blobs_pending_in;
             state.chunks_pending_out = stats.chunks_pending_out;
             state.refusals += stats.refusals;
+            for (copy_id, reason) in &outcome.refused_by_peer {
+                let copy_id = copy_id.to_string();
+                state
+                    .refused_by_peer
+                    .retain(|refused| refused.copy_id != copy_id);
+                state.refused_by_peer.push(RefusedCopy {
+                    copy_id,
+                    reason: reason.clone(),
+                    at: now.to_rfc3339(),
+                });
+            }
+            let excess = state.refused_by_peer.len().saturating_sub(MAX_REFUSED_KEPT);
+            state.refused_by_peer.drain(..excess);
             if outcome.finished {
                 state.sessions_finished += 1;
                 state.last_success = Some(now.to_rfc3339());

@@ -121,6 +121,7 @@ fn failed(error: String) -> SessionOutcome {
         finished: false,
         error: Some(error),
         blobs_completed: 0,
+        refused_by_peer: Vec::new(),
     }
 }
 

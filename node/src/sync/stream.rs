@@ -65,6 +65,8 @@ pub struct SessionOutcome {
     pub error: Option<String>,
     /// Scans assembled and verified.
     pub blobs_completed: u64,
+    /// Copies the peer refused to store, with its reasons.
+    pub refused_by_peer: Vec<(bansao_copy::CopyId, String)>,
 }
 
 async fn read_frames(mut recv: quinn::RecvStream, events: mpsc::Sender<Event>) {
@@ -302,6 +304,7 @@ fn drive(
         stats,
         error,
         blobs_completed: replica.blob_counts().0,
+        refused_by_peer: session.refused_by_peer().to_vec(),
     }
 }
 
@@ -330,6 +333,7 @@ pub async fn run_session(
             finished: false,
             error: Some(format!("the session thread failed: {error}")),
             blobs_completed: 0,
+            refused_by_peer: Vec::new(),
         },
     }
 }

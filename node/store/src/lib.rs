@@ -125,6 +125,8 @@ pub struct ChainHead {
     pub last_content_hash: ContentHash,
     /// Id of the last copy (`None` before the first).
     pub last_copy_id: Option<CopyId>,
+    /// When the last copy was issued (`None` before the first).
+    pub last_issued_at: Option<Timestamp>,
 }
 
 /// What [`Store::rebuild_index`] did.
@@ -501,31 +503,30 @@ impl Store {
 /// The head of a kiosk's chain as `connection` sees it. A row that does not read as a head
 /// (damaged bytes) is [`StoreError::DamagedChain`], never a head made up of defaults.
 fn chain_head_on(connection: &Connection, kiosk_id: &str) -> Result<ChainHead, StoreError> {
+    use rusqlite::types::Value;
     let damaged = |reason: &str| StoreError::DamagedChain {
         kiosk_id: kiosk_id.to_owned(),
         reason: reason.to_owned(),
     };
-    let row: Option<(
-        rusqlite::types::Value,
-        rusqlite::types::Value,
-        rusqlite::types::Value,
-    )> = connection
+    let row: Option<(Value, Value, Value, Option<String>)> = connection
         .query_row(
             // The id as bytes: a damaged row may hold text that is not UTF-8.
-            "SELECT last_sequence, last_content_hash, CAST(last_copy_id AS BLOB)
-                 FROM kiosk_chain WHERE kiosk_id = ?1",
+            "SELECT k.last_sequence, k.last_content_hash, CAST(k.last_copy_id AS BLOB),
+                 c.issued_at
+             FROM kiosk_chain k LEFT JOIN copies c ON c.copy_id = k.last_copy_id
+             WHERE k.kiosk_id = ?1",
             [kiosk_id],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
         )
         .optional()?;
-    use rusqlite::types::Value;
     match row {
         None => Ok(ChainHead {
             last_sequence: 0,
             last_content_hash: ContentHash::GENESIS,
             last_copy_id: None,
+            last_issued_at: None,
         }),
-        Some((Value::Integer(sequence), Value::Blob(hash), Value::Blob(copy_id))) => {
+        Some((Value::Integer(sequence), Value::Blob(hash), Value::Blob(copy_id), issued_at)) => {
             Ok(ChainHead {
                 last_sequence: u64::try_from(sequence)
                     .ok()
@@ -540,6 +541,12 @@ fn chain_head_on(connection: &Connection, kiosk_id: &str) -> Result<ChainHead, S
                         .ok()
                         .and_then(|copy_id| CopyId::parse(copy_id).ok())
                         .ok_or_else(|| damaged("its copy id is not a copy id"))?,
+                ),
+                last_issued_at: Some(
+                    issued_at
+                        .as_deref()
+                        .and_then(|text| Timestamp::parse(text).ok())
+                        .ok_or_else(|| damaged("the copy it names is not stored"))?,
                 ),
             })
         }

@@ -415,6 +415,23 @@ impl Store {
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
+    /// The latest time a sync round with any peer finished, as recorded in the peer table.
+    pub fn last_sync_success(&self) -> Result<Option<Timestamp>, StoreError> {
+        let mut statement = self
+            .connection
+            .prepare_cached("SELECT json_extract(state, '$.last_success') FROM sync_peers")?;
+        let rows = statement.query_map([], |row| row.get::<_, Option<String>>(0))?;
+        let mut latest: Option<Timestamp> = None;
+        for row in rows {
+            if let Some(at) = row?.and_then(|text| Timestamp::parse(&text).ok())
+                && latest.is_none_or(|latest| at > latest)
+            {
+                latest = Some(at);
+            }
+        }
+        Ok(latest)
+    }
+
     /// Fills the sync columns of rows written before they existed (schema 1), from their
     /// documents. Cheap when there are none.
     pub(crate) fn fill_missing_sync_columns(&mut self) -> Result<(), StoreError> {

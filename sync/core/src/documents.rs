@@ -65,8 +65,7 @@ impl Session {
         match applied {
             Ok(()) => true,
             Err(reason) => {
-                tracing::warn!(copy = %copy_id, decision = "refuse", "refused the peer's changes: {reason}");
-                self.stats.documents_refused += 1;
+                self.refuse_document(copy_id, &format!("refused the peer's changes: {reason}"));
                 false
             }
         }
@@ -224,8 +223,10 @@ impl Session {
                 Ok(())
             }
             Err(reason) => {
-                self.stats.documents_refused += 1;
-                tracing::warn!(copy = %document.content().copy_id, "not storing the synced copy: {reason}");
+                self.refuse_document(
+                    document.content().copy_id,
+                    &format!("not storing the synced copy: {reason}"),
+                );
                 Ok(())
             }
         }
@@ -307,15 +308,13 @@ impl Session {
             match checked {
                 Checked::Accepted(accepted) => valid.push((copy_id, *accepted)),
                 Checked::Unreadable(error) => {
-                    tracing::warn!(copy = %copy_id, decision = "refuse", "unreadable document: {error}");
-                    self.stats.documents_refused += 1;
+                    self.refuse_document(copy_id, &format!("unreadable document: {error}"));
                 }
                 Checked::Refused(refusal) if refusal.code == ErrorCode::OutOfScope => {
                     return Err(self.refuse(refusal.code, refusal.detail));
                 }
                 Checked::Refused(refusal) => {
-                    tracing::warn!(copy = %copy_id, decision = "refuse", "{}", refusal.detail);
-                    self.stats.documents_refused += 1;
+                    self.refuse_document(copy_id, &refusal.detail);
                 }
             }
         }
@@ -344,8 +343,7 @@ impl Session {
                             accepted.push(merged);
                         }
                         Err(refusal) => {
-                            tracing::warn!(copy = %copy_id, decision = "refuse", "{}", refusal.detail);
-                            self.stats.documents_refused += 1;
+                            self.refuse_document(copy_id, &refusal.detail);
                         }
                     }
                 }

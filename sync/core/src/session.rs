@@ -186,7 +186,13 @@ pub struct Session {
     /// Verdicts on the documents of the frame being handled, reached ahead by a
     /// [`crate::precheck::DocumentChecker`].
     pub(crate) prechecked: Option<Vec<crate::validate::Checked>>,
+    /// Documents the peer refused to store, with its reasons (at most
+    /// [`MAX_REFUSALS_KEPT`]).
+    pub(crate) refused_by_peer: Vec<(CopyId, String)>,
 }
+
+/// How many of the peer's refusals a session keeps for its shell.
+pub const MAX_REFUSALS_KEPT: usize = 1_000;
 
 impl Session {
     /// Starts a session with the peer whose node key the connection authenticated.
@@ -226,6 +232,7 @@ impl Session {
             fetcher: None,
             server: BlobServer::default(),
             effects: VecDeque::new(),
+            refused_by_peer: Vec::new(),
             documents_done_sent: false,
             documents_done_received: false,
             done_sent: false,
@@ -396,6 +403,32 @@ impl Session {
     }
 
     /// Ends the session with an error sent to the peer.
+    /// The documents the peer refused to store in this session, with its reasons.
+    pub fn refused_by_peer(&self) -> &[(CopyId, String)] {
+        &self.refused_by_peer
+    }
+
+    /// Records that this side refuses to store the peer's document, and tells the peer (which
+    /// would otherwise offer it again every round, and believe it delivered).
+    pub(crate) fn refuse_document(&mut self, copy_id: CopyId, reason: &str) {
+        tracing::warn!(copy = %copy_id, decision = "refuse", "{reason}");
+        self.stats.documents_refused += 1;
+        let mut reason = reason.to_owned();
+        if reason.len() > crate::wire::MAX_REFUSAL_REASON_BYTES {
+            let mut cut = crate::wire::MAX_REFUSAL_REASON_BYTES;
+            while !reason.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            reason.truncate(cut);
+        }
+        self.control.push_back(Message::Refused {
+            documents: vec![crate::wire::RefusedDocument {
+                key: ByteArray::new(copy_id.to_bytes()),
+                reason,
+            }],
+        });
+    }
+
     pub(crate) fn refuse(&mut self, code: ErrorCode, detail: String) -> SessionError {
         tracing::warn!(
             code = code.as_str(),
@@ -528,6 +561,19 @@ impl Session {
             Message::BlobMissing { hash } if phase == Phase::Blobs => {
                 if let Some(fetcher) = self.fetcher.as_mut() {
                     fetcher.on_missing(hash.into_array());
+                }
+                Ok(())
+            }
+            Message::Refused { documents }
+                if matches!(phase, Phase::Reconcile | Phase::Documents | Phase::Blobs) =>
+            {
+                for refused in documents {
+                    let copy_id = CopyId::from_bytes(refused.key.into_array());
+                    tracing::warn!(copy = %copy_id, peer = %self.peer_key, "the peer refused the copy: {}", refused.reason);
+                    self.stats.documents_refused_by_peer += 1;
+                    if self.refused_by_peer.len() < MAX_REFUSALS_KEPT {
+                        self.refused_by_peer.push((copy_id, refused.reason));
+                    }
                 }
                 Ok(())
             }

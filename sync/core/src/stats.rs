@@ -30,6 +30,8 @@ pub struct SessionStats {
     pub documents_received: u64,
     /// Documents or changes refused (not genuine, unreadable, removing signatures).
     pub documents_refused: u64,
+    /// Documents this side sent that the peer refused to store (it said so).
+    pub documents_refused_by_peer: u64,
     /// Stored documents left out because they do not count under this node's trust list.
     pub documents_skipped: u64,
     /// Automerge syncs finished.

@@ -70,6 +70,18 @@ pub struct DocumentBytes {
     pub bytes: ByteBuf,
 }
 
+/// A document the receiver refused to store, and why.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct RefusedDocument {
+    /// The copy id.
+    pub key: WireKey,
+    /// Why, for the sender's operator (at most [`MAX_REFUSAL_REASON_BYTES`]).
+    pub reason: String,
+}
+
+/// The longest refusal reason sent; longer ones are cut.
+pub const MAX_REFUSAL_REASON_BYTES: usize = 500;
+
 /// A protocol message.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub enum Message {
@@ -154,6 +166,13 @@ pub enum Message {
     },
     /// The sender wants nothing more in this session.
     Done,
+    /// The sender refused to store these documents (not genuine, unreadable, removing
+    /// signatures): the receiver keeps them and tells its operator, since they will never be
+    /// delivered as they are.
+    Refused {
+        /// The refused documents.
+        documents: Vec<RefusedDocument>,
+    },
 }
 
 impl Message {
@@ -174,6 +193,7 @@ impl Message {
             Message::BlobChunk { .. } => "blob-chunk",
             Message::BlobMissing { .. } => "blob-missing",
             Message::Done => "done",
+            Message::Refused { .. } => "refused",
         }
     }
 }

@@ -307,3 +307,39 @@ fn a_newer_revocation_list_that_drops_a_revocation_is_not_adopted_from_a_peer() 
     assert!(errors.iter().all(Option::is_none), "{errors:?}");
     assert_eq!(ward.replica.trust_bundle, Some(genuine.bundle()));
 }
+
+#[test]
+fn a_document_the_receiver_refuses_is_reported_back_to_the_sender() {
+    let h = Hierarchy::new();
+    // A kiosk the ward's trust list does not know, but the sending kiosk's does (it was
+    // certified after the ward last updated, say).
+    let newcomer = bansao_trust::testing::certify(
+        70,
+        &h.ward.key,
+        bansao_trust::Role::Kiosk,
+        "KIOSK-TANLAP-09",
+        Some("00001"),
+    );
+    let mut newer = h.clone();
+    newer.trust_list.version += 1;
+    newer
+        .trust_list
+        .certificates
+        .insert(newcomer.key.key_id(), newcomer.certificate.clone());
+    let mut kiosk = node(&h.kiosk, &h.ward, Side::Initiator, &newer.context());
+    let mut ward = node(&h.ward, &h.kiosk, Side::Responder, &h.context());
+    issue_copies(&newcomer, &mut kiosk.replica, "00001", 2);
+    let errors = drive(&mut kiosk, &mut ward);
+    assert!(errors.iter().all(Option::is_none), "{errors:?}");
+    assert!(ward.replica.copies.is_empty());
+    assert_eq!(ward.session.stats().documents_refused, 2);
+    assert_eq!(kiosk.session.stats().documents_refused_by_peer, 2);
+    let refused = kiosk.session.refused_by_peer();
+    assert_eq!(refused.len(), 2);
+    assert!(
+        refused
+            .iter()
+            .all(|(_, reason)| reason.contains("not on the trust list")),
+        "{refused:?}"
+    );
+}
