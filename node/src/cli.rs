@@ -316,6 +316,18 @@ enum StoreCommand {
     },
 }
 
+/// Whether a store error means damage (exit code 5) rather than a failure to do the work.
+fn is_damage(error: &StoreError) -> bool {
+    matches!(
+        error,
+        StoreError::Corrupt { .. }
+            | StoreError::TooNew { .. }
+            | StoreError::DamagedChain { .. }
+            | StoreError::Document { .. }
+            | StoreError::LastCheckFoundDamage { .. }
+    )
+}
+
 /// The exit code for a failed command.
 pub fn exit_code_for(error: &anyhow::Error) -> u8 {
     for cause in error.chain() {
@@ -324,7 +336,7 @@ pub fn exit_code_for(error: &anyhow::Error) -> u8 {
             match error {
                 E::Trust { .. } | E::TrustFloor(TrustFloorError::Older(_)) => return 3,
                 E::File(_) => return 4,
-                E::Store(StoreError::Corrupt { .. } | StoreError::TooNew { .. }) => return 5,
+                E::Store(error) if is_damage(error) => return DAMAGE_EXIT_CODE,
                 E::Config(_) => return 6,
                 _ => {}
             }
@@ -344,10 +356,8 @@ pub fn exit_code_for(error: &anyhow::Error) -> u8 {
         if cause.downcast_ref::<FileError>().is_some() {
             return 4;
         }
-        if let Some(StoreError::Corrupt { .. } | StoreError::TooNew { .. }) =
-            cause.downcast_ref::<StoreError>()
-        {
-            return 5;
+        if cause.downcast_ref::<StoreError>().is_some_and(is_damage) {
+            return DAMAGE_EXIT_CODE;
         }
         if cause.downcast_ref::<ConfigError>().is_some() {
             return 6;
@@ -560,25 +570,86 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<u8> {
                 "Đã dựng lại chỉ mục của {} bản sao (rebuilt the index of {} copies).",
                 report.rebuilt, report.rebuilt
             )?;
+            for kiosk_id in &report.chains_rebuilt {
+                writeln!(
+                    out,
+                    "Đã dựng lại đầu chuỗi của ki-ốt {kiosk_id} từ các bản sao (rebuilt the kiosk's chain head from its copies)"
+                )?;
+            }
             for copy_id in &report.unreadable {
                 writeln!(
                     out,
-                    "Không đọc được bản sao {copy_id} (unreadable document; row left as it was)"
+                    "Không đọc được bản sao {copy_id}: đánh dấu hư hỏng (unreadable document, marked damaged)"
                 )?;
             }
-            Ok(if report.unreadable.is_empty() { 0 } else { 1 })
+            for copy_id in &report.damaged {
+                writeln!(
+                    out,
+                    "Bản sao {copy_id} bị hư hỏng: chữ ký ki-ốt không khớp nội dung (damaged: the kiosk's signature does not match its content)"
+                )?;
+            }
+            let damaged = report.unreadable.len() + report.damaged.len();
+            Ok(if damaged == 0 { 0 } else { DAMAGE_EXIT_CODE })
         }
-        Command::Store(StoreCommand::Check { node }) => {
-            let config = NodeConfig::load(&node.join(CONFIG_FILE_NAME))?;
-            let store = Store::open(&config.paths.database)?;
-            store.integrity_check()?;
+        Command::Store(StoreCommand::Check { node }) => run_store_check(&node, now, out),
+    }
+}
+
+/// The exit code for a damaged database or damaged contents.
+pub const DAMAGE_EXIT_CODE: u8 = 5;
+
+/// `bansao store check`: SQLite's integrity check, then every copy, scan and chain row
+/// (`Store::check_contents`); exit 5 when anything is damaged.
+fn run_store_check(
+    node: &Path,
+    now: bansao_copy::Timestamp,
+    out: &mut dyn Write,
+) -> anyhow::Result<u8> {
+    let config = NodeConfig::load(&node.join(CONFIG_FILE_NAME))?;
+    let mut store = Store::open(&config.paths.database)?;
+    store.integrity_check()?;
+    // Without a usable trust file the signatures cannot be checked; everything else still is.
+    let trust = match verify::load_trust(&config.paths.trust) {
+        Ok(trust) => Some(trust),
+        Err(error) => {
             writeln!(
                 out,
-                "Cơ sở dữ liệu nguyên vẹn: {} bản sao (database intact).",
-                store.copy_count()?
+                "Không kiểm tra được chữ ký (signatures not checked): {error}"
             )?;
-            Ok(0)
+            None
         }
+    };
+    let report = store.check_contents(
+        |document| match &trust {
+            Some(trust) => copies::document_damage(document, trust).map(|_| ()),
+            None => Ok(()),
+        },
+        now,
+    )?;
+    for damage in &report.damage {
+        writeln!(
+            out,
+            "HƯ HỎNG (damaged) {} {}: {}",
+            damage.part.as_str(),
+            damage.id,
+            damage.reason
+        )?;
+    }
+    if report.damage.is_empty() {
+        writeln!(
+            out,
+            "Cơ sở dữ liệu nguyên vẹn: {} bản sao, {} bản chụp, {} chuỗi ki-ốt đã kiểm tra (database intact: copies, scans and kiosk chains checked).",
+            report.copies, report.scans, report.chains
+        )?;
+        Ok(0)
+    } else {
+        writeln!(
+            out,
+            "Tìm thấy {} chỗ hư hỏng; ki-ốt không cấp bản sao cho đến khi kiểm tra lại sạch (found {} damaged items; a kiosk issues nothing until a check passes).",
+            report.damage.len(),
+            report.damage.len()
+        )?;
+        Ok(DAMAGE_EXIT_CODE)
     }
 }
 

@@ -7,12 +7,12 @@ use std::collections::BTreeMap;
 use anyhow::Context;
 use automerge::ActorId;
 use bansao_artifact::{ArtifactContent, PageImage, PageImageFormat, Sealer};
-use bansao_copy::status::{CopyStatus, StatusReport, describe_signer};
+use bansao_copy::status::{CopyStatus, NotGenuine, StatusReport, describe_signer};
 use bansao_copy::{
     CopyDocument, CopyId, CopyRecord, Decision, QrClaims, SignatureRecord, Timestamp,
 };
-use bansao_store::Store;
-use bansao_trust::{Role, SecretKey, TrustContext};
+use bansao_store::{IndexStatus, Store};
+use bansao_trust::{Role, SecretKey, SignerError, TrustContext};
 
 /// The status of a document, or [`CopyStatus::Rejected`]-like "not genuine" as an error text.
 pub fn status_report(
@@ -27,11 +27,44 @@ pub fn status_report(
     })
 }
 
-/// The status to index a document under. A copy that is not genuine is indexed as rejected.
-pub fn index_status(document: &CopyDocument, trust: &TrustContext) -> CopyStatus {
-    status_report(document, trust)
-        .map(|report| report.status)
-        .unwrap_or(CopyStatus::Rejected)
+/// The status to index a document under: its derived status; `damaged` when its bytes no
+/// longer carry a valid kiosk signature over its content (never "rejected", which is an
+/// official's decision); `revoked` when the issuing key is revoked; `not-genuine` when the
+/// issuing key does not count for another reason.
+pub fn index_status(document: &CopyDocument, trust: &TrustContext) -> IndexStatus {
+    match document_damage(document, trust) {
+        Err(_) => IndexStatus::Damaged,
+        Ok(Err(NotGenuine::Signer(SignerError::Revoked { .. }))) => {
+            IndexStatus::Copy(CopyStatus::Revoked)
+        }
+        Ok(Err(_)) => IndexStatus::NotGenuine,
+        Ok(Ok(report)) => IndexStatus::Copy(report.status),
+    }
+}
+
+/// Whether a loaded document is damaged (`Err`, with the reason): its signatures cannot be
+/// read, or it lacks the kiosk's signature, or that signature does not match its content.
+/// Otherwise the status derivation's own answer.
+pub fn document_damage(
+    document: &CopyDocument,
+    trust: &TrustContext,
+) -> Result<Result<StatusReport, NotGenuine>, String> {
+    let (records, malformed) = document
+        .signatures()
+        .map_err(|error| format!("its signatures cannot be read: {error}"))?;
+    let derived = bansao_copy::derive_status(
+        document.content(),
+        document.content_bytes(),
+        &records,
+        &malformed,
+        trust,
+    );
+    match derived {
+        Err(damage @ (NotGenuine::MissingIssueSignature | NotGenuine::BadIssueSignature)) => {
+            Err(damage.to_string())
+        }
+        other => Ok(other),
+    }
 }
 
 /// A decision an official or the city makes about one copy.

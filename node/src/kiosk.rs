@@ -125,6 +125,7 @@ impl Kiosk {
         self.trust
             .check_signer(self.certificate.key_id(), now.unix())
             .context("this kiosk's key may not sign now")?;
+        self.store.refuse_if_damaged()?;
         let head = self.store.chain_head(&kiosk_id)?;
         crate::kiosk_clock::check_clock(
             now,

@@ -544,3 +544,151 @@ fn a_ward_restarted_on_a_trust_file_from_before_a_revocation_refuses_it() {
     let error = bansao::kiosk::Kiosk::open(&world.path("kiosk")).unwrap_err();
     assert_eq!(bansao::cli::exit_code_for(&error), 3, "{error:#}");
 }
+
+/// Rewrites one stored document of `database` with `edit` applied to its Automerge document.
+fn edit_stored_document(
+    database: &std::path::Path,
+    copy_id: &str,
+    edit: impl FnOnce(&mut automerge::AutoCommit),
+) {
+    use automerge::transaction::Transactable;
+    let connection = rusqlite::Connection::open(database).unwrap();
+    let bytes: Vec<u8> = connection
+        .query_row(
+            "SELECT document FROM copies WHERE copy_id = ?1",
+            [copy_id],
+            |row| row.get(0),
+        )
+        .unwrap();
+    let mut document = automerge::AutoCommit::load(&bytes).unwrap();
+    edit(&mut document);
+    let _ = document.put(automerge::ROOT, "touched", true);
+    connection
+        .execute(
+            "UPDATE copies SET document = ?2 WHERE copy_id = ?1",
+            rusqlite::params![copy_id, document.save()],
+        )
+        .unwrap();
+}
+
+#[test]
+fn a_copy_whose_signed_content_was_edited_is_damage_found_by_store_check_not_a_rejection() {
+    use automerge::ReadDoc;
+    use automerge::transaction::Transactable;
+    let world = DemoWorld::new();
+    let copy = world.copy_ids()[2].clone();
+    let database = world.path("kiosk/bansao.sqlite");
+    edit_stored_document(&database, &copy, |document| {
+        let (value, _) = document.get(automerge::ROOT, "content").unwrap().unwrap();
+        let bytes = value.as_bytes().unwrap().to_vec();
+        let mut content = bansao_copy::CopyContent::from_canonical_cbor(&bytes).unwrap();
+        content.fields.get_mut("ho_ten").unwrap().value = "TRẦN VĂN GIẢ".to_owned();
+        document
+            .put(
+                automerge::ROOT,
+                "content",
+                automerge::ScalarValue::Bytes(content.to_canonical_cbor()),
+            )
+            .unwrap();
+    });
+    let run = bansao(&["store", "check", "--node", &world.arg("kiosk")]);
+    assert_exit!(run, 5);
+    assert!(run.stdout.contains(&copy), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("does not match the content"),
+        "{}",
+        run.stdout
+    );
+    // The kiosk issues nothing into a store whose last check found damage.
+    let mut kiosk = bansao::kiosk::Kiosk::open(&world.path("kiosk")).unwrap();
+    let error = kiosk
+        .issue(bansao::demo::sample_request(), bansao::entropy::now())
+        .unwrap_err();
+    assert_eq!(bansao::cli::exit_code_for(&error), 5, "{error:#}");
+    // Reindexing labels it damaged, never "rejected" (an official's decision).
+    let run = bansao(&["store", "reindex", "--node", &world.arg("kiosk")]);
+    assert_exit!(run, 5);
+    let status: String = rusqlite::Connection::open(&database)
+        .unwrap()
+        .query_row(
+            "SELECT status FROM copies WHERE copy_id = ?1",
+            [&copy],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(status, "damaged");
+}
+
+#[test]
+fn flipped_bytes_in_a_document_and_a_scan_are_each_found_by_store_check() {
+    let world = DemoWorld::new();
+    let copy = world.copy_ids()[0].clone();
+    let connection = rusqlite::Connection::open(world.path("ward/bansao.sqlite")).unwrap();
+    let mut document: Vec<u8> = connection
+        .query_row(
+            "SELECT document FROM copies WHERE copy_id = ?1",
+            [&copy],
+            |row| row.get(0),
+        )
+        .unwrap();
+    let middle = document.len() / 2;
+    for byte in &mut document[middle..middle + 8] {
+        *byte ^= 0x5A;
+    }
+    connection
+        .execute(
+            "UPDATE copies SET document = ?2 WHERE copy_id = ?1",
+            rusqlite::params![copy, document],
+        )
+        .unwrap();
+    connection
+        .execute(
+            "UPDATE blobs SET bytes = CAST('not the scan' AS BLOB) WHERE rowid = (SELECT min(rowid) FROM blobs)",
+            [],
+        )
+        .unwrap();
+    drop(connection);
+    let run = bansao(&["store", "check", "--node", &world.arg("ward")]);
+    assert_exit!(run, 5);
+    assert!(
+        run.stdout.contains(&format!("copy {copy}")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("HƯ HỎNG (damaged) scan"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_damaged_chain_row_blocks_issuance_with_exit_code_5_and_reindex_repairs_it() {
+    let world = DemoWorld::new();
+    let database = world.path("kiosk/bansao.sqlite");
+    rusqlite::Connection::open(&database)
+        .unwrap()
+        .execute(
+            "UPDATE kiosk_chain SET last_copy_id = CAST(x'ff00fe' AS TEXT)",
+            [],
+        )
+        .unwrap();
+    let issue = || {
+        let mut kiosk = bansao::kiosk::Kiosk::open(&world.path("kiosk")).unwrap();
+        kiosk.issue(bansao::demo::sample_request(), bansao::entropy::now())
+    };
+    let error = issue().unwrap_err();
+    assert_eq!(bansao::cli::exit_code_for(&error), 5, "{error:#}");
+    assert!(format!("{error:#}").contains("chain head"), "{error:#}");
+    let run = bansao(&["store", "check", "--node", &world.arg("kiosk")]);
+    assert_exit!(run, 5);
+    let run = bansao(&["store", "reindex", "--node", &world.arg("kiosk")]);
+    assert_exit!(run, 0);
+    assert!(run.stdout.contains("chain head"), "{}", run.stdout);
+    assert_exit!(
+        bansao(&["store", "check", "--node", &world.arg("kiosk")]),
+        0
+    );
+    let issued = issue().unwrap();
+    assert_eq!(issued.document.content().kiosk_sequence, 4);
+}

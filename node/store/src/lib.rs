@@ -9,11 +9,13 @@
 //! in, and [`Store::rebuild_index`] takes the derivation as a function.
 
 mod anomalies;
+mod check;
 mod editions;
 mod schema;
 mod sync;
 
 pub use anomalies::{Anomaly, AnomalyKind, FUTURE_TOLERANCE_SECONDS};
+pub use check::{ContentCheck, Damage, DamagedPart};
 pub use editions::TrustEditions;
 
 pub use sync::{BlobTransfer, COPIES_PER_QUERY, MissingBlob, SyncItem};
@@ -85,6 +87,16 @@ pub enum StoreError {
         /// What is wrong.
         reason: String,
     },
+    /// The last `bansao store check` found damage; nothing new is written until one passes.
+    #[error(
+        "the last store check ({checked_at}) found {damaged} damaged items: run bansao store check (and reindex) until it passes"
+    )]
+    LastCheckFoundDamage {
+        /// How many.
+        damaged: u64,
+        /// When the check ran.
+        checked_at: String,
+    },
     /// A scan does not match the hash the content names.
     #[error("scan {index} does not match the page hash in the copy's content")]
     ScanMismatch {
@@ -129,13 +141,41 @@ pub struct ChainHead {
     pub last_issued_at: Option<Timestamp>,
 }
 
+/// What the index's status column says of a copy: its derived status, or that the stored copy
+/// is not one (its document does not load, or its content no longer matches the kiosk's
+/// signature), or that its signer does not count under the trust list now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndexStatus {
+    /// A genuine copy's derived status.
+    Copy(CopyStatus),
+    /// The stored bytes are damaged: never a decision, never shown as one.
+    Damaged,
+    /// Genuine bytes whose issuing key no longer counts (revoked, unknown).
+    NotGenuine,
+}
+
+impl IndexStatus {
+    /// The index column's value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IndexStatus::Copy(status) => status.as_str(),
+            IndexStatus::Damaged => "damaged",
+            IndexStatus::NotGenuine => "not-genuine",
+        }
+    }
+}
+
 /// What [`Store::rebuild_index`] did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RebuildReport {
     /// Rows rewritten from their documents.
     pub rebuilt: usize,
-    /// Rows whose document does not load (left untouched, listed by id).
+    /// Rows whose document does not load (their status set to `damaged`, listed by id).
     pub unreadable: Vec<String>,
+    /// Rows whose document loads but is damaged (status `damaged`).
+    pub damaged: Vec<String>,
+    /// Kiosks whose chain head was rebuilt from their copies.
+    pub chains_rebuilt: Vec<String>,
 }
 
 /// A node's database.
@@ -449,13 +489,13 @@ impl Store {
             .optional()?)
     }
 
-    /// Rewrites every index column from the Automerge documents, in one transaction. `status_of`
-    /// derives the status of a loaded document. Documents that do not load are reported, and
-    /// their rows left as they were.
+    /// Rewrites every index column from the Automerge documents, in one transaction, and each
+    /// kiosk's chain head from the copies it issued. `status_of` derives the status of a loaded
+    /// document. Documents that do not load are reported and their status set to `damaged`.
     pub fn rebuild_index(
         &mut self,
         actor: ActorId,
-        mut status_of: impl FnMut(&CopyDocument) -> CopyStatus,
+        mut status_of: impl FnMut(&CopyDocument) -> IndexStatus,
     ) -> Result<RebuildReport, StoreError> {
         let transaction = self.connection.transaction()?;
         let mut report = RebuildReport::default();
@@ -466,6 +506,8 @@ impl Store {
                      issued_at = ?6, content_hash = ?7, heads_digest = ?8,
                      previous_content_hash = ?9 WHERE copy_id = ?1",
             )?;
+            let mut mark_damaged =
+                transaction.prepare("UPDATE copies SET status = 'damaged' WHERE copy_id = ?1")?;
             let mut rows = select.query([])?;
             while let Some(row) = rows.next()? {
                 let copy_id: String = row.get(0)?;
@@ -473,12 +515,16 @@ impl Store {
                 let mut document = match CopyDocument::load(&bytes, actor.clone()) {
                     Ok(document) => document,
                     Err(_) => {
+                        mark_damaged.execute([&copy_id])?;
                         report.unreadable.push(copy_id);
                         continue;
                     }
                 };
                 let heads_digest = document.heads_digest();
                 let status = status_of(&document);
+                if status == IndexStatus::Damaged {
+                    report.damaged.push(copy_id.clone());
+                }
                 let content = document.content();
                 sync::rewrite_pages(&transaction, content)?;
                 update.execute(params![
@@ -496,6 +542,7 @@ impl Store {
             }
         }
         transaction.commit()?;
+        report.chains_rebuilt = self.rebuild_chain_heads()?;
         Ok(report)
     }
 }

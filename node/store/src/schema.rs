@@ -127,7 +127,8 @@ pub fn migrations() -> Migrations<'static> {
         // observation, kept by reindexing); the sequence numbers a kiosk handed out, one row
         // each (the last guard against two issuances with one number); the highest editions
         // of the trust and revocation lists this node has used (it never goes back to older);
-        // the breaks found in kiosk chains as copies arrive (`anomalies.rs`).
+        // the breaks found in kiosk chains as copies arrive (`anomalies.rs`); the outcome of
+        // the last content check (`check.rs`).
         M::up(
             "ALTER TABLE copies ADD COLUMN previous_content_hash BLOB NOT NULL DEFAULT x'';
         ALTER TABLE copies ADD COLUMN received_at TEXT NOT NULL DEFAULT '';
@@ -162,7 +163,13 @@ pub fn migrations() -> Migrations<'static> {
             UNIQUE (kind, copy_id, other_copy_id)
         ) STRICT;
         CREATE INDEX anomalies_by_kiosk ON anomalies (kiosk_id, sequence);
-        CREATE INDEX anomalies_by_other_copy ON anomalies (other_copy_id);",
+        CREATE INDEX anomalies_by_other_copy ON anomalies (other_copy_id);
+
+        CREATE TABLE store_checks (
+            only       INTEGER PRIMARY KEY CHECK (only = 1),
+            checked_at TEXT NOT NULL,
+            damaged    INTEGER NOT NULL
+        ) STRICT;",
         ),
     ])
 }

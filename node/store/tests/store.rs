@@ -173,8 +173,9 @@ fn the_index_is_rebuilt_from_the_documents() {
                 &malformed,
                 &trust,
             )
-            .map(|r| r.status)
-            .unwrap_or(CopyStatus::Rejected)
+            .map_or(bansao_store::IndexStatus::Damaged, |r| {
+                bansao_store::IndexStatus::Copy(r.status)
+            })
         })
         .unwrap();
     assert_eq!(report.rebuilt, 1);
