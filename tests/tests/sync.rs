@@ -987,3 +987,88 @@ fn a_copy_damaged_in_the_kiosks_database_is_refused_by_the_ward_and_the_kiosk_is
     assert!(status.contains("copies the peer refused"), "{status}");
     assert!(status.contains(&issued[1].to_string()), "{status}");
 }
+
+/// Starts a node's listener at `address`.
+fn serve_at(runtime: &tokio::runtime::Runtime, dir: &Path, address: SocketAddr) -> SyncNode {
+    let node = SyncNode::open(dir).unwrap();
+    let endpoint = runtime.block_on(async { node.bind(address) }).unwrap();
+    let serving = node.clone();
+    runtime.spawn(async move { serving.serve(endpoint).await });
+    node
+}
+
+fn wait_until(what: &str, limit: std::time::Duration, mut done: impl FnMut() -> bool) {
+    let started = std::time::Instant::now();
+    while !done() {
+        assert!(started.elapsed() < limit, "{what}: not within {limit:?}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn after_its_ward_restarts_a_running_kiosk_syncs_again_within_seconds() {
+    let world = world();
+    let kiosk = world.dir("kiosk");
+    let ward = world.dir("ward");
+    let kiosk_runtime = runtime();
+    let ward_runtime = runtime();
+    let (_ward_node, ward_address) = serve(&ward_runtime, &ward);
+    // The link goes through a relay, so that the ward can die without a word (as a killed
+    // process or a power cut does: its connection close is lost on the cut link).
+    let relay = kiosk_runtime
+        .block_on(bansao_sync_net::Relay::start(
+            ward_address,
+            bansao_sync_net::LinkProfile {
+                rate_bits_per_second: 0,
+                one_way_delay: std::time::Duration::ZERO,
+                loss: 0.0,
+                queue_bytes: 1 << 20,
+                seed: 7,
+            },
+        ))
+        .unwrap();
+    let config_path = kiosk.join("bansao.toml");
+    let config = std::fs::read_to_string(&config_path).unwrap();
+    let config = config.replace(
+        "upstream = []",
+        &format!(
+            "upstream = [\"{}\"]\ninterval_seconds = 5",
+            relay.local_addr()
+        ),
+    );
+    std::fs::write(&config_path, config).unwrap();
+    let running = SyncNode::open(&kiosk).unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let kiosk_task = kiosk_runtime.spawn(async move {
+        running
+            .run(async {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    let first = issue(&kiosk, 1)[0];
+    wait_until(
+        "the first copy at the ward",
+        std::time::Duration::from_secs(30),
+        || status_at(&ward, first).is_some(),
+    );
+
+    relay.set_cut(true);
+    ward_runtime.shutdown_background();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let ward_runtime = runtime();
+    let _restarted = serve_at(&ward_runtime, &ward, ward_address);
+    relay.set_cut(false);
+
+    let started = std::time::Instant::now();
+    let second = issue(&kiosk, 1)[0];
+    // A round every 5 s; before the fix the kept connection hung until its idle timeout.
+    wait_until(
+        "the copy issued after the ward restarted",
+        std::time::Duration::from_secs(25),
+        || status_at(&ward, second).is_some(),
+    );
+    eprintln!("reached the restarted ward after {:?}", started.elapsed());
+    let _ = stop.send(());
+    let _ = kiosk_runtime.block_on(kiosk_task);
+}

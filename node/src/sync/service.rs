@@ -223,8 +223,10 @@ impl SyncNode {
         let transport = Arc::new(transport_config(tuning.idle_timeout, tuning.keep_alive));
         let server = server_config(&self.inner.key, self.authorizer(), transport.clone())?;
         let client = client_config(&self.inner.key, self.authorizer(), transport)?;
-        let mut endpoint =
-            quinn::Endpoint::server(server, listen).map_err(|source| SyncShellError::Io {
+        // A reset key derived from the node key: after this node restarts, its peers' kept
+        // connections are reset at their next packet instead of hanging until they time out.
+        let mut endpoint = bansao_sync_net::bind_endpoint(&self.inner.key, Some(server), listen)
+            .map_err(|source| SyncShellError::Io {
                 what: format!("cannot listen for sync on {listen}"),
                 source,
             })?;

@@ -6,15 +6,20 @@
 //!   key, proves possession of it in the TLS 1.3 handshake, and is then admitted or refused by a
 //!   caller-supplied [`tls::PeerAuthorizer`] (in the node, the trust list). No certificate
 //!   authority, name or validity period plays any part.
+//! - [`endpoint`] binds a node's endpoint with a stateless reset key derived from its node key,
+//!   so a restarted node resets its peers' connections at once instead of leaving them to time
+//!   out.
 //! - [`relay`] is a seeded relay between a QUIC client and its server with a bottleneck rate, a
 //!   drop-tail queue, a fixed one-way delay, per-packet loss and a switch that cuts the link, so
 //!   tests and benchmarks can reproduce a bad link on loopback (the CI kernel has no netem).
 //!
 //! The sync protocol itself (what is sent over these connections) lives elsewhere and does no IO.
 
+pub mod endpoint;
 pub mod relay;
 pub mod tls;
 
+pub use endpoint::{bind_endpoint, endpoint_config};
 pub use relay::{DirectionStats, LinkProfile, Relay, RelayStats};
 pub use tls::{
     ALPN, PeerAuthorizer, PeerCertificateError, SERVER_NAME, TlsError, client_config,
