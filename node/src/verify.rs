@@ -61,6 +61,14 @@ pub enum VerifyError {
     /// The input is neither text, an image nor a PDF.
     #[error("the input is not QR text, an image or a PDF")]
     UnknownInput,
+    /// The input is larger than any copy can be.
+    #[error("{path} is larger than {limit} bytes: not a bansao copy")]
+    TooLarge {
+        /// The input.
+        path: String,
+        /// The limit.
+        limit: u64,
+    },
 }
 
 impl VerifyError {
@@ -89,6 +97,7 @@ impl VerifyError {
             VerifyError::Pdf(_) => "not-a-sealed-copy",
             VerifyError::Record(_) => "invalid-record",
             VerifyError::UnknownInput => "unknown-input",
+            VerifyError::TooLarge { .. } => "too-large",
         }
     }
 }
@@ -253,6 +262,31 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
         .any(|window| window == needle)
 }
 
+/// The largest file `bansao verify` reads: a sealed PDF of the most pages a copy may have, at
+/// 300 dpi, is well under this.
+pub const MAX_INPUT_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Reads a file of at most [`MAX_INPUT_BYTES`], whatever it is (a device such as /dev/zero has
+/// no length to check first, so the read itself is bounded).
+fn read_bounded(path: &str) -> Result<Vec<u8>, VerifyError> {
+    let failed = |source| VerifyError::ReadInput {
+        path: path.to_owned(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(failed)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_INPUT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(failed)?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(VerifyError::TooLarge {
+            path: path.to_owned(),
+            limit: MAX_INPUT_BYTES,
+        });
+    }
+    Ok(bytes)
+}
+
 /// Reads INPUT (a path, or `-` for QR text on standard input) and verifies it.
 pub fn verify_input(
     input: &str,
@@ -269,10 +303,7 @@ pub fn verify_input(
             })?;
         buffer
     } else {
-        std::fs::read(input).map_err(|source| VerifyError::ReadInput {
-            path: input.to_owned(),
-            source,
-        })?
+        read_bounded(input)?
     };
     if bytes.starts_with(b"%PDF-") {
         return Ok((InputKind::Pdf, verify_pdf(&bytes, trust)?));

@@ -1072,3 +1072,59 @@ fn after_its_ward_restarts_a_running_kiosk_syncs_again_within_seconds() {
     let _ = stop.send(());
     let _ = kiosk_runtime.block_on(kiosk_task);
 }
+
+#[test]
+fn an_admitted_peer_that_goes_silent_cannot_hold_a_session_open() {
+    let world = world();
+    let runtime = runtime();
+    let ward_dir = world.dir("ward");
+    let ward = SyncNode::open(&ward_dir)
+        .unwrap()
+        .with_tuning(bansao::sync::service::Tuning {
+            stream: bansao::sync::stream::StreamLimits {
+                stall: std::time::Duration::from_secs(2),
+                deadline: std::time::Duration::from_secs(3600),
+            },
+            ..bansao::sync::service::Tuning::default()
+        });
+    let endpoint = runtime
+        .block_on(async { ward.bind(SocketAddr::from(([127, 0, 0, 1], 0))) })
+        .unwrap();
+    let address = endpoint.local_addr().unwrap();
+    let serving = ward.clone();
+    runtime.spawn(async move { serving.serve(endpoint).await });
+    let kiosk_key = files::read_secret_key(&world.dir("kiosk").join("node.key")).unwrap();
+    let started = std::time::Instant::now();
+    // Opens a stream with half a frame header, says nothing more, keeps the connection up.
+    let reply = raw_exchange(&runtime, &kiosk_key, address, b"\0\0");
+    assert!(reply.contains("Timeout"), "{reply}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(9),
+        "{:?}",
+        started.elapsed()
+    );
+    let json = bansao_status_json(&ward_dir);
+    assert!(
+        json["peers"][0]["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("no frame"),
+        "{json}"
+    );
+}
+
+#[test]
+fn a_flood_of_handshakes_by_strangers_is_counted_in_one_entry() {
+    let world = world();
+    let runtime = runtime();
+    let ward_dir = world.dir("ward");
+    let (_ward, address) = serve(&runtime, &ward_dir);
+    for _ in 0..100 {
+        unknown_peer_connects(&runtime, address);
+    }
+    let json = bansao_status_json(&ward_dir);
+    let peers = json["peers"].as_array().unwrap();
+    assert_eq!(peers.len(), 1, "{json}");
+    assert_eq!(peers[0]["key_id"], "unknown-keys");
+    assert_eq!(peers[0]["refusals"], 100, "{json}");
+}

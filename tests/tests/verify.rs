@@ -413,3 +413,14 @@ fn a_page_swapped_and_resealed_by_another_communes_kiosk_is_not_genuine() {
     assert_eq!(run.json()["verdict"], "tampered", "{}", run.stdout);
     assert!(run.stdout.contains("not the scan"), "{}", run.stdout);
 }
+
+#[test]
+fn verify_reads_no_more_than_a_copy_can_be_from_an_endless_file() {
+    let world = DemoWorld::new();
+    let started = std::time::Instant::now();
+    // /dev/zero never ends; before the limit `verify` read it until memory ran out.
+    let run = world.verify("/dev/zero");
+    assert_exit!(run, 2);
+    assert_eq!(run.json()["error"], "too-large", "{}", run.stdout);
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+}

@@ -156,9 +156,10 @@ impl PeerBook {
         book.peers.get(&key_id.to_hex()).cloned()
     }
 
-    /// Records a handshake this node refused (the peer never reached a session).
-    pub fn record_refused_handshake(&self, key_id: KeyId, reason: &str, now: Timestamp) {
-        self.update(key_id.to_hex(), |state| {
+    /// Records a handshake this node refused (the peer never reached a session) under `entry`
+    /// (the peer's key id in hex, or one shared entry for keys nobody certified).
+    pub fn record_refused_handshake(&self, entry: String, reason: &str, now: Timestamp) {
+        self.update(entry, |state| {
             state.refusals += 1;
             state.last_error = Some(format!("refused at the handshake: {reason}"));
             state.last_error_at = Some(now.to_rfc3339());

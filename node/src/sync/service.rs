@@ -26,7 +26,7 @@ use crate::sync::authorize::TrustAuthorizer;
 use crate::sync::backoff::Backoff;
 use crate::sync::peers::PeerBook;
 use crate::sync::replica::StoreReplica;
-use crate::sync::stream::{SessionOutcome, run_session};
+use crate::sync::stream::{SessionOutcome, StreamLimits, run_session};
 use crate::sync::trust::TrustHandle;
 use crate::{entropy, files, trust_floor};
 
@@ -42,6 +42,8 @@ pub struct Tuning {
     pub keep_alive: Duration,
     /// A dial whose handshake has not completed in this long is given up.
     pub connect_timeout: Duration,
+    /// How long a session may go without a frame read or written, and how long it may last.
+    pub stream: StreamLimits,
 }
 
 impl Default for Tuning {
@@ -55,6 +57,7 @@ impl Default for Tuning {
             idle_timeout: Duration::from_secs(60),
             keep_alive: Duration::from_secs(15),
             connect_timeout: Duration::from_secs(20),
+            stream: StreamLimits::default(),
         }
     }
 }
@@ -300,7 +303,7 @@ impl SyncNode {
         )
         .with_reconcile_cache(self.inner.reconcile_cache.clone());
         let replica = StoreReplica::new(store, self.inner.trust.clone());
-        run_session(send, recv, session, replica).await
+        run_session(send, recv, session, replica, self.inner.tuning.stream).await
     }
 
     async fn record(&self, peer_key: KeyId, address: &str, outcome: &SessionOutcome) {

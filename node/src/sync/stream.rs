@@ -39,6 +39,47 @@ enum Event {
     ReadFinished,
     /// Reading or writing failed: the connection is gone.
     Broken(String),
+    /// A second passed (the session's deadlines are checked).
+    Tick,
+}
+
+/// How long a session may stall and how long it may last: an admitted peer must not hold a
+/// stream (and a session thread) for ever.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamLimits {
+    /// No frame read or written for this long ends the session.
+    pub stall: Duration,
+    /// A session ends after this long whatever it does (the next round resumes it).
+    pub deadline: Duration,
+}
+
+/// How long a session that timed out waits for its error to be written.
+const CLOSING_GRACE: Duration = Duration::from_secs(5);
+
+/// Why the session must end now, if it must.
+fn overdue(limits: &StreamLimits, started_at: Instant, last_progress: Instant) -> Option<String> {
+    if last_progress.elapsed() > limits.stall {
+        Some(format!(
+            "no frame read or written for {} s",
+            limits.stall.as_secs()
+        ))
+    } else if started_at.elapsed() > limits.deadline {
+        Some(format!(
+            "the session ran past its {} s deadline",
+            limits.deadline.as_secs()
+        ))
+    } else {
+        None
+    }
+}
+
+impl Default for StreamLimits {
+    fn default() -> StreamLimits {
+        StreamLimits {
+            stall: Duration::from_secs(120),
+            deadline: Duration::from_secs(2 * 3600),
+        }
+    }
 }
 
 /// Where a session's thread spent its time (logged at debug level).
@@ -156,7 +197,11 @@ fn drive(
     mut replica: StoreReplica,
     mut events: mpsc::Receiver<Event>,
     frames: mpsc::UnboundedSender<Vec<u8>>,
+    limits: StreamLimits,
 ) -> SessionOutcome {
+    let started_at = Instant::now();
+    let mut last_progress = Instant::now();
+    let mut closing_since: Option<Instant> = None;
     let mut in_flight = 0usize;
     let mut timings = Timings::default();
     let mut broken: Option<String> = None;
@@ -208,6 +253,9 @@ fn drive(
             broken = Some("the stream tasks ended".to_owned());
             break;
         };
+        if matches!(event, Event::Frame(_) | Event::Written) {
+            last_progress = Instant::now();
+        }
         match event {
             Event::Frame(body) => {
                 let started = Instant::now();
@@ -260,6 +308,18 @@ fn drive(
                 );
             }
             Event::Written => in_flight = in_flight.saturating_sub(1),
+            Event::Tick => {
+                if let Some(since) = closing_since {
+                    // The timeout was sent (or could not be): stop waiting for the writer.
+                    if since.elapsed() > CLOSING_GRACE {
+                        broken = last_error.clone();
+                        break;
+                    }
+                } else if let Some(reason) = overdue(&limits, started_at, last_progress) {
+                    last_error = Some(session.fail(ErrorCode::Timeout, reason).to_string());
+                    closing_since = Some(Instant::now());
+                }
+            }
             Event::ReadFinished => {
                 peer_finished = true;
                 if !session.is_finished() {
@@ -314,14 +374,29 @@ pub async fn run_session(
     recv: quinn::RecvStream,
     session: Session,
     replica: StoreReplica,
+    limits: StreamLimits,
 ) -> SessionOutcome {
     let (event_sender, events) = mpsc::channel(EVENT_CAPACITY);
     let (frame_sender, frames) = mpsc::unbounded_channel();
     let reader = tokio::spawn(read_frames(recv, event_sender.clone()));
+    let ticker = tokio::spawn({
+        let events = event_sender.clone();
+        async move {
+            let mut interval = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                interval.tick().await;
+                if events.send(Event::Tick).await.is_err() {
+                    break;
+                }
+            }
+        }
+    });
     let writer = tokio::spawn(write_frames(send, frames, event_sender));
     let driven =
-        tokio::task::spawn_blocking(move || drive(session, replica, events, frame_sender)).await;
+        tokio::task::spawn_blocking(move || drive(session, replica, events, frame_sender, limits))
+            .await;
     // The writer flushes what the session produced; the reader is no longer needed.
+    ticker.abort();
     let _ = writer.await;
     reader.abort();
     match driven {

@@ -402,7 +402,6 @@ impl Session {
         self.refuse(code, detail)
     }
 
-    /// Ends the session with an error sent to the peer.
     /// The documents the peer refused to store in this session, with its reasons.
     pub fn refused_by_peer(&self) -> &[(CopyId, String)] {
         &self.refused_by_peer
@@ -429,6 +428,7 @@ impl Session {
         });
     }
 
+    /// Ends the session with an error sent to the peer.
     pub(crate) fn refuse(&mut self, code: ErrorCode, detail: String) -> SessionError {
         tracing::warn!(
             code = code.as_str(),

@@ -43,6 +43,8 @@ pub enum ErrorCode {
     ProtocolViolation,
     /// This side failed to read or write its own storage.
     Storage,
+    /// The session made no progress for too long, or ran past its deadline.
+    Timeout,
 }
 
 impl ErrorCode {
@@ -57,6 +59,7 @@ impl ErrorCode {
             ErrorCode::MalformedFrame => "malformed-frame",
             ErrorCode::ProtocolViolation => "protocol-violation",
             ErrorCode::Storage => "storage",
+            ErrorCode::Timeout => "timeout",
         }
     }
 }
