@@ -24,6 +24,7 @@ fn renderer() -> TextRenderer {
 
 fn receipt() -> Receipt {
     Receipt {
+        reprinted_at: None,
         kiosk: "Ki-ốt Nhà văn hóa thôn Đông".to_owned(),
         commune: "Xã Tân Lập".to_owned(),
         copy_id: "01M84JWJ7G6GHHRNYQC1V4CM94".to_owned(),
@@ -232,14 +233,18 @@ fn the_file_printer_writes_the_exact_stream_and_appends() {
     ));
 }
 
-/// A network printer that answers the paper status request with `status` and keeps what it
-/// is sent.
-fn fake_network_printer(status: u8) -> (std::net::SocketAddr, std::thread::JoinHandle<Vec<u8>>) {
+/// A network printer that answers every paper status request (`DLE EOT 4`) with `status` and
+/// keeps the rest of what it is sent; with `drop_jobs`, it closes a job's connection after
+/// reading a little of it, as a printer that drops the job does.
+fn fake_network_printer_with(
+    status: u8,
+    drop_jobs: bool,
+) -> (std::net::SocketAddr, std::thread::JoinHandle<Vec<u8>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let address = listener.local_addr().unwrap();
     let thread = std::thread::spawn(move || {
         let mut printed = Vec::new();
-        // First connection: the status request; second (if ready): the job.
+        // First connection: the status request; second (if ready): the job and its check.
         for _ in 0..2 {
             let Ok((mut connection, _)) = listener.accept() else {
                 break;
@@ -247,20 +252,53 @@ fn fake_network_printer(status: u8) -> (std::net::SocketAddr, std::thread::JoinH
             connection
                 .set_read_timeout(Some(Duration::from_secs(2)))
                 .unwrap();
-            let mut request = [0u8; 3];
-            if connection.read_exact(&mut request).is_ok() && request == [0x10, 0x04, 0x04] {
-                connection.write_all(&[status]).unwrap();
-                if status & 0x60 != 0 {
+            let mut pending = Vec::new();
+            let mut buffer = [0u8; 4096];
+            while let Ok(read) = connection.read(&mut buffer) {
+                if read == 0 {
                     break;
                 }
-                continue;
+                if drop_jobs && pending.len() + printed.len() > 0 {
+                    // Took a bit of the job, then gave up on it.
+                    break;
+                }
+                pending.extend_from_slice(&buffer[..read]);
+                let mut answered = false;
+                while let Some(at) = pending.windows(3).position(|w| w == [0x10, 0x04, 0x04]) {
+                    printed.extend_from_slice(&pending[..at]);
+                    pending.drain(..at + 3);
+                    connection.write_all(&[status]).unwrap();
+                    answered = true;
+                }
+                if answered && pending.is_empty() {
+                    break;
+                }
             }
-            printed.extend_from_slice(&request);
-            let _ = connection.read_to_end(&mut printed);
+            printed.extend_from_slice(&pending);
+            if status & 0x60 != 0 {
+                break;
+            }
         }
         printed
     });
     (address, thread)
+}
+
+fn fake_network_printer(status: u8) -> (std::net::SocketAddr, std::thread::JoinHandle<Vec<u8>>) {
+    fake_network_printer_with(status, false)
+}
+
+#[test]
+fn a_network_printer_that_drops_the_job_is_not_reported_as_printed() {
+    let stream = render(&receipt(), Paper::Mm80, &renderer(), QrMode::Native).unwrap();
+    let (address, _printed) = fake_network_printer_with(0x00, true);
+    let mut printer = NetworkPrinter::new(address, Duration::from_secs(2));
+    let error = printer.print(&stream).unwrap_err();
+    assert!(
+        matches!(error, PrinterError::NotConfirmed { .. }),
+        "{error}"
+    );
+    assert!(error.to_string().contains("không xác nhận"), "{error}");
 }
 
 #[test]

@@ -79,6 +79,17 @@ const FIELD_LABELS: [(&str, &str, &str); 12] = [
     ("so", "Số", "number"),
 ];
 
+/// Every field name this module produces.
+pub const FIELD_NAMES: [&str; FIELD_LABELS.len()] = {
+    let mut names = [""; FIELD_LABELS.len()];
+    let mut index = 0;
+    while index < FIELD_LABELS.len() {
+        names[index] = FIELD_LABELS[index].0;
+        index += 1;
+    }
+    names
+};
+
 /// A field's Vietnamese label (`None` for a name this module does not produce).
 pub fn label_vi(name: &str) -> Option<&'static str> {
     FIELD_LABELS

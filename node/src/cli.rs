@@ -231,6 +231,9 @@ enum KioskCommand {
     /// pages, recognise the document, issue the copy (signed, stored, sealed PDF in
     /// NODE/artifacts) and print the receipt. Exit 0 when a copy was issued, 1 when not.
     Issue(crate::kiosk_shell::command::IssueArgs),
+    /// Print a copy's receipt again (marked as a reprint) on the configured printer, and write
+    /// its sealed PDF again if it is missing.
+    Reprint(crate::kiosk_shell::command::ReprintArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -554,6 +557,9 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<u8> {
             Ok(0)
         }
         Command::Kiosk(KioskCommand::Issue(args)) => crate::kiosk_shell::command::issue(args, out),
+        Command::Kiosk(KioskCommand::Reprint(args)) => {
+            crate::kiosk_shell::command::reprint(args, out)
+        }
         Command::Status { node, json } => {
             crate::sync::commands::status(&node, json, out)?;
             Ok(0)

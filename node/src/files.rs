@@ -75,20 +75,25 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), FileErro
             .map(|e| e.to_string_lossy().into_owned())
             .unwrap_or_default()
     ));
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(mode)
-        .open(&temporary)
-        .map_err(error)?;
-    // The mode given to open() is filtered by the umask; set it exactly.
-    file.set_permissions(fs::Permissions::from_mode(mode))
-        .map_err(error)?;
-    file.write_all(bytes).map_err(error)?;
-    file.sync_all().map_err(error)?;
-    drop(file);
-    fs::rename(&temporary, path).map_err(error)?;
+    let written = (|| {
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(mode)
+            .open(&temporary)?;
+        // The mode given to open() is filtered by the umask; set it exactly.
+        file.set_permissions(fs::Permissions::from_mode(mode))?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        drop(file);
+        fs::rename(&temporary, path)
+    })();
+    if let Err(source) = written {
+        // A full disk must not leave half a file behind.
+        let _ = fs::remove_file(&temporary);
+        return Err(error(source));
+    }
     if let Some(parent) = path.parent() {
         // Make the rename itself durable.
         if let Ok(directory) = fs::File::open(parent) {
@@ -96,6 +101,19 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), FileErro
         }
     }
     Ok(())
+}
+
+/// Removes the `*.partial` files a crash left in `dir` (a write that never finished); returns
+/// how many there were. A missing directory has none.
+pub fn remove_partial_files(dir: &Path) -> usize {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_name().to_string_lossy().ends_with(".partial"))
+        .filter(|entry| fs::remove_file(entry.path()).is_ok())
+        .count()
 }
 
 /// Reads a whole file.
@@ -162,6 +180,21 @@ pub fn read_certificate(path: &Path) -> Result<Certificate, FileError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_write_that_fails_leaves_no_partial_file_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        // The rename cannot replace a folder that holds something.
+        let path = dir.path().join("copy.pdf");
+        fs::create_dir(&path).unwrap();
+        fs::write(path.join("inside"), b"x").unwrap();
+        assert!(write_atomic(&path, b"%PDF-", 0o644).is_err());
+        let names: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["copy.pdf"], "no copy.pdf.partial is left");
+    }
 
     #[test]
     fn keys_are_written_owner_only_and_read_back() {

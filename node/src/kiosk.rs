@@ -173,6 +173,25 @@ impl Kiosk {
         Ok(IssuedCopy { document, qr_text })
     }
 
+    /// A copy this kiosk issued, with its QR text, for printing again. The QR is the kiosk's
+    /// signature and is made again with its key, so a copy issued under an earlier key (before a
+    /// rotation) cannot be given a new receipt: its own PDF still verifies.
+    pub fn issued_copy(&self, copy_id: CopyId) -> anyhow::Result<IssuedCopy> {
+        let document = self.store.load_copy(copy_id, self.actor.clone())?;
+        let (records, _) = document.signatures()?;
+        let issued_by = records
+            .iter()
+            .find(|record| record.decision == bansao_copy::Decision::Issue)
+            .map(|record| record.signer);
+        if issued_by != Some(self.key.key_id()) {
+            bail!(
+                "copy {copy_id} was not issued with this kiosk's current key: its receipt cannot be printed again (its PDF still verifies)"
+            );
+        }
+        let qr_text = crate::copies::qr_text(&document, &self.key);
+        Ok(IssuedCopy { document, qr_text })
+    }
+
     /// Renders the sealed PDF of a copy, sealed by this kiosk.
     pub fn render_artifact(
         &self,

@@ -382,6 +382,16 @@ impl KioskSession {
                 self.state = State::Review;
                 self.step()
             }
+            (State::Review, Event::FieldCorrected { name, value })
+                if !self.fields.contains_key(&name)
+                    && bansao_models::fields::label_vi(&name).is_none() =>
+            {
+                // Only a field read on the page, or one the reader knows, goes into the signed
+                // copy: a made-up name is not a correction.
+                tracing::warn!(field = %name, "a correction of a field that does not exist was refused");
+                let _ = value;
+                self.step()
+            }
             (State::Review, Event::FieldCorrected { name, value }) => {
                 let field = self.fields.entry(name).or_insert_with(|| ExtractedField {
                     value: String::new(),

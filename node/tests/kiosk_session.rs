@@ -394,3 +394,37 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_correction_of_a_field_that_does_not_exist_never_reaches_the_signed_copy() {
+    let mut session = KioskSession::new();
+    run(
+        &mut session,
+        vec![
+            Event::Identified(citizen()),
+            Event::FaceChecked(FaceOutcome::Match),
+            Event::PageScanned(PageOutcome::Accepted),
+            Event::NoMorePages,
+            recognised(),
+            Event::FieldCorrected {
+                name: "ghi_chu_bi_mat".to_owned(),
+                value: "đã được phê duyệt".to_owned(),
+            },
+            // A known field the page did not show may be added.
+            Event::FieldCorrected {
+                name: "gioi_tinh".to_owned(),
+                value: "Nam".to_owned(),
+            },
+            Event::FieldsConfirmed,
+        ],
+    );
+    let Step::Issue(order) = session.handle(Event::FeePaid) else {
+        panic!("the copy is issued once the fee is paid");
+    };
+    assert!(
+        !order.fields.contains_key("ghi_chu_bi_mat"),
+        "{:?}",
+        order.fields
+    );
+    assert_eq!(order.fields["gioi_tinh"].value, "Nam");
+}

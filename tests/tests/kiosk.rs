@@ -499,3 +499,116 @@ fn the_issue_benchmark_times_every_step_of_a_whole_session() {
     }
     assert!(!bench_dir.exists(), "removed without --keep");
 }
+
+fn run_cli(args: &[&str]) -> (u8, String) {
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = bansao::cli::execute(args.to_vec(), &mut out, &mut err);
+    (
+        code,
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out),
+            String::from_utf8_lossy(&err)
+        ),
+    )
+}
+
+#[test]
+fn a_pdf_that_cannot_be_written_is_said_and_a_reprint_writes_it_and_the_receipt() {
+    let kiosk = kiosk();
+    let node = kiosk.dir();
+    // The artifacts folder cannot be made (a file is in its place), as a full or read-only
+    // card would refuse the PDF.
+    std::fs::write(node.join("artifacts"), b"in the way").unwrap();
+    let scan = kiosk.file("page.png", demo::SAMPLE_SCAN);
+    let receipt = kiosk.root.join("receipt.escpos");
+    let (code, output) = run_cli(&[
+        "bansao",
+        "kiosk",
+        "issue",
+        "--node",
+        node.to_str().unwrap(),
+        "--scan",
+        scan.to_str().unwrap(),
+        "--receipt",
+        receipt.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{output}");
+    assert!(output.contains("Chưa ghi được tệp PDF"), "{output}");
+    let copy_id = Store::open(&node.join("bansao.sqlite"))
+        .unwrap()
+        .list_copies(None, 1)
+        .unwrap()[0]
+        .copy_id
+        .clone();
+    // Space made again: the reprint writes the PDF and prints a receipt marked as a reprint.
+    std::fs::remove_file(node.join("artifacts")).unwrap();
+    std::fs::create_dir(node.join("artifacts")).unwrap();
+    std::fs::write(
+        node.join("artifacts").join("left-over.pdf.partial"),
+        b"half",
+    )
+    .unwrap();
+    let reprint = kiosk.root.join("reprint.escpos");
+    let (code, output) = run_cli(&[
+        "bansao",
+        "kiosk",
+        "reprint",
+        "--node",
+        node.to_str().unwrap(),
+        "--copy",
+        &copy_id,
+        "--receipt",
+        reprint.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{output}");
+    assert!(
+        node.join("artifacts")
+            .join(format!("{copy_id}.pdf"))
+            .is_file()
+    );
+    assert!(
+        !node
+            .join("artifacts")
+            .join("left-over.pdf.partial")
+            .exists()
+    );
+    let reprinted = std::fs::read(&reprint).unwrap();
+    assert!(!reprinted.is_empty());
+    assert_ne!(
+        reprinted,
+        std::fs::read(&receipt).unwrap(),
+        "marked as a reprint"
+    );
+    let (code, output) = run_cli(&[
+        "bansao",
+        "kiosk",
+        "reprint",
+        "--node",
+        node.to_str().unwrap(),
+        "--copy",
+        "01J00000000000000000000000",
+    ]);
+    assert_ne!(code, 0, "{output}");
+}
+
+#[test]
+fn a_correction_of_a_field_that_does_not_exist_is_refused() {
+    let kiosk = kiosk();
+    let scan = kiosk.file("page.png", demo::SAMPLE_SCAN);
+    let node = kiosk.dir();
+    let (code, output) = run_cli(&[
+        "bansao",
+        "kiosk",
+        "issue",
+        "--node",
+        node.to_str().unwrap(),
+        "--scan",
+        scan.to_str().unwrap(),
+        "--set",
+        "ghi_chu=đã duyệt",
+    ]);
+    assert_ne!(code, 0, "{output}");
+    assert!(output.contains("is not a field"), "{output}");
+    assert_eq!(kiosk.copies(), 0);
+}

@@ -1,6 +1,7 @@
 //! Printer drivers: a file or device path (a receipt file, `/dev/usb/lp0`) and a network
 //! printer on TCP port 9100, whose paper sensor is asked with the real-time status request
-//! `DLE EOT 4`.
+//! `DLE EOT 4` before a job and again after it (a printer that drops the job does not answer,
+//! and the receipt is reported as not printed).
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -118,6 +119,24 @@ impl ReceiptPrinter for NetworkPrinter {
         };
         let mut connection = self.connect().map_err(send)?;
         connection.write_all(stream).map_err(send)?;
-        connection.flush().map_err(send)
+        connection.flush().map_err(send)?;
+        // Ask again after the job, on the same connection: a printer that dropped the job (or
+        // the connection), or ran out of paper while printing, does not answer "ready".
+        let not_confirmed = |reason: String| PrinterError::NotConfirmed {
+            device: self.name(),
+            reason,
+        };
+        connection
+            .write_all(&PAPER_STATUS_REQUEST)
+            .and_then(|()| connection.flush())
+            .map_err(|error| not_confirmed(error.to_string()))?;
+        let mut answer = [0u8; 1];
+        connection
+            .read_exact(&mut answer)
+            .map_err(|error| not_confirmed(format!("no status after the job: {error}")))?;
+        match paper_state(answer[0]) {
+            PrinterState::PaperOut => Err(not_confirmed("out of paper after the job".to_owned())),
+            _ => Ok(()),
+        }
     }
 }

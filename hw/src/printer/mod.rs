@@ -82,6 +82,17 @@ pub enum PrinterError {
         /// Why.
         reason: String,
     },
+    /// The job was sent but the printer did not confirm it afterwards (it dropped the job,
+    /// went offline or ran out of paper while printing): the receipt may not be on paper.
+    #[error(
+        "Máy in không xác nhận đã in biên nhận ({device}): {reason}. The printer did not confirm the receipt."
+    )]
+    NotConfirmed {
+        /// The device.
+        device: String,
+        /// Why.
+        reason: String,
+    },
 }
 
 /// A receipt printer.

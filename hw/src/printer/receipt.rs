@@ -62,11 +62,18 @@ pub struct Receipt {
     pub issued_at: String,
     /// The QR text printed on the copy.
     pub qr_text: String,
+    /// When this is a reprint, when it was reprinted (Vietnam's time); printed at the top so
+    /// nobody takes it for a second copy.
+    pub reprinted_at: Option<String>,
 }
 
 /// The receipt's text blocks, in print order: (text, centred).
 pub fn lines(receipt: &Receipt) -> Vec<(String, bool)> {
-    vec![
+    let reprint = receipt
+        .reprinted_at
+        .as_ref()
+        .map(|at| (format!("BẢN IN LẠI lúc {at} (reprint)"), true));
+    reprint.into_iter().chain(vec![
         ("BIÊN NHẬN CHỨNG THỰC BẢN SAO".to_owned(), true),
         ("(Receipt for a certified copy)".to_owned(), true),
         (format!("{} — {}", receipt.kiosk, receipt.commune), true),
@@ -84,7 +91,8 @@ pub fn lines(receipt: &Receipt) -> Vec<(String, bool)> {
             "Quét mã QR để kiểm tra bản sao (scan the QR code to check the copy)".to_owned(),
             true,
         ),
-    ]
+    ])
+    .collect()
 }
 
 /// Collects what the ESC/POS printer model writes, instead of sending it anywhere.

@@ -61,7 +61,14 @@ pub fn issue(args: IssueArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
         let (name, value) = correction
             .split_once('=')
             .with_context(|| format!("--set {correction:?}: expected NAME=VALUE"))?;
-        corrections.push((name.trim().to_owned(), value.trim().to_owned()));
+        let name = name.trim();
+        if bansao_models::fields::label_vi(name).is_none() {
+            anyhow::bail!(
+                "--set {correction:?}: {name:?} is not a field of a copy (known fields: {})",
+                bansao_models::fields::FIELD_NAMES.join(", ")
+            );
+        }
+        corrections.push((name.to_owned(), value.trim().to_owned()));
     }
     let id_card = match &args.id_photo {
         Some(path) => {
@@ -71,6 +78,14 @@ pub fn issue(args: IssueArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
         None => None,
     };
     let mut kiosk = Kiosk::open(&args.node)?;
+    let artifacts = args.node.join("artifacts");
+    let leftovers = crate::files::remove_partial_files(&artifacts);
+    if leftovers > 0 {
+        tracing::info!(
+            count = leftovers,
+            "removed unfinished PDF files left by an earlier session"
+        );
+    }
     let printer: Result<Box<dyn ReceiptPrinter>, String> = match &args.receipt {
         Some(path) => Ok(Box::new(FilePrinter::new(path))),
         None => configured_printer(&kiosk.config.kiosk),
@@ -106,7 +121,7 @@ pub fn issue(args: IssueArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
         id_card,
         printer,
         corrections,
-        artifacts_dir: Some(args.node.join("artifacts")),
+        artifacts_dir: Some(artifacts),
     };
     let report = run_session(&mut kiosk, &mut perception, devices, &crate::entropy::now);
     if args.json {
@@ -162,6 +177,12 @@ fn print_text(report: &SessionReport, out: &mut dyn Write) -> anyhow::Result<()>
     if let Some(path) = &report.artifact {
         writeln!(out, "Bản sao PDF (sealed PDF): {}", path.display())?;
     }
+    if let Some(error) = &report.artifact_error {
+        writeln!(
+            out,
+            "Chưa ghi được tệp PDF; bản sao đã được cấp, in lại bằng bansao kiosk reprint (the sealed PDF could not be written; the copy is issued): {error}"
+        )?;
+    }
     let timings: Vec<String> = report
         .timings
         .iter()
@@ -178,4 +199,61 @@ fn print_text(report: &SessionReport, out: &mut dyn Write) -> anyhow::Result<()>
             .map_or_else(String::new, |reason| format!(" — {reason}"))
     )?;
     Ok(())
+}
+
+/// The options of `bansao kiosk reprint`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ReprintArgs {
+    /// The kiosk directory.
+    #[arg(long)]
+    pub node: PathBuf,
+    /// The copy whose receipt to print again.
+    #[arg(long)]
+    pub copy: String,
+    /// Print to this file (ESC/POS bytes) instead of the configured printer.
+    #[arg(long)]
+    pub receipt: Option<PathBuf>,
+}
+
+/// Prints a copy's receipt again (marked as a reprint) and writes its sealed PDF again if it is
+/// missing; returns the exit code (0 printed, 1 not).
+pub fn reprint(args: ReprintArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
+    let copy_id = bansao_copy::CopyId::parse(&args.copy)
+        .map_err(|error| anyhow::anyhow!("--copy {:?}: {error}", args.copy))?;
+    let kiosk = Kiosk::open(&args.node)?;
+    let now = crate::entropy::now();
+    let copy = kiosk.issued_copy(copy_id)?;
+    let artifacts = args.node.join("artifacts");
+    crate::files::remove_partial_files(&artifacts);
+    let pdf = artifacts.join(format!("{copy_id}.pdf"));
+    if !pdf.exists() {
+        let bytes = kiosk.render_artifact(&copy.document, &copy.qr_text, now)?;
+        crate::files::write_atomic(&pdf, &bytes, 0o644)?;
+        writeln!(
+            out,
+            "Đã ghi lại bản sao PDF (sealed PDF written): {}",
+            pdf.display()
+        )?;
+    }
+    let mut printer: Box<dyn ReceiptPrinter> = match &args.receipt {
+        Some(path) => Box::new(FilePrinter::new(path)),
+        None => configured_printer(&kiosk.config.kiosk).map_err(anyhow::Error::msg)?,
+    };
+    let mut receipt = super::receipt::receipt_for(&kiosk, &copy);
+    receipt.reprinted_at = Some(now.vietnam_local());
+    let stream = super::receipt::render_receipt(&receipt, kiosk.config.kiosk.paper_80mm)?;
+    match printer.print(&stream) {
+        Ok(()) => {
+            writeln!(
+                out,
+                "Đã in lại biên nhận của bản sao {copy_id} trên {} (receipt reprinted)",
+                printer.name()
+            )?;
+            Ok(0)
+        }
+        Err(error) => {
+            writeln!(out, "Chưa in được biên nhận (receipt not printed): {error}")?;
+            Ok(1)
+        }
+    }
 }

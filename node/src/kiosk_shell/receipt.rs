@@ -34,6 +34,7 @@ pub fn receipt_for(kiosk: &Kiosk, copy: &IssuedCopy) -> Receipt {
         fee_vnd: content.fee_vnd,
         issued_at: content.issued_at.vietnam_local(),
         qr_text: copy.qr_text.clone(),
+        reprinted_at: None,
     }
 }
 
