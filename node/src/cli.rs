@@ -268,6 +268,34 @@ enum BenchCommand {
         #[arg(long)]
         models: Option<PathBuf>,
     },
+    /// The crash lab: issuing processes and a ward killed with SIGKILL at random moments and at
+    /// chosen system calls; after each kill nothing acknowledged may be lost or damaged.
+    Crash {
+        /// Random kills during issuance (one or two issuing processes).
+        #[arg(long, default_value_t = 200)]
+        cycles: u64,
+        /// Kills of a ward taking in a kiosk's copies.
+        #[arg(long, default_value_t = 100)]
+        sync_cycles: u64,
+        /// Copies the kiosk pushes in the sync part.
+        #[arg(long, default_value_t = 2_000)]
+        sync_copies: u64,
+        /// Kill at the Nth fsync and pwrite64 for N in 1..=this (needs strace; 0: skip).
+        #[arg(long, default_value_t = 12)]
+        syscall_depth: u64,
+        /// Seed of the kill times.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Where to create the node directories (default: a new temporary directory).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Keep the node directories.
+        #[arg(long)]
+        keep: bool,
+        /// (The issuing child process: issue in a loop in this kiosk directory.)
+        #[arg(long, hide = true)]
+        child_issue: Option<PathBuf>,
+    },
     /// The sync engine on real SQLite files and real QUIC on loopback.
     Sync {
         /// Only these (repeatable): initial_push_10k, reconnect_unchanged_100k,
@@ -551,6 +579,35 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<u8> {
                     only,
                     large: copies,
                     scans,
+                },
+                out,
+            )?;
+            Ok(0)
+        }
+        Command::Bench(BenchCommand::Crash {
+            cycles,
+            sync_cycles,
+            sync_copies,
+            syscall_depth,
+            seed,
+            dir,
+            keep,
+            child_issue,
+        }) => {
+            if let Some(node) = child_issue {
+                crate::bench::crash::child_issue(&node, out)?;
+                return Ok(0);
+            }
+            init_logging();
+            crate::bench::crash::run(
+                &crate::bench::crash::CrashOptions {
+                    dir: bench_dir(dir)?,
+                    keep,
+                    issuance_cycles: cycles,
+                    sync_cycles,
+                    sync_copies,
+                    syscall_depth,
+                    seed,
                 },
                 out,
             )?;

@@ -1,4 +1,6 @@
-//! The real `bansao` executable: process exit codes and QR text on standard input.
+//! The real `bansao` executable: process exit codes, QR text on standard input, and the crash
+//! lab run small (its processes are real `bansao` processes killed with SIGKILL; RELIABILITY.md
+//! has the long runs).
 
 #![allow(clippy::unwrap_used)]
 
@@ -102,4 +104,62 @@ fn usage_errors_exit_2_and_help_exits_0() {
     let output = bansao().arg("--help").output().unwrap();
     assert_eq!(output.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&output.stdout).contains("verify"));
+}
+
+/// Issuing processes and a ward killed with SIGKILL at random moments and at chosen system
+/// calls (strace, installed by deploy/setup.sh): nothing acknowledged lost or damaged.
+#[test]
+fn the_crash_lab_loses_nothing_acknowledged_and_damages_nothing() {
+    let temp = tempfile::tempdir().unwrap();
+    let output = bansao()
+        .args([
+            "bench",
+            "crash",
+            "--cycles",
+            "16",
+            "--sync-cycles",
+            "8",
+            "--sync-copies",
+            "300",
+            "--syscall-depth",
+            "6",
+            "--seed",
+            "5",
+            "--dir",
+        ])
+        .arg(temp.path().join("lab"))
+        .env("BANSAO_LOG", "warn")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let figures: Vec<serde_json::Value> = stdout
+        .lines()
+        .filter_map(|line| serde_json::from_str(line).ok())
+        .collect();
+    let names: Vec<&str> = figures
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["crash_issuance", "crash_issuance_at_syscalls", "crash_sync"],
+        "{stdout}"
+    );
+    for figure in &figures {
+        assert_eq!(figure["problems"], 0, "{figure}");
+    }
+    assert!(
+        figures[0]["acknowledged"].as_u64().unwrap() > 0,
+        "{}",
+        figures[0]
+    );
+    assert_eq!(figures[0]["lost"], 0);
+    assert_eq!(figures[0]["sync_resumed"], true);
+    assert_eq!(figures[1]["killed_at_the_call"], 12, "{}", figures[1]);
+    assert_eq!(figures[2]["converged"], true);
 }

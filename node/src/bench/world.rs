@@ -18,6 +18,8 @@ use crate::{entropy, files};
 
 /// The official of the bench ward.
 pub const OFFICIAL_ID: &str = "nguyen-van-binh";
+/// The bench kiosk's id.
+pub const KIOSK_ID: &str = "KIOSK-BENCH-01";
 
 /// Node directories of one bench run.
 #[derive(Debug, Clone)]
@@ -53,7 +55,7 @@ impl BenchWorld {
         city.certify_kiosk(
             &ward,
             &root.join("kiosk"),
-            "KIOSK-BENCH-01",
+            KIOSK_ID,
             "Ki-ốt (bench)",
             now,
             validity,
@@ -143,7 +145,7 @@ pub fn issue_bulk(
         let content = CopyContent {
             copy_id,
             commune: "00001".to_owned(),
-            kiosk_id: "KIOSK-BENCH-01".to_owned(),
+            kiosk_id: KIOSK_ID.to_owned(),
             kiosk_sequence: n + 1,
             previous_content_hash: previous,
             document_type: DocumentType::BirthCertificate,

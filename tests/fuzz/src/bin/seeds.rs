@@ -302,6 +302,36 @@ fn main() -> Result<()> {
     check_pdf(&small, &record_cbor, &fixture.kiosk.key)?;
     corpus.write("sealed_pdf", "small.pdf", &small)?;
 
+    // sync_frames: what a kiosk sends a ward, as one stream (first byte: the chunk size).
+    let hello = bansao_sync::Message::Hello {
+        version: bansao_sync::PROTOCOL_VERSION,
+        key_id: serde_bytes::ByteArray::new(fixture.kiosk.key.key_id().0),
+    };
+    let mut stream = vec![64u8];
+    stream.extend(bansao_sync::wire::encode_frame(&hello)?);
+    corpus.write("sync_frames", "hello", &stream)?;
+    let documents = bansao_sync::Message::Documents {
+        documents: vec![bansao_sync::wire::DocumentBytes {
+            key: serde_bytes::ByteArray::new(content.copy_id.to_bytes()),
+            bytes: serde_bytes::ByteBuf::from(saved.clone()),
+        }],
+    };
+    stream.extend(bansao_sync::wire::encode_frame(&documents)?);
+    corpus.write("sync_frames", "hello-documents", &stream)?;
+
+    // cccd: a card's code, with and without an old number.
+    corpus.write(
+        "cccd",
+        "card.txt",
+        "025088001234|123456789|Nguyễn Văn Hùng MẪU|12031988|Nam|Xóm Đồng Chằm, xã Tân Lập|15062021"
+            .as_bytes(),
+    )?;
+    corpus.write(
+        "cccd",
+        "no-old-number.txt",
+        "001310012345||Lê Thị Mai|05052010|Nữ|Phường Cầu Giấy, Hà Nội|01022024".as_bytes(),
+    )?;
+
     println!(
         "seeds: wrote {} files under {}",
         corpus.written,

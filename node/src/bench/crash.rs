@@ -1,0 +1,485 @@
+//! `bansao bench crash`: the crash lab. Processes are killed with SIGKILL while they issue
+//! copies or take them in by sync — at random moments, and (with `strace`, when installed) at
+//! the Nth `fsync` (SQLite's commits, the PDF, the receipt) or `pwrite64` (SQLite's page writes
+//! inside a transaction) — and after every
+//! kill the lab checks what a bad day must not break:
+//! - the store opens, passes SQLite's integrity check and `check_contents` (every document,
+//!   scan and chain row);
+//! - every copy the killed process acknowledged (it prints `ACK <id>` only after
+//!   `Kiosk::issue` returned, i.e. after the commit) is there and genuine;
+//! - the kiosk's chain has no gap and no fork (sequence numbers 1..n, each once);
+//! - at the end, sync resumes: one more round moves every copy to the ward.
+//!
+//! Figures, one JSON line each:
+//! - `crash_issuance`: cycles of one or two issuing processes (two at once in every other
+//!   cycle, on one kiosk store) killed at a random moment; acknowledged and lost copies;
+//! - `crash_issuance_at_syscalls`: one process per chosen system call, killed at its Nth call;
+//! - `crash_sync`: a ward (`bansao run`, a child process) killed at random moments while a kiosk
+//!   pushes copies to it; damaged stores, and whether a last round converges.
+//!
+//! The issuing child is `bansao bench crash --child-issue NODE` (hidden): it issues the demo's
+//! sample copy in a loop, writes each sealed PDF and prints each receipt to a file.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use bansao_copy::CopyId;
+use bansao_hw::printer::{FilePrinter, ReceiptPrinter};
+use bansao_store::Store;
+use bansao_trust::TrustContext;
+use rand_pcg::Pcg64;
+use rand_pcg::rand_core::{Rng, SeedableRng};
+
+use crate::bench::Figure;
+use crate::bench::world::{self, BenchWorld};
+use crate::kiosk::Kiosk;
+use crate::kiosk_shell::receipt::{receipt_for, render_receipt};
+use crate::sync::service::SyncNode;
+use crate::{copies, demo, entropy, files};
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct CrashOptions {
+    /// Where to put the node directories (removed afterwards unless `keep`).
+    pub dir: PathBuf,
+    /// Keep them.
+    pub keep: bool,
+    /// Random kills during issuance.
+    pub issuance_cycles: u64,
+    /// Kills of the ward during sync.
+    pub sync_cycles: u64,
+    /// Copies the kiosk pushes in the sync part.
+    pub sync_copies: u64,
+    /// Chosen system calls: kill at the Nth call for N in 1..=this (0: skip).
+    pub syscall_depth: u64,
+    /// Seed of the kill times.
+    pub seed: u64,
+}
+
+/// The child mode: issues copies in a loop until killed; prints `ACK <id>` after each commit.
+pub fn child_issue(node: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
+    let mut kiosk = Kiosk::open(node)?;
+    let artifacts = node.join("artifacts");
+    files::remove_partial_files(&artifacts);
+    let mut printer = FilePrinter::new(&artifacts.join("receipts.escpos"));
+    loop {
+        let issued = match kiosk.issue(demo::sample_request(), entropy::now()) {
+            Ok(issued) => issued,
+            // Another process issued between this one's read of the chain and its commit: the
+            // store refused the fork; try again on the new head.
+            Err(error)
+                if matches!(
+                    error.downcast_ref::<bansao_store::StoreError>(),
+                    Some(bansao_store::StoreError::ChainMismatch { .. })
+                ) =>
+            {
+                continue;
+            }
+            Err(error) => return Err(error),
+        };
+        let copy_id = issued.document.content().copy_id;
+        writeln!(out, "ACK {copy_id}")?;
+        out.flush()?;
+        let pdf = kiosk.render_artifact(&issued.document, &issued.qr_text, entropy::now())?;
+        files::write_atomic(&artifacts.join(format!("{copy_id}.pdf")), &pdf, 0o644)?;
+        let stream = render_receipt(&receipt_for(&kiosk, &issued), true)?;
+        printer.print(&stream)?;
+    }
+}
+
+/// Runs the lab and prints its figures.
+pub fn run(options: &CrashOptions, out: &mut dyn Write) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&options.dir)?;
+    let result = run_in(options, out);
+    if !options.keep {
+        let _ = std::fs::remove_dir_all(&options.dir);
+    }
+    result
+}
+
+fn run_in(options: &CrashOptions, out: &mut dyn Write) -> anyhow::Result<()> {
+    let mut rng = Pcg64::seed_from_u64(options.seed);
+    let exe = std::env::current_exe()?;
+    if options.issuance_cycles > 0 {
+        let world = BenchWorld::create(&options.dir.join("issuance"))?;
+        issuance(&world, &exe, options.issuance_cycles, &mut rng)?.print(out)?;
+    }
+    if options.syscall_depth > 0 {
+        if Command::new("strace").arg("-V").output().is_ok() {
+            let world = BenchWorld::create(&options.dir.join("syscalls"))?;
+            at_syscalls(&world, &exe, options.syscall_depth)?.print(out)?;
+        } else {
+            tracing::warn!("strace is not installed: crash_issuance_at_syscalls skipped");
+        }
+    }
+    if options.sync_cycles > 0 {
+        let world = BenchWorld::create(&options.dir.join("sync"))?;
+        sync(
+            &world,
+            &exe,
+            options.sync_cycles,
+            options.sync_copies,
+            &mut rng,
+        )?
+        .print(out)?;
+    }
+    Ok(())
+}
+
+fn random_below(rng: &mut Pcg64, bound: u64) -> u64 {
+    rng.next_u64() % bound.max(1)
+}
+
+/// An issuing child: its process and the acknowledgements it printed so far.
+struct Issuer {
+    child: Child,
+    acknowledged: Arc<Mutex<Vec<String>>>,
+    reader: std::thread::JoinHandle<()>,
+}
+
+fn start_issuer(mut command: Command) -> anyhow::Result<Issuer> {
+    use std::os::unix::process::CommandExt;
+    let mut child = command
+        // Its own process group, so that a kill reaches every process under it (strace's tracee,
+        // and the re-executed child `bansao` starts for its thread limit).
+        .process_group(0)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .env("BANSAO_LOG", "error")
+        .spawn()
+        .context("cannot start the issuing process")?;
+    let stdout = child.stdout.take().context("no stdout")?;
+    let acknowledged = Arc::new(Mutex::new(Vec::new()));
+    let reader = std::thread::spawn({
+        let acknowledged = acknowledged.clone();
+        move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(id) = line.strip_prefix("ACK ")
+                    && let Ok(mut acknowledged) = acknowledged.lock()
+                {
+                    acknowledged.push(id.to_owned());
+                }
+            }
+        }
+    });
+    Ok(Issuer {
+        child,
+        acknowledged,
+        reader,
+    })
+}
+
+/// SIGKILL to the process group `child` leads (`kill(1)`: no unsafe code here).
+fn kill_group(child: &Child) {
+    let _ = Command::new("kill")
+        .args(["-KILL", "--", &format!("-{}", child.id())])
+        .stderr(Stdio::null())
+        .status();
+}
+
+fn issuing_command(exe: &Path, node: &Path) -> Command {
+    let mut command = Command::new(exe);
+    command.args(["bench", "crash", "--child-issue"]).arg(node);
+    command
+}
+
+/// Kills (SIGKILL) the issuer's whole process group and reaps it; returns what it had
+/// acknowledged.
+fn kill(mut issuer: Issuer) -> Vec<String> {
+    kill_group(&issuer.child);
+    let _ = issuer.child.kill();
+    let _ = issuer.child.wait();
+    let _ = issuer.reader.join();
+    issuer
+        .acknowledged
+        .lock()
+        .map(|acknowledged| acknowledged.clone())
+        .unwrap_or_default()
+}
+
+/// What one check after a kill found wrong (empty: nothing).
+fn check_kiosk(node: &Path, acknowledged: &[String]) -> anyhow::Result<Vec<String>> {
+    let trust = TrustContext::from_bundle(&files::read(&node.join("trust.cbor"))?)?;
+    let mut store = Store::open(&node.join("bansao.sqlite"))?;
+    let mut problems = Vec::new();
+    if let Err(error) = store.integrity_check() {
+        problems.push(format!("integrity check: {error}"));
+    }
+    let report = store.check_contents(
+        |document| copies::document_damage(document, &trust).map(|_| ()),
+        entropy::now(),
+    )?;
+    for damage in &report.damage {
+        problems.push(format!(
+            "{} {}: {}",
+            damage.part.as_str(),
+            damage.id,
+            damage.reason
+        ));
+    }
+    let actor = entropy::new_actor()?;
+    for id in acknowledged {
+        let copy_id = CopyId::parse(id).map_err(|e| anyhow::anyhow!("{id}: {e}"))?;
+        match store.load_copy(copy_id, actor.clone()) {
+            Ok(document) => {
+                if let Err(reason) = copies::document_damage(&document, &trust) {
+                    problems.push(format!("acknowledged copy {id} is damaged: {reason}"));
+                }
+            }
+            Err(error) => problems.push(format!("acknowledged copy {id} is lost: {error}")),
+        }
+    }
+    let head = store.chain_head(world::KIOSK_ID)?;
+    let count = store.copy_count()?;
+    if head.last_sequence != count {
+        problems.push(format!(
+            "the chain's head is at {} with {count} copies stored",
+            head.last_sequence
+        ));
+    }
+    Ok(problems)
+}
+
+fn issuance(
+    world: &BenchWorld,
+    exe: &Path,
+    cycles: u64,
+    rng: &mut Pcg64,
+) -> anyhow::Result<Figure> {
+    let node = world.dir("kiosk");
+    let mut acknowledged: Vec<String> = Vec::new();
+    let mut problems = Vec::new();
+    let mut concurrent_cycles = 0;
+    let started = Instant::now();
+    for cycle in 0..cycles {
+        let processes = if cycle % 2 == 1 { 2 } else { 1 };
+        if processes == 2 {
+            concurrent_cycles += 1;
+        }
+        let issuers: Vec<Issuer> = (0..processes)
+            .map(|_| start_issuer(issuing_command(exe, &node)))
+            .collect::<anyhow::Result<_>>()?;
+        // Long enough for a few copies most of the time, short enough to land anywhere.
+        std::thread::sleep(Duration::from_millis(30 + random_below(rng, 400)));
+        for issuer in issuers {
+            acknowledged.extend(kill(issuer));
+        }
+        for problem in check_kiosk(&node, &acknowledged)? {
+            problems.push(format!("cycle {cycle}: {problem}"));
+        }
+    }
+    let resumed = sync_resumes(world)?;
+    if !resumed {
+        problems.push("the kiosk's copies did not all reach the ward afterwards".to_owned());
+    }
+    let lost = problems.iter().filter(|p| p.contains("is lost")).count();
+    finish(
+        Figure::new("crash_issuance", cycles as f64, "cycles")
+            .with("concurrent_cycles", concurrent_cycles)
+            .with("acknowledged", acknowledged.len())
+            .with("lost", lost)
+            .with("sync_resumed", resumed)
+            .with("seconds", started.elapsed().as_secs_f64().round()),
+        problems,
+    )
+}
+
+fn finish(figure: Figure, problems: Vec<String>) -> anyhow::Result<Figure> {
+    let figure = figure.with("problems", problems.len());
+    if let Some(first) = problems.first() {
+        bail!(
+            "{}: {} problems, the first: {first}",
+            figure.name,
+            problems.len()
+        );
+    }
+    Ok(figure)
+}
+
+fn at_syscalls(world: &BenchWorld, exe: &Path, depth: u64) -> anyhow::Result<Figure> {
+    let node = world.dir("kiosk");
+    let mut acknowledged: Vec<String> = Vec::new();
+    let mut problems = Vec::new();
+    let mut killed = 0u64;
+    let mut cycles = 0u64;
+    // fsync: every durable point (SQLite's commits, the PDF and its folder, the receipt);
+    // pwrite64: SQLite's page writes in the middle of a transaction.
+    for syscall in ["fsync", "pwrite64"] {
+        for nth in 1..=depth {
+            cycles += 1;
+            let mut command = Command::new("strace");
+            command
+                .args(["-f", "-qq", "-o", "/dev/null", "-e"])
+                .arg(format!("trace={syscall}"))
+                .arg("-e")
+                .arg(format!("inject={syscall}:signal=KILL:when={nth}"))
+                .arg(exe)
+                .args(["bench", "crash", "--child-issue"])
+                .arg(&node);
+            let mut issuer = start_issuer(command)?;
+            // strace ends when its tracee is killed; a tracee that never reached its Nth call
+            // in time is killed by hand.
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while issuer.child.try_wait()?.is_none() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            if issuer.child.try_wait()?.is_some() {
+                killed += 1;
+            }
+            acknowledged.extend(kill(issuer));
+            for problem in check_kiosk(&node, &acknowledged)? {
+                problems.push(format!("{syscall} #{nth}: {problem}"));
+            }
+        }
+    }
+    let resumed = sync_resumes(world)?;
+    if !resumed {
+        problems.push("the kiosk's copies did not all reach the ward afterwards".to_owned());
+    }
+    finish(
+        Figure::new("crash_issuance_at_syscalls", cycles as f64, "cycles")
+            .with("killed_at_the_call", killed)
+            .with("acknowledged", acknowledged.len())
+            .with("sync_resumed", resumed),
+        problems,
+    )
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?)
+}
+
+const LOOPBACK: SocketAddr =
+    SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 0);
+
+/// One round kiosk → ward in-process (the ward started here); whether the ward then holds
+/// every copy the kiosk holds.
+fn sync_resumes(world: &BenchWorld) -> anyhow::Result<bool> {
+    let runtime = runtime()?;
+    let ward = SyncNode::open(&world.dir("ward"))?;
+    let kiosk = SyncNode::open(&world.dir("kiosk"))?;
+    let outcome = runtime.block_on(async {
+        let endpoint = ward.bind(LOOPBACK)?;
+        let address = endpoint.local_addr()?;
+        let serving = ward.clone();
+        tokio::spawn(async move { serving.serve(endpoint).await });
+        let client = kiosk.bind(LOOPBACK)?;
+        let outcome = kiosk.sync_once(&client, &address.to_string()).await?;
+        client.wait_idle().await;
+        Ok::<_, anyhow::Error>(outcome)
+    })?;
+    let at_kiosk = Store::open(&world.dir("kiosk").join("bansao.sqlite"))?.copy_count()?;
+    let at_ward = Store::open(&world.dir("ward").join("bansao.sqlite"))?.copy_count()?;
+    Ok(outcome.finished && at_kiosk == at_ward)
+}
+
+fn free_udp_port() -> anyhow::Result<u16> {
+    Ok(std::net::UdpSocket::bind(LOOPBACK)?.local_addr()?.port())
+}
+
+fn sync(
+    world: &BenchWorld,
+    exe: &Path,
+    cycles: u64,
+    copies: u64,
+    rng: &mut Pcg64,
+) -> anyhow::Result<Figure> {
+    let scans: Vec<Vec<u8>> = (0..8u8)
+        .map(|n| {
+            let mut scan = demo::SAMPLE_SCAN.to_vec();
+            scan.push(n);
+            scan
+        })
+        .collect();
+    world::issue_bulk(world, copies, &scans)?;
+    let ward_dir = world.dir("ward");
+    let port = free_udp_port()?;
+    let config_path = ward_dir.join(crate::config::CONFIG_FILE_NAME);
+    let mut config = std::fs::read_to_string(&config_path)?;
+    config.push_str(&format!(
+        "listen = \"127.0.0.1:{port}\"\nlan_discovery = false\n"
+    ));
+    std::fs::write(&config_path, config)?;
+    let address = format!("127.0.0.1:{port}");
+    let runtime = runtime()?;
+    let kiosk = SyncNode::open(&world.dir("kiosk"))?;
+    let mut problems = Vec::new();
+    let mut rounds_cut = 0u64;
+    let started = Instant::now();
+    for cycle in 0..cycles {
+        use std::os::unix::process::CommandExt;
+        let mut ward = Command::new(exe)
+            .process_group(0)
+            .args(["run", "--node"])
+            .arg(&ward_dir)
+            .env("BANSAO_LOG", "error")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("cannot start the ward")?;
+        let kill_after = Duration::from_millis(100 + random_below(rng, 600));
+        let cut = runtime.block_on(async {
+            let endpoint = kiosk.bind(LOOPBACK)?;
+            let round = async {
+                // The ward needs a moment to listen.
+                for _ in 0..50 {
+                    match kiosk.sync_once(&endpoint, &address).await {
+                        Ok(outcome) if outcome.peer.is_some() => return outcome.finished,
+                        _ => tokio::time::sleep(Duration::from_millis(50)).await,
+                    }
+                }
+                false
+            };
+            let cut = tokio::select! {
+                finished = round => !finished,
+                () = tokio::time::sleep(kill_after) => true,
+            };
+            endpoint.close(0u32.into(), b"cycle over");
+            Ok::<_, anyhow::Error>(cut)
+        })?;
+        kill_group(&ward);
+        let _ = ward.kill();
+        let _ = ward.wait();
+        if cut {
+            rounds_cut += 1;
+        }
+        let trust = TrustContext::from_bundle(&files::read(&ward_dir.join("trust.cbor"))?)?;
+        let mut store = Store::open(&ward_dir.join("bansao.sqlite"))?;
+        if let Err(error) = store.integrity_check() {
+            problems.push(format!("cycle {cycle}: integrity check: {error}"));
+        }
+        let report = store.check_contents(
+            |document| copies::document_damage(document, &trust).map(|_| ()),
+            entropy::now(),
+        )?;
+        for damage in report.damage {
+            problems.push(format!(
+                "cycle {cycle}: {} {}: {}",
+                damage.part.as_str(),
+                damage.id,
+                damage.reason
+            ));
+        }
+    }
+    drop(runtime);
+    let converged = sync_resumes(world)?;
+    if !converged {
+        problems.push("the ward did not hold every copy after a last round".to_owned());
+    }
+    finish(
+        Figure::new("crash_sync", cycles as f64, "cycles")
+            .with("copies", copies)
+            .with("rounds_cut", rounds_cut)
+            .with("converged", converged)
+            .with("seconds", started.elapsed().as_secs_f64().round()),
+        problems,
+    )
+}
