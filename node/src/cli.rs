@@ -296,6 +296,22 @@ enum BenchCommand {
         #[arg(long, hide = true)]
         child_issue: Option<PathBuf>,
     },
+    /// The partition lab: a city, a ward, five kiosks and a carrier syncing through cuttable
+    /// links, random cuts, heals, issues and approvals, then a heal: every node must converge.
+    Partitions {
+        /// Random events before the heal.
+        #[arg(long, default_value_t = 100)]
+        events: u64,
+        /// Seed of the events.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Where to create the node directories (default: a new temporary directory).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Keep the node directories.
+        #[arg(long)]
+        keep: bool,
+    },
     /// The sync engine on real SQLite files and real QUIC on loopback.
     Sync {
         /// Only these (repeatable): initial_push_10k, reconnect_unchanged_100k,
@@ -607,6 +623,24 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<u8> {
                     sync_cycles,
                     sync_copies,
                     syscall_depth,
+                    seed,
+                },
+                out,
+            )?;
+            Ok(0)
+        }
+        Command::Bench(BenchCommand::Partitions {
+            events,
+            seed,
+            dir,
+            keep,
+        }) => {
+            init_logging();
+            crate::bench::partitions::run(
+                &crate::bench::partitions::PartitionOptions {
+                    dir: bench_dir(dir)?,
+                    keep,
+                    events,
                     seed,
                 },
                 out,

@@ -692,3 +692,74 @@ fn a_damaged_chain_row_blocks_issuance_with_exit_code_5_and_reindex_repairs_it()
     let issued = issue().unwrap();
     assert_eq!(issued.document.content().kiosk_sequence, 4);
 }
+
+#[test]
+fn a_full_disk_while_issuing_loses_nothing_acknowledged_and_a_read_only_store_writes_nothing() {
+    common::on_small_disk(
+        "a_full_disk_while_issuing_loses_nothing_acknowledged_and_a_read_only_store_writes_nothing",
+        6 * 1024,
+        |disk| {
+            let root = disk.join("nodes");
+            bansao::bench::world::BenchWorld::create(&root).unwrap();
+            let node = root.join("kiosk");
+            // Most of the disk is taken, as a card full of photos would be.
+            let filler = disk.join("filler");
+            let free = {
+                let output = std::process::Command::new("df")
+                    .args(["--output=avail", "-k"])
+                    .arg(disk)
+                    .output()
+                    .unwrap();
+                let text = String::from_utf8_lossy(&output.stdout).into_owned();
+                text.lines().nth(1).unwrap().trim().parse::<u64>().unwrap()
+            };
+            std::fs::write(
+                &filler,
+                vec![0u8; ((free.saturating_sub(1_200)) * 1024) as usize],
+            )
+            .unwrap();
+            let mut kiosk = bansao::kiosk::Kiosk::open(&node).unwrap();
+            let mut acknowledged = Vec::new();
+            let error = loop {
+                match kiosk.issue(bansao::demo::sample_request(), bansao::entropy::now()) {
+                    Ok(issued) => acknowledged.push(issued.document.content().copy_id),
+                    Err(error) => break error,
+                }
+                assert!(acknowledged.len() < 1_000, "the disk never filled");
+            };
+            let message = format!("{error:#}");
+            assert!(message.contains("full"), "a clear error: {message}");
+            drop(kiosk);
+            // Room again: every acknowledged copy is there, the store passes its checks, and
+            // the kiosk issues again.
+            std::fs::remove_file(&filler).unwrap();
+            let run = bansao(&["store", "check", "--node", node.to_str().unwrap()]);
+            assert_exit!(run, 0);
+            let store = bansao_store::Store::open(&node.join("bansao.sqlite")).unwrap();
+            assert_eq!(store.copy_count().unwrap(), acknowledged.len() as u64);
+            drop(store);
+            let mut kiosk = bansao::kiosk::Kiosk::open(&node).unwrap();
+            kiosk
+                .issue(bansao::demo::sample_request(), bansao::entropy::now())
+                .unwrap();
+            drop(kiosk);
+
+            // A read-only store (a card the kernel remounted read-only after an error).
+            let before = std::fs::read(node.join("bansao.sqlite")).unwrap();
+            common::remount(disk, false);
+            let attempt = bansao::kiosk::Kiosk::open(&node).and_then(|mut kiosk| {
+                kiosk.issue(bansao::demo::sample_request(), bansao::entropy::now())
+            });
+            let Err(error) = attempt else {
+                panic!("nothing is issued on a read-only store");
+            };
+            assert!(!format!("{error:#}").is_empty());
+            common::remount(disk, true);
+            assert_eq!(std::fs::read(node.join("bansao.sqlite")).unwrap(), before);
+            assert_exit!(
+                bansao(&["store", "check", "--node", node.to_str().unwrap()]),
+                0
+            );
+        },
+    );
+}

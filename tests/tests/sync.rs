@@ -1128,3 +1128,35 @@ fn a_flood_of_handshakes_by_strangers_is_counted_in_one_entry() {
     assert_eq!(peers[0]["key_id"], "unknown-keys");
     assert_eq!(peers[0]["refusals"], 100, "{json}");
 }
+
+#[test]
+fn the_partition_lab_runs_small_and_every_node_converges() {
+    let temp = tempfile::tempdir().unwrap();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = bansao::cli::execute(
+        [
+            "bansao",
+            "bench",
+            "partitions",
+            "--events",
+            "10",
+            "--seed",
+            "3",
+            "--dir",
+            temp.path().join("lab").to_str().unwrap(),
+        ],
+        &mut out,
+        &mut err,
+    );
+    let out = String::from_utf8(out).unwrap();
+    assert_eq!(code, 0, "{out}\n{}", String::from_utf8_lossy(&err));
+    let figure: serde_json::Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+    assert_eq!(figure["name"], "partitions_converge");
+    assert_eq!(figure["converged"], true, "{figure}");
+    assert_eq!(figure["nodes"], 8);
+    assert!(figure["cuts"].as_u64().unwrap() > 0, "{figure}");
+    assert_eq!(
+        figure["copies_at_the_ward"], figure["copies_issued"],
+        "{figure}"
+    );
+}

@@ -3,6 +3,7 @@
 
 pub mod crash;
 pub mod issue;
+pub mod partitions;
 pub mod recognition;
 pub mod sync;
 pub mod world;

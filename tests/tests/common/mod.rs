@@ -101,3 +101,66 @@ impl DemoWorld {
         path.to_str().unwrap().to_owned()
     }
 }
+
+/// Set in the re-run child to the folder its small disk is mounted on.
+const SMALL_DISK_MARKER: &str = "BANSAO_SMALL_DISK";
+
+/// Runs `body` with a folder on a disk of `kib` KiB of its own (a tmpfs, in a user and mount
+/// namespace made for the test, so nothing is mounted on the machine): in the parent, re-runs
+/// the test `test_name` there and panics with its output unless it passed.
+pub fn on_small_disk(test_name: &str, kib: u64, body: impl FnOnce(&Path)) {
+    if let Ok(dir) = std::env::var(SMALL_DISK_MARKER) {
+        let dir = PathBuf::from(dir);
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={kib}k"), "tmpfs"])
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert!(
+            mounted.status.success(),
+            "ENVIRONMENT LIMIT: cannot mount a tmpfs in the test's mount namespace: {}",
+            String::from_utf8_lossy(&mounted.stderr)
+        );
+        body(&dir);
+        return;
+    }
+    let temp = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new("unshare")
+        .args(["--user", "--map-root-user", "--mount", "--"])
+        .arg(std::env::current_exe().unwrap())
+        .args([test_name, "--exact", "--nocapture", "--test-threads=1"])
+        .env(SMALL_DISK_MARKER, temp.path())
+        .output()
+        .unwrap_or_else(|error| panic!("ENVIRONMENT LIMIT: cannot run `unshare`: {error}"));
+    let transcript: String = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+    .lines()
+    .map(|line| format!("  child| {line}\n"))
+    .collect();
+    assert!(
+        output.status.success(),
+        "the test failed on its small disk\n{transcript}"
+    );
+    assert!(
+        transcript.contains("1 passed"),
+        "the child ran no test\n{transcript}"
+    );
+}
+
+/// Remounts the small disk `dir` read-only (`false`) or read-write (`true`).
+pub fn remount(dir: &Path, writable: bool) {
+    let mode = if writable { "remount,rw" } else { "remount,ro" };
+    let output = std::process::Command::new("mount")
+        .args(["-o", mode])
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
