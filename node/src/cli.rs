@@ -244,13 +244,8 @@ enum BenchCommand {
         /// Measured sessions (after one warm-up).
         #[arg(long, default_value_t = 10)]
         runs: usize,
-        /// Where to create the node directories (default: a new temporary directory); removed
-        /// afterwards unless --keep.
-        #[arg(long)]
-        dir: Option<PathBuf>,
-        /// Keep the node directories.
-        #[arg(long)]
-        keep: bool,
+        #[command(flatten)]
+        place: BenchPlace,
         /// The face photos (obama.jpg, obama2.jpg, ... of the face_recognition package).
         #[arg(long, default_value = crate::bench::issue::DEFAULT_PHOTOS)]
         photos: PathBuf,
@@ -286,12 +281,8 @@ enum BenchCommand {
         /// Seed of the kill times.
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// Where to create the node directories (default: a new temporary directory).
-        #[arg(long)]
-        dir: Option<PathBuf>,
-        /// Keep the node directories.
-        #[arg(long)]
-        keep: bool,
+        #[command(flatten)]
+        place: BenchPlace,
         /// (The issuing child process: issue in a loop in this kiosk directory.)
         #[arg(long, hide = true)]
         child_issue: Option<PathBuf>,
@@ -305,12 +296,8 @@ enum BenchCommand {
         /// Seed of the events.
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// Where to create the node directories (default: a new temporary directory).
-        #[arg(long)]
-        dir: Option<PathBuf>,
-        /// Keep the node directories.
-        #[arg(long)]
-        keep: bool,
+        #[command(flatten)]
+        place: BenchPlace,
     },
     /// The sync engine on real SQLite files and real QUIC on loopback.
     Sync {
@@ -318,13 +305,8 @@ enum BenchCommand {
         /// reconnect_10_changed_100k, blobs_lossy_link, ward_rss_100k.
         #[arg(long)]
         only: Vec<String>,
-        /// Where to create the node directories (default: a new directory under the system's
-        /// temporary directory); removed afterwards unless --keep.
-        #[arg(long)]
-        dir: Option<PathBuf>,
-        /// Keep the node directories.
-        #[arg(long)]
-        keep: bool,
+        #[command(flatten)]
+        place: BenchPlace,
         /// Copies of the large collection.
         #[arg(long, default_value_t = 100_000)]
         copies: u64,
@@ -332,6 +314,18 @@ enum BenchCommand {
         #[arg(long, default_value_t = 200)]
         scans: u64,
     },
+}
+
+/// Where a benchmark puts its node directories.
+#[derive(Debug, Clone, clap::Args)]
+struct BenchPlace {
+    /// Where to create the node directories (default: a new temporary directory); removed
+    /// afterwards unless --keep.
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// Keep the node directories.
+    #[arg(long)]
+    keep: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -558,14 +552,13 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<u8> {
         }
         Command::Bench(BenchCommand::Issue {
             runs,
-            dir,
-            keep,
+            place,
             photos,
         }) => {
             init_logging();
-            let dir = bench_dir(dir)?;
+            let dir = bench_dir(place.dir)?;
             let result = crate::bench::issue::run_issue(&dir, &photos, runs.max(1), out);
-            if !keep {
+            if !place.keep {
                 let _ = std::fs::remove_dir_all(&dir);
             }
             result?;
@@ -581,17 +574,15 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<u8> {
         }
         Command::Bench(BenchCommand::Sync {
             only,
-            dir,
-            keep,
+            place,
             copies,
             scans,
         }) => {
             init_logging();
-            let dir = bench_dir(dir)?;
             crate::bench::sync::run(
                 &crate::bench::sync::BenchOptions {
-                    dir,
-                    keep,
+                    dir: bench_dir(place.dir)?,
+                    keep: place.keep,
                     only,
                     large: copies,
                     scans,
@@ -606,8 +597,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<u8> {
             sync_copies,
             syscall_depth,
             seed,
-            dir,
-            keep,
+            place,
             child_issue,
         }) => {
             if let Some(node) = child_issue {
@@ -617,8 +607,8 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<u8> {
             init_logging();
             crate::bench::crash::run(
                 &crate::bench::crash::CrashOptions {
-                    dir: bench_dir(dir)?,
-                    keep,
+                    dir: bench_dir(place.dir)?,
+                    keep: place.keep,
                     issuance_cycles: cycles,
                     sync_cycles,
                     sync_copies,
@@ -632,14 +622,13 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<u8> {
         Command::Bench(BenchCommand::Partitions {
             events,
             seed,
-            dir,
-            keep,
+            place,
         }) => {
             init_logging();
             crate::bench::partitions::run(
                 &crate::bench::partitions::PartitionOptions {
-                    dir: bench_dir(dir)?,
-                    keep,
+                    dir: bench_dir(place.dir)?,
+                    keep: place.keep,
                     events,
                     seed,
                 },

@@ -623,24 +623,8 @@ fn a_copy_whose_signed_content_was_edited_is_damage_found_by_store_check_not_a_r
 fn flipped_bytes_in_a_document_and_a_scan_are_each_found_by_store_check() {
     let world = DemoWorld::new();
     let copy = world.copy_ids()[0].clone();
+    common::damage_stored_document(&world.path("ward/bansao.sqlite"), &copy);
     let connection = rusqlite::Connection::open(world.path("ward/bansao.sqlite")).unwrap();
-    let mut document: Vec<u8> = connection
-        .query_row(
-            "SELECT document FROM copies WHERE copy_id = ?1",
-            [&copy],
-            |row| row.get(0),
-        )
-        .unwrap();
-    let middle = document.len() / 2;
-    for byte in &mut document[middle..middle + 8] {
-        *byte ^= 0x5A;
-    }
-    connection
-        .execute(
-            "UPDATE copies SET document = ?2 WHERE copy_id = ?1",
-            rusqlite::params![copy, document],
-        )
-        .unwrap();
     connection
         .execute(
             "UPDATE blobs SET bytes = CAST('not the scan' AS BLOB) WHERE rowid = (SELECT min(rowid) FROM blobs)",

@@ -5,6 +5,8 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -940,27 +942,7 @@ fn a_copy_damaged_in_the_kiosks_database_is_refused_by_the_ward_and_the_kiosk_is
     let kiosk = world.dir("kiosk");
     let issued = issue(&kiosk, 2);
     // Eight bytes flipped in the middle of one stored document.
-    {
-        let connection = rusqlite::Connection::open(kiosk.join("bansao.sqlite")).unwrap();
-        let id = issued[1].to_string();
-        let mut document: Vec<u8> = connection
-            .query_row(
-                "SELECT document FROM copies WHERE copy_id = ?1",
-                [&id],
-                |row| row.get(0),
-            )
-            .unwrap();
-        let middle = document.len() / 2;
-        for byte in &mut document[middle..middle + 8] {
-            *byte ^= 0xA5;
-        }
-        connection
-            .execute(
-                "UPDATE copies SET document = ?2 WHERE copy_id = ?1",
-                rusqlite::params![id, document],
-            )
-            .unwrap();
-    }
+    common::damage_stored_document(&kiosk.join("bansao.sqlite"), &issued[1].to_string());
     let (_ward, address) = serve(&runtime, &world.dir("ward"));
     let outcome = sync(&runtime, &kiosk, address).unwrap();
     assert!(outcome.finished, "{outcome:?}");

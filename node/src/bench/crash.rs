@@ -381,10 +381,6 @@ fn sync_resumes(world: &BenchWorld) -> anyhow::Result<bool> {
     Ok(outcome.finished && at_kiosk == at_ward)
 }
 
-fn free_udp_port() -> anyhow::Result<u16> {
-    Ok(std::net::UdpSocket::bind(LOOPBACK)?.local_addr()?.port())
-}
-
 fn sync(
     world: &BenchWorld,
     exe: &Path,
@@ -401,13 +397,8 @@ fn sync(
         .collect();
     world::issue_bulk(world, copies, &scans)?;
     let ward_dir = world.dir("ward");
-    let port = free_udp_port()?;
-    let config_path = ward_dir.join(crate::config::CONFIG_FILE_NAME);
-    let mut config = std::fs::read_to_string(&config_path)?;
-    config.push_str(&format!(
-        "listen = \"127.0.0.1:{port}\"\nlan_discovery = false\n"
-    ));
-    std::fs::write(&config_path, config)?;
+    let port = crate::bench::sync::free_udp_port()?;
+    world.listen("ward", port)?;
     let address = format!("127.0.0.1:{port}");
     let runtime = runtime()?;
     let kiosk = SyncNode::open(&world.dir("kiosk"))?;

@@ -387,7 +387,7 @@ fn blobs_lossy_link(root: &Path, scan_count: u64) -> anyhow::Result<Figure> {
     })
 }
 
-fn free_udp_port() -> anyhow::Result<u16> {
+pub(crate) fn free_udp_port() -> anyhow::Result<u16> {
     Ok(std::net::UdpSocket::bind(LOOPBACK)?.local_addr()?.port())
 }
 
@@ -410,12 +410,7 @@ fn ward_rss(world: &BenchWorld, large: u64) -> anyhow::Result<Figure> {
         std::fs::copy(world.dir("ward").join(file), ward_dir.join(file))?;
     }
     let port = free_udp_port()?;
-    let config_path = ward_dir.join(crate::config::CONFIG_FILE_NAME);
-    let mut config = std::fs::read_to_string(&config_path)?;
-    config.push_str(&format!(
-        "listen = \"127.0.0.1:{port}\"\nlan_discovery = false\n"
-    ));
-    std::fs::write(&config_path, config)?;
+    world.listen("ward-rss", port)?;
     let exe = std::env::current_exe()?;
     let mut child = std::process::Command::new(exe)
         .args(["run", "--node"])

@@ -70,6 +70,17 @@ impl BenchWorld {
         })
     }
 
+    /// Makes node `name` listen for sync on `127.0.0.1:port` (no LAN discovery).
+    pub fn listen(&self, name: &str, port: u16) -> anyhow::Result<()> {
+        let config_path = self.dir(name).join(crate::config::CONFIG_FILE_NAME);
+        let mut config = std::fs::read_to_string(&config_path)?;
+        config.push_str(&format!(
+            "listen = \"127.0.0.1:{port}\"\nlan_discovery = false\n"
+        ));
+        std::fs::write(&config_path, config)?;
+        Ok(())
+    }
+
     /// Copies the node directory `from` over `to` (both inside this world), e.g. to give the
     /// ward the kiosk's database.
     pub fn copy_database(&self, from: &str, to: &str) -> anyhow::Result<()> {

@@ -164,3 +164,26 @@ pub fn remount(dir: &Path, writable: bool) {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// Flips eight bytes in the middle of one stored document of the database at `database`, as a
+/// bad sector or a stray write would.
+pub fn damage_stored_document(database: &Path, copy_id: &str) {
+    let connection = rusqlite::Connection::open(database).unwrap();
+    let mut document: Vec<u8> = connection
+        .query_row(
+            "SELECT document FROM copies WHERE copy_id = ?1",
+            [copy_id],
+            |row| row.get(0),
+        )
+        .unwrap();
+    let middle = document.len() / 2;
+    for byte in &mut document[middle..middle + 8] {
+        *byte ^= 0x5A;
+    }
+    connection
+        .execute(
+            "UPDATE copies SET document = ?2 WHERE copy_id = ?1",
+            rusqlite::params![copy_id, document],
+        )
+        .unwrap();
+}
