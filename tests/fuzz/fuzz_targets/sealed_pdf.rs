@@ -1,5 +1,6 @@
 //! Fuzzes the sealed-PDF reader `bansao_artifact::open_sealed_pdf` (lopdf parsing, seal and
-//! byte-range checks, embedded metadata), then the seal check and the embedded copy record.
+//! byte-range checks, embedded metadata and scans, the binding of each page to its scan), then
+//! the seal check and the embedded copy record.
 #![no_main]
 
 use bansao_artifact::open_sealed_pdf;
