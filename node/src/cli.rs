@@ -299,6 +299,28 @@ enum BenchCommand {
         #[command(flatten)]
         place: BenchPlace,
     },
+    /// The network lab: every node a `bansao run` process in its own network namespace, every
+    /// link through a relay that cuts it; random cuts, heals, issues and approvals, then a heal:
+    /// every node must converge.
+    Netlab {
+        /// Random events before the heal.
+        #[arg(long, default_value_t = 100)]
+        events: u64,
+        /// Milliseconds between events.
+        #[arg(long, default_value_t = 1_000)]
+        gap_ms: u64,
+        /// Seed of the events and of the links' loss.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Give up waiting for convergence after this many seconds of the heal.
+        #[arg(long, default_value_t = 400)]
+        patience_seconds: u64,
+        #[command(flatten)]
+        place: BenchPlace,
+        /// (Set when the lab runs itself again inside its namespace.)
+        #[arg(long, hide = true)]
+        inside_namespace: bool,
+    },
     /// The sync engine on real SQLite files and real QUIC on loopback.
     Sync {
         /// Only these (repeatable): initial_push_10k, reconnect_unchanged_100k,
@@ -631,6 +653,29 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<u8> {
                     keep: place.keep,
                     events,
                     seed,
+                },
+                out,
+            )?;
+            Ok(0)
+        }
+        Command::Bench(BenchCommand::Netlab {
+            events,
+            gap_ms,
+            seed,
+            patience_seconds,
+            place,
+            inside_namespace,
+        }) => {
+            init_logging();
+            crate::bench::netlab::run(
+                &crate::bench::netlab::NetlabOptions {
+                    dir: bench_dir(place.dir)?,
+                    keep: place.keep,
+                    events,
+                    gap: std::time::Duration::from_millis(gap_ms),
+                    seed,
+                    patience: std::time::Duration::from_secs(patience_seconds),
+                    inside: inside_namespace,
                 },
                 out,
             )?;

@@ -163,3 +163,39 @@ fn the_crash_lab_loses_nothing_acknowledged_and_damages_nothing() {
     assert_eq!(figures[1]["killed_at_the_call"], 12, "{}", figures[1]);
     assert_eq!(figures[2]["converged"], true);
 }
+
+/// The network lab run small: eight `bansao run` processes, each in its own network namespace
+/// on a veth link, every link through a relay the lab cuts and heals; all converge.
+#[test]
+fn the_network_lab_runs_small_and_every_node_converges() {
+    let temp = tempfile::tempdir().unwrap();
+    let output = bansao()
+        .args([
+            "bench",
+            "netlab",
+            "--events",
+            "12",
+            "--gap-ms",
+            "300",
+            "--seed",
+            "4",
+            "--patience-seconds",
+            "180",
+            "--dir",
+        ])
+        .arg(temp.path().join("lab"))
+        .env("BANSAO_LOG", "warn")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let figure: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(figure["name"], "netlab_converge");
+    assert_eq!(figure["converged"], true, "{figure}");
+    assert_eq!(figure["nodes"], 8);
+    assert!(figure["cuts"].as_u64().unwrap() > 0, "{figure}");
+}

@@ -533,3 +533,56 @@ fn an_unchanged_document_saves_to_the_bytes_it_was_loaded_from_and_a_changed_one
         CopyStatus::Countersigned
     );
 }
+
+#[test]
+fn a_counter_signature_replayed_from_another_copy_or_forged_does_not_count() {
+    let hierarchy = Hierarchy::new();
+    let trust = hierarchy.context();
+    let mut first = CopyDocument::issue(
+        sample_content(1, ContentHash::GENESIS),
+        &hierarchy.kiosk.key,
+        actor(1),
+    )
+    .unwrap();
+    let approval = SignatureRecord::decide(
+        first.content(),
+        Decision::Approve,
+        at(60),
+        None,
+        Some("0001/2026/SCBS".to_owned()),
+        &hierarchy.official.key,
+    );
+    first.add_signature(&approval).unwrap();
+    assert_eq!(status_of(&first, &trust).status, CopyStatus::Countersigned);
+    // The same approval copied onto the kiosk's next copy: it names the first copy.
+    let mut second = CopyDocument::issue(
+        sample_content(2, first.content_hash()),
+        &hierarchy.kiosk.key,
+        actor(2),
+    )
+    .unwrap();
+    second.add_signature(&approval).unwrap();
+    let report = status_of(&second, &trust);
+    assert_eq!(report.status, CopyStatus::Provisional);
+    assert_eq!(report.ignored.len(), 1, "{:?}", report.ignored);
+    // A forged approval: the official's key id, a signature that is not theirs.
+    let mut third = CopyDocument::issue(
+        sample_content(3, second.content_hash()),
+        &hierarchy.kiosk.key,
+        actor(3),
+    )
+    .unwrap();
+    let mut forged = SignatureRecord::decide(
+        third.content(),
+        Decision::Approve,
+        at(60),
+        None,
+        None,
+        &hierarchy.second_official.key,
+    );
+    forged.signer = hierarchy.official.key.key_id();
+    third.add_signature(&forged).unwrap();
+    let report = status_of(&third, &trust);
+    assert_eq!(report.status, CopyStatus::Provisional);
+    assert_eq!(report.ignored.len(), 1, "{:?}", report.ignored);
+}

@@ -3,6 +3,7 @@
 
 pub mod crash;
 pub mod issue;
+pub mod netlab;
 pub mod partitions;
 pub mod recognition;
 pub mod sync;

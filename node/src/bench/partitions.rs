@@ -77,7 +77,7 @@ fn node_dirs(world: &BenchWorld) -> Vec<PathBuf> {
     dirs
 }
 
-fn create_world(root: &Path) -> anyhow::Result<(BenchWorld, Vec<PathBuf>)> {
+pub(crate) fn create_world(root: &Path) -> anyhow::Result<(BenchWorld, Vec<PathBuf>)> {
     let world = BenchWorld::create(root)?;
     let mut city = City::open(&world.dir("city"))?;
     let ward = Ward::open(&world.dir("ward"))?;
@@ -259,7 +259,7 @@ fn run_in(options: &PartitionOptions, out: &mut dyn Write) -> anyhow::Result<()>
 }
 
 /// Approves one provisional copy at the ward, if there is one.
-fn approve_one(
+pub(crate) fn approve_one(
     ward: &Path,
     official: &bansao_trust::SecretKey,
     rng: &mut Pcg64,
@@ -292,7 +292,7 @@ fn approve_one(
 type View = BTreeMap<CopyId, (Vec<u8>, String)>;
 
 /// How the nodes' copies of the commune differ (`None`: not at all).
-fn convergence(dirs: &[PathBuf]) -> anyhow::Result<Option<String>> {
+pub(crate) fn convergence(dirs: &[PathBuf]) -> anyhow::Result<Option<String>> {
     let mut views: Vec<(String, View)> = Vec::new();
     for dir in dirs {
         let store = Store::open(&dir.join("bansao.sqlite"))?;

@@ -105,13 +105,23 @@ impl Relay {
     /// Starts a relay to `server` listening on `127.0.0.1:0`, on the current tokio runtime.
     /// Fails with [`io::ErrorKind::InvalidInput`] if `profile.loss` is not in `0.0..=1.0`.
     pub async fn start(server: SocketAddr, profile: LinkProfile) -> io::Result<Relay> {
+        Relay::start_on(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), server, profile).await
+    }
+
+    /// Starts a relay to `server` listening on `listen` (e.g. an address of a veth interface,
+    /// so that a node in another network namespace can reach it).
+    pub async fn start_on(
+        address: SocketAddr,
+        server: SocketAddr,
+        profile: LinkProfile,
+    ) -> io::Result<Relay> {
         if !(0.0..=1.0).contains(&profile.loss) {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 format!("loss must be within 0..=1, not {}", profile.loss),
             ));
         }
-        let listener = Arc::new(UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).await?);
+        let listener = Arc::new(UdpSocket::bind(address).await?);
         let local_addr = listener.local_addr()?;
         let cut = Arc::new(AtomicBool::new(false));
         let client_to_server = Arc::new(Mutex::new(Link::new(&profile, Direction::ClientToServer)));
@@ -327,7 +337,14 @@ async fn listen(
         let socket = match clients.get(&client) {
             Some(socket) => socket.clone(),
             None => {
-                let Ok(socket) = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).await else {
+                // Towards the server from loopback when it is on loopback, from any address
+                // (the route's) when it is elsewhere.
+                let from = if server.ip().is_loopback() {
+                    Ipv4Addr::LOCALHOST
+                } else {
+                    Ipv4Addr::UNSPECIFIED
+                };
+                let Ok(socket) = UdpSocket::bind((from, 0)).await else {
                     continue;
                 };
                 let socket = Arc::new(socket);
