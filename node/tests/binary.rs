@@ -106,27 +106,13 @@ fn usage_errors_exit_2_and_help_exits_0() {
     assert!(String::from_utf8_lossy(&output.stdout).contains("verify"));
 }
 
-/// Issuing processes and a ward killed with SIGKILL at random moments and at chosen system
-/// calls (strace, installed by deploy/setup.sh): nothing acknowledged lost or damaged.
-#[test]
-fn the_crash_lab_loses_nothing_acknowledged_and_damages_nothing() {
+/// Runs `bansao bench ARGS... --dir TEMP` and returns the figures it printed.
+fn bench_figures(args: &[&str]) -> Vec<serde_json::Value> {
     let temp = tempfile::tempdir().unwrap();
     let output = bansao()
-        .args([
-            "bench",
-            "crash",
-            "--cycles",
-            "16",
-            "--sync-cycles",
-            "8",
-            "--sync-copies",
-            "300",
-            "--syscall-depth",
-            "6",
-            "--seed",
-            "5",
-            "--dir",
-        ])
+        .arg("bench")
+        .args(args)
+        .arg("--dir")
         .arg(temp.path().join("lab"))
         .env("BANSAO_LOG", "warn")
         .output()
@@ -137,10 +123,29 @@ fn the_crash_lab_loses_nothing_acknowledged_and_damages_nothing() {
         "{stdout}\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let figures: Vec<serde_json::Value> = stdout
+    stdout
         .lines()
         .filter_map(|line| serde_json::from_str(line).ok())
-        .collect();
+        .collect()
+}
+
+/// Issuing processes and a ward killed with SIGKILL at random moments and at chosen system
+/// calls (strace, installed by deploy/setup.sh): nothing acknowledged lost or damaged.
+#[test]
+fn the_crash_lab_loses_nothing_acknowledged_and_damages_nothing() {
+    let figures = bench_figures(&[
+        "crash",
+        "--cycles",
+        "16",
+        "--sync-cycles",
+        "8",
+        "--sync-copies",
+        "300",
+        "--syscall-depth",
+        "6",
+        "--seed",
+        "5",
+    ]);
     let names: Vec<&str> = figures
         .iter()
         .map(|f| f["name"].as_str().unwrap())
@@ -148,7 +153,7 @@ fn the_crash_lab_loses_nothing_acknowledged_and_damages_nothing() {
     assert_eq!(
         names,
         ["crash_issuance", "crash_issuance_at_syscalls", "crash_sync"],
-        "{stdout}"
+        "{figures:?}"
     );
     for figure in &figures {
         assert_eq!(figure["problems"], 0, "{figure}");
@@ -168,32 +173,18 @@ fn the_crash_lab_loses_nothing_acknowledged_and_damages_nothing() {
 /// on a veth link, every link through a relay the lab cuts and heals; all converge.
 #[test]
 fn the_network_lab_runs_small_and_every_node_converges() {
-    let temp = tempfile::tempdir().unwrap();
-    let output = bansao()
-        .args([
-            "bench",
-            "netlab",
-            "--events",
-            "12",
-            "--gap-ms",
-            "300",
-            "--seed",
-            "4",
-            "--patience-seconds",
-            "180",
-            "--dir",
-        ])
-        .arg(temp.path().join("lab"))
-        .env("BANSAO_LOG", "warn")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let figure: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    let figures = bench_figures(&[
+        "netlab",
+        "--events",
+        "12",
+        "--gap-ms",
+        "300",
+        "--seed",
+        "4",
+        "--patience-seconds",
+        "180",
+    ]);
+    let figure = figures.last().unwrap();
     assert_eq!(figure["name"], "netlab_converge");
     assert_eq!(figure["converged"], true, "{figure}");
     assert_eq!(figure["nodes"], 8);

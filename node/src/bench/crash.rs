@@ -94,12 +94,7 @@ pub fn child_issue(node: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
 
 /// Runs the lab and prints its figures.
 pub fn run(options: &CrashOptions, out: &mut dyn Write) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&options.dir)?;
-    let result = run_in(options, out);
-    if !options.keep {
-        let _ = std::fs::remove_dir_all(&options.dir);
-    }
-    result
+    crate::bench::in_place(&options.dir, options.keep, || run_in(options, out))
 }
 
 fn run_in(options: &CrashOptions, out: &mut dyn Write) -> anyhow::Result<()> {
@@ -202,8 +197,8 @@ fn kill(mut issuer: Issuer) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// What one check after a kill found wrong (empty: nothing).
-fn check_kiosk(node: &Path, acknowledged: &[String]) -> anyhow::Result<Vec<String>> {
+/// What `store check` finds wrong in node `node`'s store (empty: nothing), and the store.
+fn store_problems(node: &Path) -> anyhow::Result<(Store, TrustContext, Vec<String>)> {
     let trust = TrustContext::from_bundle(&files::read(&node.join("trust.cbor"))?)?;
     let mut store = Store::open(&node.join("bansao.sqlite"))?;
     let mut problems = Vec::new();
@@ -222,6 +217,12 @@ fn check_kiosk(node: &Path, acknowledged: &[String]) -> anyhow::Result<Vec<Strin
             damage.reason
         ));
     }
+    Ok((store, trust, problems))
+}
+
+/// What one check after a kill found wrong (empty: nothing).
+fn check_kiosk(node: &Path, acknowledged: &[String]) -> anyhow::Result<Vec<String>> {
+    let (store, trust, mut problems) = store_problems(node)?;
     let actor = entropy::new_actor()?;
     for id in acknowledged {
         let copy_id = CopyId::parse(id).map_err(|e| anyhow::anyhow!("{id}: {e}"))?;
@@ -442,23 +443,12 @@ fn sync(
         if cut {
             rounds_cut += 1;
         }
-        let trust = TrustContext::from_bundle(&files::read(&ward_dir.join("trust.cbor"))?)?;
-        let mut store = Store::open(&ward_dir.join("bansao.sqlite"))?;
-        if let Err(error) = store.integrity_check() {
-            problems.push(format!("cycle {cycle}: integrity check: {error}"));
-        }
-        let report = store.check_contents(
-            |document| copies::document_damage(document, &trust).map(|_| ()),
-            entropy::now(),
-        )?;
-        for damage in report.damage {
-            problems.push(format!(
-                "cycle {cycle}: {} {}: {}",
-                damage.part.as_str(),
-                damage.id,
-                damage.reason
-            ));
-        }
+        let (_, _, found) = store_problems(&ward_dir)?;
+        problems.extend(
+            found
+                .into_iter()
+                .map(|problem| format!("cycle {cycle}: {problem}")),
+        );
     }
     drop(runtime);
     let converged = sync_resumes(world)?;

@@ -11,6 +11,20 @@ pub mod world;
 
 use std::io::Write;
 
+/// Runs `body` in `dir` (created), then removes `dir` unless `keep`, whatever `body` returned.
+pub fn in_place<T>(
+    dir: &std::path::Path,
+    keep: bool,
+    body: impl FnOnce() -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    std::fs::create_dir_all(dir)?;
+    let result = body();
+    if !keep {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    result
+}
+
 /// The median (the mean of the middle two for an even count; 0 for none). Sorts `values`.
 pub fn median(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);

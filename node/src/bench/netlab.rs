@@ -71,12 +71,7 @@ pub fn run(options: &NetlabOptions, out: &mut dyn Write) -> anyhow::Result<()> {
     if !options.inside {
         return rerun_in_namespace(options, out);
     }
-    std::fs::create_dir_all(&options.dir)?;
-    let result = run_inside(options, out);
-    if !options.keep {
-        let _ = std::fs::remove_dir_all(&options.dir);
-    }
-    result
+    crate::bench::in_place(&options.dir, options.keep, || run_inside(options, out))
 }
 
 fn rerun_in_namespace(options: &NetlabOptions, out: &mut dyn Write) -> anyhow::Result<()> {

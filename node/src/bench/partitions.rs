@@ -59,12 +59,7 @@ struct Link {
 
 /// Runs the lab and prints its figure.
 pub fn run(options: &PartitionOptions, out: &mut dyn Write) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&options.dir)?;
-    let result = run_in(options, out);
-    if !options.keep {
-        let _ = std::fs::remove_dir_all(&options.dir);
-    }
-    result
+    crate::bench::in_place(&options.dir, options.keep, || run_in(options, out))
 }
 
 /// Node directories: 0 city, 1 ward, 2..=6 kiosks, 7 the carrier.
