@@ -14,8 +14,9 @@
 //! - `crash_issuance`: cycles of one or two issuing processes (two at once in every other
 //!   cycle, on one kiosk store) killed at a random moment; acknowledged and lost copies;
 //! - `crash_issuance_at_syscalls`: one process per chosen system call, killed at its Nth call;
-//! - `crash_sync`: a ward (`bansao run`, a child process) killed at random moments while a kiosk
-//!   pushes copies to it; damaged stores, and whether a last round converges.
+//! - `crash_sync`: a ward (`bansao run`, a child process) killed while a kiosk pushes copies to
+//!   it — in the first cycles at its Nth `fsync` (the commits of received frames), then at random
+//!   moments; damaged stores, and whether a last round converges.
 //!
 //! The issuing child is `bansao bench crash --child-issue NODE` (hidden): it issues the demo's
 //! sample copy in a loop, writes each sealed PDF and prints each receipt to a file.
@@ -104,8 +105,9 @@ fn run_in(options: &CrashOptions, out: &mut dyn Write) -> anyhow::Result<()> {
         let world = BenchWorld::create(&options.dir.join("issuance"))?;
         issuance(&world, &exe, options.issuance_cycles, &mut rng)?.print(out)?;
     }
+    let strace = Command::new("strace").arg("-V").output().is_ok();
     if options.syscall_depth > 0 {
-        if Command::new("strace").arg("-V").output().is_ok() {
+        if strace {
             let world = BenchWorld::create(&options.dir.join("syscalls"))?;
             at_syscalls(&world, &exe, options.syscall_depth)?.print(out)?;
         } else {
@@ -114,11 +116,17 @@ fn run_in(options: &CrashOptions, out: &mut dyn Write) -> anyhow::Result<()> {
     }
     if options.sync_cycles > 0 {
         let world = BenchWorld::create(&options.dir.join("sync"))?;
+        let at_fsync = if strace {
+            options.syscall_depth.min(options.sync_cycles)
+        } else {
+            0
+        };
         sync(
             &world,
             &exe,
             options.sync_cycles,
             options.sync_copies,
+            at_fsync,
             &mut rng,
         )?
         .print(out)?;
@@ -387,6 +395,7 @@ fn sync(
     exe: &Path,
     cycles: u64,
     copies: u64,
+    at_fsync: u64,
     rng: &mut Pcg64,
 ) -> anyhow::Result<Figure> {
     let scans: Vec<Vec<u8>> = (0..8u8)
@@ -406,9 +415,22 @@ fn sync(
     let mut problems = Vec::new();
     let mut rounds_cut = 0u64;
     let started = Instant::now();
+    let mut killed_at_fsync = 0u64;
     for cycle in 0..cycles {
         use std::os::unix::process::CommandExt;
-        let mut ward = Command::new(exe)
+        // The first cycles kill the ward at its Nth fsync (N = 1, 2, ...: its successive
+        // commits of received frames), the others at a random moment.
+        let mut command = if cycle < at_fsync {
+            let mut command = Command::new("strace");
+            command
+                .args(["-f", "-qq", "-o", "/dev/null", "-e", "trace=fsync", "-e"])
+                .arg(format!("inject=fsync:signal=KILL:when={}", cycle + 1))
+                .arg(exe);
+            command
+        } else {
+            Command::new(exe)
+        };
+        let mut ward = command
             .process_group(0)
             .args(["run", "--node"])
             .arg(&ward_dir)
@@ -437,6 +459,9 @@ fn sync(
             endpoint.close(0u32.into(), b"cycle over");
             Ok::<_, anyhow::Error>(cut)
         })?;
+        if cycle < at_fsync && ward.try_wait()?.is_some() {
+            killed_at_fsync += 1;
+        }
         kill_group(&ward);
         let _ = ward.kill();
         let _ = ward.wait();
@@ -458,6 +483,7 @@ fn sync(
     finish(
         Figure::new("crash_sync", cycles as f64, "cycles")
             .with("copies", copies)
+            .with("ward_killed_at_its_nth_fsync", killed_at_fsync)
             .with("rounds_cut", rounds_cut)
             .with("converged", converged)
             .with("seconds", started.elapsed().as_secs_f64().round()),

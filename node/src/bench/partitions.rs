@@ -2,7 +2,8 @@
 //! that carries copies between the others as an official's laptop would (there is no laptop
 //! role yet), each with its own SQLite file, syncing over real QUIC through one shaped relay per
 //! link. A seeded run of random events — a link cut or healed, copies issued at a kiosk, an
-//! approval at the ward, sync rounds on random links, some of them cut halfway — is followed by a
+//! approval at the ward, sync rounds on random links, some of them cut halfway — and a long stretch
+//! in which one kiosk, cut off from everyone, issues a backlog of 150 copies, are followed by a
 //! heal of every link and rounds until nothing moves; then every node must hold the same copies
 //! of the commune in the same version (heads digest), with the same statuses.
 //!
@@ -45,6 +46,8 @@ pub struct PartitionOptions {
 }
 
 const KIOSKS: usize = 5;
+/// Copies the first kiosk issues during its long stretch offline.
+const OFFLINE_BACKLOG: u64 = 150;
 const COMMUNE: &str = "00001";
 const LOOPBACK: SocketAddr =
     SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 0);
@@ -214,6 +217,26 @@ fn run_in(options: &PartitionOptions, out: &mut dyn Write) -> anyhow::Result<()>
             round(link, cut_after);
         }
     }
+    // A long stretch offline: the first kiosk, cut off from the ward and the carrier, issues a
+    // backlog (as a kiosk in a village cultural house for weeks) while the others sync.
+    for link in links
+        .iter_mut()
+        .filter(|link| link.name == "kiosk1-ward" || link.name == "carrier-kiosk1")
+    {
+        link.cut = true;
+        link.relay.set_cut(true);
+    }
+    let backlog = OFFLINE_BACKLOG;
+    let mut offline = Kiosk::open(&dirs[2])?;
+    for _ in 0..backlog {
+        offline.issue(demo::sample_request(), entropy::now())?;
+        issued += 1;
+    }
+    drop(offline);
+    for link in links.iter().filter(|link| !link.cut) {
+        rounds += 1;
+        round(link, None);
+    }
     // Heal everything; run every link until nothing moves.
     for link in &mut links {
         link.cut = false;
@@ -238,6 +261,7 @@ fn run_in(options: &PartitionOptions, out: &mut dyn Write) -> anyhow::Result<()>
         .with("rounds", rounds)
         .with("rounds_cut", rounds_cut)
         .with("copies_issued", issued)
+        .with("issued_while_offline", backlog)
         .with("copies_at_the_ward", copies)
         .with("approvals", approvals)
         .with("heal_passes", passes)
