@@ -272,7 +272,7 @@ enum BenchCommand {
         /// Kills of a ward taking in a kiosk's copies.
         #[arg(long, default_value_t = 100)]
         sync_cycles: u64,
-        /// Copies the kiosk pushes in the sync part.
+        /// Copies the kiosk issues across the sync cycles (pushed as the ward crashes).
         #[arg(long, default_value_t = 2_000)]
         sync_copies: u64,
         /// Kill at the Nth fsync and pwrite64 for N in 1..=this (needs strace; 0: skip).

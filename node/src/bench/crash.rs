@@ -54,7 +54,7 @@ pub struct CrashOptions {
     pub issuance_cycles: u64,
     /// Kills of the ward during sync.
     pub sync_cycles: u64,
-    /// Copies the kiosk pushes in the sync part.
+    /// Copies the kiosk issues across the sync cycles.
     pub sync_copies: u64,
     /// Chosen system calls: kill at the Nth call for N in 1..=this (0: skip).
     pub syscall_depth: u64,
@@ -398,14 +398,9 @@ fn sync(
     at_fsync: u64,
     rng: &mut Pcg64,
 ) -> anyhow::Result<Figure> {
-    let scans: Vec<Vec<u8>> = (0..8u8)
-        .map(|n| {
-            let mut scan = demo::SAMPLE_SCAN.to_vec();
-            scan.push(n);
-            scan
-        })
-        .collect();
-    world::issue_bulk(world, copies, &scans)?;
+    // The kiosk keeps issuing between the ward's crashes, so every cycle has copies to push.
+    let per_cycle = (copies / cycles.max(1)).max(1);
+    let mut kiosk_issuer = Kiosk::open(&world.dir("kiosk"))?;
     let ward_dir = world.dir("ward");
     let port = crate::bench::sync::free_udp_port()?;
     world.listen("ward", port)?;
@@ -416,8 +411,13 @@ fn sync(
     let mut rounds_cut = 0u64;
     let started = Instant::now();
     let mut killed_at_fsync = 0u64;
+    let mut issued = 0u64;
     for cycle in 0..cycles {
         use std::os::unix::process::CommandExt;
+        for _ in 0..per_cycle {
+            kiosk_issuer.issue(demo::sample_request(), entropy::now())?;
+            issued += 1;
+        }
         // The first cycles kill the ward at its Nth fsync (N = 1, 2, ...: its successive
         // commits of received frames), the others at a random moment.
         let mut command = if cycle < at_fsync {
@@ -439,7 +439,12 @@ fn sync(
             .stderr(Stdio::null())
             .spawn()
             .context("cannot start the ward")?;
-        let kill_after = Duration::from_millis(100 + random_below(rng, 600));
+        // A ward under strace is slow: give it time to reach its Nth fsync.
+        let kill_after = if cycle < at_fsync {
+            Duration::from_secs(3)
+        } else {
+            Duration::from_millis(100 + random_below(rng, 600))
+        };
         let cut = runtime.block_on(async {
             let endpoint = kiosk.bind(LOOPBACK)?;
             let round = async {
@@ -482,7 +487,7 @@ fn sync(
     }
     finish(
         Figure::new("crash_sync", cycles as f64, "cycles")
-            .with("copies", copies)
+            .with("copies", issued)
             .with("ward_killed_at_its_nth_fsync", killed_at_fsync)
             .with("rounds_cut", rounds_cut)
             .with("converged", converged)
