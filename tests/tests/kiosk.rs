@@ -33,6 +33,21 @@ impl Kiosk {
         usize::try_from(store.copy_count().unwrap()).unwrap()
     }
 
+    /// Runs `bansao kiosk SUBCOMMAND --node KIOSK ARGS...` as text; returns the exit code and
+    /// what it printed (standard output, then standard error).
+    fn run_text(&self, subcommand: &str, args: &[&str]) -> (u8, String) {
+        let node = self.dir();
+        let mut full = vec![
+            "bansao",
+            "kiosk",
+            subcommand,
+            "--node",
+            node.to_str().unwrap(),
+        ];
+        full.extend_from_slice(args);
+        run_cli(&full)
+    }
+
     /// Runs `bansao kiosk issue` with these arguments; returns the exit code and the JSON.
     fn issue(&self, args: &[&str]) -> (u8, Value) {
         let node = self.dir();
@@ -522,17 +537,15 @@ fn a_pdf_that_cannot_be_written_is_said_and_a_reprint_writes_it_and_the_receipt(
     std::fs::write(node.join("artifacts"), b"in the way").unwrap();
     let scan = kiosk.file("page.png", demo::SAMPLE_SCAN);
     let receipt = kiosk.root.join("receipt.escpos");
-    let (code, output) = run_cli(&[
-        "bansao",
-        "kiosk",
+    let (code, output) = kiosk.run_text(
         "issue",
-        "--node",
-        node.to_str().unwrap(),
-        "--scan",
-        scan.to_str().unwrap(),
-        "--receipt",
-        receipt.to_str().unwrap(),
-    ]);
+        &[
+            "--scan",
+            scan.to_str().unwrap(),
+            "--receipt",
+            receipt.to_str().unwrap(),
+        ],
+    );
     assert_eq!(code, 0, "{output}");
     assert!(output.contains("Chưa ghi được tệp PDF"), "{output}");
     let copy_id = Store::open(&node.join("bansao.sqlite"))
@@ -550,17 +563,10 @@ fn a_pdf_that_cannot_be_written_is_said_and_a_reprint_writes_it_and_the_receipt(
     )
     .unwrap();
     let reprint = kiosk.root.join("reprint.escpos");
-    let (code, output) = run_cli(&[
-        "bansao",
-        "kiosk",
+    let (code, output) = kiosk.run_text(
         "reprint",
-        "--node",
-        node.to_str().unwrap(),
-        "--copy",
-        &copy_id,
-        "--receipt",
-        reprint.to_str().unwrap(),
-    ]);
+        &["--copy", &copy_id, "--receipt", reprint.to_str().unwrap()],
+    );
     assert_eq!(code, 0, "{output}");
     assert!(
         node.join("artifacts")
@@ -580,15 +586,7 @@ fn a_pdf_that_cannot_be_written_is_said_and_a_reprint_writes_it_and_the_receipt(
         std::fs::read(&receipt).unwrap(),
         "marked as a reprint"
     );
-    let (code, output) = run_cli(&[
-        "bansao",
-        "kiosk",
-        "reprint",
-        "--node",
-        node.to_str().unwrap(),
-        "--copy",
-        "01J00000000000000000000000",
-    ]);
+    let (code, output) = kiosk.run_text("reprint", &["--copy", "01J00000000000000000000000"]);
     assert_ne!(code, 0, "{output}");
 }
 
@@ -596,18 +594,15 @@ fn a_pdf_that_cannot_be_written_is_said_and_a_reprint_writes_it_and_the_receipt(
 fn a_correction_of_a_field_that_does_not_exist_is_refused() {
     let kiosk = kiosk();
     let scan = kiosk.file("page.png", demo::SAMPLE_SCAN);
-    let node = kiosk.dir();
-    let (code, output) = run_cli(&[
-        "bansao",
-        "kiosk",
+    let (code, output) = kiosk.run_text(
         "issue",
-        "--node",
-        node.to_str().unwrap(),
-        "--scan",
-        scan.to_str().unwrap(),
-        "--set",
-        "ghi_chu=đã duyệt",
-    ]);
+        &[
+            "--scan",
+            scan.to_str().unwrap(),
+            "--set",
+            "ghi_chu=đã duyệt",
+        ],
+    );
     assert_ne!(code, 0, "{output}");
     assert!(output.contains("is not a field"), "{output}");
     assert_eq!(kiosk.copies(), 0);
