@@ -1,0 +1,132 @@
+//! Tidy: the rules of ARCHITECTURE.md that the compiler does not check. Every Rust file opens
+//! with a `//!` comment saying what it is for; every path of the code map exists; the pure
+//! crates depend on no runtime, database, network, device or perception crate (their floor).
+//! In the manner of rust-analyzer's `xtask/src/tidy.rs`.
+
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+
+fn repository() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_owned()
+}
+
+/// Folders that hold no source of ours: build output, fetched data, fuzz corpora.
+const SKIPPED: [&str; 6] = [
+    "target",
+    ".git",
+    ".models",
+    ".test-data",
+    "corpus",
+    "artifacts",
+];
+
+fn rust_files(dir: &Path, files: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let entry = entry.unwrap();
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if entry.file_type().unwrap().is_dir() {
+            if !SKIPPED.contains(&name.as_str()) {
+                rust_files(&path, files);
+            }
+        } else if name.ends_with(".rs") {
+            files.push(path);
+        }
+    }
+}
+
+#[test]
+fn every_rust_file_opens_with_a_doc_comment_saying_what_it_is_for() {
+    let mut files = Vec::new();
+    rust_files(&repository(), &mut files);
+    assert!(files.len() > 100, "found only {} files", files.len());
+    let undocumented: Vec<String> = files
+        .iter()
+        .filter(|path| {
+            let text = std::fs::read_to_string(path).unwrap();
+            let first = text
+                .lines()
+                .find(|line| !line.trim().is_empty() && !line.starts_with("#!["));
+            !first.is_some_and(|line| line.starts_with("//!"))
+        })
+        .map(|path| {
+            path.strip_prefix(repository())
+                .unwrap()
+                .display()
+                .to_string()
+        })
+        .collect();
+    assert!(
+        undocumented.is_empty(),
+        "these files do not open with a `//!` comment: {undocumented:?}"
+    );
+}
+
+#[test]
+fn every_path_in_the_code_map_exists() {
+    let architecture = std::fs::read_to_string(repository().join("ARCHITECTURE.md")).unwrap();
+    let map = architecture
+        .split("## Code map")
+        .nth(1)
+        .and_then(|rest| rest.split("```").nth(1))
+        .expect("ARCHITECTURE.md has a code map in a fenced block");
+    let paths: Vec<&str> = map
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .collect();
+    assert!(paths.len() > 10, "{paths:?}");
+    let missing: Vec<&&str> = paths
+        .iter()
+        .filter(|path| !repository().join(path).exists())
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "the code map names paths that do not exist: {missing:?}"
+    );
+}
+
+/// What the pure crates (no IO, no clock) may not depend on.
+const NOT_IN_PURE_CRATES: [&str; 16] = [
+    "tokio",
+    "rusqlite",
+    "rusqlite_migration",
+    "quinn",
+    "rustls",
+    "libp2p",
+    "leptess",
+    "rustface",
+    "escpos",
+    "dlib-face-recognition",
+    "mimalloc",
+    "bansao",
+    "bansao-store",
+    "bansao-sync-net",
+    "bansao-hw",
+    "bansao-models",
+];
+
+#[test]
+fn the_pure_crates_depend_on_no_runtime_database_network_or_device() {
+    for krate in ["node/trust", "node/copy", "node/artifact", "sync/core"] {
+        let manifest =
+            std::fs::read_to_string(repository().join(krate).join("Cargo.toml")).unwrap();
+        let manifest: toml::Table = manifest.parse().unwrap();
+        let dependencies = manifest
+            .get("dependencies")
+            .and_then(toml::Value::as_table)
+            .cloned()
+            .unwrap_or_default();
+        let forbidden: Vec<&String> = dependencies
+            .keys()
+            .filter(|name| NOT_IN_PURE_CRATES.contains(&name.as_str()))
+            .collect();
+        assert!(
+            forbidden.is_empty(),
+            "{krate} is a pure crate but depends on {forbidden:?} (ARCHITECTURE.md, floors)"
+        );
+    }
+}
