@@ -128,5 +128,19 @@ fn the_pure_crates_depend_on_no_runtime_database_network_or_device() {
             forbidden.is_empty(),
             "{krate} is a pure crate but depends on {forbidden:?} (ARCHITECTURE.md, floors)"
         );
+        // And clippy refuses clocks, files and the environment in it.
+        let clippy = std::fs::read_to_string(repository().join(krate).join("clippy.toml"))
+            .unwrap_or_default();
+        for banned in [
+            "SystemTime::now",
+            "Instant::now",
+            "std::fs::read",
+            "std::env::var",
+        ] {
+            assert!(
+                clippy.contains(banned),
+                "{krate}/clippy.toml does not disallow {banned}"
+            );
+        }
     }
 }
