@@ -206,19 +206,7 @@ fn revoking_an_official_voids_their_counter_signature() {
         .as_str()
         .unwrap()
         .to_owned();
-    assert_exit!(
-        bansao(&[
-            "keys",
-            "revoke",
-            "--city",
-            &world.arg("city"),
-            "--key",
-            &official,
-            "--reason",
-            "Nghỉ việc, khóa bị lộ"
-        ]),
-        0
-    );
+    assert_exit!(world.revoke(&official, "Nghỉ việc, khóa bị lộ"), 0);
     let json = export(&world.arg("city/trust.cbor"));
     assert_eq!(
         key_of(&json, "official", "Trần Thị Bình")[0]["standing"],
@@ -251,28 +239,10 @@ fn the_root_cannot_be_revoked_and_bad_key_ids_are_refused() {
     let world = DemoWorld::new();
     let json = export(&world.arg("city/trust.cbor"));
     let root = json["keys"][0]["key_id"].as_str().unwrap().to_owned();
-    let run = bansao(&[
-        "keys",
-        "revoke",
-        "--city",
-        &world.arg("city"),
-        "--key",
-        &root,
-        "--reason",
-        "x",
-    ]);
+    let run = world.revoke(&root, "x");
     assert_exit!(run, 1);
     assert!(run.stderr.contains("city root"), "{}", run.stderr);
-    let run = bansao(&[
-        "keys",
-        "revoke",
-        "--city",
-        &world.arg("city"),
-        "--key",
-        "xyz",
-        "--reason",
-        "x",
-    ]);
+    let run = world.revoke("xyz", "x");
     assert_exit!(run, 1);
     assert!(run.stderr.contains("16 hex digits"), "{}", run.stderr);
 }
@@ -394,16 +364,7 @@ fn revoking_the_registrar_is_signed_by_the_root_and_its_stolen_key_cannot_undo_i
     let trust = world.arg("city/trust.cbor");
     let stolen = bansao::files::read_secret_key(&world.path("city/node.key")).unwrap();
     assert_exit!(
-        bansao(&[
-            "keys",
-            "revoke",
-            "--city",
-            &world.arg("city"),
-            "--key",
-            &stolen.key_id().to_string(),
-            "--reason",
-            "Khóa bị đánh cắp",
-        ]),
+        world.revoke(&stolen.key_id().to_string(), "Khóa bị đánh cắp"),
         0
     );
     let json = export(&trust);
@@ -482,19 +443,7 @@ fn a_ward_restarted_on_a_trust_file_from_before_a_revocation_refuses_it() {
     let world = DemoWorld::new();
     let older = std::fs::read(world.path("ward/trust.cbor")).unwrap();
     let kiosk = bansao::files::read_secret_key(&world.path("kiosk/node.key")).unwrap();
-    assert_exit!(
-        bansao(&[
-            "keys",
-            "revoke",
-            "--city",
-            &world.arg("city"),
-            "--key",
-            &kiosk.key_id().to_string(),
-            "--reason",
-            "Máy bị mất",
-        ]),
-        0
-    );
+    assert_exit!(world.revoke(&kiosk.key_id().to_string(), "Máy bị mất"), 0);
     assert_exit!(
         bansao(&[
             "keys",

@@ -197,16 +197,7 @@ fn revoking_a_copy_and_then_the_kiosk_shows_in_verification() {
         .find(|k| k["role"] == "kiosk")
         .unwrap()
         .clone();
-    let run = bansao(&[
-        "keys",
-        "revoke",
-        "--city",
-        &world.arg("city"),
-        "--key",
-        kiosk["key_id"].as_str().unwrap(),
-        "--reason",
-        "Máy bị mất",
-    ]);
+    let run = world.revoke(kiosk["key_id"].as_str().unwrap(), "Máy bị mất");
     assert_exit!(run, 0);
     let run = bansao(&[
         "verify",

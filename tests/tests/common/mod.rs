@@ -94,6 +94,20 @@ impl DemoWorld {
         bansao(&["verify", "--trust", &self.trust(), "--json", input])
     }
 
+    /// Runs `bansao keys revoke --city CITY --key KEY --reason REASON` on the demo's city.
+    pub fn revoke(&self, key: &str, reason: &str) -> Run {
+        bansao(&[
+            "keys",
+            "revoke",
+            "--city",
+            &self.arg("city"),
+            "--key",
+            key,
+            "--reason",
+            reason,
+        ])
+    }
+
     /// Writes `bytes` to a file in the demo directory and returns its path.
     pub fn write(&self, name: &str, bytes: &[u8]) -> String {
         let path = self.path(name);
