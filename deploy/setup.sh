@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 # models/src/face_match.rs; libudev is for serial receipt printers (serialport); sane-utils
 # (scanimage) and libsane1 (its backends, the test device included) drive real scanners; curl
 # fetches the face models and the face test photos below; strace kills the crash lab's processes
-# at chosen system calls (node/src/bench/crash.rs).
+# at chosen system calls (node/cli/src/bench/crash.rs).
 packages=(build-essential pkg-config qpdf iproute2 fonts-dejavu-core
   libtesseract-dev libleptonica-dev tesseract-ocr-vie libclang-dev
   libdlib-dev libopenblas-dev libblas-dev liblapack-dev libudev-dev

@@ -17,6 +17,8 @@
 pub mod alteration;
 pub mod checks;
 pub mod deskew;
+/// Face trial sets and their measurement, for benchmarks and tests (feature `testing`).
+#[cfg(any(test, feature = "testing"))]
 pub mod evaluation;
 pub mod face_match;
 pub mod faces;

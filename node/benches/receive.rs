@@ -3,33 +3,31 @@
 //! sync session runs, and a frame's worth of copies checked on one and on two threads. These are the per-copy costs behind `bansao bench sync`'s
 //! `initial_push_10k`; see BENCHMARKS.md ("What bounds initial_push_10k").
 //!
-//! Run with `cargo bench -p bansao --bench receive`.
+//! Run with `cargo bench -p bansao-node --bench receive`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Duration;
 
-use bansao::kiosk::Kiosk;
 use bansao_copy::{CopyDocument, CopyId};
+use bansao_node::kiosk::Kiosk;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 fn benches(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
-    bansao::demo::run(
-        dir.path(),
-        &bansao::demo::DemoFaces::default(),
-        &mut std::io::sink(),
-    )
-    .unwrap();
-    let mut kiosk = Kiosk::open(&dir.path().join("kiosk")).unwrap();
+    let world = bansao_testkit::World::create(dir.path()).unwrap();
+    let mut kiosk = Kiosk::open(&world.dir("kiosk")).unwrap();
     let mut issued = kiosk
-        .issue(bansao::demo::sample_request(), bansao::entropy::now())
+        .issue(
+            bansao_testkit::sample_request(),
+            bansao_node::entropy::now(),
+        )
         .unwrap();
     let bytes = issued.document.save();
     let copy_id: CopyId = issued.document.content().copy_id;
     let commune = issued.document.content().commune.clone();
     let content_bytes = issued.document.content_bytes().to_vec();
-    let trust = kiosk.trust.clone();
+    let trust = kiosk.trust().clone();
     let actor = automerge::ActorId::random();
 
     let mut group = c.benchmark_group("receive");

@@ -9,29 +9,99 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, bail};
 use automerge::ActorId;
-use bansao_copy::{CopyId, Timestamp};
-use bansao_store::Store;
-use bansao_trust::document::ListDocument;
+use bansao_copy::{CopyId, Decision, KioskId, OfficialId, Timestamp};
+use bansao_store::{Store, StoreError};
+use bansao_trust::certificate::CertifyError;
+use bansao_trust::document::{ListDocument, ListDocumentError};
+use bansao_trust::lists::ListDecodeError;
 use bansao_trust::signed_list::ListKind;
 use bansao_trust::{
     Certificate, CertificateBody, KeyId, Revocation, RevocationList, Role, SecretKey, TrustBundle,
-    TrustContext, TrustList,
+    TrustBundleError, TrustContext, TrustList,
 };
 
-use crate::config::{
-    CONFIG_FILE_NAME, Commune, NodeConfig, NodeRole, is_commune_code, is_kiosk_id,
-};
-use crate::entropy;
-use crate::files;
+use crate::config::{CONFIG_FILE_NAME, Commune, ConfigError, NodeConfig, NodeRole};
+use crate::decisions::{self, Decided, DecisionError, DecisionRequest};
+use crate::entropy::{self, EntropyError};
+use crate::files::{self, FileError};
+use crate::node_dir::{NodeDir, NodeError};
+use crate::ward::Ward;
+
+/// A key ceremony or list change could not be done. The lists are published only once both
+/// verify, so a failure leaves the published `trust.cbor` as it was.
+#[derive(Debug, thiserror::Error)]
+pub enum CityError {
+    /// A node directory could not be opened.
+    #[error(transparent)]
+    Node(#[from] NodeError),
+    /// A configuration written or read is not valid.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// A key, certificate or trust file could not be used.
+    #[error(transparent)]
+    File(#[from] FileError),
+    /// The city database could not be used.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A directory could not be created.
+    #[error("cannot create {path}: {source}")]
+    CreateDir {
+        /// The directory.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The directory already holds a city.
+    #[error("{0} already holds a city root key")]
+    CityExists(PathBuf),
+    /// A certificate could not be made.
+    #[error(transparent)]
+    Certify(#[from] CertifyError),
+    /// A list document could not be read or signed.
+    #[error(transparent)]
+    ListDocument(#[from] ListDocumentError),
+    /// A list could not be decoded.
+    #[error(transparent)]
+    ListDecode(#[from] ListDecodeError),
+    /// The city database lacks one of its list documents.
+    #[error("the city database has no {0} document")]
+    MissingList(&'static str),
+    /// The lists just signed do not verify: nothing was published.
+    #[error("the newly signed lists do not verify: {0}")]
+    ListsDoNotVerify(TrustBundleError),
+    /// The published trust file does not verify.
+    #[error("the published trust file does not verify: {0}")]
+    Trust(TrustBundleError),
+    /// A certificate file certifies another key.
+    #[error("{certificate} does not certify the key in {key}")]
+    CertificateMismatch {
+        /// The certificate file.
+        certificate: PathBuf,
+        /// The key file.
+        key: PathBuf,
+    },
+    /// The key given to certify a successor is not the one that certified the old key.
+    #[error("the key that certified {0} is not the one given to certify its successor")]
+    WrongIssuer(String),
+    /// The key is not on the trust list.
+    #[error("key {0} is not on the trust list")]
+    UnknownKey(KeyId),
+    /// The root cannot be revoked by itself.
+    #[error("the city root cannot revoke itself; create a new city root and re-certify")]
+    RootRevokesItself,
+    /// Randomness was unavailable.
+    #[error(transparent)]
+    Entropy(#[from] EntropyError),
+    /// A registration was refused.
+    #[error(transparent)]
+    Decision(Box<DecisionError>),
+}
 
 /// The city root's private key file, inside the city directory.
 pub const ROOT_KEY_FILE: &str = "root.key";
 /// The city root's certificate file.
 pub const ROOT_CERTIFICATE_FILE: &str = "root.cert";
-/// The folder of a ward directory holding its officials' keys.
-pub const OFFICIALS_DIR: &str = "officials";
 const TRUST_LIST_DOCUMENT: &str = "trust-list";
 const REVOCATION_LIST_DOCUMENT: &str = "revocation-list";
 
@@ -62,7 +132,7 @@ pub struct City {
     actor: ActorId,
 }
 
-fn new_key() -> anyhow::Result<SecretKey> {
+fn new_key() -> Result<SecretKey, CityError> {
     Ok(SecretKey::from_seed(entropy::random_bytes::<32>()?))
 }
 
@@ -74,7 +144,7 @@ fn certify(
     commune: Option<&str>,
     now: Timestamp,
     days: i64,
-) -> anyhow::Result<Certificate> {
+) -> Result<Certificate, CityError> {
     let body = CertificateBody {
         issuer: issuer.key_id(),
         role,
@@ -87,7 +157,14 @@ fn certify(
     Ok(body.sign(issuer)?)
 }
 
-fn write_config(dir: &Path, text: &str) -> anyhow::Result<()> {
+fn create_dir(path: &Path) -> Result<(), CityError> {
+    std::fs::create_dir_all(path).map_err(|source| CityError::CreateDir {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+fn write_config(dir: &Path, text: &str) -> Result<(), CityError> {
     let path = dir.join(CONFIG_FILE_NAME);
     if !path.exists() {
         files::write_atomic(&path, text.as_bytes(), 0o644)?;
@@ -99,61 +176,6 @@ fn toml_string(text: &str) -> String {
     toml::Value::String(text.to_owned()).to_string()
 }
 
-/// A ward directory as the city and the ward use it.
-#[derive(Debug)]
-pub struct Ward {
-    /// The directory.
-    pub dir: PathBuf,
-    /// Its configuration.
-    pub config: NodeConfig,
-    /// The ward key.
-    pub key: SecretKey,
-    /// The commune.
-    pub commune: Commune,
-}
-
-impl Ward {
-    /// Opens a ward directory.
-    pub fn open(dir: &Path) -> anyhow::Result<Ward> {
-        let config = NodeConfig::load(&dir.join(CONFIG_FILE_NAME))?;
-        if config.role != NodeRole::Ward {
-            bail!(
-                "{} is a {} directory, not a ward",
-                dir.display(),
-                config.role.as_str()
-            );
-        }
-        let key = files::read_secret_key(&config.paths.key)?;
-        let commune = config
-            .commune
-            .clone()
-            .context("a ward configuration always names its commune")?;
-        Ok(Ward {
-            dir: dir.to_owned(),
-            config,
-            key,
-            commune,
-        })
-    }
-
-    /// The key and certificate files of an official of this ward.
-    pub fn official_files(&self, official_id: &str) -> (PathBuf, PathBuf) {
-        let base = self.dir.join(OFFICIALS_DIR);
-        (
-            base.join(format!("{official_id}.key")),
-            base.join(format!("{official_id}.cert")),
-        )
-    }
-}
-
-/// Whether `id` is a valid official id: 2–40 of a–z, 0–9 and '-'.
-pub fn is_official_id(id: &str) -> bool {
-    (2..=40).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-}
-
 impl City {
     /// Creates a city directory: the root and registrar keys, empty lists, `trust.cbor`.
     pub fn init(
@@ -161,11 +183,11 @@ impl City {
         name: &str,
         now: Timestamp,
         validity: Validity,
-    ) -> anyhow::Result<City> {
+    ) -> Result<City, CityError> {
         if dir.join(ROOT_KEY_FILE).exists() {
-            bail!("{} already holds a city root key", dir.display());
+            return Err(CityError::CityExists(dir.to_owned()));
         }
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        create_dir(dir)?;
         write_config(
             dir,
             &format!(
@@ -173,7 +195,7 @@ impl City {
                 toml_string(name)
             ),
         )?;
-        let config = NodeConfig::load(&dir.join(CONFIG_FILE_NAME))?;
+        let config = NodeDir::read(dir)?.config;
 
         let root_key = new_key()?;
         let root = certify(
@@ -232,15 +254,8 @@ impl City {
     }
 
     /// Opens an existing city directory.
-    pub fn open(dir: &Path) -> anyhow::Result<City> {
-        let config = NodeConfig::load(&dir.join(CONFIG_FILE_NAME))?;
-        if config.role != NodeRole::City {
-            bail!(
-                "{} is a {} directory, not the city",
-                dir.display(),
-                config.role.as_str()
-            );
-        }
+    pub fn open(dir: &Path) -> Result<City, CityError> {
+        let config = NodeDir::read(dir)?.expect_role(NodeRole::City)?.config;
         let store = Store::open(&config.paths.database)?;
         Ok(City {
             dir: dir.to_owned(),
@@ -261,19 +276,19 @@ impl City {
     }
 
     /// The registrar key.
-    pub fn registrar_key(&self) -> anyhow::Result<SecretKey> {
+    pub fn registrar_key(&self) -> Result<SecretKey, CityError> {
         Ok(files::read_secret_key(&self.config.paths.key)?)
     }
 
-    fn root_key(&self) -> anyhow::Result<SecretKey> {
+    fn root_key(&self) -> Result<SecretKey, CityError> {
         Ok(files::read_secret_key(&self.dir.join(ROOT_KEY_FILE))?)
     }
 
-    fn load_document(&self, name: &str) -> anyhow::Result<ListDocument> {
+    fn load_document(&self, name: &'static str) -> Result<ListDocument, CityError> {
         let bytes = self
             .store
             .system_document(name)?
-            .with_context(|| format!("the city database has no {name} document"))?;
+            .ok_or(CityError::MissingList(name))?;
         Ok(ListDocument::load(&bytes, self.actor.clone())?)
     }
 
@@ -282,7 +297,7 @@ impl City {
         mut trust: ListDocument,
         mut revocations: ListDocument,
         now: Timestamp,
-    ) -> anyhow::Result<()> {
+    ) -> Result<(), CityError> {
         self.store
             .put_system_document(TRUST_LIST_DOCUMENT, &trust.save(), now)?;
         self.store
@@ -293,20 +308,18 @@ impl City {
         }
         .to_cbor();
         // Refuse to publish anything that does not verify.
-        TrustContext::from_bundle(&bundle).context("the newly signed lists do not verify")?;
+        TrustContext::from_bundle(&bundle).map_err(CityError::ListsDoNotVerify)?;
         files::write_atomic(&self.config.paths.trust, &bundle, 0o644)?;
         Ok(())
     }
 
     /// The current trust context (as published).
-    pub fn trust(&self) -> anyhow::Result<TrustContext> {
-        Ok(TrustContext::from_bundle(&files::read(
-            &self.config.paths.trust,
-        )?)?)
+    pub fn trust(&self) -> Result<TrustContext, CityError> {
+        TrustContext::from_bundle(&files::read(&self.config.paths.trust)?).map_err(CityError::Trust)
     }
 
     /// The published `trust.cbor` bytes.
-    pub fn bundle(&self) -> anyhow::Result<Vec<u8>> {
+    pub fn bundle(&self) -> Result<Vec<u8>, CityError> {
         Ok(files::read(&self.config.paths.trust)?)
     }
 
@@ -315,7 +328,7 @@ impl City {
         &mut self,
         now: Timestamp,
         edit: impl FnOnce(&mut TrustList),
-    ) -> anyhow::Result<()> {
+    ) -> Result<(), CityError> {
         self.edit_lists(now, Some(edit), None::<fn(&mut RevocationList)>, None)
     }
 
@@ -324,7 +337,7 @@ impl City {
         &mut self,
         now: Timestamp,
         edit: impl FnOnce(&mut RevocationList),
-    ) -> anyhow::Result<()> {
+    ) -> Result<(), CityError> {
         self.edit_lists(now, None::<fn(&mut TrustList)>, Some(edit), None)
     }
 
@@ -337,7 +350,7 @@ impl City {
         trust_edit: Option<impl FnOnce(&mut TrustList)>,
         revocation_edit: Option<impl FnOnce(&mut RevocationList)>,
         revocation_signer: Option<&SecretKey>,
-    ) -> anyhow::Result<()> {
+    ) -> Result<(), CityError> {
         let mut trust_document = self.load_document(TRUST_LIST_DOCUMENT)?;
         let mut revocation_document = self.load_document(REVOCATION_LIST_DOCUMENT)?;
         if let Some(edit) = trust_edit {
@@ -371,29 +384,25 @@ impl City {
         name: &str,
         now: Timestamp,
         validity: Validity,
-    ) -> anyhow::Result<Certificate> {
-        if !is_commune_code(&commune.code) {
-            bail!("the commune code {:?} must have five digits", commune.code);
-        }
-        std::fs::create_dir_all(ward_dir)
-            .with_context(|| format!("cannot create {}", ward_dir.display()))?;
+    ) -> Result<Certificate, CityError> {
+        create_dir(ward_dir)?;
         write_config(
             ward_dir,
             &format!(
                 "# A ward node. See config/ward.toml in the source for every option.\nrole = \"ward\"\nname = {}\n\n[commune]\ncode = {}\nname = {}\n\n[sync]\n# The city node's address, e.g. [\"sync.sotuphap.example:7844\"]\nupstream = []\n",
                 toml_string(name),
-                toml_string(&commune.code),
+                toml_string(commune.code.as_str()),
                 toml_string(&commune.name)
             ),
         )?;
-        let config = NodeConfig::load(&ward_dir.join(CONFIG_FILE_NAME))?;
+        let config = NodeDir::read(ward_dir)?.config;
         let key = new_key()?;
         let certificate = certify(
             &self.root_key()?,
             &key,
             Role::Ward,
             &commune.name,
-            Some(&commune.code),
+            Some(commune.code.as_str()),
             now,
             validity.node_days,
         )?;
@@ -412,34 +421,30 @@ impl City {
         &mut self,
         ward: &Ward,
         kiosk_dir: &Path,
-        kiosk_id: &str,
+        kiosk_id: &KioskId,
         name: &str,
         now: Timestamp,
         validity: Validity,
-    ) -> anyhow::Result<Certificate> {
-        if !is_kiosk_id(kiosk_id) {
-            bail!("the kiosk id {kiosk_id:?} must be 3 to 40 characters of A-Z, 0-9 and '-'");
-        }
-        std::fs::create_dir_all(kiosk_dir)
-            .with_context(|| format!("cannot create {}", kiosk_dir.display()))?;
+    ) -> Result<Certificate, CityError> {
+        create_dir(kiosk_dir)?;
         write_config(
             kiosk_dir,
             &format!(
                 "# A kiosk. See config/kiosk.toml in the source for every option.\nrole = \"kiosk\"\nname = {}\n\n[commune]\ncode = {}\nname = {}\n\n[kiosk]\nid = {}\n# The receipt printer: \"none\", \"file:PATH\" (a file or a device such as /dev/usb/lp0),\n# \"tcp:HOST:PORT\", \"usb:VID:PID\" or \"serial:PORT[@BAUD]\" (see config/kiosk.toml).\nprinter = \"none\"\n\n[sync]\n# The ward's address, e.g. [\"ward.tanlap.example:7844\"]\nupstream = []\n",
                 toml_string(name),
-                toml_string(&ward.commune.code),
-                toml_string(&ward.commune.name),
-                toml_string(kiosk_id)
+                toml_string(ward.commune().code.as_str()),
+                toml_string(&ward.commune().name),
+                toml_string(kiosk_id.as_str())
             ),
         )?;
-        let config = NodeConfig::load(&kiosk_dir.join(CONFIG_FILE_NAME))?;
+        let config = NodeDir::read(kiosk_dir)?.config;
         let key = new_key()?;
         let certificate = certify(
-            &ward.key,
+            ward.key(),
             &key,
             Role::Kiosk,
-            kiosk_id,
-            Some(&ward.commune.code),
+            kiosk_id.as_str(),
+            Some(ward.commune().code.as_str()),
             now,
             validity.node_days,
         )?;
@@ -449,7 +454,7 @@ impl City {
         self.edit_trust_list(now, |list| {
             list.certificates.insert(added.key_id(), added);
         })?;
-        self.distribute(&[&ward.dir, kiosk_dir])?;
+        self.distribute(&[ward.dir(), kiosk_dir])?;
         Ok(certificate)
     }
 
@@ -457,24 +462,19 @@ impl City {
     pub fn certify_official(
         &mut self,
         ward: &Ward,
-        official_id: &str,
+        official_id: &OfficialId,
         full_name: &str,
         now: Timestamp,
         validity: Validity,
-    ) -> anyhow::Result<Certificate> {
-        if !is_official_id(official_id) {
-            bail!(
-                "the official id {official_id:?} must be 2 to 40 characters of a-z, 0-9 and '-', e.g. \"tran-thi-binh\""
-            );
-        }
+    ) -> Result<Certificate, CityError> {
         let (key_path, certificate_path) = ward.official_files(official_id);
         let key = new_key()?;
         let certificate = certify(
-            &ward.key,
+            ward.key(),
             &key,
             Role::Official,
             full_name,
-            Some(&ward.commune.code),
+            Some(ward.commune().code.as_str()),
             now,
             validity.node_days,
         )?;
@@ -484,7 +484,7 @@ impl City {
         self.edit_trust_list(now, |list| {
             list.certificates.insert(added.key_id(), added);
         })?;
-        self.distribute(&[&ward.dir])?;
+        self.distribute(&[ward.dir()])?;
         Ok(certificate)
     }
 
@@ -499,25 +499,21 @@ impl City {
         issuer_key_path: Option<&Path>,
         now: Timestamp,
         validity: Validity,
-    ) -> anyhow::Result<(KeyId, Certificate)> {
+    ) -> Result<(KeyId, Certificate), CityError> {
         let old_key = files::read_secret_key(key_path)?;
         let old = files::read_certificate(certificate_path)?;
         if old.key_id() != old_key.key_id() {
-            bail!(
-                "{} does not certify the key in {}",
-                certificate_path.display(),
-                key_path.display()
-            );
+            return Err(CityError::CertificateMismatch {
+                certificate: certificate_path.to_owned(),
+                key: key_path.to_owned(),
+            });
         }
         let issuer = match issuer_key_path {
             Some(path) => files::read_secret_key(path)?,
             None => self.root_key()?,
         };
         if issuer.key_id() != old.body.issuer {
-            bail!(
-                "the key that certified {} is not the one given to certify its successor",
-                old.body.subject
-            );
+            return Err(CityError::WrongIssuer(old.body.subject.clone()));
         }
         let key = new_key()?;
         let certificate = certify(
@@ -553,14 +549,14 @@ impl City {
         key_id: KeyId,
         reason: &str,
         now: Timestamp,
-    ) -> anyhow::Result<()> {
+    ) -> Result<(), CityError> {
         let trust = self.trust()?;
         let certificate = trust
             .trust_list()
             .certificate(key_id)
-            .with_context(|| format!("key {key_id} is not on the trust list"))?;
+            .ok_or(CityError::UnknownKey(key_id))?;
         if certificate.body.role == Role::CityRoot {
-            bail!("the city root cannot revoke itself; create a new city root and re-certify");
+            return Err(CityError::RootRevokesItself);
         }
         let revocation = Revocation {
             revoked_at: now.unix(),
@@ -617,7 +613,7 @@ impl City {
         copy_id: CopyId,
         reason: &str,
         now: Timestamp,
-    ) -> anyhow::Result<()> {
+    ) -> Result<(), CityError> {
         let revocation = Revocation {
             revoked_at: now.unix(),
             reason: reason.to_owned(),
@@ -627,9 +623,29 @@ impl City {
         })
     }
 
+    /// Registers a copy the ward counter-signed, with the registrar key.
+    pub fn register(&mut self, copy_id: CopyId, now: Timestamp) -> Result<Decided, CityError> {
+        let trust = self.trust()?;
+        let key = self.registrar_key()?;
+        let request = DecisionRequest {
+            copy_id,
+            decision: Decision::Register,
+            reason: None,
+        };
+        let actor = self.actor.clone();
+        Ok(decisions::decide(
+            &mut self.store,
+            &trust,
+            &key,
+            actor,
+            request,
+            now,
+        )?)
+    }
+
     /// Signs new editions of both lists with the same entries, dated `now`: what a city does on
     /// a schedule, so that nodes and verifiers can tell how fresh their trust is.
-    pub fn reissue_lists(&mut self, now: Timestamp) -> anyhow::Result<()> {
+    pub fn reissue_lists(&mut self, now: Timestamp) -> Result<(), CityError> {
         self.edit_lists(
             now,
             Some(|_: &mut TrustList| {}),
@@ -640,12 +656,18 @@ impl City {
 
     /// Copies the published `trust.cbor` into other node directories (nodes that sync also get it
     /// from their peers).
-    pub fn distribute(&self, node_dirs: &[&Path]) -> anyhow::Result<()> {
+    pub fn distribute(&self, node_dirs: &[&Path]) -> Result<(), CityError> {
         let bundle = self.bundle()?;
         for dir in node_dirs {
-            let config = NodeConfig::load(&dir.join(CONFIG_FILE_NAME))?;
+            let config = NodeDir::read(dir)?.config;
             files::write_atomic(&config.paths.trust, &bundle, 0o644)?;
         }
         Ok(())
+    }
+}
+
+impl From<DecisionError> for CityError {
+    fn from(error: DecisionError) -> CityError {
+        CityError::Decision(Box::new(error))
     }
 }

@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use bansao_copy::{CommuneCode, KioskId};
 use serde::Deserialize;
 
 /// The file name of a node's configuration inside its directory.
@@ -219,7 +220,7 @@ struct RawStorage {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Commune {
     /// The five-digit administrative code.
-    pub code: String,
+    pub code: CommuneCode,
     /// Its name, e.g. "Xã Tân Lập".
     pub name: String,
 }
@@ -240,20 +241,78 @@ pub struct NodePaths {
 /// A validated node configuration.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NodeConfig {
-    /// The role.
-    pub role: NodeRole,
     /// A name for people.
     pub name: String,
-    /// The commune (kiosk and ward).
-    pub commune: Option<Commune>,
-    /// The kiosk's id (kiosk only).
-    pub kiosk_id: Option<String>,
+    /// What the node does, with the settings only that role has.
+    pub role: RoleConfig,
     /// File locations.
     pub paths: NodePaths,
     /// Sync.
     pub sync: SyncSettings,
-    /// Devices and models (kiosk only; defaults elsewhere).
-    pub kiosk: KioskSettings,
+}
+
+/// A role and its own settings: a kiosk always has its id and commune, a ward its commune.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RoleConfig {
+    /// A kiosk.
+    Kiosk(KioskConfig),
+    /// A ward.
+    Ward(WardConfig),
+    /// The city.
+    City,
+}
+
+/// What only a kiosk is configured with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KioskConfig {
+    /// The kiosk's id, as its certificate names it.
+    pub id: KioskId,
+    /// The commune it issues copies for.
+    pub commune: Commune,
+    /// Its devices and perception models.
+    pub devices: KioskSettings,
+}
+
+/// What only a ward is configured with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WardConfig {
+    /// The commune it serves.
+    pub commune: Commune,
+}
+
+impl RoleConfig {
+    /// The role without its settings.
+    pub fn role(&self) -> NodeRole {
+        match self {
+            RoleConfig::Kiosk(_) => NodeRole::Kiosk,
+            RoleConfig::Ward(_) => NodeRole::Ward,
+            RoleConfig::City => NodeRole::City,
+        }
+    }
+}
+
+impl NodeConfig {
+    /// The role without its settings.
+    pub fn role(&self) -> NodeRole {
+        self.role.role()
+    }
+
+    /// The commune a kiosk or ward serves (`None` for the city).
+    pub fn commune(&self) -> Option<&Commune> {
+        match &self.role {
+            RoleConfig::Kiosk(kiosk) => Some(&kiosk.commune),
+            RoleConfig::Ward(ward) => Some(&ward.commune),
+            RoleConfig::City => None,
+        }
+    }
+
+    /// The kiosk's settings (`None` for a ward or the city).
+    pub fn kiosk(&self) -> Option<&KioskConfig> {
+        match &self.role {
+            RoleConfig::Kiosk(kiosk) => Some(kiosk),
+            _ => None,
+        }
+    }
 }
 
 /// The configuration could not be used.
@@ -285,19 +344,6 @@ pub enum ConfigError {
     },
 }
 
-/// Whether `code` is a five-digit commune code.
-pub fn is_commune_code(code: &str) -> bool {
-    code.len() == 5 && code.bytes().all(|b| b.is_ascii_digit())
-}
-
-/// Whether `id` is a valid kiosk id: 3–40 of A–Z, 0–9 and '-'.
-pub fn is_kiosk_id(id: &str) -> bool {
-    (3..=40).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
-}
-
 impl NodeConfig {
     /// Reads and validates a configuration file.
     pub fn load(path: &Path) -> Result<NodeConfig, ConfigError> {
@@ -320,61 +366,84 @@ impl NodeConfig {
         if raw.name.trim().is_empty() {
             problems.push("`name` must not be empty".to_owned());
         }
-        let commune = raw.commune.map(|c| Commune {
-            code: c.code,
-            name: c.name,
+        let commune = raw
+            .commune
+            .map(|commune| parse_commune(commune, &mut problems));
+        let kiosk = raw.kiosk.map(|kiosk| {
+            let id = KioskId::parse(&kiosk.id)
+                .map_err(|error| problems.push(format!("kiosk.id: {error}")))
+                .ok();
+            (id, kiosk_settings(&kiosk, base, &mut problems))
         });
-        match (&raw.role, &commune) {
-            (NodeRole::Kiosk | NodeRole::Ward, None) => problems.push(format!(
-                "a {} needs a [commune] section with `code` and `name`",
-                raw.role.as_str()
-            )),
-            (NodeRole::City, Some(_)) => problems
-                .push("a city node serves every commune: remove the [commune] section".to_owned()),
-            _ => {}
-        }
-        if let Some(commune) = &commune {
-            if !is_commune_code(&commune.code) {
-                problems.push(format!(
-                    "commune.code {:?} must be the five-digit administrative code, e.g. \"00001\"",
-                    commune.code
-                ));
+        let role = match (raw.role, commune, kiosk) {
+            (NodeRole::Kiosk, commune, Some((id, devices))) => {
+                let commune = commune.or_else(|| {
+                    problems.push(
+                        "a kiosk needs a [commune] section with `code` and `name`".to_owned(),
+                    );
+                    None
+                });
+                match (id, commune.flatten()) {
+                    (Some(id), Some(commune)) => Some(RoleConfig::Kiosk(KioskConfig {
+                        id,
+                        commune,
+                        devices,
+                    })),
+                    _ => None,
+                }
             }
-            if commune.name.trim().is_empty() {
-                problems.push("commune.name must not be empty".to_owned());
+            (NodeRole::Kiosk, commune, None) => {
+                if commune.is_none() {
+                    problems.push(
+                        "a kiosk needs a [commune] section with `code` and `name`".to_owned(),
+                    );
+                }
+                problems.push("a kiosk needs a [kiosk] section with `id`".to_owned());
+                None
             }
-        }
-        let kiosk = raw
-            .kiosk
-            .as_ref()
-            .map(|k| kiosk_settings(k, base, &mut problems))
-            .unwrap_or_default();
-        let kiosk_id = raw.kiosk.map(|k| k.id);
-        match (&raw.role, &kiosk_id) {
-            (NodeRole::Kiosk, None) => problems.push("a kiosk needs a [kiosk] section with `id`".to_owned()),
-            (NodeRole::Ward | NodeRole::City, Some(_)) => {
-                problems.push(format!("a {} has no [kiosk] section", raw.role.as_str()))
+            (NodeRole::Ward, commune, kiosk) => {
+                if kiosk.is_some() {
+                    problems.push("a ward has no [kiosk] section".to_owned());
+                }
+                match commune {
+                    Some(Some(commune)) => Some(RoleConfig::Ward(WardConfig { commune })),
+                    Some(None) => None,
+                    None => {
+                        problems.push(
+                            "a ward needs a [commune] section with `code` and `name`".to_owned(),
+                        );
+                        None
+                    }
+                }
             }
-            (NodeRole::Kiosk, Some(id)) if !is_kiosk_id(id) => problems.push(format!(
-                "kiosk.id {id:?} must be 3 to 40 characters of A-Z, 0-9 and '-', e.g. \"KIOSK-TANLAP-01\""
-            )),
-            _ => {}
-        }
+            (NodeRole::City, commune, kiosk) => {
+                if commune.is_some() {
+                    problems.push(
+                        "a city node serves every commune: remove the [commune] section".to_owned(),
+                    );
+                }
+                if kiosk.is_some() {
+                    problems.push("a city has no [kiosk] section".to_owned());
+                }
+                Some(RoleConfig::City)
+            }
+        };
         let sync = sync_settings(raw.role, raw.sync, &mut problems);
-        if !problems.is_empty() {
-            return Err(ConfigError::Invalid {
-                path: path.to_owned(),
-                problems,
-            });
-        }
+        let role = match role {
+            Some(role) if problems.is_empty() => role,
+            _ => {
+                return Err(ConfigError::Invalid {
+                    path: path.to_owned(),
+                    problems,
+                });
+            }
+        };
         let resolve = |given: Option<PathBuf>, default: &str| {
             base.join(given.unwrap_or_else(|| PathBuf::from(default)))
         };
         Ok(NodeConfig {
-            role: raw.role,
             name: raw.name,
-            commune,
-            kiosk_id,
+            role,
             paths: NodePaths {
                 database: resolve(raw.storage.database, "bansao.sqlite"),
                 key: resolve(raw.storage.key, "node.key"),
@@ -382,9 +451,23 @@ impl NodeConfig {
                 trust: resolve(raw.storage.trust, "trust.cbor"),
             },
             sync,
-            kiosk,
         })
     }
+}
+
+/// A commune section, or `None` (with the problems noted) when its values are not usable.
+fn parse_commune(raw: RawCommune, problems: &mut Vec<String>) -> Option<Commune> {
+    let code = CommuneCode::parse(&raw.code)
+        .map_err(|error| problems.push(format!("commune.code: {error}")))
+        .ok();
+    if raw.name.trim().is_empty() {
+        problems.push("commune.name must not be empty".to_owned());
+        return None;
+    }
+    Some(Commune {
+        code: code?,
+        name: raw.name,
+    })
 }
 
 /// Whether `address` is `host:port` with a usable port.
@@ -457,7 +540,7 @@ mod tests {
                 let config = NodeConfig::load(&path).unwrap_or_else(|e| panic!("{e}"));
                 let stem = path.file_stem().unwrap().to_string_lossy().to_string();
                 assert_eq!(
-                    config.role.as_str(),
+                    config.role().as_str(),
                     stem,
                     "{} declares the role of its name",
                     path.display()
@@ -476,22 +559,22 @@ mod tests {
             ))
         };
         let config = kiosk("").unwrap();
-        assert_eq!(config.kiosk, KioskSettings::default());
+        assert_eq!(config.kiosk().unwrap().devices, KioskSettings::default());
         let config =
             kiosk("printer = \"file:receipts.escpos\"\npaper = \"58mm\"\nface_models = \"m\"")
                 .unwrap();
         assert_eq!(
-            config.kiosk.printer,
+            config.kiosk().unwrap().devices.printer,
             PrinterSetting::File(PathBuf::from("/srv/bansao/receipts.escpos"))
         );
-        assert!(!config.kiosk.paper_80mm);
+        assert!(!config.kiosk().unwrap().devices.paper_80mm);
         assert_eq!(
-            config.kiosk.face_models,
+            config.kiosk().unwrap().devices.face_models,
             Some(PathBuf::from("/srv/bansao/m"))
         );
         let config = kiosk("printer = \"tcp:10.0.0.5:9100\"").unwrap();
         assert_eq!(
-            config.kiosk.printer,
+            config.kiosk().unwrap().devices.printer,
             PrinterSetting::Network("10.0.0.5:9100".to_owned())
         );
         let error = kiosk("printer = \"usb\"\npaper = \"a4\"")

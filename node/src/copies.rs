@@ -1,29 +1,57 @@
 //! Node-level work on copies shared by every role: derive a stored copy's status with the node's
-//! trust, take in a copy document from another node (merging), record a decision, and build the
-//! sealed PDF artifact and QR files of a copy.
+//! trust, tell damage from a signer that does not count, and build the sealed PDF artifact and
+//! QR text of a copy.
 
 use std::collections::BTreeMap;
 
-use anyhow::Context;
-use automerge::ActorId;
-use bansao_artifact::{ArtifactContent, PageImage, PageImageFormat, Sealer};
+use bansao_artifact::{ArtifactContent, PageImage, PageImageFormat, RenderError, Sealer};
+use bansao_copy::document::CopyDocumentError;
 use bansao_copy::status::{CopyStatus, NotGenuine, StatusReport, describe_signer};
-use bansao_copy::{
-    CopyDocument, CopyId, CopyRecord, Decision, QrClaims, SignatureRecord, Timestamp,
-};
-use bansao_store::{IndexStatus, Store};
+use bansao_copy::{CopyDocument, CopyId, CopyRecord, Decision, QrClaims, Timestamp};
+use bansao_store::{IndexStatus, Store, StoreError};
 use bansao_trust::{Role, SecretKey, SignerError, TrustContext};
 
-/// The status of a document, or [`CopyStatus::Rejected`]-like "not genuine" as an error text.
+/// A stored copy is not genuine under the node's trust (its issuing signature does not count).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("copy {copy_id} is not genuine: {reason}")]
+pub struct NotGenuineCopy {
+    /// The copy.
+    pub copy_id: CopyId,
+    /// Why.
+    pub reason: String,
+}
+
+/// The sealed PDF of a copy could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ArtifactError {
+    /// The copy is not genuine: no PDF is sealed for it.
+    #[error(transparent)]
+    NotGenuine(#[from] NotGenuineCopy),
+    /// A scan of the copy is not in the database.
+    #[error("the scan of copy {0} is missing from the store")]
+    MissingScan(CopyId),
+    /// A stored scan is not an image the PDF can carry.
+    #[error("a stored scan of copy {0} is neither PNG nor JPEG")]
+    NotAnImage(CopyId),
+    /// The database could not be read.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The copy's record could not be read from its document.
+    #[error(transparent)]
+    Document(#[from] CopyDocumentError),
+    /// The PDF could not be rendered or sealed.
+    #[error(transparent)]
+    Render(#[from] RenderError),
+}
+
+/// The status of a document, or why it is not genuine.
 pub fn status_report(
     document: &CopyDocument,
     trust: &TrustContext,
-) -> anyhow::Result<StatusReport> {
-    bansao_copy::status::document_report(document, trust).map_err(|reason| {
-        anyhow::anyhow!(
-            "copy {} is not genuine: {reason}",
-            document.content().copy_id
-        )
+) -> Result<StatusReport, NotGenuineCopy> {
+    bansao_copy::status::document_report(document, trust).map_err(|reason| NotGenuineCopy {
+        copy_id: document.content().copy_id,
+        reason,
     })
 }
 
@@ -67,52 +95,6 @@ pub fn document_damage(
     }
 }
 
-/// A decision an official or the city makes about one copy.
-#[derive(Debug, Clone)]
-pub struct DecisionRequest {
-    /// Which copy.
-    pub copy_id: CopyId,
-    /// What is decided.
-    pub decision: Decision,
-    /// Why (rejections, revocations).
-    pub reason: Option<String>,
-    /// The certification number (approvals).
-    pub certification_number: Option<String>,
-}
-
-/// Records a signed decision on a stored copy and returns the new status. A decision that would
-/// not count (wrong role, commune, validity) is refused and nothing is written.
-pub fn decide(
-    store: &mut Store,
-    request: DecisionRequest,
-    key: &SecretKey,
-    trust: &TrustContext,
-    actor: ActorId,
-    now: Timestamp,
-) -> anyhow::Result<StatusReport> {
-    let mut document = store.load_copy(request.copy_id, actor)?;
-    let content = document.content().clone();
-    let record = SignatureRecord::decide(
-        &content,
-        request.decision,
-        now,
-        request.reason,
-        request.certification_number,
-        key,
-    );
-    document.add_signature(&record)?;
-    let report = status_report(&document, trust)?;
-    if let Some(ignored) = report
-        .ignored
-        .iter()
-        .find(|i| i.signer == key.key_id().to_hex())
-    {
-        anyhow::bail!("the decision does not count: {}", ignored.reason);
-    }
-    store.save_copy(&mut document, report.status, now)?;
-    Ok(report)
-}
-
 /// A [`Sealer`] over a node's key.
 #[derive(Debug)]
 pub struct KeySealer<'a>(pub &'a SecretKey);
@@ -143,11 +125,11 @@ pub fn commune_label(code: &str, trust: &TrustContext) -> String {
         .unwrap_or_else(|| format!("Xã/phường mã {code}"))
 }
 
-fn page_image(bytes: &[u8]) -> anyhow::Result<PageImage> {
+fn page_image(bytes: &[u8], copy_id: CopyId) -> Result<PageImage, ArtifactError> {
     let format = match crate::scan_media_type(bytes) {
         Some("image/png") => PageImageFormat::Png,
         Some("image/jpeg") => PageImageFormat::Jpeg,
-        _ => anyhow::bail!("a stored scan is neither PNG nor JPEG"),
+        _ => return Err(ArtifactError::NotAnImage(copy_id)),
     };
     Ok(PageImage {
         bytes: bytes.to_vec(),
@@ -163,18 +145,15 @@ pub fn render_artifact(
     trust: &TrustContext,
     sealer_key: &SecretKey,
     now: Timestamp,
-) -> anyhow::Result<Vec<u8>> {
+) -> Result<Vec<u8>, ArtifactError> {
     let content = document.content();
     let report = status_report(document, trust)?;
     let mut pages = Vec::with_capacity(content.pages.len());
     for page in &content.pages {
-        let scan = store.blob(&page.sha256)?.with_context(|| {
-            format!(
-                "the scan of copy {} is missing from the store",
-                content.copy_id
-            )
-        })?;
-        pages.push(page_image(&scan)?);
+        let scan = store
+            .blob(&page.sha256)?
+            .ok_or(ArtifactError::MissingScan(content.copy_id))?;
+        pages.push(page_image(&scan, content.copy_id)?);
     }
     let mut signer_lines = vec![format!(
         "Ký tạm thời: {} lúc {} (provisional signature)",

@@ -4,20 +4,80 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use anyhow::{Context, bail};
 use automerge::ActorId;
 use bansao_copy::content::MAX_PAGES;
+use bansao_copy::document::CopyDocumentError;
 use bansao_copy::fee::certification_fee_vnd;
 use bansao_copy::status::CopyStatus;
 use bansao_copy::{
     CopyContent, CopyDocument, CopyEvent, CopyId, DocumentType, ExtractedField, PageRef,
     ReviewNote, Timestamp,
 };
-use bansao_store::Store;
-use bansao_trust::{Certificate, SecretKey, TrustContext};
+use bansao_store::{Store, StoreError};
+use bansao_trust::{SecretKey, SignerError, TrustContext};
 
-use crate::config::{CONFIG_FILE_NAME, NodeConfig, NodeRole};
-use crate::{entropy, files, trust_floor};
+use crate::config::{KioskConfig, NodeRole, RoleConfig};
+use crate::copies::ArtifactError;
+use crate::entropy::{self, EntropyError};
+use crate::kiosk_clock::ClockError;
+use crate::node_dir::{Node, NodeDir, NodeError};
+
+/// A copy could not be issued; nothing was written.
+#[derive(Debug, thiserror::Error)]
+pub enum IssueError {
+    /// No page was scanned.
+    #[error("no scanned page: put the original on the scanner (chưa quét trang nào)")]
+    NoScans,
+    /// More pages than a copy may have.
+    #[error("too many pages ({count}); at most {MAX_PAGES}")]
+    TooManyPages {
+        /// Pages given.
+        count: usize,
+    },
+    /// A scan is not an image the copy can carry.
+    #[error("page {page} is not a PNG or JPEG image")]
+    NotAnImage {
+        /// The page, from 1.
+        page: usize,
+    },
+    /// The kiosk's key does not count now (expired, revoked, not in the trust list).
+    #[error("this kiosk's key may not sign now: {0}")]
+    KeyMayNotSign(SignerError),
+    /// The kiosk's clock cannot date a copy.
+    #[error(transparent)]
+    Clock(#[from] ClockError),
+    /// The database refused or failed (damaged, full, read-only, the chain moved).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The copy document could not be made.
+    #[error(transparent)]
+    Document(#[from] CopyDocumentError),
+    /// Randomness was unavailable.
+    #[error(transparent)]
+    Entropy(#[from] EntropyError),
+    /// The trust list's date is not one a copy can carry.
+    #[error(transparent)]
+    Timestamp(#[from] bansao_copy::timestamp::TimestampError),
+    /// Every copy id after the kiosk's last one is taken (never in practice: 2^80 per ms).
+    #[error("copy id space exhausted")]
+    CopyIdsExhausted,
+}
+
+/// A stored copy could not be handed out again.
+#[derive(Debug, thiserror::Error)]
+pub enum ReprintError {
+    /// The copy is not in this kiosk's database or does not load.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Its signatures cannot be read.
+    #[error(transparent)]
+    Document(#[from] CopyDocumentError),
+    /// It was issued under another key.
+    #[error(
+        "copy {0} was not issued with this kiosk's current key: its receipt cannot be printed again (its PDF still verifies)"
+    )]
+    OtherKey(CopyId),
+}
 
 /// What the citizen brings to the kiosk, after review.
 #[derive(Debug, Clone)]
@@ -37,15 +97,10 @@ pub struct IssueRequest {
 /// An opened kiosk directory.
 #[derive(Debug)]
 pub struct Kiosk {
-    /// Its configuration.
-    pub config: NodeConfig,
-    key: SecretKey,
-    certificate: Certificate,
-    /// Its database.
-    pub store: Store,
-    /// The trust it verifies with.
-    pub trust: TrustContext,
-    actor: ActorId,
+    /// The opened node.
+    pub node: Node,
+    /// Its kiosk settings: id, commune, devices.
+    pub settings: KioskConfig,
 }
 
 /// A copy that is issued and durably stored.
@@ -59,79 +114,80 @@ pub struct IssuedCopy {
 
 impl Kiosk {
     /// Opens a kiosk directory: configuration, key, certificate, trust and database.
-    pub fn open(dir: &Path) -> anyhow::Result<Kiosk> {
-        let config = NodeConfig::load(&dir.join(CONFIG_FILE_NAME))?;
-        if config.role != NodeRole::Kiosk {
-            bail!(
-                "{} is a {} directory, not a kiosk",
-                dir.display(),
-                config.role.as_str()
-            );
+    pub fn open(dir: &Path) -> Result<Kiosk, NodeError> {
+        Kiosk::from_node(NodeDir::open_as(dir, NodeRole::Kiosk)?)
+    }
+
+    /// The kiosk of an opened node (refused when the node is not a kiosk).
+    pub fn from_node(node: Node) -> Result<Kiosk, NodeError> {
+        match &node.config().role {
+            RoleConfig::Kiosk(settings) => Ok(Kiosk {
+                settings: settings.clone(),
+                node,
+            }),
+            other => Err(NodeError::WrongRole {
+                dir: node.dir.path.clone(),
+                found: other.role().as_str(),
+                wanted: NodeRole::Kiosk.as_str(),
+            }),
         }
-        let key = files::read_secret_key(&config.paths.key)?;
-        let certificate = files::read_certificate(&config.paths.certificate)?;
-        if certificate.key_id() != key.key_id() {
-            bail!(
-                "{} does not certify the kiosk's key",
-                config.paths.certificate.display()
-            );
-        }
-        let trust = TrustContext::from_bundle(&files::read(&config.paths.trust)?)?;
-        let mut store = Store::open(&config.paths.database)?;
-        trust_floor::check_and_record(&mut store, &config.paths.trust, &trust, entropy::now())?;
-        Ok(Kiosk {
-            config,
-            key,
-            certificate,
-            store,
-            trust,
-            actor: entropy::new_actor()?,
-        })
     }
 
     /// The kiosk's key.
     pub fn key(&self) -> &SecretKey {
-        &self.key
+        &self.node.key
+    }
+
+    /// Its database.
+    pub fn store(&self) -> &Store {
+        &self.node.store
+    }
+
+    /// The trust it verifies with.
+    pub fn trust(&self) -> &TrustContext {
+        &self.node.trust
+    }
+
+    fn actor(&self) -> ActorId {
+        self.node.actor.clone()
     }
 
     /// Issues a copy: checks the request, signs, and commits the copy, its scans and the chain
     /// in one durable transaction. Nothing is written if any check fails.
-    pub fn issue(&mut self, request: IssueRequest, now: Timestamp) -> anyhow::Result<IssuedCopy> {
-        let kiosk_id = self
-            .config
-            .kiosk_id
-            .clone()
-            .context("a kiosk configuration names its id")?;
-        let commune = self
-            .config
-            .commune
-            .clone()
-            .context("a kiosk configuration names its commune")?;
+    pub fn issue(
+        &mut self,
+        request: IssueRequest,
+        now: Timestamp,
+    ) -> Result<IssuedCopy, IssueError> {
+        let kiosk_id = self.settings.id.to_string();
+        let commune = self.settings.commune.code.to_string();
         if request.scans.is_empty() {
-            bail!("no scanned page: put the original on the scanner (chưa quét trang nào)");
+            return Err(IssueError::NoScans);
         }
         if request.scans.len() > MAX_PAGES {
-            bail!(
-                "too many pages ({}); at most {MAX_PAGES}",
-                request.scans.len()
-            );
+            return Err(IssueError::TooManyPages {
+                count: request.scans.len(),
+            });
         }
         let mut pages = Vec::with_capacity(request.scans.len());
         for (index, scan) in request.scans.iter().enumerate() {
-            let media_type = crate::scan_media_type(scan)
-                .with_context(|| format!("page {} is not a PNG or JPEG image", index + 1))?;
+            let media_type =
+                crate::scan_media_type(scan).ok_or(IssueError::NotAnImage { page: index + 1 })?;
             pages.push(PageRef::of(scan, media_type));
         }
-        self.trust
-            .check_signer(self.certificate.key_id(), now.unix())
-            .context("this kiosk's key may not sign now")?;
-        self.store.refuse_if_damaged()?;
-        let head = self.store.chain_head(&kiosk_id)?;
+        self.node
+            .trust
+            .check_signer(self.node.certificate.key_id(), now.unix())
+            .map_err(IssueError::KeyMayNotSign)?;
+        let store = &self.node.store;
+        store.refuse_if_damaged()?;
+        let head = store.chain_head(&kiosk_id)?;
+        let trust_signed = Timestamp::from_unix(self.node.trust.trust_list().issued_at)?;
         crate::kiosk_clock::check_clock(
             now,
             head.last_issued_at,
-            self.store.last_sync_success()?,
-            Timestamp::from_unix(self.trust.trust_list().issued_at)?,
+            store.last_sync_success()?,
+            trust_signed,
         )?;
         let random = u128::from_le_bytes(entropy::random_bytes::<16>()?) & ((1u128 << 80) - 1);
         let millis = u64::try_from(now.unix()).unwrap_or(0) * 1000;
@@ -144,12 +200,12 @@ impl Kiosk {
             copy_id = CopyId(
                 last.0
                     .increment()
-                    .map_err(|_| anyhow::anyhow!("copy id space exhausted"))?,
+                    .map_err(|_| IssueError::CopyIdsExhausted)?,
             );
         }
         let content = CopyContent {
             copy_id,
-            commune: commune.code,
+            commune,
             kiosk_id,
             kiosk_sequence: head.last_sequence + 1,
             previous_content_hash: head.last_content_hash,
@@ -159,7 +215,7 @@ impl Kiosk {
             fee_vnd: certification_fee_vnd(pages.len() as u64),
             pages,
         };
-        let mut document = CopyDocument::issue(content, &self.key, self.actor.clone())?;
+        let mut document = CopyDocument::issue(content, &self.node.key, self.actor())?;
         for event in &request.events {
             document.record_event(event)?;
         }
@@ -167,28 +223,27 @@ impl Kiosk {
             document.add_note(note)?;
         }
         let scans: Vec<&[u8]> = request.scans.iter().map(Vec::as_slice).collect();
-        self.store
+        self.node
+            .store
             .insert_issued_copy(&mut document, &scans, CopyStatus::Provisional, now)?;
-        let qr_text = crate::copies::qr_text(&document, &self.key);
+        let qr_text = crate::copies::qr_text(&document, &self.node.key);
         Ok(IssuedCopy { document, qr_text })
     }
 
     /// A copy this kiosk issued, with its QR text, for printing again. The QR is the kiosk's
     /// signature and is made again with its key, so a copy issued under an earlier key (before a
     /// rotation) cannot be given a new receipt: its own PDF still verifies.
-    pub fn issued_copy(&self, copy_id: CopyId) -> anyhow::Result<IssuedCopy> {
-        let document = self.store.load_copy(copy_id, self.actor.clone())?;
+    pub fn issued_copy(&self, copy_id: CopyId) -> Result<IssuedCopy, ReprintError> {
+        let document = self.node.store.load_copy(copy_id, self.actor())?;
         let (records, _) = document.signatures()?;
         let issued_by = records
             .iter()
             .find(|record| record.decision == bansao_copy::Decision::Issue)
             .map(|record| record.signer);
-        if issued_by != Some(self.key.key_id()) {
-            bail!(
-                "copy {copy_id} was not issued with this kiosk's current key: its receipt cannot be printed again (its PDF still verifies)"
-            );
+        if issued_by != Some(self.node.key.key_id()) {
+            return Err(ReprintError::OtherKey(copy_id));
         }
-        let qr_text = crate::copies::qr_text(&document, &self.key);
+        let qr_text = crate::copies::qr_text(&document, &self.node.key);
         Ok(IssuedCopy { document, qr_text })
     }
 
@@ -198,7 +253,8 @@ impl Kiosk {
         document: &CopyDocument,
         qr_text: &str,
         now: Timestamp,
-    ) -> anyhow::Result<Vec<u8>> {
-        crate::copies::render_artifact(document, qr_text, &self.store, &self.trust, &self.key, now)
+    ) -> Result<Vec<u8>, ArtifactError> {
+        let node = &self.node;
+        crate::copies::render_artifact(document, qr_text, &node.store, &node.trust, &node.key, now)
     }
 }

@@ -14,23 +14,22 @@
 //!   frames for it, the benchmark and the tests;
 //! - [`cli`]: the command line and its exit codes.
 
-pub mod bench;
 pub mod city;
-pub mod cli;
 pub mod config;
 pub mod copies;
-pub mod demo;
+pub mod decisions;
 pub mod entropy;
 pub mod files;
 pub mod kiosk;
 pub mod kiosk_clock;
 pub mod kiosk_session;
 pub mod kiosk_shell;
-pub mod specimens;
+pub mod node_dir;
 pub mod sync;
 pub mod trust_export;
 pub mod trust_floor;
 pub mod verify;
+pub mod ward;
 
 /// The media type of a scan file from its first bytes: PNG or JPEG, nothing else.
 pub fn scan_media_type(bytes: &[u8]) -> Option<&'static str> {

@@ -6,10 +6,10 @@
 
 use std::collections::BTreeMap;
 
-use bansao::kiosk_session::{
+use bansao_copy::{DocumentType, ExtractedField};
+use bansao_node::kiosk_session::{
     Citizen, Ending, Event, FACE_ATTEMPTS, FaceOutcome, KioskSession, PageOutcome, Step,
 };
-use bansao_copy::{DocumentType, ExtractedField};
 use proptest::prelude::*;
 
 fn citizen() -> Citizen {

@@ -194,7 +194,7 @@ fn rotating_a_kiosk_key_retires_the_old_one_and_keeps_its_copies_genuine() {
     ]);
     assert_exit!(run, 0);
     // The kiosk directory now holds the new key.
-    let key = bansao::files::read_secret_key(&world.path("kiosk/node.key")).unwrap();
+    let key = bansao_node::files::read_secret_key(&world.path("kiosk/node.key")).unwrap();
     assert_eq!(key.key_id().to_hex(), new["key_id"].as_str().unwrap());
 }
 
@@ -362,7 +362,7 @@ fn the_sealed_pdf_passes_qpdf_structure_checks() {
 fn revoking_the_registrar_is_signed_by_the_root_and_its_stolen_key_cannot_undo_it() {
     let world = DemoWorld::new();
     let trust = world.arg("city/trust.cbor");
-    let stolen = bansao::files::read_secret_key(&world.path("city/node.key")).unwrap();
+    let stolen = bansao_node::files::read_secret_key(&world.path("city/node.key")).unwrap();
     assert_exit!(
         world.revoke(&stolen.key_id().to_string(), "Khóa bị đánh cắp"),
         0
@@ -383,7 +383,7 @@ fn revoking_the_registrar_is_signed_by_the_root_and_its_stolen_key_cannot_undo_i
     };
     assert_eq!(standing(&stolen.key_id().to_string()).unwrap(), "revoked");
     // The city signs with a new registrar key from now on.
-    let replacement = bansao::files::read_secret_key(&world.path("city/node.key")).unwrap();
+    let replacement = bansao_node::files::read_secret_key(&world.path("city/node.key")).unwrap();
     assert_ne!(replacement.key_id(), stolen.key_id());
     assert_eq!(
         standing(&replacement.key_id().to_string()).unwrap(),
@@ -442,7 +442,7 @@ fn revoking_the_registrar_is_signed_by_the_root_and_its_stolen_key_cannot_undo_i
 fn a_ward_restarted_on_a_trust_file_from_before_a_revocation_refuses_it() {
     let world = DemoWorld::new();
     let older = std::fs::read(world.path("ward/trust.cbor")).unwrap();
-    let kiosk = bansao::files::read_secret_key(&world.path("kiosk/node.key")).unwrap();
+    let kiosk = bansao_node::files::read_secret_key(&world.path("kiosk/node.key")).unwrap();
     assert_exit!(world.revoke(&kiosk.key_id().to_string(), "Máy bị mất"), 0);
     assert_exit!(
         bansao(&[
@@ -456,15 +456,15 @@ fn a_ward_restarted_on_a_trust_file_from_before_a_revocation_refuses_it() {
         0
     );
     // The ward starts on the new file once: it has now used the revocation.
-    bansao::sync::service::SyncNode::open(&world.path("ward")).unwrap();
+    bansao_node::sync::service::SyncNode::open(&world.path("ward")).unwrap();
     // Then an old backup of the file is put back.
     std::fs::write(world.path("ward/trust.cbor"), &older).unwrap();
-    let error = bansao::sync::service::SyncNode::open(&world.path("ward")).unwrap_err();
+    let error = bansao_node::sync::service::SyncNode::open(&world.path("ward")).unwrap_err();
     assert!(
         matches!(
             error,
-            bansao::sync::SyncShellError::TrustFloor(bansao::trust_floor::TrustFloorError::Older(
-                _
+            bansao_node::sync::SyncShellError::Node(bansao_node::node_dir::NodeError::TrustFloor(
+                bansao_node::trust_floor::TrustFloorError::Older(_)
             ))
         ),
         "{error}"
@@ -488,10 +488,10 @@ fn a_ward_restarted_on_a_trust_file_from_before_a_revocation_refuses_it() {
         world.path("kiosk/trust.cbor"),
     )
     .unwrap();
-    bansao::kiosk::Kiosk::open(&world.path("kiosk")).unwrap();
+    bansao_node::kiosk::Kiosk::open(&world.path("kiosk")).unwrap();
     std::fs::write(world.path("kiosk/trust.cbor"), &older).unwrap();
-    let error = bansao::kiosk::Kiosk::open(&world.path("kiosk")).unwrap_err();
-    assert_eq!(bansao::cli::exit_code_for(&error), 3, "{error:#}");
+    let error = bansao_node::kiosk::Kiosk::open(&world.path("kiosk")).unwrap_err();
+    assert_eq!(bansao::exit::ExitStatus::exit_code(&error), 3, "{error:#}");
 }
 
 /// Rewrites one stored document of `database` with `edit` applied to its Automerge document.
@@ -549,11 +549,14 @@ fn a_copy_whose_signed_content_was_edited_is_damage_found_by_store_check_not_a_r
         run.stdout
     );
     // The kiosk issues nothing into a store whose last check found damage.
-    let mut kiosk = bansao::kiosk::Kiosk::open(&world.path("kiosk")).unwrap();
+    let mut kiosk = bansao_node::kiosk::Kiosk::open(&world.path("kiosk")).unwrap();
     let error = kiosk
-        .issue(bansao::demo::sample_request(), bansao::entropy::now())
+        .issue(
+            bansao_testkit::sample_request(),
+            bansao_node::entropy::now(),
+        )
         .unwrap_err();
-    assert_eq!(bansao::cli::exit_code_for(&error), 5, "{error:#}");
+    assert_eq!(bansao::exit::ExitStatus::exit_code(&error), 5, "{error:#}");
     // Reindexing labels it damaged, never "rejected" (an official's decision).
     let run = bansao(&["store", "reindex", "--node", &world.arg("kiosk")]);
     assert_exit!(run, 5);
@@ -607,11 +610,14 @@ fn a_damaged_chain_row_blocks_issuance_with_exit_code_5_and_reindex_repairs_it()
         )
         .unwrap();
     let issue = || {
-        let mut kiosk = bansao::kiosk::Kiosk::open(&world.path("kiosk")).unwrap();
-        kiosk.issue(bansao::demo::sample_request(), bansao::entropy::now())
+        let mut kiosk = bansao_node::kiosk::Kiosk::open(&world.path("kiosk")).unwrap();
+        kiosk.issue(
+            bansao_testkit::sample_request(),
+            bansao_node::entropy::now(),
+        )
     };
     let error = issue().unwrap_err();
-    assert_eq!(bansao::cli::exit_code_for(&error), 5, "{error:#}");
+    assert_eq!(bansao::exit::ExitStatus::exit_code(&error), 5, "{error:#}");
     assert!(format!("{error:#}").contains("chain head"), "{error:#}");
     let run = bansao(&["store", "check", "--node", &world.arg("kiosk")]);
     assert_exit!(run, 5);
@@ -633,7 +639,7 @@ fn a_full_disk_while_issuing_loses_nothing_acknowledged_and_a_read_only_store_wr
         6 * 1024,
         |disk| {
             let root = disk.join("nodes");
-            bansao::bench::world::BenchWorld::create(&root).unwrap();
+            bansao_testkit::World::create(&root).unwrap();
             let node = root.join("kiosk");
             // Most of the disk is taken, as a card full of photos would be.
             let filler = disk.join("filler");
@@ -651,10 +657,13 @@ fn a_full_disk_while_issuing_loses_nothing_acknowledged_and_a_read_only_store_wr
                 vec![0u8; ((free.saturating_sub(1_200)) * 1024) as usize],
             )
             .unwrap();
-            let mut kiosk = bansao::kiosk::Kiosk::open(&node).unwrap();
+            let mut kiosk = bansao_node::kiosk::Kiosk::open(&node).unwrap();
             let mut acknowledged = Vec::new();
             let error = loop {
-                match kiosk.issue(bansao::demo::sample_request(), bansao::entropy::now()) {
+                match kiosk.issue(
+                    bansao_testkit::sample_request(),
+                    bansao_node::entropy::now(),
+                ) {
                     Ok(issued) => acknowledged.push(issued.document.content().copy_id),
                     Err(error) => break error,
                 }
@@ -671,22 +680,32 @@ fn a_full_disk_while_issuing_loses_nothing_acknowledged_and_a_read_only_store_wr
             let store = bansao_store::Store::open(&node.join("bansao.sqlite")).unwrap();
             assert_eq!(store.copy_count().unwrap(), acknowledged.len() as u64);
             drop(store);
-            let mut kiosk = bansao::kiosk::Kiosk::open(&node).unwrap();
+            let mut kiosk = bansao_node::kiosk::Kiosk::open(&node).unwrap();
             kiosk
-                .issue(bansao::demo::sample_request(), bansao::entropy::now())
+                .issue(
+                    bansao_testkit::sample_request(),
+                    bansao_node::entropy::now(),
+                )
                 .unwrap();
             drop(kiosk);
 
             // A read-only store (a card the kernel remounted read-only after an error).
             let before = std::fs::read(node.join("bansao.sqlite")).unwrap();
             common::remount(disk, false);
-            let attempt = bansao::kiosk::Kiosk::open(&node).and_then(|mut kiosk| {
-                kiosk.issue(bansao::demo::sample_request(), bansao::entropy::now())
-            });
+            let attempt = bansao_node::kiosk::Kiosk::open(&node)
+                .map_err(|error| error.to_string())
+                .and_then(|mut kiosk| {
+                    kiosk
+                        .issue(
+                            bansao_testkit::sample_request(),
+                            bansao_node::entropy::now(),
+                        )
+                        .map_err(|error| error.to_string())
+                });
             let Err(error) = attempt else {
                 panic!("nothing is issued on a read-only store");
             };
-            assert!(!format!("{error:#}").is_empty());
+            assert!(!error.is_empty());
             common::remount(disk, true);
             assert_eq!(std::fs::read(node.join("bansao.sqlite")).unwrap(), before);
             assert_exit!(

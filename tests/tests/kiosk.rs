@@ -7,9 +7,10 @@
 
 use std::path::{Path, PathBuf};
 
-use bansao::{demo, entropy, specimens};
 use bansao_copy::CopyId;
+use bansao_node::entropy;
 use bansao_store::Store;
+use bansao_testkit::specimens;
 use serde_json::Value;
 
 struct Kiosk {
@@ -68,7 +69,7 @@ impl Kiosk {
 fn kiosk() -> Kiosk {
     let temp = tempfile::tempdir().unwrap();
     let root = temp.path().to_owned();
-    bansao::bench::world::BenchWorld::create(&root).unwrap();
+    bansao_testkit::World::create(&root).unwrap();
     Kiosk { _temp: temp, root }
 }
 
@@ -104,7 +105,7 @@ fn text(json: &Value, key: &str) -> String {
 fn a_citizen_is_identified_matched_and_leaves_with_a_copy_a_pdf_and_a_receipt() {
     let kiosk = kiosk();
     let (card, camera) = card_and_camera(&kiosk, "obama2.jpg");
-    let scan = kiosk.file("page.png", demo::SAMPLE_SCAN);
+    let scan = kiosk.file("page.png", bansao_testkit::SAMPLE_SCAN);
     let receipt = kiosk.root.join("receipt.escpos");
     let (code, json) = kiosk.issue(&[
         "--scan",
@@ -188,8 +189,8 @@ fn a_citizen_is_identified_matched_and_leaves_with_a_copy_a_pdf_and_a_receipt() 
     assert_eq!(verified, 0, "{}", String::from_utf8_lossy(&out));
     let receipt = std::fs::read(&receipt).unwrap();
     assert!(receipt.starts_with(b"\x1b@"));
-    let issuing_kiosk = bansao::kiosk::Kiosk::open(&kiosk.dir()).unwrap();
-    let qr_text = bansao::copies::qr_text(&document, issuing_kiosk.key());
+    let issuing_kiosk = bansao_node::kiosk::Kiosk::open(&kiosk.dir()).unwrap();
+    let qr_text = bansao_node::copies::qr_text(&document, issuing_kiosk.key());
     assert!(
         receipt
             .windows(qr_text.len())
@@ -201,7 +202,7 @@ fn a_citizen_is_identified_matched_and_leaves_with_a_copy_a_pdf_and_a_receipt() 
 fn another_persons_face_is_refused_and_nothing_is_issued() {
     let kiosk = kiosk();
     let (card, camera) = card_and_camera(&kiosk, "biden.jpg");
-    let scan = kiosk.file("page.png", demo::SAMPLE_SCAN);
+    let scan = kiosk.file("page.png", bansao_testkit::SAMPLE_SCAN);
     let (code, json) = kiosk.issue(&[
         "--scan",
         scan.to_str().unwrap(),
@@ -221,7 +222,7 @@ fn another_persons_face_is_refused_and_nothing_is_issued() {
 fn no_face_and_two_faces_are_retried_then_refused() {
     let kiosk = kiosk();
     let (card, _) = card_and_camera(&kiosk, "obama2.jpg");
-    let scan = kiosk.file("page.png", demo::SAMPLE_SCAN);
+    let scan = kiosk.file("page.png", bansao_testkit::SAMPLE_SCAN);
     // The camera sees the document, not a face: three attempts, then a refusal.
     let (code, json) = kiosk.issue(&[
         "--scan",
@@ -281,7 +282,7 @@ fn no_face_and_two_faces_are_retried_then_refused() {
 fn a_camera_that_is_not_plugged_in_ends_the_session_with_nothing_issued() {
     let kiosk = kiosk();
     let (card, _) = card_and_camera(&kiosk, "obama2.jpg");
-    let scan = kiosk.file("page.png", demo::SAMPLE_SCAN);
+    let scan = kiosk.file("page.png", bansao_testkit::SAMPLE_SCAN);
     let (code, json) = kiosk.issue(&[
         "--scan",
         scan.to_str().unwrap(),
@@ -372,7 +373,7 @@ fn refused_originals_and_bad_files_are_clear_and_store_nothing() {
         ),
         (
             "truncated.png",
-            demo::SAMPLE_SCAN[..demo::SAMPLE_SCAN.len() / 2].to_vec(),
+            bansao_testkit::SAMPLE_SCAN[..bansao_testkit::SAMPLE_SCAN.len() / 2].to_vec(),
             "failed",
             "hỏng",
         ),
@@ -442,7 +443,7 @@ fn an_offline_printer_leaves_the_copy_issued() {
         1,
     );
     std::fs::write(&config_path, config).unwrap();
-    let scan = kiosk.file("page.png", demo::SAMPLE_SCAN);
+    let scan = kiosk.file("page.png", bansao_testkit::SAMPLE_SCAN);
     let (code, json) = kiosk.issue(&["--scan", scan.to_str().unwrap()]);
     assert_eq!(code, 0, "{json:#}");
     assert_eq!(text(&json, "outcome"), "issued_without_receipt");
@@ -535,7 +536,7 @@ fn a_pdf_that_cannot_be_written_is_said_and_a_reprint_writes_it_and_the_receipt(
     // The artifacts folder cannot be made (a file is in its place), as a full or read-only
     // card would refuse the PDF.
     std::fs::write(node.join("artifacts"), b"in the way").unwrap();
-    let scan = kiosk.file("page.png", demo::SAMPLE_SCAN);
+    let scan = kiosk.file("page.png", bansao_testkit::SAMPLE_SCAN);
     let receipt = kiosk.root.join("receipt.escpos");
     let (code, output) = kiosk.run_text(
         "issue",
@@ -593,7 +594,7 @@ fn a_pdf_that_cannot_be_written_is_said_and_a_reprint_writes_it_and_the_receipt(
 #[test]
 fn a_correction_of_a_field_that_does_not_exist_is_refused() {
     let kiosk = kiosk();
-    let scan = kiosk.file("page.png", demo::SAMPLE_SCAN);
+    let scan = kiosk.file("page.png", bansao_testkit::SAMPLE_SCAN);
     let (code, output) = kiosk.run_text(
         "issue",
         &[

@@ -12,13 +12,15 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use bansao::city::{City, Validity, Ward};
-use bansao::config::Commune;
-use bansao::copies::{self, DecisionRequest};
-use bansao::kiosk::{IssueRequest, Kiosk};
-use bansao::sync::service::SyncNode;
-use bansao::{demo, entropy, files};
+use bansao_copy::{CommuneCode, KioskId, OfficialId};
 use bansao_copy::{CopyId, CopyStatus, Decision, DocumentType, ExtractedField};
+use bansao_node::city::{City, Validity};
+use bansao_node::config::Commune;
+use bansao_node::decisions::{self, DecisionRequest};
+use bansao_node::kiosk::{IssueRequest, Kiosk};
+use bansao_node::sync::service::SyncNode;
+use bansao_node::ward::Ward;
+use bansao_node::{entropy, files};
 use bansao_store::Store;
 use bansao_trust::{SecretKey, TrustContext};
 
@@ -35,7 +37,7 @@ impl World {
 
 fn commune(code: &str, name: &str) -> Commune {
     Commune {
-        code: code.to_owned(),
+        code: CommuneCode::parse(code).unwrap(),
         name: name.to_owned(),
     }
 }
@@ -69,7 +71,7 @@ fn world() -> World {
     city.certify_kiosk(
         &ward,
         &root.join("kiosk"),
-        "KIOSK-TANLAP-01",
+        &KioskId::parse("KIOSK-TANLAP-01").unwrap(),
         "Ki-ốt thôn Đông",
         now,
         validity,
@@ -78,7 +80,7 @@ fn world() -> World {
     city.certify_kiosk(
         &ward,
         &root.join("kiosk-2"),
-        "KIOSK-TANLAP-02",
+        &KioskId::parse("KIOSK-TANLAP-02").unwrap(),
         "Ki-ốt thôn Tây",
         now,
         validity,
@@ -87,14 +89,20 @@ fn world() -> World {
     city.certify_kiosk(
         &ward_b,
         &root.join("kiosk-b"),
-        "KIOSK-HOABINH-01",
+        &KioskId::parse("KIOSK-HOABINH-01").unwrap(),
         "Ki-ốt Hòa Bình",
         now,
         validity,
     )
     .unwrap();
-    city.certify_official(&ward, "tran-thi-binh", "Trần Thị Bình", now, validity)
-        .unwrap();
+    city.certify_official(
+        &ward,
+        &OfficialId::parse("tran-thi-binh").unwrap(),
+        "Trần Thị Bình",
+        now,
+        validity,
+    )
+    .unwrap();
     let dirs: Vec<PathBuf> = ["ward", "ward-b", "kiosk", "kiosk-2", "kiosk-b"]
         .iter()
         .map(|name| root.join(name))
@@ -119,14 +127,14 @@ fn issue(kiosk_dir: &Path, count: usize) -> Vec<CopyId> {
             ]
             .into();
             // A second page unique to the copy, so every copy has a scan of its own to carry.
-            let mut unique = demo::SAMPLE_SCAN.to_vec();
+            let mut unique = bansao_testkit::SAMPLE_SCAN.to_vec();
             unique.extend_from_slice(format!("page of copy {n} {kiosk_dir:?}").as_bytes());
             kiosk
                 .issue(
                     IssueRequest {
                         document_type: DocumentType::BirthCertificate,
                         fields,
-                        scans: vec![demo::SAMPLE_SCAN.to_vec(), unique],
+                        scans: vec![bansao_testkit::SAMPLE_SCAN.to_vec(), unique],
                         events: Vec::new(),
                         notes: Vec::new(),
                     },
@@ -179,7 +187,7 @@ fn sync(
     runtime: &tokio::runtime::Runtime,
     dir: &Path,
     address: SocketAddr,
-) -> Result<bansao::sync::stream::SessionOutcome, String> {
+) -> Result<bansao_node::sync::stream::SessionOutcome, String> {
     let node = SyncNode::open(dir).unwrap();
     runtime.block_on(async {
         let endpoint = node.bind(SocketAddr::from(([127, 0, 0, 1], 0))).unwrap();
@@ -196,18 +204,16 @@ fn decide(dir: &Path, ward: &Ward, key: &SecretKey, copy_id: CopyId, decision: D
     let trust = TrustContext::from_bundle(&files::read(&dir.join("trust.cbor")).unwrap()).unwrap();
     let mut store = Store::open(&dir.join("bansao.sqlite")).unwrap();
     let _ = ward;
-    copies::decide(
+    decisions::decide(
         &mut store,
+        &trust,
+        key,
+        entropy::new_actor().unwrap(),
         DecisionRequest {
             copy_id,
             decision,
             reason: None,
-            certification_number: (decision == Decision::Approve)
-                .then(|| "0001/2026/SCBS".to_owned()),
         },
-        key,
-        &trust,
-        entropy::new_actor().unwrap(),
         entropy::now(),
     )
     .unwrap();
@@ -259,7 +265,7 @@ fn copies_issued_offline_reach_ward_and_city_and_signatures_come_back() {
 
     // The official counter-signs two copies at the ward.
     let ward = Ward::open(&ward_dir).unwrap();
-    let (official_key, _) = ward.official_files("tran-thi-binh");
+    let (official_key, _) = ward.official_files(&OfficialId::parse("tran-thi-binh").unwrap());
     let official_key = files::read_secret_key(&official_key).unwrap();
     decide(
         &ward_dir,
@@ -483,11 +489,28 @@ fn peers_outside_the_topology_are_refused_before_any_data_moves() {
     // A key nobody certified, with a node directory of its own.
     let stranger = world.dir("stranger");
     copy_dir(&kiosk_dir, &stranger);
-    files::replace_secret_key(
-        &stranger.join("node.key"),
-        &SecretKey::from_seed(entropy::random_bytes::<32>().unwrap()),
-    )
+    let stranger_key = SecretKey::from_seed(entropy::random_bytes::<32>().unwrap());
+    files::replace_secret_key(&stranger.join("node.key"), &stranger_key).unwrap();
+    // With the kiosk's certificate left beside it, the key is not the certificate's.
+    let error = SyncNode::open(&stranger).unwrap_err().to_string();
+    assert!(
+        error.contains("does not certify this node's key"),
+        "a node refuses a certificate of another key: {error}"
+    );
+    // With a certificate of its own making (a root of its own), the key does not count.
+    let now = entropy::now().unix();
+    let own = bansao_trust::CertificateBody {
+        issuer: stranger_key.key_id(),
+        role: bansao_trust::Role::CityRoot,
+        subject: "Stranger".to_owned(),
+        commune: None,
+        public_key: stranger_key.public_key(),
+        not_before: now - 60,
+        not_after: now + 86_400,
+    }
+    .sign(&stranger_key)
     .unwrap();
+    files::write_certificate(&stranger.join("node.cert"), &own).unwrap();
     let error = SyncNode::open(&stranger).unwrap_err().to_string();
     assert!(
         error.contains("does not count"),
@@ -870,7 +893,7 @@ fn a_forked_kiosk_chain_is_recorded_by_the_ward_and_shown_by_status_and_verify()
         let document = store
             .load_copy(forked, entropy::new_actor().unwrap())
             .unwrap();
-        copies::qr_text(
+        bansao_node::copies::qr_text(
             &document,
             &files::read_secret_key(&kiosk.join("node.key")).unwrap(),
         )
@@ -906,7 +929,7 @@ fn a_kiosk_whose_clock_jumped_a_year_ahead_or_went_back_issues_nothing() {
     let request = || IssueRequest {
         document_type: DocumentType::BirthCertificate,
         fields: BTreeMap::new(),
-        scans: vec![demo::SAMPLE_SCAN.to_vec()],
+        scans: vec![bansao_testkit::SAMPLE_SCAN.to_vec()],
         events: Vec::new(),
         notes: Vec::new(),
     };
@@ -917,8 +940,10 @@ fn a_kiosk_whose_clock_jumped_a_year_ahead_or_went_back_issues_nothing() {
     let error = kiosk.issue(request(), a_year_ahead).unwrap_err();
     assert!(
         matches!(
-            error.downcast_ref::<bansao::kiosk_clock::ClockError>(),
-            Some(bansao::kiosk_clock::ClockError::LongAfterLastContact { .. })
+            error,
+            bansao_node::kiosk::IssueError::Clock(
+                bansao_node::kiosk_clock::ClockError::LongAfterLastContact { .. }
+            )
         ),
         "{error:#}"
     );
@@ -926,8 +951,10 @@ fn a_kiosk_whose_clock_jumped_a_year_ahead_or_went_back_issues_nothing() {
     let error = kiosk.issue(request(), at(now + 300)).unwrap_err();
     assert!(
         matches!(
-            error.downcast_ref::<bansao::kiosk_clock::ClockError>(),
-            Some(bansao::kiosk_clock::ClockError::BeforeLastCopy { .. })
+            error,
+            bansao_node::kiosk::IssueError::Clock(
+                bansao_node::kiosk_clock::ClockError::BeforeLastCopy { .. }
+            )
         ),
         "{error:#}"
     );
@@ -1062,12 +1089,12 @@ fn an_admitted_peer_that_goes_silent_cannot_hold_a_session_open() {
     let ward_dir = world.dir("ward");
     let ward = SyncNode::open(&ward_dir)
         .unwrap()
-        .with_tuning(bansao::sync::service::Tuning {
-            stream: bansao::sync::stream::StreamLimits {
+        .with_tuning(bansao_node::sync::service::Tuning {
+            stream: bansao_node::sync::stream::StreamLimits {
                 stall: std::time::Duration::from_secs(2),
                 deadline: std::time::Duration::from_secs(3600),
             },
-            ..bansao::sync::service::Tuning::default()
+            ..bansao_node::sync::service::Tuning::default()
         });
     let endpoint = runtime
         .block_on(async { ward.bind(SocketAddr::from(([127, 0, 0, 1], 0))) })

@@ -1,7 +1,8 @@
 //! Tidy: the rules of ARCHITECTURE.md that the compiler does not check. Every Rust file opens
 //! with a `//!` comment saying what it is for; every path of the code map exists; the pure
-//! crates depend on no runtime, database, network, device or perception crate (their floor).
-//! In the manner of rust-analyzer's `xtask/src/tidy.rs`.
+//! crates depend on no runtime, database, network, device or perception crate (their floor);
+//! the application library depends on no CLI, web or binary-edge crate; only the binary reads
+//! the environment. In the manner of rust-analyzer's `xtask/src/tidy.rs`.
 
 #![allow(clippy::unwrap_used)]
 
@@ -143,4 +144,77 @@ fn the_pure_crates_depend_on_no_runtime_database_network_or_device() {
             );
         }
     }
+}
+
+fn dependencies_of(krate: &str) -> Vec<String> {
+    let manifest = std::fs::read_to_string(repository().join(krate).join("Cargo.toml")).unwrap();
+    let manifest: toml::Table = manifest.parse().unwrap();
+    manifest
+        .get("dependencies")
+        .and_then(toml::Value::as_table)
+        .map(|table| table.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn the_application_library_has_no_binary_edge_crate() {
+    let dependencies = dependencies_of("node");
+    assert!(
+        dependencies.contains(&"bansao-store".to_owned()),
+        "{dependencies:?}"
+    );
+    let edge: Vec<&String> = dependencies
+        .iter()
+        .filter(|name| {
+            [
+                "clap",
+                "anyhow",
+                "axum",
+                "tracing-subscriber",
+                "mimalloc",
+                "bansao",
+                "bansao-testkit",
+            ]
+            .contains(&name.as_str())
+        })
+        .collect();
+    assert!(
+        edge.is_empty(),
+        "bansao-node is the application library but depends on {edge:?} (ARCHITECTURE.md, floors)"
+    );
+}
+
+/// The crates that may read the environment: the binary, and test tooling.
+fn may_read_the_environment(relative: &Path) -> bool {
+    let text = relative.to_string_lossy();
+    text.starts_with("node/cli/")
+        || text.starts_with("tests/")
+        || text.contains("/tests/")
+        || text.contains("/benches/")
+        || text.ends_with("/testing.rs")
+        || text.contains("/build.rs")
+}
+
+#[test]
+fn only_the_binary_reads_the_environment() {
+    let mut files = Vec::new();
+    rust_files(&repository(), &mut files);
+    let readers: Vec<String> = files
+        .iter()
+        .filter_map(|path| {
+            let relative = path.strip_prefix(repository()).unwrap();
+            if may_read_the_environment(relative) {
+                return None;
+            }
+            let text = std::fs::read_to_string(path).unwrap();
+            ["env::var(", "env::var_os(", "env::vars(", "env::args"]
+                .iter()
+                .any(|call| text.contains(call))
+                .then(|| relative.to_string_lossy().into_owned())
+        })
+        .collect();
+    assert!(
+        readers.is_empty(),
+        "these library files read the environment (only the binary may): {readers:?}"
+    );
 }

@@ -142,7 +142,7 @@ fn a_code_claiming_a_time_outside_the_kiosk_certificate_is_expired() {
     // Ten years on: past the kiosk certificate's five years.
     claims.issued_at =
         bansao_copy::Timestamp::from_unix(claims.issued_at.unix() + 10 * 365 * 86_400).unwrap();
-    let kiosk_key = bansao::files::read_secret_key(&world.path("kiosk/node.key")).unwrap();
+    let kiosk_key = bansao_node::files::read_secret_key(&world.path("kiosk/node.key")).unwrap();
     let run = world.verify(&world.write("late.qr.txt", claims.to_qr_text(&kiosk_key).as_bytes()));
     assert_exit!(run, 1);
     assert_eq!(run.json()["verdict"], "expired");
@@ -349,7 +349,7 @@ fn forged_pdf(genuine: &[u8], key: &bansao_trust::SecretKey) -> Vec<u8> {
             format: bansao_artifact::PageImageFormat::Png,
         }],
     };
-    bansao_artifact::render_sealed_pdf(&content, &bansao::copies::KeySealer(key)).unwrap()
+    bansao_artifact::render_sealed_pdf(&content, &bansao_node::copies::KeySealer(key)).unwrap()
 }
 
 #[test]
@@ -392,13 +392,14 @@ fn a_page_swapped_and_resealed_by_another_communes_kiosk_is_not_genuine() {
     assert_exit!(verify("genuine.pdf", &genuine), 0);
 
     // Another commune's kiosk may not seal this commune's copy, whatever it shows.
-    let other_kiosk = bansao::files::read_secret_key(&world.path("other-kiosk/node.key")).unwrap();
+    let other_kiosk =
+        bansao_node::files::read_secret_key(&world.path("other-kiosk/node.key")).unwrap();
     let run = verify("other-kiosk.pdf", &forged_pdf(&genuine, &other_kiosk));
     assert_exit!(run, 1);
     assert_eq!(run.json()["verdict"], "not-authorised", "{}", run.stdout);
 
     // Even the copy's own ward cannot seal a page that is not the signed scan.
-    let ward = bansao::files::read_secret_key(&world.path("ward/node.key")).unwrap();
+    let ward = bansao_node::files::read_secret_key(&world.path("ward/node.key")).unwrap();
     let run = verify("own-ward.pdf", &forged_pdf(&genuine, &ward));
     assert_exit!(run, 1);
     assert_eq!(run.json()["verdict"], "tampered", "{}", run.stdout);

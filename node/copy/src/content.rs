@@ -39,7 +39,17 @@ impl CopyId {
             .map(CopyId)
             .map_err(|_| CopyIdError(text.to_owned()))
     }
+}
 
+impl std::str::FromStr for CopyId {
+    type Err = CopyIdError;
+
+    fn from_str(text: &str) -> Result<CopyId, CopyIdError> {
+        CopyId::parse(text)
+    }
+}
+
+impl CopyId {
     /// The 16 bytes of the ULID.
     pub fn to_bytes(self) -> [u8; 16] {
         self.0.to_bytes()

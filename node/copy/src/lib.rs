@@ -9,15 +9,19 @@
 //! - [`status`]: the status derived from valid signatures, with conflicts surfaced;
 //! - [`qr`]: the COSE/Base45 QR payload; [`record`]: the portable record the PDF embeds;
 //! - [`verify`]: offline verdicts from a QR or a record;
-//! - [`fee`] and [`timestamp`]: the fee schedule and how times are stored and shown.
+//! - [`fee`] and [`timestamp`]: the fee schedule and how times are stored and shown;
+//! - [`ids`]: commune codes, kiosk ids and official ids, checked where they enter;
+//! - [`rejection`]: the grounds an official may refuse a copy on (Decree 23, Art. 22).
 //!
 //! No IO and no clock: callers hand in times, randomness (copy ids, Automerge actor ids) and keys.
 
 pub mod content;
 pub mod document;
 pub mod fee;
+pub mod ids;
 pub mod qr;
 pub mod record;
+pub mod rejection;
 pub mod signature;
 pub mod status;
 #[cfg(any(test, feature = "testing"))]
@@ -27,8 +31,10 @@ pub mod verify;
 
 pub use content::{ContentHash, CopyContent, CopyId, DocumentType, ExtractedField, PageRef};
 pub use document::{CopyDocument, CopyEvent, ReviewNote};
+pub use ids::{CommuneCode, InvalidId, KioskId, OfficialId};
 pub use qr::QrClaims;
 pub use record::CopyRecord;
+pub use rejection::RejectionGround;
 pub use signature::{Decision, SignatureRecord};
 pub use status::{CopyStatus, StatusReport, derive_status};
 pub use timestamp::Timestamp;

@@ -7,7 +7,6 @@
 //! writes the sealed PDF, and prints the receipt — timing each step. It backs
 //! `bansao kiosk issue` and `bansao bench issue`.
 
-pub mod command;
 pub mod perception;
 pub mod receipt;
 
@@ -377,7 +376,7 @@ pub fn run_session(
             }
             Step::Issue(order) => {
                 let issued_at = now();
-                let kiosk_id = kiosk.config.kiosk_id.clone().unwrap_or_default();
+                let kiosk_id = kiosk.settings.id.to_string();
                 let (events, notes) = issue_records(order, &report.face, &kiosk_id, issued_at);
                 report.needs_official_review = order.face_needs_review;
                 let request = IssueRequest {
@@ -469,14 +468,15 @@ fn write_artifact(
     let path = dir.join(format!("{}.pdf", copy.document.content().copy_id));
     let written = kiosk
         .render_artifact(&copy.document, &copy.qr_text, now)
+        .map_err(|error| error.to_string())
         .and_then(|pdf| {
-            std::fs::create_dir_all(dir)?;
-            crate::files::write_atomic(&path, &pdf, 0o644)?;
-            Ok(())
+            std::fs::create_dir_all(dir)
+                .map_err(|error| format!("cannot create {}: {error}", dir.display()))?;
+            crate::files::write_atomic(&path, &pdf, 0o644).map_err(|error| error.to_string())
         });
     match written {
         Ok(()) => report.artifact = Some(path),
-        Err(error) => report.artifact_error = Some(format!("{error:#}")),
+        Err(error) => report.artifact_error = Some(error),
     }
 }
 
@@ -493,7 +493,7 @@ fn print(
     report.receipt_printer = Some(printer.name());
     let stream = match receipt::render_receipt(
         &receipt::receipt_for(kiosk, copy),
-        kiosk.config.kiosk.paper_80mm,
+        kiosk.settings.devices.paper_80mm,
     ) {
         Ok(stream) => stream,
         Err(error) => return Event::ReceiptFailed(error.to_string()),

@@ -8,7 +8,6 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use anyhow::Context;
 use bansao_copy::{DocumentType, ExtractedField};
 use bansao_models::face_match::{FaceVerdict, FaceVerifier};
 use bansao_models::faces::{Face, FaceCount, FaceDetector};
@@ -59,13 +58,13 @@ impl std::fmt::Debug for Perception {
     }
 }
 
-/// The face models directory the kiosk uses: the configuration's, `BANSAO_FACE_MODELS`, the
-/// checkout's `.models/face` when run from the repository, or the system's.
+/// The face models directory the kiosk uses: the settings' (the configuration's, or the
+/// binary's `BANSAO_FACE_MODELS`), the checkout's `.models/face` when run from the repository,
+/// or the system's.
 pub fn face_models_dir(settings: &KioskSettings) -> PathBuf {
     settings
         .face_models
         .clone()
-        .or_else(|| std::env::var_os("BANSAO_FACE_MODELS").map(PathBuf::from))
         .or_else(|| {
             let checkout = PathBuf::from(CHECKOUT_FACE_MODELS);
             checkout.is_dir().then_some(checkout)
@@ -73,11 +72,21 @@ pub fn face_models_dir(settings: &KioskSettings) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(DEFAULT_FACE_MODELS))
 }
 
+/// The kiosk's perception engines could not start or read a page.
+#[derive(Debug, thiserror::Error)]
+pub enum PerceptionError {
+    /// Tesseract could not start (its data for Vietnamese missing?).
+    #[error("cannot start the OCR engine: {0}")]
+    Ocr(#[from] bansao_models::ocr::OcrError),
+    /// The face detector could not start.
+    #[error(transparent)]
+    Faces(#[from] bansao_models::faces::FaceModelError),
+}
+
 impl Perception {
     /// Loads the engines. OCR and detection are required; verification is not.
-    pub fn open(settings: &KioskSettings) -> anyhow::Result<Perception> {
-        let ocr = OcrEngine::new(settings.tessdata.as_deref(), "vie")
-            .context("cannot start the OCR engine")?;
+    pub fn open(settings: &KioskSettings) -> Result<Perception, PerceptionError> {
+        let ocr = OcrEngine::new(settings.tessdata.as_deref(), "vie")?;
         let live_faces = FaceDetector::new(60)?;
         let card_faces = FaceDetector::new(20)?;
         let verifier =
@@ -101,7 +110,7 @@ impl Perception {
     }
 
     /// Reads and checks one scanned page.
-    pub fn read_page(&mut self, image: &DynamicImage) -> anyhow::Result<PageReading> {
+    pub fn read_page(&mut self, image: &DynamicImage) -> Result<PageReading, PerceptionError> {
         Ok(read_page(&mut self.ocr, image, SCAN_DPI)?)
     }
 

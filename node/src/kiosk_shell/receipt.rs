@@ -22,12 +22,8 @@ const TEXT_SIZE: f32 = 24.0;
 pub fn receipt_for(kiosk: &Kiosk, copy: &IssuedCopy) -> Receipt {
     let content = copy.document.content();
     Receipt {
-        kiosk: kiosk.config.name.clone(),
-        commune: kiosk
-            .config
-            .commune
-            .as_ref()
-            .map_or_else(String::new, |commune| commune.name.clone()),
+        kiosk: kiosk.node.config().name.clone(),
+        commune: kiosk.settings.commune.name.clone(),
         copy_id: content.copy_id.to_string(),
         document_type: content.document_type.label_vi().to_owned(),
         pages: u32::try_from(content.pages.len()).unwrap_or(u32::MAX),

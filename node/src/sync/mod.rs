@@ -8,12 +8,10 @@
 //! - [`stream`]: one session driven over one QUIC bi-stream (storage on a blocking thread);
 //! - [`backoff`]: reconnection delays with jitter;
 //! - [`peers`]: the per-peer state `bansao status` prints;
-//! - [`commands`]: `bansao run`, `bansao sync` and `bansao status`;
 //! - [`service`]: the node's sync service: listener, upstream rounds with backoff, LAN peers.
 
 pub mod authorize;
 pub mod backoff;
-pub mod commands;
 pub mod peers;
 pub mod replica;
 pub mod service;
@@ -73,4 +71,7 @@ pub enum SyncShellError {
     /// The trust file is older than the trust this node has used.
     #[error(transparent)]
     TrustFloor(#[from] crate::trust_floor::TrustFloorError),
+    /// The node directory could not be opened.
+    #[error(transparent)]
+    Node(#[from] crate::node_dir::NodeError),
 }

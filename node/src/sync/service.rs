@@ -20,7 +20,9 @@ use bansao_sync_net::{
 };
 use bansao_trust::{KeyId, SecretKey};
 
-use crate::config::{CONFIG_FILE_NAME, NodeConfig};
+use crate::config::NodeConfig;
+use crate::entropy;
+use crate::node_dir::{Node, NodeDir};
 use crate::sync::SyncShellError;
 use crate::sync::authorize::TrustAuthorizer;
 use crate::sync::backoff::Backoff;
@@ -28,7 +30,6 @@ use crate::sync::peers::PeerBook;
 use crate::sync::replica::StoreReplica;
 use crate::sync::stream::{SessionOutcome, StreamLimits, run_session};
 use crate::sync::trust::TrustHandle;
-use crate::{entropy, files, trust_floor};
 
 /// Limits and timers of a node's sync.
 #[derive(Debug, Clone)]
@@ -129,17 +130,17 @@ fn failed(error: String) -> SessionOutcome {
 }
 
 impl SyncNode {
-    /// Opens the node in `dir` (its `bansao.toml`).
+    /// Opens the node in `dir` (its `bansao.toml`): [`NodeDir::open`]'s checks, then the node's
+    /// own key must count in its trust list.
     pub fn open(dir: &Path) -> Result<SyncNode, SyncShellError> {
-        SyncNode::from_config(NodeConfig::load(&dir.join(CONFIG_FILE_NAME))?)
+        SyncNode::from_node(NodeDir::open(dir)?)
     }
 
-    /// Opens the node a configuration describes: reads its key and trust file, checks that its
-    /// own key counts, and opens its database (migrating it if needed).
-    pub fn from_config(config: NodeConfig) -> Result<SyncNode, SyncShellError> {
-        let key = files::read_secret_key(&config.paths.key)?;
+    /// The sync shell of an opened node.
+    pub fn from_node(node: Node) -> Result<SyncNode, SyncShellError> {
+        let config = node.dir.config.clone();
         let trust = TrustHandle::load(&config.paths.trust)?;
-        let key_id = key.key_id();
+        let key_id = node.key.key_id();
         let context = trust.context();
         let certificate = context
             .check_signer(key_id, entropy::now().unix())
@@ -153,15 +154,8 @@ impl SyncNode {
             commune: certificate.body.commune.clone(),
             subject: certificate.body.subject.clone(),
         };
-        {
-            let mut store = Store::open(&config.paths.database)?;
-            trust_floor::check_and_record(
-                &mut store,
-                &config.paths.trust,
-                &context,
-                entropy::now(),
-            )?;
-        }
+        let key = node.key.clone();
+        drop(node);
         let peers = PeerBook::open(&config.paths.database)?;
         Ok(SyncNode {
             inner: Arc::new(Inner {

@@ -10,12 +10,14 @@
 
 mod anomalies;
 mod check;
+mod decisions;
 mod editions;
 mod schema;
 mod sync;
 
 pub use anomalies::{Anomaly, AnomalyKind, FUTURE_TOLERANCE_SECONDS};
 pub use check::{ContentCheck, Damage, DamagedPart};
+pub use decisions::{CertificationEntry, NumberBook};
 pub use editions::TrustEditions;
 
 pub use sync::{BlobTransfer, COPIES_PER_QUERY, MissingBlob, SyncItem};
@@ -236,7 +238,7 @@ impl Store {
         let version: i64 = connection
             .query_row("PRAGMA user_version", [], |row| row.get(0))
             .map_err(corrupt)?;
-        let known = 4;
+        let known = 5;
         if version > known {
             return Err(StoreError::TooNew {
                 path,
@@ -417,18 +419,43 @@ impl Store {
                 status.map(CopyStatus::as_str),
                 i64::try_from(limit).unwrap_or(i64::MAX)
             ],
-            |row| {
-                Ok(CopyIndexRow {
-                    copy_id: row.get(0)?,
-                    commune: row.get(1)?,
-                    kiosk_id: row.get(2)?,
-                    kiosk_sequence: u64::try_from(row.get::<_, i64>(3)?).unwrap_or(0),
-                    status: row.get(4)?,
-                    issued_at: row.get(5)?,
-                })
-            },
+            index_row,
         )?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// The index rows of one status, oldest first (issue time, then the kiosk's order),
+    /// optionally of one kiosk: a review queue.
+    pub fn oldest_copies(
+        &self,
+        status: CopyStatus,
+        kiosk_id: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<CopyIndexRow>, StoreError> {
+        let mut statement = self.connection.prepare_cached(
+            "SELECT copy_id, commune, kiosk_id, kiosk_sequence, status, issued_at FROM copies
+             WHERE status = ?1 AND (?2 IS NULL OR kiosk_id = ?2)
+             ORDER BY issued_at, kiosk_id, kiosk_sequence LIMIT ?3",
+        )?;
+        let rows = statement.query_map(
+            params![
+                status.as_str(),
+                kiosk_id,
+                i64::try_from(limit).unwrap_or(i64::MAX)
+            ],
+            index_row,
+        )?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// Number of copies of one status.
+    pub fn count_with_status(&self, status: CopyStatus) -> Result<u64, StoreError> {
+        let count: i64 = self.connection.query_row(
+            "SELECT COUNT(*) FROM copies WHERE status = ?1",
+            [status.as_str()],
+            |row| row.get(0),
+        )?;
+        Ok(u64::try_from(count).unwrap_or(0))
     }
 
     /// Number of copies stored.
@@ -601,8 +628,20 @@ fn chain_head_on(connection: &Connection, kiosk_id: &str) -> Result<ChainHead, S
     }
 }
 
+/// An index row from `SELECT copy_id, commune, kiosk_id, kiosk_sequence, status, issued_at`.
+fn index_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<CopyIndexRow> {
+    Ok(CopyIndexRow {
+        copy_id: row.get(0)?,
+        commune: row.get(1)?,
+        kiosk_id: row.get(2)?,
+        kiosk_sequence: u64::try_from(row.get::<_, i64>(3)?).unwrap_or(0),
+        status: row.get(4)?,
+        issued_at: row.get(5)?,
+    })
+}
+
 /// Inserts or updates a copy's row inside a transaction.
-fn upsert_copy(
+pub(crate) fn upsert_copy(
     transaction: &rusqlite::Transaction<'_>,
     document: &mut CopyDocument,
     status: CopyStatus,

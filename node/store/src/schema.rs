@@ -171,6 +171,18 @@ pub fn migrations() -> Migrations<'static> {
             damaged    INTEGER NOT NULL
         ) STRICT;",
         ),
+        // The ward's book of certification numbers (Decree 23/2015, Art. 13): numbers run on
+        // from 1 within a book and a year, each given once, to one copy once.
+        M::up(
+            "CREATE TABLE certification_numbers (
+            book       TEXT NOT NULL,
+            year       INTEGER NOT NULL,
+            number     INTEGER NOT NULL,
+            copy_id    TEXT NOT NULL UNIQUE,
+            decided_at TEXT NOT NULL,
+            PRIMARY KEY (book, year, number)
+        ) STRICT;",
+        ),
     ])
 }
 

@@ -1,23 +1,22 @@
-//! The command line: `bansao <command>`, parsed with clap, and the mapping from failures to exit
-//! codes. Exit codes: 0 success (for `verify`: genuine), 1 failure (for `verify`: not genuine),
-//! 2 unusable input or usage, 3 unusable trust file, 4 unusable key or certificate file,
-//! 5 damaged database, 6 invalid configuration.
+//! The command line: `bansao <command>`, parsed with clap and dispatched to the application
+//! library's services; failures become exit codes through [`crate::exit`].
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use bansao_copy::CopyId;
-use bansao_store::{Store, StoreError};
-use bansao_trust::{KeyId, TrustBundleError};
+use bansao_copy::{CommuneCode, CopyId, KioskId, OfficialId};
+use bansao_node::city::{City, Validity};
+use bansao_node::config::{Commune, NodeRole};
+use bansao_node::node_dir::NodeDir;
+use bansao_node::ward::Ward;
+use bansao_node::{copies, entropy, trust_export, verify};
+use bansao_trust::KeyId;
 use clap::{Parser, Subcommand};
 
-use crate::city::{City, Validity, Ward};
-use crate::config::{CONFIG_FILE_NAME, Commune, ConfigError, NodeConfig};
-use crate::files::FileError;
-use crate::trust_floor::{OlderTrustFile, TrustFloorError};
-use crate::{copies, demo, entropy, trust_export, verify};
+use crate::demo;
+pub use crate::exit::{DAMAGE_EXIT_CODE, exit_code_for};
 
 /// bansao: chứng thực bản sao từ bản chính, offline (certified copies of originals, offline).
 #[derive(Debug, Parser)]
@@ -60,6 +59,9 @@ enum Command {
     /// Key ceremonies: create the city root, certify, rotate, revoke.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// The ward's work: the review queue, one copy's case, approve, reject.
+    #[command(subcommand)]
+    Ward(crate::ward_commands::WardCommand),
     /// The trust list.
     #[command(subcommand)]
     Trust(TrustCommand),
@@ -125,7 +127,7 @@ enum KeysCommand {
         dir: PathBuf,
         /// Five-digit commune code.
         #[arg(long)]
-        commune_code: String,
+        commune_code: CommuneCode,
         /// Commune name, e.g. "Xã Tân Lập".
         #[arg(long)]
         commune_name: String,
@@ -149,7 +151,7 @@ enum KeysCommand {
         dir: PathBuf,
         /// The kiosk id, e.g. KIOSK-TANLAP-01.
         #[arg(long)]
-        kiosk_id: String,
+        kiosk_id: KioskId,
         /// A name people recognise.
         #[arg(long)]
         name: Option<String>,
@@ -167,7 +169,7 @@ enum KeysCommand {
         ward: PathBuf,
         /// A short id, e.g. tran-thi-binh.
         #[arg(long)]
-        id: String,
+        id: OfficialId,
         /// The official's full name.
         #[arg(long)]
         name: String,
@@ -188,7 +190,7 @@ enum KeysCommand {
         ward: Option<PathBuf>,
         /// The official id (with --ward).
         #[arg(long, requires = "ward")]
-        official: Option<String>,
+        official: Option<OfficialId>,
     },
     /// Revoke a key: its signatures, and those of keys it certified, stop counting.
     Revoke {
@@ -230,10 +232,10 @@ enum KioskCommand {
     /// One whole session without interaction: read the card, check the face, scan and check the
     /// pages, recognise the document, issue the copy (signed, stored, sealed PDF in
     /// NODE/artifacts) and print the receipt. Exit 0 when a copy was issued, 1 when not.
-    Issue(crate::kiosk_shell::command::IssueArgs),
+    Issue(crate::kiosk_commands::IssueArgs),
     /// Print a copy's receipt again (marked as a reprint) on the configured printer, and write
     /// its sealed PDF again if it is missing.
-    Reprint(crate::kiosk_shell::command::ReprintArgs),
+    Reprint(crate::kiosk_commands::ReprintArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -379,56 +381,6 @@ enum StoreCommand {
     },
 }
 
-/// Whether a store error means damage (exit code 5) rather than a failure to do the work.
-fn is_damage(error: &StoreError) -> bool {
-    matches!(
-        error,
-        StoreError::Corrupt { .. }
-            | StoreError::TooNew { .. }
-            | StoreError::DamagedChain { .. }
-            | StoreError::Document { .. }
-            | StoreError::LastCheckFoundDamage { .. }
-    )
-}
-
-/// The exit code for a failed command.
-pub fn exit_code_for(error: &anyhow::Error) -> u8 {
-    for cause in error.chain() {
-        if let Some(error) = cause.downcast_ref::<crate::sync::SyncShellError>() {
-            use crate::sync::SyncShellError as E;
-            match error {
-                E::Trust { .. } | E::TrustFloor(TrustFloorError::Older(_)) => return 3,
-                E::File(_) => return 4,
-                E::Store(error) if is_damage(error) => return DAMAGE_EXIT_CODE,
-                E::Config(_) => return 6,
-                _ => {}
-            }
-        }
-        if let Some(error) = cause.downcast_ref::<verify::VerifyError>() {
-            return error.exit_code();
-        }
-        if cause.downcast_ref::<TrustBundleError>().is_some()
-            || cause.downcast_ref::<OlderTrustFile>().is_some()
-            || matches!(
-                cause.downcast_ref::<TrustFloorError>(),
-                Some(TrustFloorError::Older(_))
-            )
-        {
-            return 3;
-        }
-        if cause.downcast_ref::<FileError>().is_some() {
-            return 4;
-        }
-        if cause.downcast_ref::<StoreError>().is_some_and(is_damage) {
-            return DAMAGE_EXIT_CODE;
-        }
-        if cause.downcast_ref::<ConfigError>().is_some() {
-            return 6;
-        }
-    }
-    1
-}
-
 /// Tesseract's OpenMP threads thrash on two cores (one page took minutes instead of under a
 /// second, measured), and the limit must be in the environment before the library starts —
 /// setting it from inside the process is not safe Rust. So when `OMP_THREAD_LIMIT` is missing,
@@ -549,6 +501,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<u8> {
             json,
             input,
         } => run_verify(trust.as_deref(), node.as_deref(), json, &input, out),
+        Command::Ward(command) => crate::ward_commands::run(command, out),
         Command::Keys(command) => {
             run_keys(command, now, out)?;
             Ok(0)
@@ -564,12 +517,12 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<u8> {
         }
         Command::Run { node } => {
             init_logging();
-            crate::sync::commands::run_node(&node, out)?;
+            crate::sync_commands::run_node(&node, out)?;
             Ok(0)
         }
         Command::Sync { node, peer, json } => {
             init_logging();
-            let finished = crate::sync::commands::sync_once(&node, &peer, json, out)?;
+            let finished = crate::sync_commands::sync_once(&node, &peer, json, out)?;
             Ok(if finished { 0 } else { 1 })
         }
         Command::Bench(BenchCommand::Issue {
@@ -681,18 +634,16 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<u8> {
             )?;
             Ok(0)
         }
-        Command::Kiosk(KioskCommand::Issue(args)) => crate::kiosk_shell::command::issue(args, out),
-        Command::Kiosk(KioskCommand::Reprint(args)) => {
-            crate::kiosk_shell::command::reprint(args, out)
-        }
+        Command::Kiosk(KioskCommand::Issue(args)) => crate::kiosk_commands::issue(args, out),
+        Command::Kiosk(KioskCommand::Reprint(args)) => crate::kiosk_commands::reprint(args, out),
         Command::Status { node, json } => {
-            crate::sync::commands::status(&node, json, out)?;
+            crate::sync_commands::status(&node, json, out)?;
             Ok(0)
         }
         Command::Store(StoreCommand::Reindex { node }) => {
-            let config = NodeConfig::load(&node.join(CONFIG_FILE_NAME))?;
-            let trust = verify::load_trust(&config.paths.trust)?;
-            let mut store = Store::open(&config.paths.database)?;
+            let node = NodeDir::read(&node)?;
+            let trust = verify::load_trust(&node.config.paths.trust)?;
+            let mut store = node.open_store()?;
             let report = store.rebuild_index(entropy::new_actor()?, |document| {
                 copies::index_status(document, &trust)
             })?;
@@ -726,9 +677,6 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<u8> {
     }
 }
 
-/// The exit code for a damaged database or damaged contents.
-pub const DAMAGE_EXIT_CODE: u8 = 5;
-
 /// `bansao store check`: SQLite's integrity check, then every copy, scan and chain row
 /// (`Store::check_contents`); exit 5 when anything is damaged.
 fn run_store_check(
@@ -736,11 +684,11 @@ fn run_store_check(
     now: bansao_copy::Timestamp,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
-    let config = NodeConfig::load(&node.join(CONFIG_FILE_NAME))?;
-    let mut store = Store::open(&config.paths.database)?;
+    let node = NodeDir::read(node)?;
+    let mut store = node.open_store()?;
     store.integrity_check()?;
     // Without a usable trust file the signatures cannot be checked; everything else still is.
-    let trust = match verify::load_trust(&config.paths.trust) {
+    let trust = match verify::load_trust(&node.config.paths.trust) {
         Ok(trust) => Some(trust),
         Err(error) => {
             writeln!(
@@ -791,12 +739,10 @@ fn run_verify(
     input: &str,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
-    let node = node
-        .map(|dir| NodeConfig::load(&dir.join(CONFIG_FILE_NAME)))
-        .transpose()?;
+    let node = node.map(NodeDir::read).transpose()?;
     let trust_path = match (trust, &node) {
         (Some(path), _) => path.to_owned(),
-        (None, Some(config)) => config.paths.trust.clone(),
+        (None, Some(node)) => node.config.paths.trust.clone(),
         (None, None) => anyhow::bail!("give --trust FILE or --node DIR"),
     };
     let result =
@@ -804,10 +750,7 @@ fn run_verify(
     match result {
         Ok((kind, verification)) => {
             let chain = match &node {
-                Some(config) => Some(verify::chain_knowledge(
-                    &Store::open(&config.paths.database)?,
-                    &verification,
-                )?),
+                Some(node) => Some(verify::chain_knowledge(&node.open_store()?, &verification)?),
                 None => None,
             };
             if json {
@@ -874,7 +817,7 @@ fn run_keys(
             writeln!(
                 out,
                 "Giữ khóa gốc {} ngoại tuyến (keep the root key offline).",
-                dir.join(crate::city::ROOT_KEY_FILE).display()
+                dir.join(bansao_node::city::ROOT_KEY_FILE).display()
             )?;
         }
         KeysCommand::CertifyWard {
@@ -917,7 +860,7 @@ fn run_keys(
                 &ward,
                 &dir,
                 &kiosk_id,
-                name.as_deref().unwrap_or(&kiosk_id),
+                name.as_deref().unwrap_or(kiosk_id.as_str()),
                 now,
                 validity(days),
             )?;
@@ -952,18 +895,20 @@ fn run_keys(
             let mut city = City::open(&city)?;
             let (key_path, certificate_path, issuer) = match (node, ward, official) {
                 (_, Some(ward_dir), Some(official)) => {
-                    let ward = Ward::open(&ward_dir)?;
-                    let (key, certificate) = ward.official_files(&official);
-                    (key, certificate, Some(ward.config.paths.key.clone()))
+                    let ward = NodeDir::read(&ward_dir)?.expect_role(NodeRole::Ward)?;
+                    let (key, certificate) =
+                        bansao_node::ward::official_files(&ward.path, &official);
+                    (key, certificate, Some(ward.config.paths.key))
                 }
                 (Some(node), ward_dir, None) => {
-                    let config = NodeConfig::load(&node.join(CONFIG_FILE_NAME))?;
-                    let issuer = match config.role {
-                        crate::config::NodeRole::Kiosk => {
+                    let config = NodeDir::read(&node)?.config;
+                    let issuer = match config.role() {
+                        NodeRole::Kiosk => {
                             let ward_dir = ward_dir.context(
                                 "rotating a kiosk key needs --ward (the ward key certifies it)",
                             )?;
-                            Some(Ward::open(&ward_dir)?.config.paths.key.clone())
+                            let ward = NodeDir::read(&ward_dir)?.expect_role(NodeRole::Ward)?;
+                            Some(ward.config.paths.key)
                         }
                         _ => None,
                     };

@@ -10,59 +10,22 @@
 //! Documents move between the nodes with the real sync: the ward and the city listen on
 //! loopback, and the kiosk and the ward sync with them over QUIC, as `bansao run` does.
 
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use bansao_copy::{CopyId, Decision, DocumentType, ExtractedField};
-use bansao_store::Store;
-use bansao_trust::TrustContext;
-
-use crate::city::{City, Validity, Ward};
-use crate::config::Commune;
-use crate::kiosk::{IssueRequest, Kiosk};
-use crate::sync::service::SyncNode;
-use crate::sync::stream::SessionOutcome;
-use crate::{copies, entropy, files, verify};
-
-/// The sample scan shipped with bansao (a synthetic birth certificate; see `node/assets`).
-pub const SAMPLE_SCAN: &[u8] = include_bytes!("../assets/sample-scan-giay-khai-sinh.png");
+use bansao_copy::{CommuneCode, CopyId, KioskId, OfficialId};
+use bansao_node::city::{City, Validity};
+use bansao_node::config::Commune;
+use bansao_node::kiosk::Kiosk;
+use bansao_node::sync::service::SyncNode;
+use bansao_node::sync::stream::SessionOutcome;
+use bansao_node::ward::Ward;
+use bansao_node::{copies, entropy, files, verify};
+use bansao_testkit::{SAMPLE_SCAN, sample_request};
 
 const OFFICIAL_ID: &str = "tran-thi-binh";
-
-/// The sample birth certificate's issue request: six fields (one corrected by the citizen) and
-/// [`SAMPLE_SCAN`]. The demo issues it; the criterion benches measure with it.
-pub fn sample_request() -> IssueRequest {
-    IssueRequest {
-        document_type: DocumentType::BirthCertificate,
-        fields: sample_fields(),
-        scans: vec![SAMPLE_SCAN.to_vec()],
-        events: Vec::new(),
-        notes: Vec::new(),
-    }
-}
-
-fn sample_fields() -> BTreeMap<String, ExtractedField> {
-    let field =
-        |value: &str, confidence_permille: u16, corrected_from: Option<&str>| ExtractedField {
-            value: value.to_owned(),
-            confidence_permille,
-            corrected_from: corrected_from.map(str::to_owned),
-        };
-    [
-        ("ho_ten", field("NGUYỄN VĂN AN", 958, Some("NGUYÊN VĂN AN"))),
-        ("ngay_sinh", field("12/03/2015", 981, None)),
-        ("gioi_tinh", field("Nam", 990, None)),
-        ("noi_sinh", field("Trạm Y tế xã Tân Lập", 934, None)),
-        ("ho_ten_me", field("TRẦN THỊ HOA", 962, None)),
-        ("ho_ten_cha", field("NGUYỄN VĂN BÌNH", 955, None)),
-    ]
-    .into_iter()
-    .map(|(name, value)| (name.to_owned(), value))
-    .collect()
-}
 
 /// Face photos the demo makes its sample identity card and camera frame from (both of one
 /// person, each showing one face).
@@ -113,7 +76,7 @@ pub fn run(dir: &Path, faces: &DemoFaces, out: &mut dyn Write) -> anyhow::Result
         "2. Thành phố cấp chứng thư cho UBND xã Tân Lập (the city certifies the ward)",
     )?;
     let commune = Commune {
-        code: "00001".to_owned(),
+        code: CommuneCode::parse("00001")?,
         name: "Xã Tân Lập".to_owned(),
     };
     city.certify_ward(
@@ -136,14 +99,15 @@ pub fn run(dir: &Path, faces: &DemoFaces, out: &mut dyn Write) -> anyhow::Result
     city.certify_kiosk(
         &ward,
         &dir.join("kiosk"),
-        "KIOSK-TANLAP-01",
+        &KioskId::parse("KIOSK-TANLAP-01")?,
         "Ki-ốt Nhà văn hóa thôn Đông",
         entropy::now(),
         validity,
     )?;
+    let official_id = OfficialId::parse(OFFICIAL_ID)?;
     city.certify_official(
         &ward,
-        OFFICIAL_ID,
+        &official_id,
         "Trần Thị Bình",
         entropy::now(),
         validity,
@@ -209,12 +173,9 @@ pub fn run(dir: &Path, faces: &DemoFaces, out: &mut dyn Write) -> anyhow::Result
             outcome.stats.bytes_sent + outcome.stats.bytes_received
         ),
     )?;
-    let ward_trust = TrustContext::from_bundle(&files::read(&ward.config.paths.trust)?)?;
-    let mut ward_store = Store::open(&ward.config.paths.database)?;
-    let actor = entropy::new_actor()?;
-
-    let (official_key_path, _) = ward.official_files(OFFICIAL_ID);
-    let official_key = files::read_secret_key(&official_key_path)?;
+    // Opened again: the ward's trust now holds the official (and its store the copies).
+    let mut ward = Ward::open(&dir.join("ward"))?;
+    let official = ward.official(&official_id, entropy::now())?;
     say(
         out,
         "6. Cán bộ Trần Thị Bình xem xét và ký duyệt bản sao 1 và 2, cấp số chứng thực",
@@ -223,27 +184,23 @@ pub fn run(dir: &Path, faces: &DemoFaces, out: &mut dyn Write) -> anyhow::Result
         out,
         "   (the official reviews and counter-signs copies 1 and 2; copy 3 waits for review)",
     )?;
+    let queue = ward.queue(&Default::default())?;
+    say(
+        out,
+        &format!(
+            "   Hàng chờ của xã: {} bản sao chờ duyệt (the ward's queue: copies waiting)",
+            queue.waiting
+        ),
+    )?;
     for (index, (copy_id, _)) in issued.iter().take(2).enumerate() {
-        let number = format!("{:04}/2026/SCBS", index + 1);
-        let report = copies::decide(
-            &mut ward_store,
-            copies::DecisionRequest {
-                copy_id: *copy_id,
-                decision: Decision::Approve,
-                reason: None,
-                certification_number: Some(number.clone()),
-            },
-            &official_key,
-            &ward_trust,
-            actor.clone(),
-            entropy::now(),
-        )?;
+        let decided = ward.approve(*copy_id, &official, entropy::now())?;
         say(
             out,
             &format!(
-                "   Bản sao {}: {} — số chứng thực {number}",
+                "   Bản sao {}: {} — số chứng thực {}",
                 index + 1,
-                report.status.label_vi()
+                decided.report.status.label_vi(),
+                decided.certification_number.unwrap_or_default()
             ),
         )?;
     }
@@ -252,8 +209,6 @@ pub fn run(dir: &Path, faces: &DemoFaces, out: &mut dyn Write) -> anyhow::Result
         out,
         "7. Xã đồng bộ lên thành phố; thành phố đăng ký bản sao 1 (the ward syncs up; the city registers copy 1)",
     )?;
-    let city_trust = city.trust()?;
-    let registrar_key = city.registrar_key()?;
     let outcome = network.sync(&dir.join("ward"), network.city)?;
     say(
         out,
@@ -262,20 +217,14 @@ pub fn run(dir: &Path, faces: &DemoFaces, out: &mut dyn Write) -> anyhow::Result
             outcome.stats.documents_sent
         ),
     )?;
-    let report = copies::decide(
-        city.store_mut(),
-        copies::DecisionRequest {
-            copy_id: issued[0].0,
-            decision: Decision::Register,
-            reason: None,
-            certification_number: None,
-        },
-        &registrar_key,
-        &city_trust,
-        actor.clone(),
-        entropy::now(),
+    let decided = city.register(issued[0].0, entropy::now())?;
+    say(
+        out,
+        &format!("   Bản sao 1: {}", decided.report.status.label_vi()),
     )?;
-    say(out, &format!("   Bản sao 1: {}", report.status.label_vi()))?;
+    let city_trust = city.trust()?;
+    let registrar_key = city.registrar_key()?;
+    let actor = entropy::new_actor()?;
 
     say(
         out,
@@ -284,13 +233,13 @@ pub fn run(dir: &Path, faces: &DemoFaces, out: &mut dyn Write) -> anyhow::Result
     network.sync(&dir.join("ward"), network.city)?;
     network.sync(&dir.join("kiosk"), network.ward)?;
     for (index, (copy_id, _)) in issued.iter().enumerate() {
-        let document = kiosk.store.load_copy(*copy_id, actor.clone())?;
+        let document = kiosk.store().load_copy(*copy_id, actor.clone())?;
         say(
             out,
             &format!(
                 "   Ki-ốt thấy bản sao {}: {}",
                 index + 1,
-                copies::status_report(&document, &kiosk.trust)?
+                copies::status_report(&document, kiosk.trust())?
                     .status
                     .label_vi()
             ),
@@ -306,7 +255,6 @@ pub fn run(dir: &Path, faces: &DemoFaces, out: &mut dyn Write) -> anyhow::Result
         "   (export sealed PDF/A copies and QR codes, then verify them offline with trust.cbor only)",
     )?;
     let verifier = verify::load_trust(&trust_path)?;
-    let ward_key = files::read_secret_key(&ward.config.paths.key)?;
     for (index, (copy_id, qr_text)) in issued.iter().enumerate() {
         // The newest replica seals the file: the city for copy 1, the ward for 2, the kiosk for 3.
         let now = entropy::now();
@@ -323,18 +271,19 @@ pub fn run(dir: &Path, faces: &DemoFaces, out: &mut dyn Write) -> anyhow::Result
                 )?
             }
             1 => {
-                let document = ward_store.load_copy(*copy_id, actor.clone())?;
+                let node = &ward.node;
+                let document = node.store.load_copy(*copy_id, actor.clone())?;
                 copies::render_artifact(
                     &document,
                     qr_text,
-                    &ward_store,
-                    &ward_trust,
-                    &ward_key,
+                    &node.store,
+                    &node.trust,
+                    &node.key,
                     now,
                 )?
             }
             _ => {
-                let document = kiosk.store.load_copy(*copy_id, actor.clone())?;
+                let document = kiosk.store().load_copy(*copy_id, actor.clone())?;
                 kiosk.render_artifact(&document, qr_text, now)?
             }
         };
@@ -380,13 +329,12 @@ pub fn run(dir: &Path, faces: &DemoFaces, out: &mut dyn Write) -> anyhow::Result
     Ok(())
 }
 
-/// Hands a copy from one node's database to another's (what the sync engine will do).
 /// Prints the copy's receipt on the demo's receipt printer: a file of ESC/POS bytes,
 /// `DIR/<copy id>.receipt.escpos`, exactly what a thermal printer would be sent. The copy is
 /// already committed; a receipt that cannot be printed is reported, not fatal.
-fn print_receipt(dir: &Path, kiosk: &Kiosk, copy: &crate::kiosk::IssuedCopy) -> String {
-    use crate::kiosk_shell::receipt::{receipt_for, render_receipt};
+fn print_receipt(dir: &Path, kiosk: &Kiosk, copy: &bansao_node::kiosk::IssuedCopy) -> String {
     use bansao_hw::printer::{FilePrinter, ReceiptPrinter};
+    use bansao_node::kiosk_shell::receipt::{receipt_for, render_receipt};
     let path = dir.join(format!(
         "{}.receipt.escpos",
         copy.document.content().copy_id
@@ -412,11 +360,11 @@ fn write_samples(dir: &Path, faces: &DemoFaces) -> anyhow::Result<Vec<PathBuf>> 
             image::load_from_memory(&files::read(path)?)
                 .with_context(|| format!("{} is not a photo", path.display()))
         };
-        let card = crate::specimens::identity_card_photo(
+        let card = bansao_testkit::specimens::identity_card_photo(
             &open(portrait)?,
-            crate::specimens::SAMPLE_CCCD_QR,
+            bansao_testkit::specimens::SAMPLE_CCCD_QR,
         )?;
-        let frame = crate::specimens::camera_frame(&open(camera)?)?;
+        let frame = bansao_testkit::specimens::camera_frame(&open(camera)?)?;
         for (name, bytes) in [("cccd.jpg", card), ("camera.jpg", frame)] {
             let path = samples.join(name);
             files::write_atomic(&path, &bytes, 0o644)?;

@@ -23,12 +23,12 @@ use bansao_models::evaluation::{WEAR_LEVELS, load_trial_set, measure};
 use bansao_models::face_match::FaceVerifier;
 use bansao_models::faces::FaceDetector;
 
-use super::world::BenchWorld;
 use super::{Figure, median};
-use crate::kiosk::Kiosk;
-use crate::kiosk_shell::perception::{Perception, face_models_dir};
-use crate::kiosk_shell::{SessionDevices, run_session};
-use crate::specimens;
+use bansao_node::kiosk::Kiosk;
+use bansao_node::kiosk_shell::perception::{Perception, face_models_dir};
+use bansao_node::kiosk_shell::{SessionDevices, run_session};
+use bansao_testkit::World;
+use bansao_testkit::specimens;
 
 /// Where `deploy/setup.sh` puts the face photos, relative to the repository.
 pub const DEFAULT_PHOTOS: &str = ".test-data/face_recognition-1.3.0/tests/test_images";
@@ -49,7 +49,7 @@ pub fn run_issue(
     runs: usize,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    let world = BenchWorld::create(dir)?;
+    let world = World::create(dir)?;
     let kiosk_dir = world.dir("kiosk");
     let inputs = dir.join("inputs");
     std::fs::create_dir_all(&inputs)?;
@@ -73,7 +73,9 @@ pub fn run_issue(
 
     let mut kiosk = Kiosk::open(&kiosk_dir)?;
     let started = Instant::now();
-    let mut perception = Perception::open(&kiosk.config.kiosk)?;
+    let mut perception = Perception::open(&crate::kiosk_commands::with_environment(
+        &kiosk.settings.devices,
+    ))?;
     let load_ms = started.elapsed().as_secs_f64() * 1000.0;
     if let Some(problem) = perception.verifier_problem() {
         anyhow::bail!("the face models are needed for this benchmark: {problem}");
@@ -93,7 +95,12 @@ pub fn run_issue(
             artifacts_dir: Some(dir.join("artifacts")),
         };
         let started = Instant::now();
-        let report = run_session(&mut kiosk, &mut perception, devices, &crate::entropy::now);
+        let report = run_session(
+            &mut kiosk,
+            &mut perception,
+            devices,
+            &bansao_node::entropy::now,
+        );
         let total = started.elapsed().as_secs_f64() * 1000.0;
         if report.outcome != "issued" {
             anyhow::bail!(
@@ -142,7 +149,11 @@ pub fn run_issue(
 pub fn run_faces(photos: &Path, models: Option<&Path>, out: &mut dyn Write) -> anyhow::Result<()> {
     let set = load_trial_set(photos).map_err(anyhow::Error::msg)?;
     let models = models.map_or_else(
-        || face_models_dir(&crate::config::KioskSettings::default()),
+        || {
+            face_models_dir(&crate::kiosk_commands::with_environment(
+                &bansao_node::config::KioskSettings::default(),
+            ))
+        },
         Path::to_path_buf,
     );
     let verifier = FaceVerifier::open(&models)?;

@@ -21,10 +21,10 @@ use anyhow::{Context, bail};
 use bansao_store::Store;
 use bansao_sync_net::{LinkProfile, Relay};
 
-use crate::bench::world::{self, BenchWorld};
 use crate::bench::{Figure, median};
-use crate::sync::service::{SyncNode, Tuning};
-use crate::sync::stream::SessionOutcome;
+use bansao_node::sync::service::{SyncNode, Tuning};
+use bansao_node::sync::stream::SessionOutcome;
+use bansao_testkit::world::{self, World};
 
 /// Every benchmark's name, in the order they run.
 pub const NAMES: [&str; 5] = [
@@ -63,7 +63,7 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 /// A small scan every bench copy shares (both sides hold it, so the document benchmarks
 /// measure documents).
 fn shared_scan() -> Vec<u8> {
-    crate::demo::SAMPLE_SCAN.to_vec()
+    bansao_testkit::SAMPLE_SCAN.to_vec()
 }
 
 /// An incompressible 300 KB "JPEG" made from a seed.
@@ -81,7 +81,7 @@ fn random_scan(seed: u64, size: usize) -> Vec<u8> {
     bytes
 }
 
-fn store_of(world: &BenchWorld, node: &str) -> anyhow::Result<Store> {
+fn store_of(world: &World, node: &str) -> anyhow::Result<Store> {
     Ok(Store::open(&world.dir(node).join("bansao.sqlite"))?)
 }
 
@@ -139,7 +139,7 @@ struct Push {
 }
 
 fn initial_push_once(root: &Path, copies: u64) -> anyhow::Result<Push> {
-    let world = BenchWorld::create(root)?;
+    let world = World::create(root)?;
     let scan = shared_scan();
     world::issue_bulk(&world, copies, std::slice::from_ref(&scan))?;
     store_of(&world, "ward")?.put_blob(&bansao_copy::PageRef::of(&scan, "image/jpeg"), &scan)?;
@@ -215,7 +215,7 @@ async fn timed_round(
 }
 
 /// Both reconnect figures, on one 100,000-copy world held by kiosk and ward alike.
-fn reconnects(world: &BenchWorld, copies: &[bansao_copy::CopyId]) -> anyhow::Result<Vec<Figure>> {
+fn reconnects(world: &World, copies: &[bansao_copy::CopyId]) -> anyhow::Result<Vec<Figure>> {
     world.copy_database("kiosk", "ward")?;
     let runtime = runtime()?;
     let ward = serve(&runtime, &world.dir("ward"), Tuning::default())?;
@@ -286,7 +286,7 @@ fn blobs_lossy_link(root: &Path, scan_count: u64) -> anyhow::Result<Figure> {
     const SCAN_BYTES: usize = 300 * 1024;
     const RATE: u64 = 2_000_000;
     const CUT: Duration = Duration::from_secs(8);
-    let world = BenchWorld::create(root)?;
+    let world = World::create(root)?;
     let scans: Vec<Vec<u8>> = (0..scan_count)
         .map(|n| random_scan(n + 1, SCAN_BYTES))
         .collect();
@@ -400,7 +400,7 @@ fn vm_hwm_kib(pid: u32) -> anyhow::Result<u64> {
         .context("no VmHWM in /proc/PID/status")
 }
 
-fn ward_rss(world: &BenchWorld, large: u64) -> anyhow::Result<Figure> {
+fn ward_rss(world: &World, large: u64) -> anyhow::Result<Figure> {
     // An empty ward (the ward's key and trust, a fresh database), running as `bansao run` in a
     // child process.
     let ward_dir = world.dir("ward-rss");
@@ -485,11 +485,11 @@ fn large_world(
     dir: &Path,
     large: u64,
     out: &mut dyn Write,
-) -> anyhow::Result<(BenchWorld, Vec<bansao_copy::CopyId>)> {
+) -> anyhow::Result<(World, Vec<bansao_copy::CopyId>)> {
     let root = dir.join(format!("large-{large}"));
     let ready = root.join("ready");
     if ready.exists() {
-        let world = BenchWorld { root: root.clone() };
+        let world = World { root: root.clone() };
         let store = store_of(&world, "kiosk")?;
         let copies = store
             .sync_items("00001")?
@@ -501,7 +501,7 @@ fn large_world(
         }
     }
     let _ = std::fs::remove_dir_all(&root);
-    let world = BenchWorld::create(&root)?;
+    let world = World::create(&root)?;
     let started = Instant::now();
     let copies = world::issue_bulk(&world, large, &[shared_scan()])?;
     let note = format!(

@@ -37,11 +37,12 @@ use rand_pcg::Pcg64;
 use rand_pcg::rand_core::{Rng, SeedableRng};
 
 use crate::bench::Figure;
-use crate::bench::world::{self, BenchWorld};
-use crate::kiosk::Kiosk;
-use crate::kiosk_shell::receipt::{receipt_for, render_receipt};
-use crate::sync::service::SyncNode;
-use crate::{copies, demo, entropy, files};
+use bansao_node::kiosk::{IssueError, Kiosk};
+use bansao_node::kiosk_shell::receipt::{receipt_for, render_receipt};
+use bansao_node::sync::service::SyncNode;
+use bansao_node::{copies, entropy, files};
+use bansao_testkit::sample_request;
+use bansao_testkit::world::{self, World};
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -69,19 +70,12 @@ pub fn child_issue(node: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
     files::remove_partial_files(&artifacts);
     let mut printer = FilePrinter::new(&artifacts.join("receipts.escpos"));
     loop {
-        let issued = match kiosk.issue(demo::sample_request(), entropy::now()) {
+        let issued = match kiosk.issue(sample_request(), entropy::now()) {
             Ok(issued) => issued,
             // Another process issued between this one's read of the chain and its commit: the
             // store refused the fork; try again on the new head.
-            Err(error)
-                if matches!(
-                    error.downcast_ref::<bansao_store::StoreError>(),
-                    Some(bansao_store::StoreError::ChainMismatch { .. })
-                ) =>
-            {
-                continue;
-            }
-            Err(error) => return Err(error),
+            Err(IssueError::Store(bansao_store::StoreError::ChainMismatch { .. })) => continue,
+            Err(error) => return Err(error.into()),
         };
         let copy_id = issued.document.content().copy_id;
         writeln!(out, "ACK {copy_id}")?;
@@ -102,20 +96,20 @@ fn run_in(options: &CrashOptions, out: &mut dyn Write) -> anyhow::Result<()> {
     let mut rng = Pcg64::seed_from_u64(options.seed);
     let exe = std::env::current_exe()?;
     if options.issuance_cycles > 0 {
-        let world = BenchWorld::create(&options.dir.join("issuance"))?;
+        let world = World::create(&options.dir.join("issuance"))?;
         issuance(&world, &exe, options.issuance_cycles, &mut rng)?.print(out)?;
     }
     let strace = Command::new("strace").arg("-V").output().is_ok();
     if options.syscall_depth > 0 {
         if strace {
-            let world = BenchWorld::create(&options.dir.join("syscalls"))?;
+            let world = World::create(&options.dir.join("syscalls"))?;
             at_syscalls(&world, &exe, options.syscall_depth)?.print(out)?;
         } else {
             tracing::warn!("strace is not installed: crash_issuance_at_syscalls skipped");
         }
     }
     if options.sync_cycles > 0 {
-        let world = BenchWorld::create(&options.dir.join("sync"))?;
+        let world = World::create(&options.dir.join("sync"))?;
         let at_fsync = if strace {
             options.syscall_depth.min(options.sync_cycles)
         } else {
@@ -254,12 +248,7 @@ fn check_kiosk(node: &Path, acknowledged: &[String]) -> anyhow::Result<Vec<Strin
     Ok(problems)
 }
 
-fn issuance(
-    world: &BenchWorld,
-    exe: &Path,
-    cycles: u64,
-    rng: &mut Pcg64,
-) -> anyhow::Result<Figure> {
+fn issuance(world: &World, exe: &Path, cycles: u64, rng: &mut Pcg64) -> anyhow::Result<Figure> {
     let node = world.dir("kiosk");
     let mut acknowledged: Vec<String> = Vec::new();
     let mut problems = Vec::new();
@@ -310,7 +299,7 @@ fn finish(figure: Figure, problems: Vec<String>) -> anyhow::Result<Figure> {
     Ok(figure)
 }
 
-fn at_syscalls(world: &BenchWorld, exe: &Path, depth: u64) -> anyhow::Result<Figure> {
+fn at_syscalls(world: &World, exe: &Path, depth: u64) -> anyhow::Result<Figure> {
     let node = world.dir("kiosk");
     let mut acknowledged: Vec<String> = Vec::new();
     let mut problems = Vec::new();
@@ -371,7 +360,7 @@ const LOOPBACK: SocketAddr =
 
 /// One round kiosk → ward in-process (the ward started here); whether the ward then holds
 /// every copy the kiosk holds.
-fn sync_resumes(world: &BenchWorld) -> anyhow::Result<bool> {
+fn sync_resumes(world: &World) -> anyhow::Result<bool> {
     let runtime = runtime()?;
     let ward = SyncNode::open(&world.dir("ward"))?;
     let kiosk = SyncNode::open(&world.dir("kiosk"))?;
@@ -391,7 +380,7 @@ fn sync_resumes(world: &BenchWorld) -> anyhow::Result<bool> {
 }
 
 fn sync(
-    world: &BenchWorld,
+    world: &World,
     exe: &Path,
     cycles: u64,
     copies: u64,
@@ -415,7 +404,7 @@ fn sync(
     for cycle in 0..cycles {
         use std::os::unix::process::CommandExt;
         for _ in 0..per_cycle {
-            kiosk_issuer.issue(demo::sample_request(), entropy::now())?;
+            kiosk_issuer.issue(sample_request(), entropy::now())?;
             issued += 1;
         }
         // The first cycles kill the ward at its Nth fsync (N = 1, 2, ...: its successive

@@ -7,11 +7,12 @@ use std::path::Path;
 use bansao_copy::Timestamp;
 use bansao_store::Store;
 
-use crate::config::{CONFIG_FILE_NAME, NodeConfig};
-use crate::sync::SyncShellError;
-use crate::sync::peers::{ADDRESS_PREFIX, PeerState, load_states};
-use crate::sync::service::SyncNode;
-use crate::sync::stream::SessionOutcome;
+use bansao_node::config::CONFIG_FILE_NAME;
+use bansao_node::node_dir::NodeDir;
+use bansao_node::sync::SyncShellError;
+use bansao_node::sync::peers::{ADDRESS_PREFIX, PeerState, load_states};
+use bansao_node::sync::service::SyncNode;
+use bansao_node::sync::stream::SessionOutcome;
 
 fn runtime() -> Result<tokio::runtime::Runtime, SyncShellError> {
     tokio::runtime::Builder::new_multi_thread()
@@ -46,7 +47,7 @@ pub fn run_node(dir: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
         out,
         "Nút {} ({}) đang chạy đồng bộ (sync running); dừng bằng Ctrl-C.",
         node.identity().subject,
-        node.config().role.as_str()
+        node.config().role().as_str()
     )?;
     match settings.listen {
         Some(address) => writeln!(out, "  Nhận kết nối tại (listening on) {address}")?,
@@ -235,11 +236,11 @@ fn peer_lines(state: &PeerState, changed_here: Option<u64>) -> Vec<String> {
 
 /// `bansao status --node DIR [--json]`: the node's copies and per-peer sync state.
 pub fn status(dir: &Path, json: bool, out: &mut dyn Write) -> anyhow::Result<()> {
-    let config = NodeConfig::load(&dir.join(CONFIG_FILE_NAME))?;
+    let config = NodeDir::read(dir)?.config;
     let store = Store::open(&config.paths.database)?;
     let states = load_states(&store)?;
     let copies = store.copy_count()?;
-    let own_commune = config.commune.as_ref().map(|commune| commune.code.clone());
+    let own_commune = config.commune().map(|commune| commune.code.to_string());
     let scans_missing = store.wanted_scan_count(own_commune.as_deref())?;
     let anomalies = store.anomalies(None, false)?;
     // What a peer may still lack from here: copies of the link's commune written on this node
@@ -271,10 +272,10 @@ pub fn status(dir: &Path, json: bool, out: &mut dyn Write) -> anyhow::Result<()>
             .collect();
         let value = serde_json::json!({
             "node": config.name,
-            "role": config.role.as_str(),
+            "role": config.role().as_str(),
             "copies": copies,
             "scans_missing": scans_missing,
-            "anomalies": anomalies.iter().map(crate::verify::anomaly_json).collect::<Vec<_>>(),
+            "anomalies": anomalies.iter().map(bansao_node::verify::anomaly_json).collect::<Vec<_>>(),
             "peers": peers,
         });
         writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
@@ -284,7 +285,7 @@ pub fn status(dir: &Path, json: bool, out: &mut dyn Write) -> anyhow::Result<()>
         out,
         "{} ({}): {copies} bản sao (copies), {scans_missing} bản chụp còn thiếu (scans missing)",
         config.name,
-        config.role.as_str()
+        config.role().as_str()
     )?;
     if !anomalies.is_empty() {
         writeln!(

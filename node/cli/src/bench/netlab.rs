@@ -28,10 +28,9 @@ use rand_pcg::rand_core::{Rng, SeedableRng};
 
 use crate::bench::Figure;
 use crate::bench::partitions::{approve_one, convergence, create_world};
-use crate::bench::world::OFFICIAL_ID;
-use crate::city::Ward;
-use crate::kiosk::Kiosk;
-use crate::{demo, entropy, files};
+use bansao_node::entropy;
+use bansao_node::kiosk::Kiosk;
+use bansao_testkit::sample_request;
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -166,7 +165,7 @@ fn configure(dirs: &[PathBuf]) -> anyhow::Result<()> {
             "listen = \"0.0.0.0:{NODE_PORT}\"\ninterval_seconds = 5\nlan_discovery = false\nupstream = [{}]\n",
             upstream.join(", ")
         );
-        let path = dir.join(crate::config::CONFIG_FILE_NAME);
+        let path = dir.join(bansao_node::config::CONFIG_FILE_NAME);
         let config = std::fs::read_to_string(&path)?;
         let config = if config.contains("upstream = []") {
             config.replace("upstream = []\n", &settings)
@@ -239,7 +238,7 @@ fn start_node(exe: &Path, dir: &Path, index: usize) -> anyhow::Result<Child> {
 
 fn run_inside(options: &NetlabOptions, out: &mut dyn Write) -> anyhow::Result<()> {
     ip(&["link", "set", "lo", "up"])?;
-    let (world, dirs) = create_world(&options.dir)?;
+    let (_, dirs) = create_world(&options.dir)?;
     configure(&dirs)?;
     let exe = std::env::current_exe()?;
     let mut nodes = Vec::new();
@@ -266,10 +265,6 @@ fn run_inside(options: &NetlabOptions, out: &mut dyn Write) -> anyhow::Result<()
             link_profile.seed = options.seed ^ link as u64;
             relays.push(runtime.block_on(Relay::start_on(listen, server, link_profile))?);
         }
-        let official = {
-            let ward = Ward::open(&world.dir("ward"))?;
-            files::read_secret_key(&ward.official_files(OFFICIAL_ID).0)?
-        };
         let mut rng = Pcg64::seed_from_u64(options.seed);
         let (mut cuts, mut issued, mut approvals) = (0u64, 0u64, 0u64);
         let mut cut = vec![false; relays.len()];
@@ -283,10 +278,10 @@ fn run_inside(options: &NetlabOptions, out: &mut dyn Write) -> anyhow::Result<()
             if rng.next_u64() % 2 == 0 {
                 let kiosk = 2 + rng.next_u64() as usize % 5;
                 let mut opened = Kiosk::open(&dirs[kiosk])?;
-                opened.issue(demo::sample_request(), entropy::now())?;
+                opened.issue(sample_request(), entropy::now())?;
                 issued += 1;
             }
-            if rng.next_u64() % 3 == 0 && approve_one(&dirs[1], &official, &mut rng)? {
+            if rng.next_u64() % 3 == 0 && approve_one(&dirs[1], &mut rng)? {
                 approvals += 1;
             }
             std::thread::sleep(options.gap);

@@ -1,6 +1,7 @@
-//! The benchmarks' world: a city, a ward with an official and a kiosk as real node directories,
-//! and copies shaped like real ones (a birth certificate's six fields, about 600 bytes of
-//! content, the kiosk's signature) written in bulk.
+//! The one world builder: a city, a ward with an official and a kiosk as real node directories,
+//! made by the real key ceremonies (no network), and copies shaped like real ones (a birth
+//! certificate's six fields, about 600 bytes of content, the kiosk's signature) written in bulk.
+//! The benchmarks, the criterion benches and the tests build their nodes with it.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -12,36 +13,41 @@ use bansao_copy::{
 };
 use bansao_store::Store;
 
-use crate::city::{City, Validity, Ward};
-use crate::config::Commune;
-use crate::{entropy, files};
+use bansao_copy::{CommuneCode, KioskId, OfficialId};
+use bansao_node::city::{City, Validity};
+use bansao_node::config::Commune;
+use bansao_node::decisions::{COPY_BOOK, certification_number_text, vietnam_year};
+use bansao_node::ward::official_files;
+use bansao_node::{entropy, files};
 
 /// The official of the bench ward.
 pub const OFFICIAL_ID: &str = "nguyen-van-binh";
-/// The bench kiosk's id.
+/// The world's kiosk's id.
 pub const KIOSK_ID: &str = "KIOSK-BENCH-01";
+/// The world's commune.
+pub const COMMUNE_CODE: &str = "00001";
 
-/// Node directories of one bench run.
+/// Node directories of one world: `city`, `ward` and `kiosk` under [`World::root`].
 #[derive(Debug, Clone)]
-pub struct BenchWorld {
+pub struct World {
     /// The directory holding them.
     pub root: PathBuf,
 }
 
-impl BenchWorld {
+impl World {
     /// The node directory `name` (`city`, `ward`, `kiosk`).
     pub fn dir(&self, name: &str) -> PathBuf {
         self.root.join(name)
     }
 
     /// Creates the city, the ward of commune 00001 with an official, and one kiosk in `root`.
-    pub fn create(root: &Path) -> anyhow::Result<BenchWorld> {
+    pub fn create(root: &Path) -> anyhow::Result<World> {
         // Certified a year ago, so copies can be spread over the past months.
         let now = Timestamp::from_unix(entropy::now().unix() - 365 * 86_400)?;
         let validity = Validity::default();
         let mut city = City::init(&root.join("city"), "Sở Tư pháp (bench)", now, validity)?;
         let commune = Commune {
-            code: "00001".to_owned(),
+            code: CommuneCode::parse(COMMUNE_CODE)?,
             name: "Xã Tân Lập".to_owned(),
         };
         city.certify_ward(
@@ -51,28 +57,34 @@ impl BenchWorld {
             now,
             validity,
         )?;
-        let ward = Ward::open(&root.join("ward"))?;
+        let ward = bansao_node::ward::Ward::open(&root.join("ward"))?;
         city.certify_kiosk(
             &ward,
             &root.join("kiosk"),
-            KIOSK_ID,
+            &KioskId::parse(KIOSK_ID)?,
             "Ki-ốt (bench)",
             now,
             validity,
         )?;
-        city.certify_official(&ward, OFFICIAL_ID, "Nguyễn Văn Bình", now, validity)?;
+        city.certify_official(
+            &ward,
+            &OfficialId::parse(OFFICIAL_ID)?,
+            "Nguyễn Văn Bình",
+            now,
+            validity,
+        )?;
         // The lists as the city signs them today: a kiosk whose newest trust is a year old
         // does not trust its own clock (`kiosk_clock`).
         city.reissue_lists(entropy::now())?;
         city.distribute(&[&root.join("ward"), &root.join("kiosk")])?;
-        Ok(BenchWorld {
+        Ok(World {
             root: root.to_owned(),
         })
     }
 
     /// Makes node `name` listen for sync on `127.0.0.1:port` (no LAN discovery).
     pub fn listen(&self, name: &str, port: u16) -> anyhow::Result<()> {
-        let config_path = self.dir(name).join(crate::config::CONFIG_FILE_NAME);
+        let config_path = self.dir(name).join(bansao_node::config::CONFIG_FILE_NAME);
         let mut config = std::fs::read_to_string(&config_path)?;
         config.push_str(&format!(
             "listen = \"127.0.0.1:{port}\"\nlan_discovery = false\n"
@@ -120,11 +132,7 @@ fn birth_certificate_fields(n: u64) -> BTreeMap<String, ExtractedField> {
 
 /// Writes `count` copies issued by the kiosk, each with one page from `scans` (cycled), in
 /// transactions of a few thousand. Every scan is stored first. Returns the copy ids.
-pub fn issue_bulk(
-    world: &BenchWorld,
-    count: u64,
-    scans: &[Vec<u8>],
-) -> anyhow::Result<Vec<CopyId>> {
+pub fn issue_bulk(world: &World, count: u64, scans: &[Vec<u8>]) -> anyhow::Result<Vec<CopyId>> {
     let kiosk_dir = world.dir("kiosk");
     let key = files::read_secret_key(&kiosk_dir.join("node.key"))?;
     let mut store = Store::open(&kiosk_dir.join("bansao.sqlite"))?;
@@ -155,7 +163,7 @@ pub fn issue_bulk(
             .context("at least one scan")?;
         let content = CopyContent {
             copy_id,
-            commune: "00001".to_owned(),
+            commune: COMMUNE_CODE.to_owned(),
             kiosk_id: KIOSK_ID.to_owned(),
             kiosk_sequence: n + 1,
             previous_content_hash: previous,
@@ -192,10 +200,10 @@ impl SplitMix {
     }
 }
 
-/// The official approves `copies` in the database of node `node`.
-pub fn approve(world: &BenchWorld, node: &str, copies: &[CopyId]) -> anyhow::Result<()> {
-    let ward = Ward::open(&world.dir("ward"))?;
-    let (key_path, _) = ward.official_files(OFFICIAL_ID);
+/// The official approves `copies` in the database of node `node`, in bulk (one transaction,
+/// numbers from 1: a benchmark's shortcut; the ward service numbers from its book).
+pub fn approve(world: &World, node: &str, copies: &[CopyId]) -> anyhow::Result<()> {
+    let (key_path, _) = official_files(&world.dir("ward"), &OfficialId::parse(OFFICIAL_ID)?);
     let key = files::read_secret_key(&key_path)?;
     let mut store = Store::open(&world.dir(node).join("bansao.sqlite"))?;
     let actor = entropy::new_actor()?;
@@ -208,7 +216,11 @@ pub fn approve(world: &BenchWorld, node: &str, copies: &[CopyId]) -> anyhow::Res
             Decision::Approve,
             now,
             None,
-            Some(format!("{:04}/2026/SCBS", n + 1)),
+            Some(certification_number_text(
+                u64::try_from(n).unwrap_or(0) + 1,
+                vietnam_year(now),
+                COPY_BOOK,
+            )),
             &key,
         );
         document.add_signature(&record)?;

@@ -12,10 +12,11 @@ use bansao_hw::sane_scanner::{SaneScanner, SaneSettings};
 use bansao_hw::scanner::{Scanner, SimulatedScanner, TakePages};
 use bansao_hw::v4l2_camera::V4l2Camera;
 
-use super::perception::Perception;
-use super::receipt::configured_printer;
-use super::{SessionDevices, SessionReport, run_session};
-use crate::kiosk::Kiosk;
+use bansao_node::config::KioskSettings;
+use bansao_node::kiosk::Kiosk;
+use bansao_node::kiosk_shell::perception::Perception;
+use bansao_node::kiosk_shell::receipt::configured_printer;
+use bansao_node::kiosk_shell::{SessionDevices, SessionReport, run_session};
 
 /// The options of `bansao kiosk issue` (parsed by clap straight into this struct).
 #[derive(Debug, Clone, clap::Args)]
@@ -54,6 +55,16 @@ pub struct IssueArgs {
     pub json: bool,
 }
 
+/// The kiosk's device settings with what the environment adds: `BANSAO_FACE_MODELS` names the
+/// face models directory when the configuration does not.
+pub fn with_environment(settings: &KioskSettings) -> KioskSettings {
+    let mut settings = settings.clone();
+    if settings.face_models.is_none() {
+        settings.face_models = std::env::var_os("BANSAO_FACE_MODELS").map(std::path::PathBuf::from);
+    }
+    settings
+}
+
 /// Runs the session; returns the exit code (0 issued, 1 not issued).
 pub fn issue(args: IssueArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     let mut corrections = Vec::new();
@@ -72,14 +83,14 @@ pub fn issue(args: IssueArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     }
     let id_card = match &args.id_photo {
         Some(path) => {
-            let bytes = crate::files::read(path)?;
+            let bytes = bansao_node::files::read(path)?;
             Some(open_image(bytes).with_context(|| format!("--id-photo {}", path.display()))?)
         }
         None => None,
     };
     let mut kiosk = Kiosk::open(&args.node)?;
     let artifacts = args.node.join("artifacts");
-    let leftovers = crate::files::remove_partial_files(&artifacts);
+    let leftovers = bansao_node::files::remove_partial_files(&artifacts);
     if leftovers > 0 {
         tracing::info!(
             count = leftovers,
@@ -88,9 +99,9 @@ pub fn issue(args: IssueArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     }
     let printer: Result<Box<dyn ReceiptPrinter>, String> = match &args.receipt {
         Some(path) => Ok(Box::new(FilePrinter::new(path))),
-        None => configured_printer(&kiosk.config.kiosk),
+        None => configured_printer(&kiosk.settings.devices),
     };
-    let mut perception = Perception::open(&kiosk.config.kiosk)?;
+    let mut perception = Perception::open(&with_environment(&kiosk.settings.devices))?;
     let scanner: Box<dyn Scanner> = match args.scanner.as_deref() {
         None => Box::new(SimulatedScanner::new(args.scans.clone())),
         Some(spec) => {
@@ -123,7 +134,12 @@ pub fn issue(args: IssueArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
         corrections,
         artifacts_dir: Some(artifacts),
     };
-    let report = run_session(&mut kiosk, &mut perception, devices, &crate::entropy::now);
+    let report = run_session(
+        &mut kiosk,
+        &mut perception,
+        devices,
+        &bansao_node::entropy::now,
+    );
     if args.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
     } else {
@@ -221,14 +237,14 @@ pub fn reprint(args: ReprintArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     let copy_id = bansao_copy::CopyId::parse(&args.copy)
         .map_err(|error| anyhow::anyhow!("--copy {:?}: {error}", args.copy))?;
     let kiosk = Kiosk::open(&args.node)?;
-    let now = crate::entropy::now();
+    let now = bansao_node::entropy::now();
     let copy = kiosk.issued_copy(copy_id)?;
     let artifacts = args.node.join("artifacts");
-    crate::files::remove_partial_files(&artifacts);
+    bansao_node::files::remove_partial_files(&artifacts);
     let pdf = artifacts.join(format!("{copy_id}.pdf"));
     if !pdf.exists() {
         let bytes = kiosk.render_artifact(&copy.document, &copy.qr_text, now)?;
-        crate::files::write_atomic(&pdf, &bytes, 0o644)?;
+        bansao_node::files::write_atomic(&pdf, &bytes, 0o644)?;
         writeln!(
             out,
             "Đã ghi lại bản sao PDF (sealed PDF written): {}",
@@ -237,11 +253,14 @@ pub fn reprint(args: ReprintArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     }
     let mut printer: Box<dyn ReceiptPrinter> = match &args.receipt {
         Some(path) => Box::new(FilePrinter::new(path)),
-        None => configured_printer(&kiosk.config.kiosk).map_err(anyhow::Error::msg)?,
+        None => configured_printer(&kiosk.settings.devices).map_err(anyhow::Error::msg)?,
     };
-    let mut receipt = super::receipt::receipt_for(&kiosk, &copy);
+    let mut receipt = bansao_node::kiosk_shell::receipt::receipt_for(&kiosk, &copy);
     receipt.reprinted_at = Some(now.vietnam_local());
-    let stream = super::receipt::render_receipt(&receipt, kiosk.config.kiosk.paper_80mm)?;
+    let stream = bansao_node::kiosk_shell::receipt::render_receipt(
+        &receipt,
+        kiosk.settings.devices.paper_80mm,
+    )?;
     match printer.print(&stream) {
         Ok(()) => {
             writeln!(

@@ -14,9 +14,9 @@ use bansao_copy::DocumentType;
 use bansao_hw::image_input::open_image;
 
 use super::Figure;
-use crate::config::KioskSettings;
-use crate::kiosk_shell::perception::Perception;
-use crate::specimens;
+use bansao_node::config::KioskSettings;
+use bansao_node::kiosk_shell::perception::Perception;
+use bansao_testkit::specimens;
 
 /// A made-up person: name, date of birth, sex, place of birth.
 const PEOPLE: [(&str, &str, &str, &str); 8] = [

@@ -17,20 +17,21 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use bansao_copy::{CopyId, CopyStatus, Decision};
+use bansao_copy::CopyId;
 use bansao_store::Store;
 use bansao_sync_net::{LinkProfile, Relay};
-use bansao_trust::TrustContext;
 use rand_pcg::Pcg64;
 use rand_pcg::rand_core::{Rng, SeedableRng};
 
 use crate::bench::Figure;
-use crate::bench::world::{BenchWorld, OFFICIAL_ID};
-use crate::city::{City, Validity, Ward};
-use crate::copies::{self, DecisionRequest};
-use crate::kiosk::Kiosk;
-use crate::sync::service::{SyncNode, Tuning};
-use crate::{demo, entropy, files};
+use bansao_copy::{KioskId, OfficialId};
+use bansao_node::city::{City, Validity};
+use bansao_node::entropy;
+use bansao_node::kiosk::Kiosk;
+use bansao_node::sync::service::{SyncNode, Tuning};
+use bansao_node::ward::{QueueFilter, Ward};
+use bansao_testkit::sample_request;
+use bansao_testkit::world::{OFFICIAL_ID, World};
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -66,7 +67,7 @@ pub fn run(options: &PartitionOptions, out: &mut dyn Write) -> anyhow::Result<()
 }
 
 /// Node directories: 0 city, 1 ward, 2..=6 kiosks, 7 the carrier.
-fn node_dirs(world: &BenchWorld) -> Vec<PathBuf> {
+fn node_dirs(world: &World) -> Vec<PathBuf> {
     let mut dirs = vec![world.dir("city"), world.dir("ward")];
     dirs.push(world.dir("kiosk"));
     for n in 2..=KIOSKS + 1 {
@@ -75,8 +76,8 @@ fn node_dirs(world: &BenchWorld) -> Vec<PathBuf> {
     dirs
 }
 
-pub(crate) fn create_world(root: &Path) -> anyhow::Result<(BenchWorld, Vec<PathBuf>)> {
-    let world = BenchWorld::create(root)?;
+pub(crate) fn create_world(root: &Path) -> anyhow::Result<(World, Vec<PathBuf>)> {
+    let world = World::create(root)?;
     let mut city = City::open(&world.dir("city"))?;
     let ward = Ward::open(&world.dir("ward"))?;
     let now = entropy::now();
@@ -84,7 +85,7 @@ pub(crate) fn create_world(root: &Path) -> anyhow::Result<(BenchWorld, Vec<PathB
         city.certify_kiosk(
             &ward,
             &world.dir(&format!("kiosk-{n}")),
-            &format!("KIOSK-BENCH-0{n}"),
+            &KioskId::parse(&format!("KIOSK-BENCH-0{n}"))?,
             &format!("Ki-ốt {n} (bench)"),
             now,
             Validity::default(),
@@ -106,7 +107,7 @@ fn tuning() -> Tuning {
 }
 
 fn run_in(options: &PartitionOptions, out: &mut dyn Write) -> anyhow::Result<()> {
-    let (world, dirs) = create_world(&options.dir)?;
+    let (_, dirs) = create_world(&options.dir)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -155,10 +156,6 @@ fn run_in(options: &PartitionOptions, out: &mut dyn Write) -> anyhow::Result<()>
     }
 
     let mut rng = Pcg64::seed_from_u64(options.seed);
-    let official = {
-        let ward = Ward::open(&world.dir("ward"))?;
-        files::read_secret_key(&ward.official_files(OFFICIAL_ID).0)?
-    };
     let started = Instant::now();
     let (mut cuts, mut rounds, mut rounds_cut, mut issued, mut approvals) = (0, 0, 0, 0, 0);
     let round = |link: &Link, cut_after: Option<Duration>| -> bool {
@@ -198,11 +195,11 @@ fn run_in(options: &PartitionOptions, out: &mut dyn Write) -> anyhow::Result<()>
             let kiosk = 2 + rng.next_u64() as usize % KIOSKS;
             let mut opened = Kiosk::open(&dirs[kiosk])?;
             for _ in 0..=rng.next_u64() % 3 {
-                opened.issue(demo::sample_request(), entropy::now())?;
+                opened.issue(sample_request(), entropy::now())?;
                 issued += 1;
             }
         }
-        if rng.next_u64() % 3 == 0 && approve_one(&dirs[1], &official, &mut rng)? {
+        if rng.next_u64() % 3 == 0 && approve_one(&dirs[1], &mut rng)? {
             approvals += 1;
         }
         // Rounds on three random links, a fifth of those up cut halfway.
@@ -229,7 +226,7 @@ fn run_in(options: &PartitionOptions, out: &mut dyn Write) -> anyhow::Result<()>
     let backlog = OFFLINE_BACKLOG;
     let mut offline = Kiosk::open(&dirs[2])?;
     for _ in 0..backlog {
-        offline.issue(demo::sample_request(), entropy::now())?;
+        offline.issue(sample_request(), entropy::now())?;
         issued += 1;
     }
     drop(offline);
@@ -277,33 +274,21 @@ fn run_in(options: &PartitionOptions, out: &mut dyn Write) -> anyhow::Result<()>
     Ok(())
 }
 
-/// Approves one provisional copy at the ward, if there is one.
-pub(crate) fn approve_one(
-    ward: &Path,
-    official: &bansao_trust::SecretKey,
-    rng: &mut Pcg64,
-) -> anyhow::Result<bool> {
-    let mut store = Store::open(&ward.join("bansao.sqlite"))?;
-    let provisional = store.list_copies(Some(CopyStatus::Provisional), 1_000)?;
-    if provisional.is_empty() {
+/// An official of the ward approves one provisional copy (chosen at random among the oldest
+/// thousand) through the ward service, if there is one.
+pub(crate) fn approve_one(ward: &Path, rng: &mut Pcg64) -> anyhow::Result<bool> {
+    let mut ward = Ward::open(ward)?;
+    let official = ward.official(&OfficialId::parse(OFFICIAL_ID)?, entropy::now())?;
+    let queue = ward.queue(&QueueFilter {
+        kiosk_id: None,
+        limit: 1_000,
+    })?;
+    if queue.entries.is_empty() {
         return Ok(false);
     }
-    let row = &provisional[rng.next_u64() as usize % provisional.len()];
-    let trust = TrustContext::from_bundle(&files::read(&ward.join("trust.cbor"))?)?;
-    copies::decide(
-        &mut store,
-        DecisionRequest {
-            copy_id: CopyId::parse(&row.copy_id).map_err(|e| anyhow::anyhow!("{e}"))?,
-            decision: Decision::Approve,
-            reason: None,
-            certification_number: Some(format!("{:04}/2026/SCBS", rng.next_u64() % 10_000)),
-        },
-        official,
-        &trust,
-        entropy::new_actor()?,
-        entropy::now(),
-    )
-    .context("approving at the ward")?;
+    let entry = &queue.entries[rng.next_u64() as usize % queue.entries.len()];
+    ward.approve(entry.copy_id, &official, entropy::now())
+        .context("approving at the ward")?;
     Ok(true)
 }
 

@@ -97,6 +97,132 @@ fn demo_then_verify_qr_text_from_standard_input() {
     assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
 }
 
+/// Runs `bansao` with `args`: exit code, stdout, stderr.
+fn run(args: &[&str]) -> (i32, String, String) {
+    let output = bansao().args(args).output().unwrap();
+    (
+        output.status.code().unwrap(),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn the_ward_commands_queue_show_approve_and_reject_with_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = bansao()
+        .arg("demo")
+        .arg("--dir")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        demo.status.success(),
+        "{}",
+        String::from_utf8_lossy(&demo.stderr)
+    );
+    let ward = dir.path().join("ward");
+    let ward = ward.to_str().unwrap();
+
+    // The demo left its third copy waiting for review.
+    let (code, stdout, stderr) = run(&["ward", "queue", "--node", ward, "--json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let queue: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(queue["waiting"], 1, "{queue:#}");
+    let copy = queue["copies"][0]["copy_id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        queue["copies"][0]["flags"][0]["flag"], "corrected",
+        "{queue:#}"
+    );
+
+    let (code, stdout, stderr) = run(&["ward", "show", "--node", ward, &copy]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("NGUYỄN VĂN AN") && stdout.contains("công dân sửa"),
+        "{stdout}"
+    );
+
+    // Bad input: an unknown ground (usage, 2), `other` without a note (1), an unknown official (2).
+    let (code, _, stderr) = run(&[
+        "ward",
+        "reject",
+        "--node",
+        ward,
+        "--official",
+        "tran-thi-binh",
+        "--reason",
+        "forged",
+        &copy,
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("no-copy-mark"),
+        "the valid grounds are listed: {stderr}"
+    );
+    let (code, _, stderr) = run(&[
+        "ward",
+        "reject",
+        "--node",
+        ward,
+        "--official",
+        "tran-thi-binh",
+        "--reason",
+        "other",
+        &copy,
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    let (code, _, stderr) = run(&[
+        "ward",
+        "approve",
+        "--node",
+        ward,
+        "--official",
+        "nobody",
+        &copy,
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+
+    // The demo's official approves it: the ward's third number of the year.
+    let (code, stdout, stderr) = run(&[
+        "ward",
+        "approve",
+        "--node",
+        ward,
+        "--official",
+        "tran-thi-binh",
+        "--json",
+        &copy,
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let result: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let number = result["results"][0]["certification_number"]
+        .as_str()
+        .unwrap();
+    assert!(
+        number.starts_with("3/") && number.ends_with("-SCT/BS"),
+        "{result:#}"
+    );
+    assert_eq!(result["results"][0]["status"], "countersigned");
+
+    // Deciding it again is refused (exit 1), and the queue is empty.
+    let (code, stdout, _) = run(&[
+        "ward",
+        "reject",
+        "--node",
+        ward,
+        "--official",
+        "tran-thi-binh",
+        "--reason",
+        "secret",
+        &copy,
+    ]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.contains("countersigned"), "{stdout}");
+    let (_, stdout, _) = run(&["ward", "queue", "--node", ward, "--json"]);
+    let queue: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(queue["waiting"], 0, "{queue:#}");
+}
+
 #[test]
 fn usage_errors_exit_2_and_help_exits_0() {
     let output = bansao().arg("frobnicate").output().unwrap();

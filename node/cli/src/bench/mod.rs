@@ -7,7 +7,6 @@ pub mod netlab;
 pub mod partitions;
 pub mod recognition;
 pub mod sync;
-pub mod world;
 
 use std::io::Write;
 

@@ -1,0 +1,16 @@
+//! The `bansao` command over the application library (`bansao_node`): the only crate that
+//! reads argv and the environment, builds a runtime, prints, and turns failures into exit codes.
+//!
+//! - [`cli`]: the clap arguments, dispatch and the exit codes ([`exit`]);
+//! - commands that print: [`kiosk_commands`] (`bansao kiosk issue|reprint`), [`sync_commands`]
+//!   (`bansao run|sync|status`), [`ward_commands`] (`bansao ward queue|show|approve|reject`);
+//! - [`demo`]: the self-contained demonstration; [`bench`]: `bansao bench …`, the product's
+//!   figures and the fault labs.
+
+pub mod bench;
+pub mod cli;
+pub mod demo;
+pub mod exit;
+pub mod kiosk_commands;
+pub mod sync_commands;
+pub mod ward_commands;

@@ -1,0 +1,347 @@
+//! `bansao ward queue|show|approve|reject`: the official's work at the command line, thin over
+//! the ward service ([`bansao_node::ward`]); the ward's web pages call the same functions.
+//! Times are shown in Vietnam's time; `--json` prints one object for scripts.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use bansao_copy::{CopyId, KioskId, OfficialId, RejectionGround};
+use bansao_node::decisions::Decided;
+use bansao_node::entropy;
+use bansao_node::ward::{Case, Flag, QueueFilter, Ward};
+use clap::{Args, Subcommand};
+use serde_json::json;
+
+/// The ward commands.
+#[derive(Debug, Subcommand)]
+pub enum WardCommand {
+    /// The review queue: provisional copies of the commune, oldest first, with their flags.
+    Queue {
+        /// The ward directory.
+        #[arg(long)]
+        node: PathBuf,
+        /// Only this kiosk's copies.
+        #[arg(long)]
+        kiosk: Option<KioskId>,
+        /// At most this many.
+        #[arg(long, default_value_t = 200)]
+        limit: usize,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One copy as an official reviews it: fields with confidences, corrections, face check,
+    /// chain anomalies, decisions.
+    Show {
+        /// The ward directory.
+        #[arg(long)]
+        node: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// The copy id.
+        copy: CopyId,
+    },
+    /// Counter-sign copies with the official's key; each gets the next certification number.
+    Approve(DecideArgs),
+    /// Refuse a copy on a ground of Decree 23, Art. 22.
+    Reject {
+        #[command(flatten)]
+        decide: DecideArgs,
+        /// The ground: altered, damaged, illegible, secret, no-copy-mark, unlawful,
+        /// foreign-not-legalised, no-authority-seal or other.
+        #[arg(long)]
+        reason: RejectionGround,
+        /// The official's words (required with `--reason other`).
+        #[arg(long)]
+        note: Option<String>,
+    },
+}
+
+/// Who decides what.
+#[derive(Debug, Args)]
+pub struct DecideArgs {
+    /// The ward directory.
+    #[arg(long)]
+    node: PathBuf,
+    /// The official's id (their key is in WARD/officials/).
+    #[arg(long)]
+    official: OfficialId,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+    /// The copy ids.
+    #[arg(required = true)]
+    copies: Vec<CopyId>,
+}
+
+/// Runs a ward command; returns the exit code.
+pub fn run(command: WardCommand, out: &mut dyn Write) -> anyhow::Result<u8> {
+    match command {
+        WardCommand::Queue {
+            node,
+            kiosk,
+            limit,
+            json,
+        } => {
+            let ward = Ward::open(&node)?;
+            let queue = ward.queue(&QueueFilter {
+                kiosk_id: kiosk.map(|kiosk| kiosk.to_string()),
+                limit,
+            })?;
+            if json {
+                let entries: Vec<_> = queue
+                    .entries
+                    .iter()
+                    .map(|entry| {
+                        json!({
+                            "copy_id": entry.copy_id.to_string(),
+                            "kiosk_id": entry.kiosk_id,
+                            "kiosk_sequence": entry.kiosk_sequence,
+                            "issued_at": entry.issued_at.to_rfc3339(),
+                            "document_type": entry.document_type.code(),
+                            "pages": entry.pages,
+                            "flags": entry.flags.iter().map(flag_json).collect::<Vec<_>>(),
+                        })
+                    })
+                    .collect();
+                print_json(out, &json!({"waiting": queue.waiting, "copies": entries}))?;
+                return Ok(0);
+            }
+            writeln!(
+                out,
+                "{} bản sao chờ duyệt (copies waiting for review){}",
+                queue.waiting,
+                if queue.entries.len() as u64 == queue.waiting {
+                    String::new()
+                } else {
+                    format!(", {} đầu tiên (the oldest)", queue.entries.len())
+                }
+            )?;
+            for entry in &queue.entries {
+                writeln!(
+                    out,
+                    "{}  {}  {} #{}  {}, {} trang{}",
+                    entry.copy_id,
+                    entry.issued_at.vietnam_local(),
+                    entry.kiosk_id,
+                    entry.kiosk_sequence,
+                    entry.document_type.label_vi(),
+                    entry.pages,
+                    if entry.flags.is_empty() {
+                        String::new()
+                    } else {
+                        let codes: Vec<_> = entry.flags.iter().map(Flag::code).collect();
+                        format!("  [{}]", codes.join(", "))
+                    }
+                )?;
+            }
+            Ok(0)
+        }
+        WardCommand::Show { node, json, copy } => {
+            let ward = Ward::open(&node)?;
+            let case = ward.case(copy)?;
+            if json {
+                print_json(out, &case_json(&case)?)?;
+            } else {
+                for line in case_lines(&case)? {
+                    writeln!(out, "{line}")?;
+                }
+            }
+            Ok(0)
+        }
+        WardCommand::Approve(args) => decide_each(&args, out, |ward, copy_id, official| {
+            ward.approve(copy_id, official, entropy::now())
+                .map_err(Box::new)
+        }),
+        WardCommand::Reject {
+            decide,
+            reason,
+            note,
+        } => {
+            if reason == RejectionGround::Other && note.as_deref().is_none_or(str::is_empty) {
+                anyhow::bail!(
+                    "--reason other needs --note saying why (lý do khác cần ghi rõ lý do)"
+                );
+            }
+            decide_each(&decide, out, |ward, copy_id, official| {
+                ward.reject(copy_id, reason, note.as_deref(), official, entropy::now())
+                    .map_err(Box::new)
+            })
+        }
+    }
+}
+
+/// Decides each copy in turn; one refused copy does not stop the others (exit 1 then).
+fn decide_each(
+    args: &DecideArgs,
+    out: &mut dyn Write,
+    decide: impl Fn(
+        &mut Ward,
+        CopyId,
+        &bansao_node::ward::Official,
+    ) -> Result<Decided, Box<bansao_node::ward::WardError>>,
+) -> anyhow::Result<u8> {
+    let mut ward = Ward::open(&args.node)?;
+    let official = ward.official(&args.official, entropy::now())?;
+    let mut results = Vec::new();
+    let mut refused = 0;
+    for copy_id in &args.copies {
+        match decide(&mut ward, *copy_id, &official) {
+            Ok(decided) => {
+                if !args.json {
+                    writeln!(
+                        out,
+                        "{copy_id}: {} ({}){}",
+                        decided.report.status.label_vi(),
+                        decided.report.status,
+                        decided
+                            .certification_number
+                            .as_deref()
+                            .map(|number| format!(" — số chứng thực {number}"))
+                            .unwrap_or_default()
+                    )?;
+                }
+                results.push(json!({
+                    "copy_id": copy_id.to_string(),
+                    "status": decided.report.status.as_str(),
+                    "certification_number": decided.certification_number,
+                }));
+            }
+            Err(error) => {
+                refused += 1;
+                if !args.json {
+                    writeln!(out, "{copy_id}: KHÔNG (refused): {error}")?;
+                }
+                results.push(json!({
+                    "copy_id": copy_id.to_string(),
+                    "error": error.to_string(),
+                }));
+            }
+        }
+    }
+    if args.json {
+        print_json(
+            out,
+            &json!({"official": official.id.to_string(), "results": results}),
+        )?;
+    }
+    Ok(if refused == 0 { 0 } else { 1 })
+}
+
+fn print_json(out: &mut dyn Write, value: &serde_json::Value) -> anyhow::Result<()> {
+    writeln!(out, "{}", serde_json::to_string_pretty(value)?)?;
+    Ok(())
+}
+
+fn flag_json(flag: &Flag) -> serde_json::Value {
+    json!({"flag": flag.code(), "text": flag.describe()})
+}
+
+fn case_json(case: &Case) -> anyhow::Result<serde_json::Value> {
+    let content = case.document.content();
+    Ok(json!({
+        "copy_id": content.copy_id.to_string(),
+        "status": case.report.status.as_str(),
+        "kiosk_id": content.kiosk_id,
+        "kiosk_sequence": content.kiosk_sequence,
+        "issued_at": content.issued_at.to_rfc3339(),
+        "document_type": content.document_type.code(),
+        "pages": content.pages.len(),
+        "fields": content.fields.iter().map(|(name, field)| (name.clone(), json!({
+            "value": field.value,
+            "confidence_permille": field.confidence_permille,
+            "corrected_from": field.corrected_from,
+        }))).collect::<serde_json::Map<_, _>>(),
+        "events": case.events.iter().map(|event| json!({
+            "kind": event.kind, "at": event.at.to_rfc3339(), "by": event.by, "detail": event.detail,
+        })).collect::<Vec<_>>(),
+        "notes": case.notes.iter().map(|note| json!({
+            "author": note.author, "at": note.at.to_rfc3339(), "text": note.text,
+        })).collect::<Vec<_>>(),
+        "decisions": case.report.decisions.iter().map(|decision| json!({
+            "decision": decision.record.decision.as_str(),
+            "signer": decision.signer_name,
+            "signed_at": decision.record.signed_at.to_rfc3339(),
+            "certification_number": decision.record.certification_number,
+            "reason": decision.record.reason,
+        })).collect::<Vec<_>>(),
+        "flags": case.flags.iter().map(flag_json).collect::<Vec<_>>(),
+    }))
+}
+
+fn case_lines(case: &Case) -> anyhow::Result<Vec<String>> {
+    let content = case.document.content();
+    let mut lines = vec![
+        format!(
+            "Bản sao {} — {} ({})",
+            content.copy_id,
+            case.report.status.label_vi(),
+            case.report.status
+        ),
+        format!(
+            "  {} ({}), {} trang, lệ phí {} đồng",
+            content.document_type.label_vi(),
+            content.document_type.label_en(),
+            content.pages.len(),
+            bansao_copy::fee::format_vnd(content.fee_vnd)
+        ),
+        format!(
+            "  Ki-ốt {} số thứ tự {}, cấp lúc {} (giờ Việt Nam)",
+            content.kiosk_id,
+            content.kiosk_sequence,
+            content.issued_at.vietnam_local()
+        ),
+        "  Trường (fields):".to_owned(),
+    ];
+    for (name, field) in &content.fields {
+        let mut line = format!(
+            "    {name}: {} ({:.1} %)",
+            field.value,
+            f64::from(field.confidence_permille) / 10.0
+        );
+        if let Some(from) = &field.corrected_from {
+            line.push_str(&format!(" — công dân sửa từ \"{from}\" (corrected)"));
+        }
+        lines.push(line);
+    }
+    for event in &case.events {
+        lines.push(format!(
+            "  Sự kiện (event) {} lúc {}: {}",
+            event.kind,
+            event.at.vietnam_local(),
+            event.detail
+        ));
+    }
+    for decision in &case.report.decisions {
+        lines.push(format!(
+            "  Quyết định (decision) {} bởi {} lúc {}{}{}",
+            decision.record.decision.as_str(),
+            decision.signer_name,
+            decision.record.signed_at.vietnam_local(),
+            decision
+                .record
+                .certification_number
+                .as_deref()
+                .map(|number| format!(" — số chứng thực {number}"))
+                .unwrap_or_default(),
+            decision
+                .record
+                .reason
+                .as_deref()
+                .map(|reason| format!(" — lý do: {reason}"))
+                .unwrap_or_default()
+        ));
+    }
+    if case.flags.is_empty() {
+        lines.push("  Không có gì cần lưu ý (nothing flagged).".to_owned());
+    } else {
+        lines.push("  Cần lưu ý (flags):".to_owned());
+        lines.extend(
+            case.flags
+                .iter()
+                .map(|flag| format!("    {}", flag.describe())),
+        );
+    }
+    Ok(lines)
+}

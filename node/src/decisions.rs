@@ -1,0 +1,184 @@
+//! Signing a decision on a stored copy: an official's approval or rejection at the ward, the
+//! registrar's registration or revocation at the city. One rule for all of them: the copy is
+//! read, checked, signed and written back in one store transaction
+//! ([`bansao_store::Store::record_decision`]); a decision that would not count under the node's
+//! trust, or that the copy's status does not allow, is refused and nothing is written. An
+//! approval is given the ward's next certification number (Decree 23/2015, Art. 13): continuous
+//! within the year, in Vietnam's time.
+
+use automerge::ActorId;
+use bansao_copy::document::CopyDocumentError;
+use bansao_copy::status::{CopyStatus, StatusReport};
+use bansao_copy::timestamp::VIETNAM_OFFSET;
+use bansao_copy::{CopyId, Decision, SignatureRecord, Timestamp};
+use bansao_store::{NumberBook, Store, StoreError};
+use bansao_trust::{SecretKey, TrustContext};
+
+use crate::copies::{NotGenuineCopy, status_report};
+
+/// The ward's book of certified copies ("sổ chứng thực bản sao từ bản chính").
+pub const COPY_BOOK: &str = "SCT/BS";
+
+/// A decision could not be recorded; nothing was written.
+#[derive(Debug, thiserror::Error)]
+pub enum DecisionError {
+    /// The database could not be read or written, or has no such copy.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The copy is not genuine: there is nothing to decide.
+    #[error(transparent)]
+    NotGenuine(#[from] NotGenuineCopy),
+    /// The copy's document could not be changed.
+    #[error(transparent)]
+    Document(#[from] CopyDocumentError),
+    /// The copy's status does not allow this decision (already decided, or not yet approved).
+    #[error(
+        "bản sao {copy_id} đang ở trạng thái {} ({status}): không thể {} (copy {copy_id} is {status}: it cannot be {})",
+        status.label_vi(),
+        verb_vi(*decision),
+        verb_en(*decision)
+    )]
+    NotAllowed {
+        /// The copy.
+        copy_id: CopyId,
+        /// Its status now.
+        status: CopyStatus,
+        /// The decision refused.
+        decision: Decision,
+    },
+    /// The signer's decision would not count (wrong role or commune, revoked, expired).
+    #[error("the decision does not count: {reason}")]
+    DoesNotCount {
+        /// Why.
+        reason: String,
+    },
+}
+
+fn verb_vi(decision: Decision) -> &'static str {
+    match decision {
+        Decision::Approve => "ký duyệt",
+        Decision::Reject => "từ chối",
+        Decision::Register => "đăng ký",
+        Decision::Revoke => "thu hồi",
+        Decision::Issue => "cấp",
+    }
+}
+
+fn verb_en(decision: Decision) -> &'static str {
+    match decision {
+        Decision::Approve => "approved",
+        Decision::Reject => "rejected",
+        Decision::Register => "registered",
+        Decision::Revoke => "revoked",
+        Decision::Issue => "issued",
+    }
+}
+
+/// The statuses a copy may have for `decision` to be signed on it.
+pub fn allowed_from(decision: Decision) -> &'static [CopyStatus] {
+    match decision {
+        Decision::Approve | Decision::Reject => &[CopyStatus::Provisional],
+        Decision::Register => &[CopyStatus::Countersigned],
+        Decision::Revoke => &[
+            CopyStatus::Provisional,
+            CopyStatus::Countersigned,
+            CopyStatus::Registered,
+            CopyStatus::Rejected,
+            CopyStatus::Conflict,
+        ],
+        Decision::Issue => &[],
+    }
+}
+
+/// A decision to sign on one copy.
+#[derive(Debug, Clone)]
+pub struct DecisionRequest {
+    /// Which copy.
+    pub copy_id: CopyId,
+    /// What is decided.
+    pub decision: Decision,
+    /// Why (rejections, revocations).
+    pub reason: Option<String>,
+}
+
+/// A decision that was signed and stored.
+#[derive(Debug, Clone)]
+pub struct Decided {
+    /// The copy's status after it.
+    pub report: StatusReport,
+    /// The certification number given (approvals), as signed.
+    pub certification_number: Option<String>,
+}
+
+/// The certification number as signed and printed: `<number>/<year>-<book>`, e.g.
+/// `125/2026-SCT/BS`.
+pub fn certification_number_text(number: u64, year: i32, book: &str) -> String {
+    format!("{number}/{year}-{book}")
+}
+
+/// The year of `now` in Vietnam, which numbers' years follow.
+pub fn vietnam_year(now: Timestamp) -> i32 {
+    now.datetime().to_offset(VIETNAM_OFFSET).year()
+}
+
+/// Signs `request` on the stored copy with `key` and stores it. Approvals take the next number
+/// of [`COPY_BOOK`] for the year.
+pub fn decide(
+    store: &mut Store,
+    trust: &TrustContext,
+    key: &SecretKey,
+    actor: ActorId,
+    request: DecisionRequest,
+    now: Timestamp,
+) -> Result<Decided, DecisionError> {
+    let year = vietnam_year(now);
+    let book = (request.decision == Decision::Approve).then_some(NumberBook {
+        book: COPY_BOOK,
+        year,
+    });
+    let mut decided = None;
+    let number = store.record_decision(
+        request.copy_id,
+        actor,
+        book,
+        now,
+        |document, number| -> Result<CopyStatus, DecisionError> {
+            let before = status_report(document, trust)?;
+            if !allowed_from(request.decision).contains(&before.status) {
+                return Err(DecisionError::NotAllowed {
+                    copy_id: request.copy_id,
+                    status: before.status,
+                    decision: request.decision,
+                });
+            }
+            let certification_number =
+                number.map(|number| certification_number_text(number, year, COPY_BOOK));
+            let record = SignatureRecord::decide(
+                document.content(),
+                request.decision,
+                now,
+                request.reason.clone(),
+                certification_number.clone(),
+                key,
+            );
+            document.add_signature(&record)?;
+            let report = status_report(document, trust)?;
+            let signer = key.key_id().to_hex();
+            if let Some(ignored) = report.ignored.iter().find(|i| i.signer == signer) {
+                return Err(DecisionError::DoesNotCount {
+                    reason: ignored.reason.clone(),
+                });
+            }
+            let status = report.status;
+            decided = Some(Decided {
+                report,
+                certification_number,
+            });
+            Ok(status)
+        },
+    )?;
+    debug_assert_eq!(number.is_some(), book.is_some());
+    decided.ok_or(DecisionError::DoesNotCount {
+        reason: "the decision was not recorded".to_owned(),
+    })
+}
