@@ -13,6 +13,7 @@
 
 pub mod blobs;
 mod documents;
+mod phase;
 pub mod policy;
 pub mod precheck;
 mod reconcile;
