@@ -467,6 +467,47 @@ impl Session {
         self.stats.documents_sent += batch.len() as u64;
         Ok(Some(Session::document_message(batch)))
     }
+
+    /// Reads one stored copy; a storage error ends the session.
+    pub(crate) fn copy_bytes(
+        &mut self,
+        copy_id: CopyId,
+        replica: &mut dyn Replica,
+    ) -> Result<Option<Vec<u8>>, SessionError> {
+        match replica.copy_bytes(copy_id) {
+            Ok(bytes) => Ok(bytes),
+            Err(error) => Err(self.refuse(ErrorCode::Storage, error.to_string())),
+        }
+    }
+
+    /// Reads stored copies in one call; a storage error ends the session.
+    pub(crate) fn copies_bytes(
+        &mut self,
+        copy_ids: &[CopyId],
+        replica: &mut dyn Replica,
+    ) -> Result<Vec<Option<Vec<u8>>>, SessionError> {
+        match replica.copies_bytes(copy_ids) {
+            Ok(found) if found.len() == copy_ids.len() => Ok(found),
+            Ok(found) => Err(self.refuse(
+                ErrorCode::Storage,
+                format!("asked for {} copies, read {}", copy_ids.len(), found.len()),
+            )),
+            Err(error) => Err(self.refuse(ErrorCode::Storage, error.to_string())),
+        }
+    }
+
+    /// A `Documents` message carrying `documents` whole.
+    pub(crate) fn document_message(documents: Vec<(CopyId, Vec<u8>)>) -> Message {
+        Message::Documents {
+            documents: documents
+                .into_iter()
+                .map(|(copy_id, bytes)| DocumentBytes {
+                    key: ByteArray::new(copy_id.to_bytes()),
+                    bytes: ByteBuf::from(bytes),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// A Documents message's entries as `(copy id, document bytes)`, as the checks take them.

@@ -20,6 +20,11 @@
 //!    and it lacks, chunk by chunk (`blobs`). Document messages always go out before chunks.
 //! 5. **Done.** Each side says when it wants nothing more; the session ends when both have and
 //!    nothing is left to send.
+//!
+//! This file holds the session's inputs and outputs, its dispatch and its refusals. Each phase's
+//! state is a variant of `phase::Phase`, so only the phase that uses a piece of state can hold
+//! it; the steps of the phases are in `reconcile` (hello and reconciliation), `documents` and
+//! `blob_phase` (scans).
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -27,16 +32,16 @@ use std::sync::Arc;
 use automerge::ActorId;
 use bansao_copy::{CopyId, Timestamp};
 use bansao_trust::{KeyId, TrustContext};
-use serde_bytes::{ByteArray, ByteBuf};
+use serde_bytes::ByteArray;
 
-use crate::blobs::{BlobFetcher, BlobServer};
-use crate::phase::{DocumentPlan, DocumentWork, Phase, ScanExchange};
+use crate::blobs::BlobServer;
+use crate::phase::{DocumentPlan, DocumentWork, Phase};
 use crate::policy::{LinkPolicy, NodeIdentity};
 use crate::reconcile_cache::ReconcileCache;
 use crate::replica::{Replica, ReplicaError, StorageEffect};
 use crate::stats::SessionStats;
 use crate::validate::{self, Refusal};
-use crate::wire::{self, DocumentBytes, ErrorCode, Message, PROTOCOL_VERSION};
+use crate::wire::{self, ErrorCode, Message, PROTOCOL_VERSION};
 
 /// The reserved key of the trust bundle's reconciliation item (no copy id is all zeros but one).
 pub const TRUST_BUNDLE_KEY: [u8; 16] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
@@ -148,7 +153,7 @@ pub struct Session {
     /// document phase if the peer closed it early.
     pub(crate) serve: VecDeque<Serve>,
     /// The scan chunks the peer asked for, read and sent lazily.
-    server: BlobServer,
+    pub(crate) server: BlobServer,
     pub(crate) effects: VecDeque<StorageEffect>,
     /// Counters, and the backlogs of the phases that ended (see [`Session::stats`]).
     pub(crate) stats: SessionStats,
@@ -466,44 +471,20 @@ impl Session {
                 hash,
                 manifest,
                 chunks,
-            } if in_blobs => {
-                match self
-                    .server
-                    .on_want(replica, hash.into_array(), manifest, &chunks)
-                {
-                    Ok(Some(reply)) => {
-                        self.control.push_back(reply);
-                        Ok(())
-                    }
-                    Ok(None) => Ok(()),
-                    Err(error) => Err(self.refuse(ErrorCode::Storage, error.to_string())),
-                }
-            }
+            } if in_blobs => self.on_blob_want(hash.into_array(), manifest, &chunks, replica),
             Message::BlobManifest {
                 hash,
                 size,
                 chunk_size,
                 chunk_hashes,
             } if in_blobs => {
-                let result = match self.fetcher_mut() {
-                    Some(fetcher) => {
-                        fetcher.on_manifest(hash.into_array(), size, chunk_size, &chunk_hashes)
-                    }
-                    None => return Err(self.violation("blob-manifest")),
-                };
-                self.take_blob_effects(result)
+                self.on_blob_manifest(hash.into_array(), size, chunk_size, &chunk_hashes)
             }
             Message::BlobChunk { hash, index, bytes } if in_blobs => {
-                let result = match self.fetcher_mut() {
-                    Some(fetcher) => fetcher.on_chunk(hash.into_array(), index, bytes.into_vec()),
-                    None => return Err(self.violation("blob-chunk")),
-                };
-                self.take_blob_effects(result)
+                self.on_blob_chunk(hash.into_array(), index, bytes.into_vec())
             }
             Message::BlobMissing { hash } if in_blobs => {
-                if let Some(fetcher) = self.fetcher_mut() {
-                    fetcher.on_missing(hash.into_array());
-                }
+                self.on_blob_missing(hash.into_array());
                 Ok(())
             }
             Message::Refused { documents } if reconciling_or_documents || in_blobs => {
@@ -518,20 +499,11 @@ impl Session {
                 Ok(())
             }
             Message::Done if self.phase.scans().is_some_and(|scans| !scans.peer_done) => {
-                if let Some(scans) = self.phase.scans_mut() {
-                    scans.peer_done = true;
-                }
+                self.on_peer_done();
                 Ok(())
             }
             other => Err(self.violation(other.kind())),
         }
-    }
-
-    /// The scans this side fetches, in the scan phase if the link lets it fetch any.
-    fn fetcher_mut(&mut self) -> Option<&mut BlobFetcher> {
-        self.phase
-            .scans_mut()
-            .and_then(|scans| scans.fetcher.as_mut())
     }
 
     /// Enters the document phase on the peer's first document message (the initiator enters it
@@ -539,19 +511,6 @@ impl Session {
     fn begin_documents(&mut self) {
         let side = self.side;
         self.phase.begin_documents(|| DocumentWork::for_side(side));
-    }
-
-    fn take_blob_effects(
-        &mut self,
-        result: Result<Vec<StorageEffect>, Refusal>,
-    ) -> Result<(), SessionError> {
-        match result {
-            Ok(effects) => {
-                self.effects.extend(effects);
-                Ok(())
-            }
-            Err(refusal) => Err(self.refuse_with(refusal)),
-        }
     }
 
     /// Moves the session on where no message is needed: start waiting syncs, close the
@@ -564,59 +523,12 @@ impl Session {
                 self.start_blobs(replica)?;
             }
         }
-        let Phase::Blobs { scans, .. } = &mut self.phase else {
-            return Ok(());
-        };
-        if let Some(fetcher) = scans.fetcher.as_mut() {
-            match fetcher.next_requests(replica) {
-                Ok(requests) => {
-                    self.control.extend(requests);
-                    self.effects.extend(fetcher.take_already_complete());
-                }
-                Err(error) => return Err(self.refuse(ErrorCode::Storage, error.to_string())),
-            }
-        }
-        let idle = scans.fetcher.as_ref().is_none_or(BlobFetcher::is_idle);
-        if idle && !scans.sent_done {
-            scans.sent_done = true;
-            self.control.push_back(Message::Done);
-        }
-        let all_sent =
-            self.control.is_empty() && self.serve.is_empty() && self.server.pending() == 0;
-        if scans.sent_done && scans.peer_done && all_sent {
-            self.phase.finish(&mut self.stats);
-            tracing::debug!(peer = %self.peer_key, "sync session finished");
-        }
-        Ok(())
-    }
-
-    /// Ends the document phase (or a reconciliation the peer closed without documents) and
-    /// starts the scan phase, with the scans this side lacks if the link lets it fetch.
-    pub(crate) fn start_blobs(&mut self, replica: &mut dyn Replica) -> Result<(), SessionError> {
-        let Some(policy) = self.policy() else {
-            return Err(self.violation("documents-done"));
-        };
-        let mut fetcher = None;
-        if policy.fetch_blobs {
-            match replica.missing_blobs(&policy.commune, self.config.blobs_per_session) {
-                Ok(wanted) => {
-                    fetcher = Some(BlobFetcher::new(wanted, self.config.active_blobs));
-                }
-                Err(error) => return Err(self.refuse(ErrorCode::Storage, error.to_string())),
-            }
-        }
-        let scans = ScanExchange {
-            fetcher,
-            sent_done: false,
-            peer_done: false,
-        };
-        self.phase.begin_blobs(scans, &mut self.stats);
-        Ok(())
+        self.advance_blobs(replica)
     }
 
     /// Ends the session as failed. What the unfinished syncs learnt so far is saved: a document
     /// is stored only if its changes passed the checks, so this loses nothing and keeps progress.
-    fn end_failed(&mut self) {
+    pub(crate) fn end_failed(&mut self) {
         let syncs = self.phase.fail(&mut self.stats);
         let changed: Vec<_> = syncs
             .into_values()
@@ -628,44 +540,6 @@ impl Session {
             .collect();
         if !changed.is_empty() {
             self.effects.push_back(StorageEffect::SaveCopies(changed));
-        }
-    }
-
-    pub(crate) fn copy_bytes(
-        &mut self,
-        copy_id: CopyId,
-        replica: &mut dyn Replica,
-    ) -> Result<Option<Vec<u8>>, SessionError> {
-        match replica.copy_bytes(copy_id) {
-            Ok(bytes) => Ok(bytes),
-            Err(error) => Err(self.refuse(ErrorCode::Storage, error.to_string())),
-        }
-    }
-
-    pub(crate) fn copies_bytes(
-        &mut self,
-        copy_ids: &[CopyId],
-        replica: &mut dyn Replica,
-    ) -> Result<Vec<Option<Vec<u8>>>, SessionError> {
-        match replica.copies_bytes(copy_ids) {
-            Ok(found) if found.len() == copy_ids.len() => Ok(found),
-            Ok(found) => Err(self.refuse(
-                ErrorCode::Storage,
-                format!("asked for {} copies, read {}", copy_ids.len(), found.len()),
-            )),
-            Err(error) => Err(self.refuse(ErrorCode::Storage, error.to_string())),
-        }
-    }
-
-    pub(crate) fn document_message(documents: Vec<(CopyId, Vec<u8>)>) -> Message {
-        Message::Documents {
-            documents: documents
-                .into_iter()
-                .map(|(copy_id, bytes)| DocumentBytes {
-                    key: ByteArray::new(copy_id.to_bytes()),
-                    bytes: ByteBuf::from(bytes),
-                })
-                .collect(),
         }
     }
 
