@@ -9,8 +9,9 @@ use negentropy::Id;
 use serde_bytes::{ByteArray, ByteBuf};
 use std::collections::BTreeSet;
 
+use crate::phase::{DocSync, DocumentPlan};
 use crate::replica::{Replica, StorageEffect};
-use crate::session::{DocSync, Serve, Session, SessionError, Side, TRUST_BUNDLE_KEY};
+use crate::session::{Serve, Session, SessionError, TRUST_BUNDLE_KEY};
 use crate::validate::{self, Checked, Refusal};
 use crate::wire::{DocumentBytes, ErrorCode, Message, WireKey};
 
@@ -77,7 +78,8 @@ impl Session {
         have: Vec<Id>,
         need: Vec<Id>,
         replica: &mut dyn Replica,
-    ) -> Result<(), SessionError> {
+    ) -> Result<DocumentPlan, SessionError> {
+        let mut plan = DocumentPlan::default();
         let have: BTreeSet<[u8; 16]> = have.iter().map(key_of).collect();
         let need: BTreeSet<[u8; 16]> = need.iter().map(key_of).collect();
         if have.contains(&TRUST_BUNDLE_KEY) || need.contains(&TRUST_BUNDLE_KEY) {
@@ -86,14 +88,14 @@ impl Session {
             self.control.push_back(Message::Want {
                 keys: vec![ByteArray::new(TRUST_BUNDLE_KEY)],
             });
-            self.wants_outstanding += 1;
+            plan.wants_outstanding += 1;
         }
         let mut pull = Vec::new();
         for key in need.iter().filter(|key| **key != TRUST_BUNDLE_KEY) {
             let copy_id = CopyId::from_bytes(*key);
             if have.contains(key) {
                 tracing::debug!(copy = %copy_id, decision = "sync", "both sides hold the copy in different versions");
-                self.sync_queue.push_back(copy_id);
+                plan.sync_queue.push_back(copy_id);
             } else {
                 tracing::debug!(copy = %copy_id, decision = "pull", "only the peer holds the copy");
                 pull.push(ByteArray::new(*key));
@@ -103,20 +105,20 @@ impl Session {
             if !need.contains(key) {
                 let copy_id = CopyId::from_bytes(*key);
                 tracing::debug!(copy = %copy_id, decision = "push", "only this side holds the copy");
-                self.push.push_back(copy_id);
+                plan.push.push_back(copy_id);
             }
         }
-        self.wanted_pending = pull.len();
+        plan.wanted_pending = pull.len();
         for keys in pull.chunks(self.config.want_batch.max(1)) {
             self.control.push_back(Message::Want {
                 keys: keys.to_vec(),
             });
-            self.wants_outstanding += 1;
+            plan.wants_outstanding += 1;
         }
-        self.stats.documents_to_push = self.push.len() as u64;
-        self.stats.documents_to_pull = self.wanted_pending as u64;
-        self.stats.documents_to_sync = self.sync_queue.len() as u64;
-        Ok(())
+        self.stats.documents_to_push = plan.push.len() as u64;
+        self.stats.documents_to_pull = plan.wanted_pending as u64;
+        self.stats.documents_to_sync = plan.sync_queue.len() as u64;
+        Ok(plan)
     }
 
     fn send_trust_bundle(&mut self, replica: &mut dyn Replica) -> Result<(), SessionError> {
@@ -132,10 +134,13 @@ impl Session {
         }
     }
 
-    /// Starts Automerge sync for queued documents, up to the in-flight limit.
+    /// Starts Automerge sync for queued documents (initiator), up to the in-flight limit.
     pub(crate) fn start_syncs(&mut self, replica: &mut dyn Replica) -> Result<(), SessionError> {
-        while self.syncs.len() < self.config.syncs_in_flight {
-            let Some(copy_id) = self.sync_queue.pop_front() else {
+        let syncs_in_flight = self.config.syncs_in_flight;
+        while let Some(plan) = self.phase.plan_mut()
+            && plan.syncs.len() < syncs_in_flight
+        {
+            let Some(copy_id) = plan.sync_queue.pop_front() else {
                 break;
             };
             let Some(bytes) = self.copy_bytes(copy_id, replica)? else {
@@ -150,7 +155,7 @@ impl Session {
                     key: ByteArray::new(copy_id.to_bytes()),
                     message: Some(ByteBuf::from(message)),
                 });
-                self.syncs.insert(
+                self.keep_syncing(
                     copy_id,
                     DocSync {
                         document,
@@ -172,7 +177,11 @@ impl Session {
         message: Option<ByteBuf>,
         _replica: &mut dyn Replica,
     ) -> Result<(), SessionError> {
-        let Some(mut sync) = self.syncs.remove(&copy_id) else {
+        let Some(mut sync) = self
+            .phase
+            .plan_mut()
+            .and_then(|plan| plan.syncs.remove(&copy_id))
+        else {
             return Err(self.refuse(
                 ErrorCode::ProtocolViolation,
                 format!("sync reply for copy {copy_id}, which is not being synced"),
@@ -196,7 +205,7 @@ impl Session {
                     key: ByteArray::new(copy_id.to_bytes()),
                     message: Some(ByteBuf::from(next)),
                 });
-                self.syncs.insert(copy_id, sync);
+                self.keep_syncing(copy_id, sync);
             }
             unfinished => {
                 if unfinished.is_some() {
@@ -212,6 +221,14 @@ impl Session {
             }
         }
         Ok(())
+    }
+
+    /// Puts a sync (back) among the running ones. Only `refuse` leaves the document phase, and
+    /// every caller returns at once when it does, so the plan is there.
+    fn keep_syncing(&mut self, copy_id: CopyId, sync: DocSync) {
+        if let Some(plan) = self.phase.plan_mut() {
+            plan.syncs.insert(copy_id, sync);
+        }
     }
 
     fn save_synced(&mut self, document: CopyDocument) -> Result<(), SessionError> {
@@ -253,7 +270,11 @@ impl Session {
         let Some((mut document, before)) = self.load_counted(copy_id, &bytes) else {
             return reply_none(self);
         };
-        let mut state = self.responder_states.remove(&copy_id).unwrap_or_default();
+        let mut state = self
+            .phase
+            .sync_states_mut()
+            .and_then(|sync_states| sync_states.remove(&copy_id))
+            .unwrap_or_default();
         let mut changed = false;
         if let Some(message) = message {
             let heads_before = document.heads();
@@ -263,8 +284,10 @@ impl Session {
             changed = document.heads() != heads_before;
         }
         let reply = document.generate_sync_message(&mut state);
-        if reply.is_some() {
-            self.responder_states.insert(copy_id, state);
+        if reply.is_some()
+            && let Some(sync_states) = self.phase.sync_states_mut()
+        {
+            sync_states.insert(copy_id, state);
         }
         self.control.push_back(Message::Sync {
             key,
@@ -284,8 +307,7 @@ impl Session {
         replica: &mut dyn Replica,
     ) -> Result<(), SessionError> {
         let commune = self
-            .policy
-            .as_ref()
+            .policy()
             .map(|policy| policy.commune.clone())
             .unwrap_or_default();
         let keyed = keyed_documents(&documents);
@@ -302,8 +324,8 @@ impl Session {
         let mut valid = Vec::with_capacity(documents.len());
         for ((copy_id, _), checked) in keyed.iter().zip(checked) {
             let copy_id = *copy_id;
-            if self.side == Side::Initiator {
-                self.wanted_pending = self.wanted_pending.saturating_sub(1);
+            if let Some(plan) = self.phase.plan_mut() {
+                plan.wanted_pending = plan.wanted_pending.saturating_sub(1);
             }
             match checked {
                 Checked::Accepted(accepted) => valid.push((copy_id, *accepted)),
@@ -415,16 +437,19 @@ impl Session {
         Ok(Some(Session::document_message(batch)))
     }
 
-    /// The next batch of documents to push.
+    /// The next batch of documents to push (initiator).
     pub(crate) fn next_push_batch(
         &mut self,
         replica: &mut dyn Replica,
     ) -> Result<Option<Message>, crate::replica::ReplicaError> {
+        let Some(plan) = self.phase.plan_mut() else {
+            return Ok(None);
+        };
         let mut batch = Vec::new();
         let mut bytes_in_batch = 0;
-        while bytes_in_batch < self.config.document_batch_bytes && !self.push.is_empty() {
-            let take = self.push.len().min(READ_AHEAD);
-            let ahead: Vec<CopyId> = self.push.drain(..take).collect();
+        while bytes_in_batch < self.config.document_batch_bytes && !plan.push.is_empty() {
+            let take = plan.push.len().min(READ_AHEAD);
+            let ahead: Vec<CopyId> = plan.push.drain(..take).collect();
             let unused = fill_batch(
                 &mut batch,
                 &mut bytes_in_batch,
@@ -433,7 +458,7 @@ impl Session {
                 replica,
             )?;
             for copy_id in unused.iter().rev() {
-                self.push.push_front(*copy_id);
+                plan.push.push_front(*copy_id);
             }
         }
         if batch.is_empty() {
@@ -441,6 +466,47 @@ impl Session {
         }
         self.stats.documents_sent += batch.len() as u64;
         Ok(Some(Session::document_message(batch)))
+    }
+
+    /// Reads one stored copy; a storage error ends the session.
+    pub(crate) fn copy_bytes(
+        &mut self,
+        copy_id: CopyId,
+        replica: &mut dyn Replica,
+    ) -> Result<Option<Vec<u8>>, SessionError> {
+        match replica.copy_bytes(copy_id) {
+            Ok(bytes) => Ok(bytes),
+            Err(error) => Err(self.refuse(ErrorCode::Storage, error.to_string())),
+        }
+    }
+
+    /// Reads stored copies in one call; a storage error ends the session.
+    pub(crate) fn copies_bytes(
+        &mut self,
+        copy_ids: &[CopyId],
+        replica: &mut dyn Replica,
+    ) -> Result<Vec<Option<Vec<u8>>>, SessionError> {
+        match replica.copies_bytes(copy_ids) {
+            Ok(found) if found.len() == copy_ids.len() => Ok(found),
+            Ok(found) => Err(self.refuse(
+                ErrorCode::Storage,
+                format!("asked for {} copies, read {}", copy_ids.len(), found.len()),
+            )),
+            Err(error) => Err(self.refuse(ErrorCode::Storage, error.to_string())),
+        }
+    }
+
+    /// A `Documents` message carrying `documents` whole.
+    pub(crate) fn document_message(documents: Vec<(CopyId, Vec<u8>)>) -> Message {
+        Message::Documents {
+            documents: documents
+                .into_iter()
+                .map(|(copy_id, bytes)| DocumentBytes {
+                    key: ByteArray::new(copy_id.to_bytes()),
+                    bytes: ByteBuf::from(bytes),
+                })
+                .collect(),
+        }
     }
 }
 

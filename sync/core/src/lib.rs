@@ -11,8 +11,10 @@
 //! in [`blobs`]; what is checked before anything is stored is in [`validate`] (and [`precheck`] runs those
 //! checks ahead, off the session's thread).
 
+mod blob_phase;
 pub mod blobs;
 mod documents;
+mod phase;
 pub mod policy;
 pub mod precheck;
 mod reconcile;

@@ -18,7 +18,7 @@ use bansao_trust::TrustContext;
 
 use crate::documents::keyed_documents;
 use crate::replica::Replica;
-use crate::session::{Phase, Session, SessionError};
+use crate::session::{Session, SessionError};
 use crate::validate::{self, Checked};
 use crate::wire::{self, ErrorCode, Message};
 
@@ -89,10 +89,10 @@ impl DocumentChecker {
 impl Session {
     /// The checks this session runs on whole documents, once the link's commune is known.
     pub fn document_checker(&self) -> Option<DocumentChecker> {
-        let policy = self.policy.as_ref()?;
-        if matches!(self.phase, Phase::Finished | Phase::Failed) {
+        if self.is_finished() || self.is_failed() {
             return None;
         }
+        let policy = self.policy()?;
         Some(DocumentChecker {
             commune: policy.commune.clone(),
             trust: Arc::clone(&self.trust),
@@ -116,8 +116,7 @@ impl Session {
         };
         // Verdicts reached for another commune (the checker outlived a policy) are not used.
         let same_commune = |commune: &str| {
-            self.policy
-                .as_ref()
+            self.policy()
                 .is_some_and(|policy| policy.commune == commune)
         };
         self.prechecked = match frame.checked {

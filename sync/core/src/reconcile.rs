@@ -10,9 +10,10 @@ use negentropy::{Id, Negentropy, NegentropyStorageVector};
 use serde_bytes::ByteBuf;
 use sha2::{Digest, Sha256};
 
+use crate::phase::{DocumentWork, Link, Phase, Reconciliation};
 use crate::policy::{NodeIdentity, PolicyError, link_policy};
 use crate::replica::{DIGEST_LENGTH, Replica, ReplicaError, StorageEffect};
-use crate::session::{Phase, Session, SessionError, Side, TRUST_BUNDLE_KEY};
+use crate::session::{Session, SessionError, Side, TRUST_BUNDLE_KEY};
 use crate::wire::{ErrorCode, Message, PROTOCOL_VERSION};
 
 impl Session {
@@ -65,12 +66,12 @@ impl Session {
             }
         };
         tracing::debug!(peer = %peer.subject, role = peer.role.as_str(), commune = %policy.commune, "sync peer accepted");
-        self.peer = Some(peer);
-        self.policy = Some(policy);
-        self.phase = Phase::Reconcile;
+        self.phase = Phase::Reconcile {
+            link: Link { peer, policy },
+            reconciliation: Reconciliation::NotStarted,
+        };
         if self.side == Side::Initiator {
-            let negentropy = self.build_negentropy(replica)?;
-            let negentropy = self.negentropy.insert(negentropy);
+            let mut negentropy = self.build_negentropy(replica)?;
             match negentropy.initiate() {
                 Ok(payload) => self.control.push_back(Message::Reconcile {
                     payload: ByteBuf::from(payload),
@@ -79,8 +80,21 @@ impl Session {
                     return Err(self.refuse(ErrorCode::Storage, format!("reconciliation: {error}")));
                 }
             }
+            self.set_reconciliation(Reconciliation::Initiating {
+                negentropy,
+                have: Vec::new(),
+                need: Vec::new(),
+            });
         }
         Ok(())
+    }
+
+    /// Installs this side's reconciliation once its set is built (the phase is still
+    /// `Reconcile`: building it fails only by ending the session).
+    fn set_reconciliation(&mut self, built: Reconciliation) {
+        if let Phase::Reconcile { reconciliation, .. } = &mut self.phase {
+            *reconciliation = built;
+        }
     }
 
     pub(crate) fn build_negentropy(
@@ -88,8 +102,7 @@ impl Session {
         replica: &mut dyn Replica,
     ) -> Result<Negentropy<'static, NegentropyStorageVector>, SessionError> {
         let commune = self
-            .policy
-            .as_ref()
+            .policy()
             .map(|policy| policy.commune.clone())
             .unwrap_or_default();
         let cache = self.reconcile_cache.clone();
@@ -136,35 +149,51 @@ impl Session {
         replica: &mut dyn Replica,
     ) -> Result<(), SessionError> {
         self.stats.reconcile_rounds += 1;
-        if self.negentropy.is_none() {
+        if let Phase::Reconcile {
+            reconciliation: Reconciliation::NotStarted,
+            ..
+        } = self.phase
+        {
             if self.side == Side::Initiator {
                 return Err(self.violation("reconcile"));
             }
             let negentropy = self.build_negentropy(replica)?;
-            self.negentropy = Some(negentropy);
+            self.set_reconciliation(Reconciliation::Answering { negentropy });
         }
-        let Some(negentropy) = self.negentropy.as_mut() else {
-            return Err(self.violation("reconcile"));
-        };
-        let outcome = match self.side {
-            Side::Responder => negentropy.reconcile(payload).map(Some),
-            Side::Initiator => {
-                negentropy.reconcile_with_ids(payload, &mut self.have, &mut self.need)
-            }
+        let outcome = match &mut self.phase {
+            Phase::Reconcile {
+                reconciliation: Reconciliation::Answering { negentropy },
+                ..
+            } => negentropy.reconcile(payload).map(ReconcileStep::Reply),
+            Phase::Reconcile {
+                reconciliation:
+                    Reconciliation::Initiating {
+                        negentropy,
+                        have,
+                        need,
+                    },
+                ..
+            } => match negentropy.reconcile_with_ids(payload, have, need) {
+                Ok(Some(reply)) => Ok(ReconcileStep::Reply(reply)),
+                Ok(None) => Ok(ReconcileStep::Differences {
+                    have: std::mem::take(have),
+                    need: std::mem::take(need),
+                }),
+                Err(error) => Err(error),
+            },
+            _ => return Err(self.violation("reconcile")),
         };
         match outcome {
-            Ok(Some(reply)) => {
+            Ok(ReconcileStep::Reply(reply)) => {
                 self.control.push_back(Message::Reconcile {
                     payload: ByteBuf::from(reply),
                 });
                 Ok(())
             }
-            Ok(None) => {
-                self.negentropy = None;
-                let have = std::mem::take(&mut self.have);
-                let need = std::mem::take(&mut self.need);
-                self.phase = Phase::Documents;
-                self.plan_documents(have, need, replica)
+            Ok(ReconcileStep::Differences { have, need }) => {
+                let plan = self.plan_documents(have, need, replica)?;
+                self.phase.begin_documents(|| DocumentWork::Plan(plan));
+                Ok(())
             }
             Err(error) => Err(self.refuse(
                 ErrorCode::MalformedFrame,
@@ -196,6 +225,14 @@ impl Session {
         }
         Ok(())
     }
+}
+
+/// What one negentropy message brought.
+enum ReconcileStep {
+    /// A message to send back.
+    Reply(Vec<u8>),
+    /// The end (initiator): the items only this side has and those only the peer has.
+    Differences { have: Vec<Id>, need: Vec<Id> },
 }
 
 /// The reconciliation item of a document: its key and its heads digest.

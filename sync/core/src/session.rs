@@ -20,23 +20,28 @@
 //!    and it lacks, chunk by chunk (`blobs`). Document messages always go out before chunks.
 //! 5. **Done.** Each side says when it wants nothing more; the session ends when both have and
 //!    nothing is left to send.
+//!
+//! This file holds the session's inputs and outputs, its dispatch and its refusals. Each phase's
+//! state is a variant of `phase::Phase`, so only the phase that uses a piece of state can hold
+//! it; the steps of the phases are in `reconcile` (hello and reconciliation), `documents` and
+//! `blob_phase` (scans).
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use automerge::ActorId;
-use bansao_copy::{CopyDocument, CopyId, Timestamp};
+use bansao_copy::{CopyId, Timestamp};
 use bansao_trust::{KeyId, TrustContext};
-use negentropy::{Id, Negentropy, NegentropyStorageVector};
-use serde_bytes::{ByteArray, ByteBuf};
+use serde_bytes::ByteArray;
 
-use crate::blobs::{BlobFetcher, BlobServer};
+use crate::blobs::BlobServer;
+use crate::phase::{DocumentPlan, DocumentWork, Phase};
 use crate::policy::{LinkPolicy, NodeIdentity};
 use crate::reconcile_cache::ReconcileCache;
 use crate::replica::{Replica, ReplicaError, StorageEffect};
 use crate::stats::SessionStats;
 use crate::validate::{self, Refusal};
-use crate::wire::{self, DocumentBytes, ErrorCode, Message, PROTOCOL_VERSION};
+use crate::wire::{self, ErrorCode, Message, PROTOCOL_VERSION};
 
 /// The reserved key of the trust bundle's reconciliation item (no copy id is all zeros but one).
 pub const TRUST_BUNDLE_KEY: [u8; 16] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
@@ -124,26 +129,6 @@ impl SessionError {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Phase {
-    Hello,
-    Reconcile,
-    Documents,
-    Blobs,
-    Finished,
-    Failed,
-}
-
-/// A document running Automerge's sync protocol on the initiator.
-#[derive(Debug)]
-pub(crate) struct DocSync {
-    pub(crate) document: CopyDocument,
-    pub(crate) state: automerge::sync::State,
-    pub(crate) before: bansao_copy::StatusReport,
-    pub(crate) rounds: u32,
-    pub(crate) changed: bool,
-}
-
 /// What the responder still has to send for the peer's `Want`s.
 #[derive(Debug)]
 pub(crate) enum Serve {
@@ -160,27 +145,17 @@ pub struct Session {
     pub(crate) peer_key: KeyId,
     pub(crate) trust: Arc<TrustContext>,
     pub(crate) actor: ActorId,
+    /// Where the session is, with the state only that phase uses.
     pub(crate) phase: Phase,
-    pub(crate) peer: Option<NodeIdentity>,
-    pub(crate) policy: Option<LinkPolicy>,
-    pub(crate) negentropy: Option<Negentropy<'static, NegentropyStorageVector>>,
-    pub(crate) have: Vec<Id>,
-    pub(crate) need: Vec<Id>,
+    /// Control messages, sent before anything else.
     pub(crate) control: VecDeque<Message>,
-    pub(crate) push: VecDeque<CopyId>,
+    /// The documents the peer asked for (responder), read and sent lazily; still owed after the
+    /// document phase if the peer closed it early.
     pub(crate) serve: VecDeque<Serve>,
-    pub(crate) syncs: BTreeMap<CopyId, DocSync>,
-    pub(crate) sync_queue: VecDeque<CopyId>,
-    pub(crate) responder_states: HashMap<CopyId, automerge::sync::State>,
-    pub(crate) wants_outstanding: usize,
-    pub(crate) wanted_pending: usize,
-    pub(crate) fetcher: Option<BlobFetcher>,
-    server: BlobServer,
+    /// The scan chunks the peer asked for, read and sent lazily.
+    pub(crate) server: BlobServer,
     pub(crate) effects: VecDeque<StorageEffect>,
-    documents_done_sent: bool,
-    documents_done_received: bool,
-    done_sent: bool,
-    done_received: bool,
+    /// Counters, and the backlogs of the phases that ended (see [`Session::stats`]).
     pub(crate) stats: SessionStats,
     pub(crate) reconcile_cache: Option<Arc<ReconcileCache>>,
     /// Verdicts on the documents of the frame being handled, reached ahead by a
@@ -216,27 +191,11 @@ impl Session {
             trust,
             actor,
             phase: Phase::Hello,
-            peer: None,
-            policy: None,
-            negentropy: None,
-            have: Vec::new(),
-            need: Vec::new(),
             control: VecDeque::from([hello]),
-            push: VecDeque::new(),
             serve: VecDeque::new(),
-            syncs: BTreeMap::new(),
-            sync_queue: VecDeque::new(),
-            responder_states: HashMap::new(),
-            wants_outstanding: 0,
-            wanted_pending: 0,
-            fetcher: None,
             server: BlobServer::default(),
             effects: VecDeque::new(),
             refused_by_peer: Vec::new(),
-            documents_done_sent: false,
-            documents_done_received: false,
-            done_sent: false,
-            done_received: false,
             stats: SessionStats::default(),
             reconcile_cache: None,
             prechecked: None,
@@ -252,36 +211,33 @@ impl Session {
 
     /// The peer, once its hello was accepted.
     pub fn peer(&self) -> Option<&NodeIdentity> {
-        self.peer.as_ref()
+        self.phase.link().map(|link| &link.peer)
     }
 
     /// What the link shares, once the peer was accepted.
     pub fn policy(&self) -> Option<&LinkPolicy> {
-        self.policy.as_ref()
+        self.phase.link().map(|link| &link.policy)
     }
 
-    /// Counters and backlogs of this session.
+    /// Counters and backlogs of this session: the running phase's backlog as it is now, an
+    /// ended phase's as it was when it ended.
     pub fn stats(&self) -> SessionStats {
         let mut stats = self.stats.clone();
-        stats.documents_pending_out =
-            (self.push.len() + self.syncs.len() + self.sync_queue.len() + self.serve.len()) as u64;
-        stats.documents_pending_in = self.wanted_pending as u64;
-        stats.blobs_pending_in = self.fetcher.as_ref().map_or(0, BlobFetcher::pending) as u64;
+        self.phase.count_backlog(&mut stats);
+        stats.documents_pending_out += self.serve.len() as u64;
         stats.chunks_pending_out = self.server.pending() as u64;
-        stats.blobs_received = self.fetcher.as_ref().map_or(0, |f| f.completed);
-        stats.chunks_received = self.fetcher.as_ref().map_or(0, |f| f.chunks_received);
         stats.chunks_sent = self.server.chunks_sent;
         stats
     }
 
     /// Whether the session ended well: both sides want nothing more and all is sent.
     pub fn is_finished(&self) -> bool {
-        self.phase == Phase::Finished
+        matches!(self.phase, Phase::Finished { .. })
     }
 
     /// Whether the session ended with an error.
     pub fn is_failed(&self) -> bool {
-        self.phase == Phase::Failed
+        matches!(self.phase, Phase::Failed { .. })
     }
 
     /// Whether a control message (such as the error that ends a failed session) still waits to
@@ -311,7 +267,7 @@ impl Session {
     }
 
     pub(crate) fn count_received_frame(&mut self, body_length: usize) -> Result<(), SessionError> {
-        if matches!(self.phase, Phase::Finished | Phase::Failed) {
+        if self.phase.is_over() {
             return Err(SessionError::Closed);
         }
         self.stats.bytes_received += (body_length + wire::FRAME_HEADER_BYTES) as u64;
@@ -337,9 +293,8 @@ impl Session {
 
     /// Reports that the byte stream ended before the session finished (a cut link).
     pub fn handle_disconnect(&mut self) {
-        if !matches!(self.phase, Phase::Finished | Phase::Failed) {
-            self.phase = Phase::Failed;
-            self.flush_syncs_on_close();
+        if !self.phase.is_over() {
+            self.end_failed();
         }
     }
 
@@ -369,8 +324,8 @@ impl Session {
         );
         self.stats.bytes_sent += frame.len() as u64;
         self.stats.frames_sent += 1;
-        if matches!(message, Message::Error { .. }) {
-            self.phase = Phase::Failed;
+        if matches!(message, Message::Error { .. }) && !self.is_failed() {
+            self.end_failed();
         }
         self.advance(replica)?;
         Ok(Some(frame))
@@ -380,7 +335,7 @@ impl Session {
         if let Some(message) = self.control.pop_front() {
             return Ok(Some(message));
         }
-        if self.phase == Phase::Failed {
+        if self.is_failed() {
             return Ok(None);
         }
         if let Some(message) = self.next_served_batch(replica)? {
@@ -396,7 +351,7 @@ impl Session {
     /// cut mid-frame) or could not make a storage effect durable. The error goes to the peer,
     /// the refusal is counted, and nothing more is taken in.
     pub fn fail(&mut self, code: ErrorCode, detail: String) -> SessionError {
-        if matches!(self.phase, Phase::Finished | Phase::Failed) {
+        if self.phase.is_over() {
             return SessionError::Closed;
         }
         self.refuse(code, detail)
@@ -441,8 +396,7 @@ impl Session {
             detail: detail.clone(),
         });
         self.stats.refusals += 1;
-        self.phase = Phase::Failed;
-        self.flush_syncs_on_close();
+        self.end_failed();
         SessionError::Refused { code, detail }
     }
 
@@ -453,7 +407,7 @@ impl Session {
     pub(crate) fn violation(&mut self, what: &str) -> SessionError {
         self.refuse(
             ErrorCode::ProtocolViolation,
-            format!("unexpected {what} message in phase {:?}", self.phase),
+            format!("unexpected {what} message in phase {}", self.phase.name()),
         )
     }
 
@@ -463,110 +417,77 @@ impl Session {
         now: Timestamp,
         replica: &mut dyn Replica,
     ) -> Result<(), SessionError> {
-        let phase = self.phase;
+        let reconciling_or_documents = matches!(
+            self.phase,
+            Phase::Reconcile { .. } | Phase::Documents { .. }
+        );
+        let in_blobs = matches!(self.phase, Phase::Blobs { .. });
         match message {
             Message::Error { code, detail } => {
                 tracing::warn!(code = code.as_str(), peer = %self.peer_key, "peer ended the sync session: {detail}");
-                self.phase = Phase::Failed;
-                self.flush_syncs_on_close();
+                self.end_failed();
                 Err(SessionError::PeerError { code, detail })
             }
-            Message::Hello { version, key_id } if phase == Phase::Hello => {
+            Message::Hello { version, key_id } if matches!(self.phase, Phase::Hello) => {
                 self.on_hello(version, KeyId(key_id.into_array()), now, replica)
             }
-            Message::Reconcile { payload } if phase == Phase::Reconcile => {
+            Message::Reconcile { payload } if matches!(self.phase, Phase::Reconcile { .. }) => {
                 self.on_reconcile(&payload, replica)
             }
-            Message::Documents { documents }
-                if matches!(phase, Phase::Reconcile | Phase::Documents) =>
-            {
-                self.phase = Phase::Documents;
+            Message::Documents { documents } if reconciling_or_documents => {
+                self.begin_documents();
                 self.on_documents(documents, replica)
             }
-            Message::Want { keys }
-                if self.side == Side::Responder
-                    && matches!(phase, Phase::Reconcile | Phase::Documents) =>
-            {
-                self.phase = Phase::Documents;
+            Message::Want { keys } if self.side == Side::Responder && reconciling_or_documents => {
+                self.begin_documents();
                 self.on_want(keys, replica)
             }
             Message::WantServed
-                if self.side == Side::Initiator
-                    && phase == Phase::Documents
-                    && self.wants_outstanding > 0 =>
+                if self
+                    .phase
+                    .plan()
+                    .is_some_and(|plan| plan.wants_outstanding > 0) =>
             {
-                self.wants_outstanding -= 1;
+                if let Some(plan) = self.phase.plan_mut() {
+                    plan.wants_outstanding -= 1;
+                }
                 Ok(())
             }
-            Message::Sync { key, message }
-                if matches!(phase, Phase::Reconcile | Phase::Documents) =>
-            {
-                self.phase = Phase::Documents;
+            Message::Sync { key, message } if reconciling_or_documents => {
+                self.begin_documents();
                 let copy_id = CopyId::from_bytes(key.into_array());
                 match self.side {
                     Side::Responder => self.on_sync_request(copy_id, message, replica),
                     Side::Initiator => self.on_sync_reply(copy_id, message, replica),
                 }
             }
-            Message::TrustBundle { bytes }
-                if matches!(phase, Phase::Reconcile | Phase::Documents) =>
-            {
+            Message::TrustBundle { bytes } if reconciling_or_documents => {
                 self.on_trust_bundle(bytes.into_vec(), replica)
             }
-            Message::DocumentsDone
-                if self.side == Side::Responder
-                    && matches!(phase, Phase::Reconcile | Phase::Documents) =>
-            {
-                self.documents_done_received = true;
+            Message::DocumentsDone if self.side == Side::Responder && reconciling_or_documents => {
                 self.start_blobs(replica)
             }
             Message::BlobWant {
                 hash,
                 manifest,
                 chunks,
-            } if phase == Phase::Blobs => {
-                match self
-                    .server
-                    .on_want(replica, hash.into_array(), manifest, &chunks)
-                {
-                    Ok(Some(reply)) => {
-                        self.control.push_back(reply);
-                        Ok(())
-                    }
-                    Ok(None) => Ok(()),
-                    Err(error) => Err(self.refuse(ErrorCode::Storage, error.to_string())),
-                }
-            }
+            } if in_blobs => self.on_blob_want(hash.into_array(), manifest, &chunks, replica),
             Message::BlobManifest {
                 hash,
                 size,
                 chunk_size,
                 chunk_hashes,
-            } if phase == Phase::Blobs => {
-                let result = match self.fetcher.as_mut() {
-                    Some(fetcher) => {
-                        fetcher.on_manifest(hash.into_array(), size, chunk_size, &chunk_hashes)
-                    }
-                    None => return Err(self.violation("blob-manifest")),
-                };
-                self.take_blob_effects(result)
+            } if in_blobs => {
+                self.on_blob_manifest(hash.into_array(), size, chunk_size, &chunk_hashes)
             }
-            Message::BlobChunk { hash, index, bytes } if phase == Phase::Blobs => {
-                let result = match self.fetcher.as_mut() {
-                    Some(fetcher) => fetcher.on_chunk(hash.into_array(), index, bytes.into_vec()),
-                    None => return Err(self.violation("blob-chunk")),
-                };
-                self.take_blob_effects(result)
+            Message::BlobChunk { hash, index, bytes } if in_blobs => {
+                self.on_blob_chunk(hash.into_array(), index, bytes.into_vec())
             }
-            Message::BlobMissing { hash } if phase == Phase::Blobs => {
-                if let Some(fetcher) = self.fetcher.as_mut() {
-                    fetcher.on_missing(hash.into_array());
-                }
+            Message::BlobMissing { hash } if in_blobs => {
+                self.on_blob_missing(hash.into_array());
                 Ok(())
             }
-            Message::Refused { documents }
-                if matches!(phase, Phase::Reconcile | Phase::Documents | Phase::Blobs) =>
-            {
+            Message::Refused { documents } if reconciling_or_documents || in_blobs => {
                 for refused in documents {
                     let copy_id = CopyId::from_bytes(refused.key.into_array());
                     tracing::warn!(copy = %copy_id, peer = %self.peer_key, "the peer refused the copy: {}", refused.reason);
@@ -577,90 +498,38 @@ impl Session {
                 }
                 Ok(())
             }
-            Message::Done if phase == Phase::Blobs && !self.done_received => {
-                self.done_received = true;
+            Message::Done if self.phase.scans().is_some_and(|scans| !scans.peer_done) => {
+                self.on_peer_done();
                 Ok(())
             }
             other => Err(self.violation(other.kind())),
         }
     }
 
-    fn take_blob_effects(
-        &mut self,
-        result: Result<Vec<StorageEffect>, Refusal>,
-    ) -> Result<(), SessionError> {
-        match result {
-            Ok(effects) => {
-                self.effects.extend(effects);
-                Ok(())
-            }
-            Err(refusal) => Err(self.refuse_with(refusal)),
-        }
+    /// Enters the document phase on the peer's first document message (the initiator enters it
+    /// with its plan when reconciliation ends).
+    fn begin_documents(&mut self) {
+        let side = self.side;
+        self.phase.begin_documents(|| DocumentWork::for_side(side));
     }
 
     /// Moves the session on where no message is needed: start waiting syncs, close the
     /// document phase, request more scans, say done, finish.
     pub(crate) fn advance(&mut self, replica: &mut dyn Replica) -> Result<(), SessionError> {
-        if self.phase == Phase::Documents && self.side == Side::Initiator {
+        if self.phase.plan().is_some() {
             self.start_syncs(replica)?;
-            let documents_finished = self.push.is_empty()
-                && self.wants_outstanding == 0
-                && self.syncs.is_empty()
-                && self.sync_queue.is_empty();
-            if documents_finished && !self.documents_done_sent {
-                self.documents_done_sent = true;
+            if self.phase.plan().is_some_and(DocumentPlan::is_finished) {
                 self.control.push_back(Message::DocumentsDone);
                 self.start_blobs(replica)?;
             }
         }
-        if self.phase == Phase::Blobs {
-            if let Some(fetcher) = self.fetcher.as_mut() {
-                let requests = match fetcher.next_requests(replica) {
-                    Ok(requests) => requests,
-                    Err(error) => return Err(self.refuse(ErrorCode::Storage, error.to_string())),
-                };
-                self.control.extend(requests);
-                if let Some(fetcher) = self.fetcher.as_mut() {
-                    self.effects.extend(fetcher.take_already_complete());
-                }
-            }
-            let idle = self.fetcher.as_ref().is_none_or(BlobFetcher::is_idle);
-            if idle && !self.done_sent {
-                self.done_sent = true;
-                self.control.push_back(Message::Done);
-            }
-            let all_sent = self.control.is_empty()
-                && self.serve.is_empty()
-                && self.push.is_empty()
-                && self.server.pending() == 0;
-            if self.done_sent && self.done_received && all_sent {
-                self.phase = Phase::Finished;
-                tracing::debug!(peer = %self.peer_key, "sync session finished");
-            }
-        }
-        Ok(())
+        self.advance_blobs(replica)
     }
 
-    pub(crate) fn start_blobs(&mut self, replica: &mut dyn Replica) -> Result<(), SessionError> {
-        self.phase = Phase::Blobs;
-        let Some(policy) = self.policy.clone() else {
-            return Err(self.violation("documents-done"));
-        };
-        if policy.fetch_blobs {
-            match replica.missing_blobs(&policy.commune, self.config.blobs_per_session) {
-                Ok(wanted) => {
-                    self.fetcher = Some(BlobFetcher::new(wanted, self.config.active_blobs));
-                }
-                Err(error) => return Err(self.refuse(ErrorCode::Storage, error.to_string())),
-            }
-        }
-        Ok(())
-    }
-
-    /// Saves what the unfinished syncs learnt so far when the session ends early: a document is
-    /// stored only if its changes passed the checks, so this loses nothing and keeps progress.
-    fn flush_syncs_on_close(&mut self) {
-        let syncs = std::mem::take(&mut self.syncs);
+    /// Ends the session as failed. What the unfinished syncs learnt so far is saved: a document
+    /// is stored only if its changes passed the checks, so this loses nothing and keeps progress.
+    pub(crate) fn end_failed(&mut self) {
+        let syncs = self.phase.fail(&mut self.stats);
         let changed: Vec<_> = syncs
             .into_values()
             .filter(|sync| sync.changed)
@@ -674,47 +543,11 @@ impl Session {
         }
     }
 
-    pub(crate) fn copy_bytes(
-        &mut self,
-        copy_id: CopyId,
-        replica: &mut dyn Replica,
-    ) -> Result<Option<Vec<u8>>, SessionError> {
-        match replica.copy_bytes(copy_id) {
-            Ok(bytes) => Ok(bytes),
-            Err(error) => Err(self.refuse(ErrorCode::Storage, error.to_string())),
-        }
-    }
-
-    pub(crate) fn copies_bytes(
-        &mut self,
-        copy_ids: &[CopyId],
-        replica: &mut dyn Replica,
-    ) -> Result<Vec<Option<Vec<u8>>>, SessionError> {
-        match replica.copies_bytes(copy_ids) {
-            Ok(found) if found.len() == copy_ids.len() => Ok(found),
-            Ok(found) => Err(self.refuse(
-                ErrorCode::Storage,
-                format!("asked for {} copies, read {}", copy_ids.len(), found.len()),
-            )),
-            Err(error) => Err(self.refuse(ErrorCode::Storage, error.to_string())),
-        }
-    }
-
-    pub(crate) fn document_message(documents: Vec<(CopyId, Vec<u8>)>) -> Message {
-        Message::Documents {
-            documents: documents
-                .into_iter()
-                .map(|(copy_id, bytes)| DocumentBytes {
-                    key: ByteArray::new(copy_id.to_bytes()),
-                    bytes: ByteBuf::from(bytes),
-                })
-                .collect(),
-        }
-    }
-
     /// Whether this side holds per-document state for `copy_id` (for tests and logs).
     pub fn is_syncing(&self, copy_id: CopyId) -> bool {
-        self.syncs.contains_key(&copy_id)
+        self.phase
+            .plan()
+            .is_some_and(|plan| plan.syncs.contains_key(&copy_id))
     }
 }
 
