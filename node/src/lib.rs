@@ -1,18 +1,20 @@
-//! The bansao node: everything behind the `bansao` command.
+//! The bansao application library: a node directory opened once and the services of each role.
+//! The `bansao` binary (node/cli), and later the web pages, call these and nothing below them;
+//! nothing here parses argv, reads the environment or prints.
 //!
-//! - [`config`]: the per-node TOML configuration, parsed and validated at the edge;
+//! - [`config`]: the per-node TOML configuration, parsed once into a role enum;
+//!   [`node_dir`]: `NodeDir::open(dir) -> Node` (config, key, certificate, trust, store);
 //! - [`files`] and [`entropy`]: key and certificate files, atomic writes, randomness and clock;
-//! - [`city`]: key ceremonies and the published trust and revocation lists;
-//! - [`kiosk`]: issuance ([`kiosk_clock`]: whether the kiosk's clock may date a copy); [`kiosk_session`]: the citizen's steps at the kiosk (state machine);
-//!   [`kiosk_shell`]: the session driven with devices and perception (`bansao kiosk issue`);
-//! - [`copies`]: status, merging, decisions and the PDF artifact;
+//! - [`kiosk`]: issuance ([`kiosk_clock`]: whether the kiosk's clock may date a copy);
+//!   [`kiosk_session`]: the citizen's steps at the kiosk (state machine); [`kiosk_shell`]: the
+//!   session driven with devices and perception;
+//! - [`ward`]: the review queue, a copy's case, approve and reject; [`decisions`]: the one rule
+//!   for signing a decision, with the ward's certification numbers;
+//! - [`city`]: key ceremonies, the published trust and revocation lists, registration;
+//! - [`copies`]: status, damage and the sealed PDF artifact;
 //! - [`sync`]: the sync service over QUIC (sessions of `bansao-sync`, storage in SQLite);
 //! - [`verify`] and [`trust_export`]: offline verification and trust list listings;
-//!   [`trust_floor`]: a node never goes back to older trust than it has used;
-//! - [`bench`]: `bansao bench sync`, the sync engine's figures;
-//! - [`demo`]: the self-contained demonstration; [`specimens`]: sample identity cards and camera
-//!   frames for it, the benchmark and the tests;
-//! - [`cli`]: the command line and its exit codes.
+//!   [`trust_floor`]: a node never goes back to older trust than it has used.
 
 pub mod city;
 pub mod config;
