@@ -208,7 +208,8 @@ impl TextRenderer {
 
 /// Lines of text drawn black on white one under another, wrapped to a page `width` pixels wide
 /// with `margin` pixels on every side and `gap` pixels between lines: what sample documents
-/// for the tests and the benchmark are made of.
+/// for the tests and the benchmark are made of (feature `testing`).
+#[cfg(any(test, feature = "testing"))]
 pub fn text_page(
     renderer: &TextRenderer,
     lines: &[&str],
