@@ -30,7 +30,7 @@ fn receipt() -> Receipt {
         copy_id: "01M84JWJ7G6GHHRNYQC1V4CM94".to_owned(),
         document_type: "Giấy khai sinh".to_owned(),
         pages: 3,
-        fee_vnd: 5_000,
+        fee: "5.000".to_owned(),
         issued_at: "23/11/2026 14:05".to_owned(),
         qr_text: "HC1:6BF+70790T9WJWG.FKY*4GO0.O1CV2 O5 N2FBBRW1*70HS8WY04AC*WIFN0AHCD8KD97TK0F90KECTHGWJC0FDC:5AIA%G7X+AQB9746HS80:54IBQF60R6$A80X6S1VAGM%RGA1*Q9*W2S9".to_owned(),
     }

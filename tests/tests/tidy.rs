@@ -218,3 +218,15 @@ fn only_the_binary_reads_the_environment() {
         "these library files read the environment (only the binary may): {readers:?}"
     );
 }
+
+#[test]
+fn the_device_crate_is_a_leaf() {
+    let ours: Vec<String> = dependencies_of("hw")
+        .into_iter()
+        .filter(|name| name.starts_with("bansao"))
+        .collect();
+    assert!(
+        ours.is_empty(),
+        "bansao-hw drives devices and depends on none of our crates, but on {ours:?}"
+    );
+}

@@ -56,8 +56,9 @@ pub struct Receipt {
     pub document_type: String,
     /// Pages copied.
     pub pages: u32,
-    /// The fee in đồng.
-    pub fee_vnd: u64,
+    /// The fee in đồng as people write it (e.g. "5.000"): the fee rules are the copy's
+    /// business, not the printer's.
+    pub fee: String,
     /// When the copy was issued, in Vietnam's time (e.g. "23/11/2026 14:05").
     pub issued_at: String,
     /// The QR text printed on the copy.
@@ -80,7 +81,7 @@ pub fn lines(receipt: &Receipt) -> Vec<(String, bool)> {
         (format!("Mã bản sao (copy id): {}", receipt.copy_id), false),
         (format!("Loại giấy tờ (document): {}", receipt.document_type), false),
         (format!("Số trang (pages): {}", receipt.pages), false),
-        (format!("Lệ phí (fee): {} đồng", bansao_copy::fee::format_vnd(receipt.fee_vnd)), false),
+        (format!("Lệ phí (fee): {} đồng", receipt.fee), false),
         (format!("Thời gian (time): {}", receipt.issued_at), false),
         (
             "Trạng thái: TẠM THỜI — chờ cán bộ tư pháp ký duyệt (status: provisional, awaiting the official)"

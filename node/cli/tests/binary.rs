@@ -28,8 +28,8 @@ fn verify_stdin(trust: &std::path::Path, input: &[u8]) -> (i32, String) {
     )
 }
 
-#[test]
-fn demo_then_verify_qr_text_from_standard_input() {
+/// A directory where `bansao demo` ran.
+fn demo() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let demo = bansao()
         .arg("demo")
@@ -42,6 +42,12 @@ fn demo_then_verify_qr_text_from_standard_input() {
         "{}",
         String::from_utf8_lossy(&demo.stderr)
     );
+    dir
+}
+
+#[test]
+fn demo_then_verify_qr_text_from_standard_input() {
+    let dir = demo();
     let qr_file = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -109,18 +115,7 @@ fn run(args: &[&str]) -> (i32, String, String) {
 
 #[test]
 fn the_ward_commands_queue_show_approve_and_reject_with_exit_codes() {
-    let dir = tempfile::tempdir().unwrap();
-    let demo = bansao()
-        .arg("demo")
-        .arg("--dir")
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        demo.status.success(),
-        "{}",
-        String::from_utf8_lossy(&demo.stderr)
-    );
+    let dir = demo();
     let ward = dir.path().join("ward");
     let ward = ward.to_str().unwrap();
 

@@ -27,7 +27,7 @@ pub fn receipt_for(kiosk: &Kiosk, copy: &IssuedCopy) -> Receipt {
         copy_id: content.copy_id.to_string(),
         document_type: content.document_type.label_vi().to_owned(),
         pages: u32::try_from(content.pages.len()).unwrap_or(u32::MAX),
-        fee_vnd: content.fee_vnd,
+        fee: bansao_copy::fee::format_vnd(content.fee_vnd),
         issued_at: content.issued_at.vietnam_local(),
         qr_text: copy.qr_text.clone(),
         reprinted_at: None,
