@@ -1,9 +1,7 @@
 //! Face detection on real photos (the `face_recognition` package's test images, fetched and
 //! checksummed by deploy/setup.sh) and on frames with no face or several.
 
-#![allow(clippy::unwrap_used)]
-
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

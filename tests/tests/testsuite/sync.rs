@@ -3,9 +3,7 @@
 //! scans, counter-signatures and the registration come back down, newer trust lists spread, and
 //! peers the trust list does not admit are refused at the handshake with nothing written.
 
-#![allow(clippy::unwrap_used)]
-
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -772,7 +770,7 @@ fn enable_lan_discovery(dir: &Path) {
 #[test]
 fn kiosks_on_a_lan_find_each_other_and_exchange_copies() {
     bansao_discovery::testing::on_private_lan(
-        "kiosks_on_a_lan_find_each_other_and_exchange_copies",
+        "sync::kiosks_on_a_lan_find_each_other_and_exchange_copies",
         kiosks_on_a_lan,
     );
 }

@@ -1,7 +1,5 @@
 //! Deterministic multi-node simulation: after faults heal, every node of the commune holds the
 //! same heads for every copy, every scan, and the newest trust bundle.
-#![allow(clippy::unwrap_used)]
-
 use bansao_sync::simulation::{CITY, KIOSK_1, KIOSK_2, LAPTOP, SimConfig, Simulation, WARD};
 use proptest::prelude::*;
 

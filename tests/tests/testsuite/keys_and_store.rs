@@ -1,9 +1,7 @@
 //! Key ceremonies and node databases through the command line: certify, export, rotate, revoke,
 //! key file permissions, rebuilding the index, damaged databases and configurations.
 
-#![allow(clippy::unwrap_used)]
-
-mod common;
+use crate::common;
 
 use std::os::unix::fs::PermissionsExt;
 
@@ -635,7 +633,7 @@ fn a_damaged_chain_row_blocks_issuance_with_exit_code_5_and_reindex_repairs_it()
 #[test]
 fn a_full_disk_while_issuing_loses_nothing_acknowledged_and_a_read_only_store_writes_nothing() {
     common::on_small_disk(
-        "a_full_disk_while_issuing_loses_nothing_acknowledged_and_a_read_only_store_writes_nothing",
+        "keys_and_store::a_full_disk_while_issuing_loses_nothing_acknowledged_and_a_read_only_store_writes_nothing",
         6 * 1024,
         |disk| {
             let root = disk.join("nodes");

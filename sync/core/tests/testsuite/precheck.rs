@@ -1,9 +1,7 @@
 //! Documents checked ahead of the session (as the QUIC shell does while it stores the previous
 //! frame) lead to the same outcome as frames handed over whole: the same copies stored, the same
 //! refusals, nothing written for a refused frame.
-#![allow(clippy::unwrap_used)]
-
-mod common;
+use crate::common;
 
 use bansao_sync::wire::{self, Message};
 use bansao_sync::{ErrorCode, SessionConfig, SessionError, Side};

@@ -1,9 +1,7 @@
 //! `bansao verify` end to end, one test per verdict and per kind of unusable input, on the files
 //! a real demo run leaves behind.
 
-#![allow(clippy::unwrap_used)]
-
-mod common;
+use crate::common;
 
 use bansao_copy::qr::QrClaims;
 use common::{DemoWorld, bansao};

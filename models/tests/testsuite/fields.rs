@@ -2,9 +2,7 @@
 //! clean and on scanned-looking pages. The accuracy is measured and printed; the assertions
 //! hold what this stage reliably gives.
 
-#![allow(clippy::unwrap_used)]
-
-mod common;
+use crate::common;
 
 use bansao_copy::DocumentType;
 use bansao_models::fields::{classify, extract};

@@ -3,9 +3,7 @@
 //! damaged sealed file never passes `verify_seal`.
 
 // Test helpers outside `#[test]` functions unwrap too: a failure is a test failure.
-#![allow(clippy::unwrap_used)]
-
-mod common;
+use crate::common;
 
 use std::sync::OnceLock;
 

@@ -3,8 +3,6 @@
 //! officials approving at once —, rejections on a Decree 23 ground, and the officials whose
 //! signatures must not count.
 
-#![allow(clippy::unwrap_used)]
-
 use bansao_copy::{CopyId, CopyStatus, OfficialId, RejectionGround};
 use bansao_node::city::{City, Validity};
 use bansao_node::decisions::{COPY_BOOK, DecisionError, vietnam_year};

@@ -2,8 +2,6 @@
 //! deploy/setup.sh) against simulated identity-card photos of them: the error rates are printed
 //! and held to what BENCHMARKS.md reports.
 
-#![allow(clippy::unwrap_used)]
-
 use std::path::PathBuf;
 
 use bansao_models::evaluation::{LabelledPhoto, load_trial_set, measure};

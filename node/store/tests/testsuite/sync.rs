@@ -2,8 +2,6 @@
 //! follow every write, batched saves, missing scans, resumable chunked transfers that refuse a
 //! wrong whole, and the migration of a schema-1 database.
 
-#![allow(clippy::unwrap_used)]
-
 use automerge::ActorId;
 use bansao_copy::status::CopyStatus;
 use bansao_copy::testing::sample_content;

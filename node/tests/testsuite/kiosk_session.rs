@@ -2,8 +2,6 @@
 //! over random event sequences: nothing is issued before every check passed and the fee was
 //! paid, and no receipt is printed before the copy is committed.
 
-#![allow(clippy::unwrap_used)]
-
 use std::collections::BTreeMap;
 
 use bansao_copy::{DocumentType, ExtractedField};

@@ -1,9 +1,7 @@
 //! Refusals: a peer that is unknown, revoked, of the wrong role or commune, speaks another
 //! protocol version, sends malformed or oversized frames or out-of-scope documents ends the
 //! session with a clear error and a counter, and nothing it sent is written.
-#![allow(clippy::unwrap_used)]
-
-mod common;
+use crate::common;
 
 use bansao_sync::wire::{self, Message};
 use bansao_sync::{ErrorCode, SessionError, Side};

@@ -2,8 +2,6 @@
 //! contents, survives encoding, a stream cut into arbitrary pieces, and decoding, in order; and
 //! arbitrary bytes in arbitrary pieces never panic the reader or the decoder.
 
-#![allow(clippy::unwrap_used)]
-
 use bansao_sync::wire::{
     self, DocumentBytes, ErrorCode, FrameReader, Message, RefusedDocument, WireHash, WireKey,
 };

@@ -2,9 +2,7 @@
 //! sealed file can be changed (every one must be caught).
 
 // Test helpers outside `#[test]` functions unwrap too: a failure is a test failure.
-#![allow(clippy::unwrap_used)]
-
-mod common;
+use crate::common;
 
 use std::sync::OnceLock;
 

@@ -4,8 +4,6 @@
 //! the application library depends on no CLI, web or binary-edge crate; only the binary reads
 //! the environment. In the manner of rust-analyzer's `xtask/src/tidy.rs`.
 
-#![allow(clippy::unwrap_used)]
-
 use std::path::{Path, PathBuf};
 
 fn repository() -> PathBuf {

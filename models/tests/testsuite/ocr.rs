@@ -1,8 +1,6 @@
 //! Tesseract reads Vietnamese from a page drawn with a real font, one engine for several pages.
 
-#![allow(clippy::unwrap_used)]
-
-mod common;
+use crate::common;
 
 use std::path::Path;
 

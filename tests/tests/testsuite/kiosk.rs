@@ -3,8 +3,6 @@
 //! photos, and the receipt printed to a file. Every refusal and device failure is a clear
 //! outcome with nothing stored.
 
-#![allow(clippy::unwrap_used)]
-
 use std::path::{Path, PathBuf};
 
 use bansao_copy::CopyId;

@@ -1,8 +1,6 @@
 //! Kiosk chains checked by the receiving node: forks, broken links, gaps (cleared when filled)
 //! and clock anomalies recorded once as copies arrive, on a real SQLite file.
 
-#![allow(clippy::unwrap_used)]
-
 use automerge::ActorId;
 use bansao_copy::content::ContentHash;
 use bansao_copy::status::CopyStatus;

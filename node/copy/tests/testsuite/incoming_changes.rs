@@ -1,8 +1,6 @@
 //! Changes from another replica (merge or Automerge sync) may add signatures, never remove one or
 //! rewrite the signed content; the heads digest tells replicas apart.
 
-#![allow(clippy::unwrap_used)]
-
 use automerge::transaction::Transactable;
 use automerge::{ActorId, AutoCommit, ROOT, ReadDoc, ScalarValue, Value};
 use bansao_copy::document::CopyDocumentError;
