@@ -3,7 +3,9 @@
 //!
 //! - [`cli`]: the clap arguments, dispatch and the exit codes ([`exit`]);
 //! - commands that print: [`kiosk_commands`] (`bansao kiosk issue|reprint`), [`sync_commands`]
-//!   (`bansao run|sync|status`), [`ward_commands`] (`bansao ward queue|show|approve|reject`);
+//!   (`bansao run|sync|status`), [`ward_commands`] (`bansao ward queue|show|approve|reject`),
+//!   [`keys_commands`] (`bansao keys …`), [`store_commands`] (`bansao store reindex|check`),
+//!   [`verify_commands`] (`bansao verify`);
 //! - [`demo`]: the self-contained demonstration; [`bench`]: `bansao bench …`, the product's
 //!   figures and the fault labs.
 
@@ -11,6 +13,9 @@ pub mod bench;
 pub mod cli;
 pub mod demo;
 pub mod exit;
+pub mod keys_commands;
 pub mod kiosk_commands;
+pub mod store_commands;
 pub mod sync_commands;
+pub mod verify_commands;
 pub mod ward_commands;

@@ -12,6 +12,8 @@ use bansao_node::ward::{Case, Flag, QueueFilter, Ward};
 use clap::{Args, Subcommand};
 use serde_json::json;
 
+use crate::cli::print_json;
+
 /// The ward commands.
 #[derive(Debug, Subcommand)]
 pub enum WardCommand {
@@ -227,11 +229,6 @@ fn decide_each(
         )?;
     }
     Ok(if refused == 0 { 0 } else { 1 })
-}
-
-fn print_json(out: &mut dyn Write, value: &serde_json::Value) -> anyhow::Result<()> {
-    writeln!(out, "{}", serde_json::to_string_pretty(value)?)?;
-    Ok(())
 }
 
 fn flag_json(flag: &Flag) -> serde_json::Value {
