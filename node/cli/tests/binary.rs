@@ -137,57 +137,26 @@ fn the_ward_commands_queue_show_approve_and_reject_with_exit_codes() {
         "{stdout}"
     );
 
+    // `bansao ward ACTION --node WARD --official OFFICIAL EXTRA...`
+    let decide = |action: &str, official: &str, extra: &[&str]| {
+        let mut args = vec!["ward", action, "--node", ward, "--official", official];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
     // Bad input: an unknown ground (usage, 2), `other` without a note (1), an unknown official (2).
-    let (code, _, stderr) = run(&[
-        "ward",
-        "reject",
-        "--node",
-        ward,
-        "--official",
-        "tran-thi-binh",
-        "--reason",
-        "forged",
-        &copy,
-    ]);
+    let (code, _, stderr) = decide("reject", "tran-thi-binh", &["--reason", "forged", &copy]);
     assert_eq!(code, 2, "{stderr}");
     assert!(
         stderr.contains("no-copy-mark"),
         "the valid grounds are listed: {stderr}"
     );
-    let (code, _, stderr) = run(&[
-        "ward",
-        "reject",
-        "--node",
-        ward,
-        "--official",
-        "tran-thi-binh",
-        "--reason",
-        "other",
-        &copy,
-    ]);
+    let (code, _, stderr) = decide("reject", "tran-thi-binh", &["--reason", "other", &copy]);
     assert_eq!(code, 1, "{stderr}");
-    let (code, _, stderr) = run(&[
-        "ward",
-        "approve",
-        "--node",
-        ward,
-        "--official",
-        "nobody",
-        &copy,
-    ]);
+    let (code, _, stderr) = decide("approve", "nobody", &[&copy]);
     assert_eq!(code, 2, "{stderr}");
 
     // The demo's official approves it: the ward's third number of the year.
-    let (code, stdout, stderr) = run(&[
-        "ward",
-        "approve",
-        "--node",
-        ward,
-        "--official",
-        "tran-thi-binh",
-        "--json",
-        &copy,
-    ]);
+    let (code, stdout, stderr) = decide("approve", "tran-thi-binh", &["--json", &copy]);
     assert_eq!(code, 0, "{stderr}");
     let result: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     let number = result["results"][0]["certification_number"]
@@ -200,17 +169,7 @@ fn the_ward_commands_queue_show_approve_and_reject_with_exit_codes() {
     assert_eq!(result["results"][0]["status"], "countersigned");
 
     // Deciding it again is refused (exit 1), and the queue is empty.
-    let (code, stdout, _) = run(&[
-        "ward",
-        "reject",
-        "--node",
-        ward,
-        "--official",
-        "tran-thi-binh",
-        "--reason",
-        "secret",
-        &copy,
-    ]);
+    let (code, stdout, _) = decide("reject", "tran-thi-binh", &["--reason", "secret", &copy]);
     assert_eq!(code, 1, "{stdout}");
     assert!(stdout.contains("countersigned"), "{stdout}");
     let (_, stdout, _) = run(&["ward", "queue", "--node", ward, "--json"]);
