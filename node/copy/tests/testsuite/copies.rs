@@ -60,6 +60,26 @@ fn sample_content(sequence: u64, previous: ContentHash) -> CopyContent {
     }
 }
 
+/// Signs `decision` on `document` with `key`, `seconds` after the tests' epoch, without a
+/// certification number.
+fn decide(
+    document: &mut CopyDocument,
+    decision: Decision,
+    seconds: i64,
+    reason: Option<&str>,
+    key: &bansao_trust::SecretKey,
+) {
+    let record = SignatureRecord::decide(
+        document.content(),
+        decision,
+        at(seconds),
+        reason.map(str::to_owned),
+        None,
+        key,
+    );
+    document.add_signature(&record).unwrap();
+}
+
 fn status_of(document: &CopyDocument, trust: &TrustContext) -> bansao_copy::StatusReport {
     bansao_copy::status::document_report(document, trust).unwrap()
 }
@@ -129,29 +149,22 @@ fn concurrent_approve_and_reject_on_two_replicas_is_a_conflict_until_reconciled(
     )
     .unwrap();
     let mut ward_b = CopyDocument::load(&ward_a.save(), actor(2)).unwrap();
-    let content = ward_a.content().clone();
 
     // Offline, at the same time: one official approves, the other rejects.
-    ward_a
-        .add_signature(&SignatureRecord::decide(
-            &content,
-            Decision::Approve,
-            at(60),
-            None,
-            None,
-            &hierarchy.official.key,
-        ))
-        .unwrap();
-    ward_b
-        .add_signature(&SignatureRecord::decide(
-            &content,
-            Decision::Reject,
-            at(61),
-            Some("ảnh mờ".into()),
-            None,
-            &hierarchy.second_official.key,
-        ))
-        .unwrap();
+    decide(
+        &mut ward_a,
+        Decision::Approve,
+        60,
+        None,
+        &hierarchy.official.key,
+    );
+    decide(
+        &mut ward_b,
+        Decision::Reject,
+        61,
+        Some("ảnh mờ"),
+        &hierarchy.second_official.key,
+    );
     ward_a.merge(&mut ward_b).unwrap();
     ward_b.merge(&mut ward_a).unwrap();
 
@@ -164,16 +177,13 @@ fn concurrent_approve_and_reject_on_two_replicas_is_a_conflict_until_reconciled(
     }
 
     // The approving official reviews and withdraws: replaces their own decision with a rejection.
-    ward_a
-        .add_signature(&SignatureRecord::decide(
-            &content,
-            Decision::Reject,
-            at(300),
-            Some("đồng ý từ chối".into()),
-            None,
-            &hierarchy.official.key,
-        ))
-        .unwrap();
+    decide(
+        &mut ward_a,
+        Decision::Reject,
+        300,
+        Some("đồng ý từ chối"),
+        &hierarchy.official.key,
+    );
     ward_b.merge(&mut ward_a).unwrap();
     assert_eq!(status_of(&ward_b, &trust).status, CopyStatus::Rejected);
 }
@@ -189,26 +199,20 @@ fn one_official_deciding_differently_on_two_devices_is_a_conflict_too() {
     )
     .unwrap();
     let mut desk = CopyDocument::load(&laptop.save(), actor(2)).unwrap();
-    let content = laptop.content().clone();
-    laptop
-        .add_signature(&SignatureRecord::decide(
-            &content,
-            Decision::Approve,
-            at(60),
-            None,
-            None,
-            &hierarchy.official.key,
-        ))
-        .unwrap();
-    desk.add_signature(&SignatureRecord::decide(
-        &content,
-        Decision::Reject,
-        at(60),
-        Some("sai".into()),
+    decide(
+        &mut laptop,
+        Decision::Approve,
+        60,
         None,
         &hierarchy.official.key,
-    ))
-    .unwrap();
+    );
+    decide(
+        &mut desk,
+        Decision::Reject,
+        60,
+        Some("sai"),
+        &hierarchy.official.key,
+    );
     laptop.merge(&mut desk).unwrap();
     let (records, _) = laptop.signatures().unwrap();
     assert_eq!(
@@ -231,16 +235,13 @@ fn decisions_that_do_not_count_are_listed_not_dropped() {
     .unwrap();
     let content = document.content().clone();
     // An official of another commune, and the kiosk trying to approve its own copy.
-    document
-        .add_signature(&SignatureRecord::decide(
-            &content,
-            Decision::Approve,
-            at(60),
-            None,
-            None,
-            &hierarchy.other_official.key,
-        ))
-        .unwrap();
+    decide(
+        &mut document,
+        Decision::Approve,
+        60,
+        None,
+        &hierarchy.other_official.key,
+    );
     let mut self_approval = SignatureRecord::decide(
         &content,
         Decision::Approve,
@@ -422,16 +423,13 @@ fn a_record_carries_decisions_and_detects_a_swapped_qr() {
     )
     .unwrap();
     let content = document.content().clone();
-    document
-        .add_signature(&SignatureRecord::decide(
-            &content,
-            Decision::Approve,
-            at(60),
-            None,
-            None,
-            &hierarchy.official.key,
-        ))
-        .unwrap();
+    decide(
+        &mut document,
+        Decision::Approve,
+        60,
+        None,
+        &hierarchy.official.key,
+    );
     let qr = QrClaims::for_content(&content).to_qr_text(&hierarchy.kiosk.key);
     let record = CopyRecord::from_document(&document, qr).unwrap();
     let back = CopyRecord::from_cbor(&record.to_cbor()).unwrap();
