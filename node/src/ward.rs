@@ -137,15 +137,22 @@ impl Flag {
                 format!("bất thường chuỗi ki-ốt (chain anomaly) {kind}: {detail}")
             }
             Flag::LowConfidence { field, permille } => format!(
-                "{field}: đọc chưa chắc ({:.1} %) (low confidence)",
+                "{}: đọc chưa chắc ({:.1} %) (low confidence)",
+                field_label(field),
                 f64::from(*permille) / 10.0
             ),
-            Flag::Corrected { field, from, to } => {
-                format!("{field}: công dân sửa \"{from}\" → \"{to}\" (corrected by the citizen)")
-            }
+            Flag::Corrected { field, from, to } => format!(
+                "{}: công dân sửa \"{from}\" → \"{to}\" (corrected by the citizen)",
+                field_label(field)
+            ),
             Flag::Note(text) => format!("ghi chú của ki-ốt (kiosk note): {text}"),
         }
     }
+}
+
+/// A field's label as the form prints it, or its key when it has none.
+fn field_label(key: &str) -> &str {
+    bansao_models::fields::label_vi(key).unwrap_or(key)
 }
 
 /// One copy in the review queue.

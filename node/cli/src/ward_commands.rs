@@ -267,6 +267,17 @@ fn case_json(case: &Case) -> anyhow::Result<serde_json::Value> {
     }))
 }
 
+/// A decision in Vietnamese, as the case shows it.
+fn decision_vi(decision: bansao_copy::Decision) -> &'static str {
+    match decision {
+        bansao_copy::Decision::Issue => "ki-ốt ký tạm thời",
+        bansao_copy::Decision::Approve => "ký duyệt",
+        bansao_copy::Decision::Reject => "từ chối",
+        bansao_copy::Decision::Register => "đăng ký",
+        bansao_copy::Decision::Revoke => "thu hồi",
+    }
+}
+
 fn case_lines(case: &Case) -> anyhow::Result<Vec<String>> {
     let content = case.document.content();
     let mut lines = vec![
@@ -292,8 +303,9 @@ fn case_lines(case: &Case) -> anyhow::Result<Vec<String>> {
         "  Trường (fields):".to_owned(),
     ];
     for (name, field) in &content.fields {
+        let label = bansao_models::fields::label_vi(name).unwrap_or(name.as_str());
         let mut line = format!(
-            "    {name}: {} ({:.1} %)",
+            "    {label}: {} ({:.1} %)",
             field.value,
             f64::from(field.confidence_permille) / 10.0
         );
@@ -312,7 +324,8 @@ fn case_lines(case: &Case) -> anyhow::Result<Vec<String>> {
     }
     for decision in &case.report.decisions {
         lines.push(format!(
-            "  Quyết định (decision) {} bởi {} lúc {}{}{}",
+            "  Quyết định (decision): {} ({}) bởi {} lúc {}{}{}",
+            decision_vi(decision.record.decision),
             decision.record.decision.as_str(),
             decision.signer_name,
             decision.record.signed_at.vietnam_local(),
