@@ -31,10 +31,12 @@ cargo fuzz build --fuzz-dir "$fuzz_dir" -O
 echo "fuzz: built in $((SECONDS - start)) s" >&2
 
 triple="$(rustc -vV | sed -n 's/^host: //p')"
-"$fuzz_dir/target/$triple/release/seeds" "$fuzz_dir/corpus"
+# cargo fuzz builds into CARGO_TARGET_DIR when it is set, else into the fuzz crate's target/.
+target_dir="${CARGO_TARGET_DIR:-$fuzz_dir/target}"
+"$target_dir/$triple/release/seeds" "$fuzz_dir/corpus"
 
 mapfile -t targets < <(cargo fuzz list --fuzz-dir "$fuzz_dir")
-logs="$fuzz_dir/target/fuzz-logs"
+logs="$target_dir/fuzz-logs"
 mkdir -p "$logs"
 failed=()
 for target in "${targets[@]}"; do
