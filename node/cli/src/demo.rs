@@ -48,14 +48,48 @@ pub fn run(dir: &Path, faces: &DemoFaces, out: &mut dyn Write) -> anyhow::Result
         }
     }
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let validity = Validity::default();
-    let say = |out: &mut dyn Write, line: &str| writeln!(out, "{line}");
-
     say(
         out,
         "Bản trình diễn bansao — một ngày chứng thực bản sao (bansao demo)",
     )?;
     say(out, "")?;
+    let (mut city, official_id, trust_path) = ceremonies(dir, out)?;
+    let mut kiosk = Kiosk::open(&dir.join("kiosk"))?;
+    let issued = issue_offline(dir, &mut kiosk, out)?;
+    let network = DemoNetwork::start(&dir.join("ward"), &dir.join("city"))?;
+    let ward = review_at_ward(dir, &network, &official_id, &issued, out)?;
+    register_at_city(dir, &network, &mut city, &issued, out)?;
+    flow_back(dir, &network, &kiosk, &issued, out)?;
+    export_and_verify(dir, &mut city, &ward, &kiosk, &issued, &trust_path, out)?;
+    say(out, "")?;
+    say(
+        out,
+        &format!(
+            "Xong. Kiểm tra một bản sao bất kỳ: bansao verify --trust {} {}",
+            trust_path.display(),
+            dir.join(format!("{}.pdf", issued[0].0)).display()
+        ),
+    )?;
+    let samples = write_samples(dir, faces)?;
+    say(
+        out,
+        "Mẫu để thử một phiên ki-ốt (samples for a kiosk session, `bansao kiosk issue`):",
+    )?;
+    for sample in &samples {
+        say(out, &format!("   {}", sample.display()))?;
+    }
+    say(out, "Done. Every file above is in the demo directory.")?;
+    Ok(())
+}
+
+fn say(out: &mut dyn Write, line: &str) -> std::io::Result<()> {
+    writeln!(out, "{line}")
+}
+
+/// Steps 1–3: the city, the ward, its kiosk and official, by the real ceremonies; the trust
+/// list written to `DIR/trust.cbor`.
+fn ceremonies(dir: &Path, out: &mut dyn Write) -> anyhow::Result<(City, OfficialId, PathBuf)> {
+    let validity = Validity::default();
     say(
         out,
         "1. Thành phố tạo khóa gốc và khóa đăng ký (the city creates its root and registrar keys)",
@@ -126,6 +160,15 @@ pub fn run(dir: &Path, faces: &DemoFaces, out: &mut dyn Write) -> anyhow::Result
         ),
     )?;
 
+    Ok((city, official_id, trust_path))
+}
+
+/// Step 4: three copies issued offline at the kiosk, each with its receipt.
+fn issue_offline(
+    dir: &Path,
+    kiosk: &mut Kiosk,
+    out: &mut dyn Write,
+) -> anyhow::Result<Vec<(CopyId, String)>> {
     say(
         out,
         "4. Ki-ốt làm việc không cần mạng: công dân xin 3 bản sao giấy khai sinh",
@@ -134,7 +177,6 @@ pub fn run(dir: &Path, faces: &DemoFaces, out: &mut dyn Write) -> anyhow::Result
         out,
         "   (the kiosk works offline: a citizen asks for 3 certified copies of a birth certificate)",
     )?;
-    let mut kiosk = Kiosk::open(&dir.join("kiosk"))?;
     let mut issued: Vec<(CopyId, String)> = Vec::new();
     for number in 1..=3 {
         let copy = kiosk.issue(sample_request(), entropy::now())?;
@@ -149,11 +191,22 @@ pub fn run(dir: &Path, faces: &DemoFaces, out: &mut dyn Write) -> anyhow::Result
                 bansao_copy::fee::format_vnd(content.fee_vnd)
             ),
         )?;
-        let receipt = print_receipt(dir, &kiosk, &copy);
+        let receipt = print_receipt(dir, kiosk, &copy);
         say(out, &format!("      {receipt}"))?;
         issued.push((content.copy_id, copy.qr_text));
     }
 
+    Ok(issued)
+}
+
+/// Steps 5–6: the copies reach the ward over QUIC; the official counter-signs two of them.
+fn review_at_ward(
+    dir: &Path,
+    network: &DemoNetwork,
+    official_id: &OfficialId,
+    issued: &[(CopyId, String)],
+    out: &mut dyn Write,
+) -> anyhow::Result<Ward> {
     say(
         out,
         "5. Có mạng trở lại: các bản sao được chuyển lên xã (the copies reach the ward)",
@@ -162,7 +215,6 @@ pub fn run(dir: &Path, faces: &DemoFaces, out: &mut dyn Write) -> anyhow::Result
         out,
         "   (xã và thành phố nhận kết nối QUIC trên máy này; ki-ốt đồng bộ như khi chạy `bansao run`)",
     )?;
-    let network = DemoNetwork::start(&dir.join("ward"), &dir.join("city"))?;
     let outcome = network.sync(&dir.join("kiosk"), network.ward)?;
     say(
         out,
@@ -175,7 +227,7 @@ pub fn run(dir: &Path, faces: &DemoFaces, out: &mut dyn Write) -> anyhow::Result
     )?;
     // Opened again: the ward's trust now holds the official (and its store the copies).
     let mut ward = Ward::open(&dir.join("ward"))?;
-    let official = ward.official(&official_id, entropy::now())?;
+    let official = ward.official(official_id, entropy::now())?;
     say(
         out,
         "6. Cán bộ Trần Thị Bình xem xét và ký duyệt bản sao 1 và 2, cấp số chứng thực",
@@ -205,6 +257,17 @@ pub fn run(dir: &Path, faces: &DemoFaces, out: &mut dyn Write) -> anyhow::Result
         )?;
     }
 
+    Ok(ward)
+}
+
+/// Step 7: the ward syncs up; the city registers the first copy.
+fn register_at_city(
+    dir: &Path,
+    network: &DemoNetwork,
+    city: &mut City,
+    issued: &[(CopyId, String)],
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
     say(
         out,
         "7. Xã đồng bộ lên thành phố; thành phố đăng ký bản sao 1 (the ward syncs up; the city registers copy 1)",
@@ -222,10 +285,18 @@ pub fn run(dir: &Path, faces: &DemoFaces, out: &mut dyn Write) -> anyhow::Result
         out,
         &format!("   Bản sao 1: {}", decided.report.status.label_vi()),
     )?;
-    let city_trust = city.trust()?;
-    let registrar_key = city.registrar_key()?;
-    let actor = entropy::new_actor()?;
+    Ok(())
+}
 
+/// Step 8: the signatures flow back down to the ward and the kiosk.
+fn flow_back(
+    dir: &Path,
+    network: &DemoNetwork,
+    kiosk: &Kiosk,
+    issued: &[(CopyId, String)],
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let actor = entropy::new_actor()?;
     say(
         out,
         "8. Chữ ký duyệt và đăng ký được gửi ngược về xã và ki-ốt (signatures flow back down)",
@@ -246,6 +317,23 @@ pub fn run(dir: &Path, faces: &DemoFaces, out: &mut dyn Write) -> anyhow::Result
         )?;
     }
 
+    Ok(())
+}
+
+/// Step 9: each copy's sealed PDF and QR files, sealed by its newest replica, verified with
+/// `trust.cbor` only, as a citizen's verifier would.
+fn export_and_verify(
+    dir: &Path,
+    city: &mut City,
+    ward: &Ward,
+    kiosk: &Kiosk,
+    issued: &[(CopyId, String)],
+    trust_path: &Path,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let city_trust = city.trust()?;
+    let registrar_key = city.registrar_key()?;
+    let actor = entropy::new_actor()?;
     say(
         out,
         "9. Xuất bản sao điện tử (PDF/A có niêm phong), mã QR, và kiểm tra lại như người nhận",
@@ -254,7 +342,7 @@ pub fn run(dir: &Path, faces: &DemoFaces, out: &mut dyn Write) -> anyhow::Result
         out,
         "   (export sealed PDF/A copies and QR codes, then verify them offline with trust.cbor only)",
     )?;
-    let verifier = verify::load_trust(&trust_path)?;
+    let verifier = verify::load_trust(trust_path)?;
     for (index, (copy_id, qr_text)) in issued.iter().enumerate() {
         // The newest replica seals the file: the city for copy 1, the ward for 2, the kiosk for 3.
         let now = entropy::now();
@@ -308,24 +396,6 @@ pub fn run(dir: &Path, faces: &DemoFaces, out: &mut dyn Write) -> anyhow::Result
             &format!("      Kiểm tra ảnh mã QR: {}", from_png.verdict.headline()),
         )?;
     }
-    say(out, "")?;
-    say(
-        out,
-        &format!(
-            "Xong. Kiểm tra một bản sao bất kỳ: bansao verify --trust {} {}",
-            trust_path.display(),
-            dir.join(format!("{}.pdf", issued[0].0)).display()
-        ),
-    )?;
-    let samples = write_samples(dir, faces)?;
-    say(
-        out,
-        "Mẫu để thử một phiên ki-ốt (samples for a kiosk session, `bansao kiosk issue`):",
-    )?;
-    for sample in &samples {
-        say(out, &format!("   {}", sample.display()))?;
-    }
-    say(out, "Done. Every file above is in the demo directory.")?;
     Ok(())
 }
 
