@@ -3,12 +3,11 @@
 //! refusals, nothing written for a refused frame.
 use crate::common;
 
-use bansao_sync::wire::{self, Message};
+use bansao_sync::wire;
 use bansao_sync::{ErrorCode, SessionConfig, SessionError, Side};
 use bansao_trust::TrustContext;
 use bansao_trust::testing::{Hierarchy, Holder};
-use common::{Node, issue_copies, node_with, now};
-use serde_bytes::ByteArray;
+use common::{Node, documents_of, issue_copies, next_frame, node_with, now};
 
 fn node(me: &Holder, peer: &Holder, side: Side, trust: &TrustContext) -> Node {
     let config = SessionConfig {
@@ -96,38 +95,16 @@ fn out_of_scope_copies_checked_ahead_close_the_session_and_nothing_is_written() 
     let mut ward = node(&h.ward, &h.kiosk, Side::Responder, &trust);
     issue_copies(&h.kiosk, &mut kiosk.replica, "00002", 2);
     // Hello both ways and the kiosk's reconcile message, so the ward takes documents.
-    let hello = kiosk
-        .session
-        .poll_transmit(&mut kiosk.replica)
-        .unwrap()
-        .unwrap();
+    let hello = next_frame(&mut kiosk);
     assert_eq!(feed(&mut ward, &hello[4..]).0, 0);
-    let ward_hello = ward
-        .session
-        .poll_transmit(&mut ward.replica)
-        .unwrap()
-        .unwrap();
+    let ward_hello = next_frame(&mut ward);
     kiosk
         .session
         .handle_frame(&ward_hello[4..], now(), &mut kiosk.replica)
         .unwrap();
-    let reconcile = kiosk
-        .session
-        .poll_transmit(&mut kiosk.replica)
-        .unwrap()
-        .unwrap();
+    let reconcile = next_frame(&mut kiosk);
     feed(&mut ward, &reconcile[4..]).1.unwrap();
-    let documents = Message::Documents {
-        documents: kiosk
-            .replica
-            .copies
-            .iter()
-            .map(|(id, copy)| wire::DocumentBytes {
-                key: ByteArray::new(id.to_bytes()),
-                bytes: serde_bytes::ByteBuf::from(copy.bytes.clone()),
-            })
-            .collect(),
-    };
+    let documents = documents_of(&kiosk.replica);
     let frame = wire::encode_frame(&documents).unwrap();
     let (checked, result) = feed(&mut ward, &frame[4..]);
     assert_eq!(checked, 2);
@@ -149,11 +126,7 @@ fn a_malformed_frame_checked_ahead_is_refused() {
     let trust = h.context();
     let mut kiosk = node(&h.kiosk, &h.ward, Side::Initiator, &trust);
     let mut ward = node(&h.ward, &h.kiosk, Side::Responder, &trust);
-    let hello = kiosk
-        .session
-        .poll_transmit(&mut kiosk.replica)
-        .unwrap()
-        .unwrap();
+    let hello = next_frame(&mut kiosk);
     feed(&mut ward, &hello[4..]).1.unwrap();
     let checker = ward.session.document_checker().unwrap();
     let frame = checker.precheck(&[0xff, 0x00, 0x13]);

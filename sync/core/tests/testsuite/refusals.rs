@@ -7,7 +7,7 @@ use bansao_sync::wire::{self, Message};
 use bansao_sync::{ErrorCode, SessionError, Side};
 use bansao_trust::Revocation;
 use bansao_trust::testing::{Hierarchy, VALID_FROM};
-use common::{Node, issue_copies, node, now};
+use common::{Node, documents_of, issue_copies, next_frame, node, now};
 use serde_bytes::ByteArray;
 
 /// Moves every frame `from` has to send into `to`; returns whether anything moved.
@@ -157,42 +157,20 @@ fn out_of_scope_documents_close_the_session_and_nothing_is_written() {
     // might); its sync items only list its commune, so push them by hand.
     issue_copies(&h.kiosk, &mut kiosk.replica, "00002", 2);
     // Hello both ways, then a Documents frame carrying the foreign copies.
-    let hello = kiosk
-        .session
-        .poll_transmit(&mut kiosk.replica)
-        .unwrap()
-        .unwrap();
+    let hello = next_frame(&mut kiosk);
     ward.session
         .handle_frame(&hello[4..], now(), &mut ward.replica)
         .unwrap();
-    let documents = Message::Documents {
-        documents: kiosk
-            .replica
-            .copies
-            .iter()
-            .map(|(id, copy)| wire::DocumentBytes {
-                key: ByteArray::new(id.to_bytes()),
-                bytes: serde_bytes::ByteBuf::from(copy.bytes.clone()),
-            })
-            .collect(),
-    };
+    let documents = documents_of(&kiosk.replica);
     // The ward answered hello; feed it the kiosk's documents out of turn.
     let frame = wire::encode_frame(&documents).unwrap();
     // First the ward must be in the reconcile phase: give it the kiosk's reconcile message.
-    let ward_hello = ward
-        .session
-        .poll_transmit(&mut ward.replica)
-        .unwrap()
-        .unwrap();
+    let ward_hello = next_frame(&mut ward);
     kiosk
         .session
         .handle_frame(&ward_hello[4..], now(), &mut kiosk.replica)
         .unwrap();
-    let reconcile_frame = kiosk
-        .session
-        .poll_transmit(&mut kiosk.replica)
-        .unwrap()
-        .unwrap();
+    let reconcile_frame = next_frame(&mut kiosk);
     ward.session
         .handle_frame(&reconcile_frame[4..], now(), &mut ward.replica)
         .unwrap();

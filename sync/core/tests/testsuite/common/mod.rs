@@ -75,3 +75,25 @@ pub fn issue_copies(kiosk: &Holder, replica: &mut MemoryReplica, commune: &str, 
         replica.store(&mut document, status);
     }
 }
+
+/// The next frame `node` has to send (there must be one).
+pub fn next_frame(node: &mut Node) -> Vec<u8> {
+    node.session
+        .poll_transmit(&mut node.replica)
+        .unwrap()
+        .unwrap()
+}
+
+/// A `Documents` message carrying every copy `replica` holds, whole.
+pub fn documents_of(replica: &MemoryReplica) -> bansao_sync::wire::Message {
+    bansao_sync::wire::Message::Documents {
+        documents: replica
+            .copies
+            .iter()
+            .map(|(id, copy)| bansao_sync::wire::DocumentBytes {
+                key: serde_bytes::ByteArray::new(id.to_bytes()),
+                bytes: serde_bytes::ByteBuf::from(copy.bytes.clone()),
+            })
+            .collect(),
+    }
+}
