@@ -124,11 +124,6 @@ impl NodeDir {
         Ok(Store::open(&self.config.paths.database)?)
     }
 
-    /// The node's trust file, verified, without the trust-floor check (reading only).
-    pub fn read_trust(&self) -> Result<TrustContext, NodeError> {
-        read_trust_file(&self.config.paths.trust)
-    }
-
     /// Opens the rest of the node.
     pub fn into_node(self) -> Result<Node, NodeError> {
         let paths = &self.config.paths;
@@ -155,7 +150,7 @@ impl NodeDir {
 }
 
 /// Reads and verifies a trust file.
-pub fn read_trust_file(path: &Path) -> Result<TrustContext, NodeError> {
+fn read_trust_file(path: &Path) -> Result<TrustContext, NodeError> {
     TrustContext::from_bundle(&files::read(path)?).map_err(|source| NodeError::Trust {
         path: path.to_owned(),
         source,

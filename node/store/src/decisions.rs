@@ -34,17 +34,17 @@ pub struct CertificationEntry {
 
 impl Store {
     /// Loads copy `copy_id`, lets `decide` change it (sign a decision) and return its new
-    /// status, and saves it, all in one immediate transaction. With a `book`, the book's next
-    /// number for the year is handed to `decide` and recorded for the copy. Whatever `decide`
-    /// refuses, nothing is written and no number is used. Returns the number taken.
-    pub fn record_decision<E: From<StoreError>>(
+    /// status with what the caller wants back, and saves it, all in one immediate transaction.
+    /// With a `book`, the book's next number for the year is handed to `decide` and recorded
+    /// for the copy. Whatever `decide` refuses, nothing is written and no number is used.
+    pub fn record_decision<T, E: From<StoreError>>(
         &mut self,
         copy_id: CopyId,
         actor: ActorId,
         book: Option<NumberBook<'_>>,
         now: Timestamp,
-        decide: impl FnOnce(&mut CopyDocument, Option<u64>) -> Result<CopyStatus, E>,
-    ) -> Result<Option<u64>, E> {
+        decide: impl FnOnce(&mut CopyDocument, Option<u64>) -> Result<(CopyStatus, T), E>,
+    ) -> Result<T, E> {
         let id = copy_id.to_string();
         let transaction = self
             .connection
@@ -78,7 +78,7 @@ impl Store {
             }
             None => None,
         };
-        let status = decide(&mut document, number)?;
+        let (status, decided) = decide(&mut document, number)?;
         upsert_copy(&transaction, &mut document, status, now)?;
         if let (Some(book), Some(number)) = (book, number) {
             transaction
@@ -96,7 +96,7 @@ impl Store {
                 .map_err(StoreError::from)?;
         }
         transaction.commit().map_err(StoreError::from)?;
-        Ok(number)
+        Ok(decided)
     }
 
     /// The numbers given in a book and year, in order.
