@@ -56,20 +56,44 @@ pub struct StreamLimits {
 /// How long a session that timed out waits for its error to be written.
 const CLOSING_GRACE: Duration = Duration::from_secs(5);
 
-/// Why the session must end now, if it must.
-fn overdue(limits: &StreamLimits, started_at: Instant, last_progress: Instant) -> Option<String> {
-    if last_progress.elapsed() > limits.stall {
-        Some(format!(
-            "no frame read or written for {} s",
-            limits.stall.as_secs()
-        ))
-    } else if started_at.elapsed() > limits.deadline {
-        Some(format!(
-            "the session ran past its {} s deadline",
-            limits.deadline.as_secs()
-        ))
-    } else {
-        None
+/// The session's two clocks: since it started and since its last frame. The time is handed in,
+/// so the rule is tested without waiting (the stream's ticker asks once a second).
+#[derive(Debug, Clone, Copy)]
+struct Deadlines {
+    limits: StreamLimits,
+    started_at: Instant,
+    last_progress: Instant,
+}
+
+impl Deadlines {
+    fn new(limits: StreamLimits, now: Instant) -> Deadlines {
+        Deadlines {
+            limits,
+            started_at: now,
+            last_progress: now,
+        }
+    }
+
+    /// A frame was read or written at `now`.
+    fn progressed(&mut self, now: Instant) {
+        self.last_progress = now;
+    }
+
+    /// Why the session must end at `now`, if it must.
+    fn overdue(&self, now: Instant) -> Option<String> {
+        if now.saturating_duration_since(self.last_progress) > self.limits.stall {
+            Some(format!(
+                "no frame read or written for {} s",
+                self.limits.stall.as_secs()
+            ))
+        } else if now.saturating_duration_since(self.started_at) > self.limits.deadline {
+            Some(format!(
+                "the session ran past its {} s deadline",
+                self.limits.deadline.as_secs()
+            ))
+        } else {
+            None
+        }
     }
 }
 
@@ -199,8 +223,7 @@ fn drive(
     frames: mpsc::UnboundedSender<Vec<u8>>,
     limits: StreamLimits,
 ) -> SessionOutcome {
-    let started_at = Instant::now();
-    let mut last_progress = Instant::now();
+    let mut deadlines = Deadlines::new(limits, Instant::now());
     let mut closing_since: Option<Instant> = None;
     let mut in_flight = 0usize;
     let mut timings = Timings::default();
@@ -254,7 +277,7 @@ fn drive(
             break;
         };
         if matches!(event, Event::Frame(_) | Event::Written) {
-            last_progress = Instant::now();
+            deadlines.progressed(Instant::now());
         }
         match event {
             Event::Frame(body) => {
@@ -315,7 +338,7 @@ fn drive(
                         broken = last_error.clone();
                         break;
                     }
-                } else if let Some(reason) = overdue(&limits, started_at, last_progress) {
+                } else if let Some(reason) = deadlines.overdue(Instant::now()) {
                     last_error = Some(session.fail(ErrorCode::Timeout, reason).to_string());
                     closing_since = Some(Instant::now());
                 }
@@ -410,5 +433,53 @@ pub async fn run_session(
             blobs_completed: 0,
             refused_by_peer: Vec::new(),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LIMITS: StreamLimits = StreamLimits {
+        stall: Duration::from_secs(120),
+        deadline: Duration::from_secs(2 * 3600),
+    };
+
+    #[test]
+    fn a_session_without_a_frame_for_longer_than_the_stall_limit_is_overdue() {
+        let start = Instant::now();
+        let deadlines = Deadlines::new(LIMITS, start);
+        assert_eq!(deadlines.overdue(start + Duration::from_secs(120)), None);
+        let reason = deadlines
+            .overdue(start + Duration::from_secs(121))
+            .expect("overdue after 121 s of silence");
+        assert!(
+            reason.contains("no frame read or written for 120 s"),
+            "{reason}"
+        );
+    }
+
+    #[test]
+    fn a_busy_session_is_ended_at_its_deadline_all_the_same() {
+        let start = Instant::now();
+        let mut deadlines = Deadlines::new(LIMITS, start);
+        let mut now = start;
+        // A frame every minute for two hours: never stalled.
+        for _ in 0..120 {
+            now += Duration::from_secs(60);
+            assert_eq!(deadlines.overdue(now), None, "at {:?}", now - start);
+            deadlines.progressed(now);
+        }
+        now += Duration::from_secs(60);
+        let reason = deadlines.overdue(now).expect("past the 2 h deadline");
+        assert!(reason.contains("7200 s deadline"), "{reason}");
+    }
+
+    #[test]
+    fn a_clock_read_before_the_last_frame_is_not_overdue() {
+        let start = Instant::now();
+        let mut deadlines = Deadlines::new(LIMITS, start);
+        deadlines.progressed(start + Duration::from_secs(10));
+        assert_eq!(deadlines.overdue(start), None);
     }
 }
