@@ -125,11 +125,7 @@ impl Kiosk {
                 settings: settings.clone(),
                 node,
             }),
-            other => Err(NodeError::WrongRole {
-                dir: node.dir.path.clone(),
-                found: other.role().as_str(),
-                wanted: NodeRole::Kiosk.as_str(),
-            }),
+            _ => Err(node.wrong_role(NodeRole::Kiosk)),
         }
     }
 

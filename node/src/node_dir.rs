@@ -80,6 +80,8 @@ pub struct Node {
     pub certificate: Certificate,
     /// The trust it verifies with (its `trust.cbor`, no older than it has used).
     pub trust: TrustContext,
+    /// The bytes of its trust file, as verified into [`Node::trust`].
+    pub trust_bundle: Vec<u8>,
     /// Its database.
     pub store: Store,
     /// This process's Automerge actor for the documents it changes.
@@ -135,13 +137,19 @@ impl NodeDir {
                 key_id: key.key_id(),
             });
         }
-        let trust = read_trust_file(&paths.trust)?;
+        let trust_bundle = files::read(&paths.trust)?;
+        let trust =
+            TrustContext::from_bundle(&trust_bundle).map_err(|source| NodeError::Trust {
+                path: paths.trust.clone(),
+                source,
+            })?;
         let mut store = Store::open(&paths.database)?;
         trust_floor::check_and_record(&mut store, &paths.trust, &trust, entropy::now())?;
         Ok(Node {
             key,
             certificate,
             trust,
+            trust_bundle,
             store,
             actor: entropy::new_actor()?,
             dir: self,
@@ -149,17 +157,18 @@ impl NodeDir {
     }
 }
 
-/// Reads and verifies a trust file.
-fn read_trust_file(path: &Path) -> Result<TrustContext, NodeError> {
-    TrustContext::from_bundle(&files::read(path)?).map_err(|source| NodeError::Trust {
-        path: path.to_owned(),
-        source,
-    })
-}
-
 impl Node {
     /// Its configuration.
     pub fn config(&self) -> &NodeConfig {
         &self.dir.config
+    }
+
+    /// The error for a node opened where `wanted`'s was needed.
+    pub fn wrong_role(&self, wanted: NodeRole) -> NodeError {
+        NodeError::WrongRole {
+            dir: self.dir.path.clone(),
+            found: self.config().role().as_str(),
+            wanted: wanted.as_str(),
+        }
     }
 }

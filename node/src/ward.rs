@@ -245,11 +245,7 @@ impl Ward {
                 settings: settings.clone(),
                 node,
             }),
-            other => Err(NodeError::WrongRole {
-                dir: dir.to_owned(),
-                found: other.role().as_str(),
-                wanted: NodeRole::Ward.as_str(),
-            }),
+            _ => Err(node.wrong_role(NodeRole::Ward)),
         }
     }
 

@@ -138,9 +138,16 @@ impl SyncNode {
 
     /// The sync shell of an opened node.
     pub fn from_node(node: Node) -> Result<SyncNode, SyncShellError> {
-        let config = node.dir.config.clone();
-        let trust = TrustHandle::load(&config.paths.trust)?;
-        let key_id = node.key.key_id();
+        let Node {
+            dir,
+            key,
+            trust,
+            trust_bundle,
+            ..
+        } = node;
+        let config = dir.config;
+        let trust = TrustHandle::of_verified(&config.paths.trust, trust_bundle, trust);
+        let key_id = key.key_id();
         let context = trust.context();
         let certificate = context
             .check_signer(key_id, entropy::now().unix())
@@ -154,8 +161,6 @@ impl SyncNode {
             commune: certificate.body.commune.clone(),
             subject: certificate.body.subject.clone(),
         };
-        let key = node.key.clone();
-        drop(node);
         let peers = PeerBook::open(&config.paths.database)?;
         Ok(SyncNode {
             inner: Arc::new(Inner {

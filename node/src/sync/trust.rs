@@ -39,13 +39,15 @@ fn parse(path: &Path, bytes: Vec<u8>) -> Result<Loaded, SyncShellError> {
 }
 
 impl TrustHandle {
-    /// Loads the node's trust file.
-    pub fn load(path: &Path) -> Result<TrustHandle, SyncShellError> {
-        let loaded = parse(path, files::read(path)?)?;
-        Ok(TrustHandle {
+    /// The handle of a trust file already read and verified (an opened node's).
+    pub fn of_verified(path: &Path, bytes: Vec<u8>, context: TrustContext) -> TrustHandle {
+        TrustHandle {
             path: path.to_owned(),
-            current: Arc::new(RwLock::new(Arc::new(loaded))),
-        })
+            current: Arc::new(RwLock::new(Arc::new(Loaded {
+                bytes,
+                context: Arc::new(context),
+            }))),
+        }
     }
 
     fn loaded(&self) -> Arc<Loaded> {
