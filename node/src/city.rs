@@ -17,8 +17,8 @@ use bansao_trust::document::{ListDocument, ListDocumentError};
 use bansao_trust::lists::ListDecodeError;
 use bansao_trust::signed_list::ListKind;
 use bansao_trust::{
-    Certificate, CertificateBody, KeyId, Revocation, RevocationList, Role, SecretKey, TrustBundle,
-    TrustBundleError, TrustContext, TrustList,
+    Certificate, CertificateBody, KeyId, Passphrase, Revocation, RevocationList, Role, SecretKey,
+    TrustBundle, TrustBundleError, TrustContext, TrustList,
 };
 
 use crate::config::{CONFIG_FILE_NAME, Commune, ConfigError, NodeConfig, NodeRole};
@@ -458,12 +458,14 @@ impl City {
         Ok(certificate)
     }
 
-    /// Certifies an official of a ward; the key goes to `<ward>/officials/<id>.key`.
+    /// Certifies an official of a ward; the key goes to `<ward>/officials/<id>.key`, locked
+    /// under the official's passphrase.
     pub fn certify_official(
         &mut self,
         ward: &Ward,
         official_id: &OfficialId,
         full_name: &str,
+        passphrase: &Passphrase,
         now: Timestamp,
         validity: Validity,
     ) -> Result<Certificate, CityError> {
@@ -478,7 +480,7 @@ impl City {
             now,
             validity.node_days,
         )?;
-        files::write_new_secret_key(&key_path, &key)?;
+        files::write_new_locked_key(&key_path, &key, passphrase, entropy::random_bytes::<32>()?)?;
         files::write_certificate(&certificate_path, &certificate)?;
         let added = certificate.clone();
         self.edit_trust_list(now, |list| {
@@ -491,16 +493,21 @@ impl City {
     /// Replaces the key in `key_path` with a new one certified for the same subject, role and
     /// commune by the same issuer; the old key is retired now (its earlier signatures stay valid).
     /// The issuer's key is read from `issuer_key_path` (the ward's key for kiosks and officials;
-    /// the city root, when `None`, for wards and the registrar).
+    /// the city root, when `None`, for wards and the registrar). An official's key is locked:
+    /// `passphrase` opens the old one and locks the new one.
     pub fn rotate(
         &mut self,
         key_path: &Path,
         certificate_path: &Path,
         issuer_key_path: Option<&Path>,
+        passphrase: Option<&Passphrase>,
         now: Timestamp,
         validity: Validity,
     ) -> Result<(KeyId, Certificate), CityError> {
-        let old_key = files::read_secret_key(key_path)?;
+        let old_key = match passphrase {
+            Some(passphrase) => files::read_locked_key(key_path, passphrase)?,
+            None => files::read_secret_key(key_path)?,
+        };
         let old = files::read_certificate(certificate_path)?;
         if old.key_id() != old_key.key_id() {
             return Err(CityError::CertificateMismatch {
@@ -516,6 +523,7 @@ impl City {
             return Err(CityError::WrongIssuer(old.body.subject.clone()));
         }
         let key = new_key()?;
+        let salt_and_iv = entropy::random_bytes::<32>()?;
         let certificate = certify(
             &issuer,
             &key,
@@ -533,7 +541,10 @@ impl City {
             // the old key was replaced) still count.
             list.retired.insert(old_id, now.unix() + 1);
         })?;
-        files::replace_secret_key(key_path, &key)?;
+        match passphrase {
+            Some(passphrase) => files::replace_locked_key(key_path, &key, passphrase, salt_and_iv)?,
+            None => files::replace_secret_key(key_path, &key)?,
+        }
         files::write_certificate(certificate_path, &certificate)?;
         Ok((old_id, certificate))
     }

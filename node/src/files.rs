@@ -1,4 +1,5 @@
-//! Files a node keeps: private keys (PKCS#8 PEM, mode 0600, never logged), certificates, the
+//! Files a node keeps: private keys (PKCS#8 PEM, mode 0600, never logged; an official's encrypted
+//! under their passphrase), certificates, the
 //! trust bundle; every write goes to a temporary file that is synced and renamed into place, so a
 //! crash leaves the old file or the new one, never half of one.
 
@@ -7,7 +8,9 @@ use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use bansao_trust::{Certificate, SecretKey};
+use bansao_trust::key::KeyFileError;
+use bansao_trust::locked_key::is_encrypted_pem;
+use bansao_trust::{Certificate, Passphrase, SecretKey};
 
 /// A file could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +34,20 @@ pub enum FileError {
     /// A key file holds no usable key.
     #[error("the key file {path} does not hold an Ed25519 private key (PKCS#8 PEM)")]
     NotAKey {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The passphrase does not open the key.
+    #[error("sai mật khẩu cho {path} (wrong passphrase)")]
+    WrongPassphrase {
+        /// The key file.
+        path: PathBuf,
+    },
+    /// A key that must be locked under a passphrase is kept in plain text.
+    #[error(
+        "the key file {path} is not protected by a passphrase; lock it first: bansao keys lock-official"
+    )]
+    NotLocked {
         /// The file.
         path: PathBuf,
     },
@@ -144,6 +161,74 @@ pub fn replace_secret_key(path: &Path, key: &SecretKey) -> Result<(), FileError>
 
 /// Reads a private key file, refusing one that other users can read.
 pub fn read_secret_key(path: &Path) -> Result<SecretKey, FileError> {
+    let text = read_key_text(path)?;
+    SecretKey::from_pkcs8_pem(&text).map_err(|_| FileError::NotAKey {
+        path: path.to_owned(),
+    })
+}
+
+/// Writes a new key file locked under `passphrase` (mode 0600); `salt_and_iv` are 32 fresh random
+/// bytes. Refuses to overwrite an existing key.
+pub fn write_new_locked_key(
+    path: &Path,
+    key: &SecretKey,
+    passphrase: &Passphrase,
+    salt_and_iv: [u8; 32],
+) -> Result<(), FileError> {
+    if path.exists() {
+        return Err(FileError::KeyExists {
+            path: path.to_owned(),
+        });
+    }
+    replace_locked_key(path, key, passphrase, salt_and_iv)
+}
+
+/// Writes a key file locked under `passphrase` (mode 0600), replacing any old one.
+pub fn replace_locked_key(
+    path: &Path,
+    key: &SecretKey,
+    passphrase: &Passphrase,
+    salt_and_iv: [u8; 32],
+) -> Result<(), FileError> {
+    let pem = key
+        .to_encrypted_pkcs8_pem(passphrase, salt_and_iv)
+        .map_err(|_| FileError::NotAKey {
+            path: path.to_owned(),
+        })?;
+    write_atomic(path, pem.as_bytes(), 0o600)
+}
+
+/// Reads a key file locked under `passphrase`; a plain key is refused ([`FileError::NotLocked`]).
+pub fn read_locked_key(path: &Path, passphrase: &Passphrase) -> Result<SecretKey, FileError> {
+    let text = read_key_text(path)?;
+    if !is_encrypted_pem(&text) {
+        return Err(if SecretKey::from_pkcs8_pem(&text).is_ok() {
+            FileError::NotLocked {
+                path: path.to_owned(),
+            }
+        } else {
+            FileError::NotAKey {
+                path: path.to_owned(),
+            }
+        });
+    }
+    SecretKey::from_encrypted_pkcs8_pem(&text, passphrase).map_err(|error| match error {
+        KeyFileError::WrongPassphrase => FileError::WrongPassphrase {
+            path: path.to_owned(),
+        },
+        _ => FileError::NotAKey {
+            path: path.to_owned(),
+        },
+    })
+}
+
+/// Whether the key file at `path` is locked under a passphrase.
+pub fn is_locked_key(path: &Path) -> Result<bool, FileError> {
+    Ok(is_encrypted_pem(&read_key_text(path)?))
+}
+
+/// A key file's text, refused when other users can read it.
+fn read_key_text(path: &Path) -> Result<String, FileError> {
     let metadata = fs::metadata(path).map_err(|source| FileError::Read {
         path: path.to_owned(),
         source,
@@ -155,11 +240,7 @@ pub fn read_secret_key(path: &Path) -> Result<SecretKey, FileError> {
             mode,
         });
     }
-    let bytes = read(path)?;
-    let text = String::from_utf8(bytes).map_err(|_| FileError::NotAKey {
-        path: path.to_owned(),
-    })?;
-    SecretKey::from_pkcs8_pem(&text).map_err(|_| FileError::NotAKey {
+    String::from_utf8(read(path)?).map_err(|_| FileError::NotAKey {
         path: path.to_owned(),
     })
 }

@@ -17,11 +17,12 @@ use bansao_copy::{
     ReviewNote, Timestamp,
 };
 use bansao_store::{Anomaly, StoreError};
-use bansao_trust::{Certificate, Role, SecretKey};
+use bansao_trust::{Certificate, Passphrase, Role, SecretKey};
 
 use crate::config::{Commune, NodeRole, RoleConfig, WardConfig};
 use crate::copies::{NotGenuineCopy, status_report};
 use crate::decisions::{self, Decided, DecisionError, DecisionRequest};
+use crate::entropy::{self, EntropyError};
 use crate::files::{self, FileError};
 use crate::node_dir::{Node, NodeDir, NodeError};
 
@@ -67,6 +68,12 @@ pub enum WardError {
     /// The decision was refused.
     #[error(transparent)]
     Decision(Box<DecisionError>),
+    /// The official's key is locked already.
+    #[error("khóa của cán bộ {0} đã có mật khẩu (official {0}'s key is locked already)")]
+    AlreadyLocked(OfficialId),
+    /// Randomness was unavailable.
+    #[error(transparent)]
+    Entropy(#[from] EntropyError),
     /// The copies index holds a row that is not a copy (run `bansao store reindex`).
     #[error("the copies index names {0:?}, which is not a copy id: run `bansao store reindex`")]
     BadIndexRow(String),
@@ -269,14 +276,20 @@ impl Ward {
         official_files(self.dir(), id)
     }
 
-    /// Unlocks official `id`'s key for signing: it must be certified as an official of this
-    /// commune, valid now and not revoked.
-    pub fn official(&self, id: &OfficialId, now: Timestamp) -> Result<Official, WardError> {
+    /// Unlocks official `id`'s key with their passphrase for signing: it must be certified as an
+    /// official of this commune, valid now and not revoked. A key kept in plain text is refused
+    /// until it is locked ([`Ward::lock_official`]).
+    pub fn official(
+        &self,
+        id: &OfficialId,
+        passphrase: &Passphrase,
+        now: Timestamp,
+    ) -> Result<Official, WardError> {
         let (key_path, certificate_path) = self.official_files(id);
         if !key_path.exists() {
             return Err(WardError::UnknownOfficial(id.clone()));
         }
-        let key = files::read_secret_key(&key_path)?;
+        let key = files::read_locked_key(&key_path, passphrase)?;
         let certificate = files::read_certificate(&certificate_path)?;
         let may_not_sign = |reason: String| WardError::OfficialMayNotSign {
             official: id.clone(),
@@ -306,6 +319,21 @@ impl Ward {
             certificate,
             key,
         })
+    }
+
+    /// Locks official `id`'s plain-text key (made before keys were locked) under `passphrase`;
+    /// the file is replaced atomically, so a crash leaves the plain key or the locked one.
+    pub fn lock_official(&self, id: &OfficialId, passphrase: &Passphrase) -> Result<(), WardError> {
+        let (key_path, _) = self.official_files(id);
+        if !key_path.exists() {
+            return Err(WardError::UnknownOfficial(id.clone()));
+        }
+        if files::is_locked_key(&key_path)? {
+            return Err(WardError::AlreadyLocked(id.clone()));
+        }
+        let key = files::read_secret_key(&key_path)?;
+        files::replace_locked_key(&key_path, &key, passphrase, entropy::random_bytes::<32>()?)?;
+        Ok(())
     }
 
     /// The review queue: provisional copies of the commune, oldest first.

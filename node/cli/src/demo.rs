@@ -24,8 +24,12 @@ use bansao_node::sync::stream::SessionOutcome;
 use bansao_node::ward::Ward;
 use bansao_node::{copies, entropy, files, verify};
 use bansao_testkit::{SAMPLE_SCAN, sample_request};
+use bansao_trust::Passphrase;
 
 const OFFICIAL_ID: &str = "tran-thi-binh";
+/// The demo official's passphrase (written to DIR/official.passphrase for the commands and pages
+/// the demo suggests; a real official's is theirs alone).
+const OFFICIAL_PASSPHRASE: &str = "bình-ký-duyệt-2026";
 
 /// Face photos the demo makes its sample identity card and camera frame from (both of one
 /// person, each showing one face).
@@ -139,10 +143,17 @@ fn ceremonies(dir: &Path, out: &mut dyn Write) -> anyhow::Result<(City, Official
         validity,
     )?;
     let official_id = OfficialId::parse(OFFICIAL_ID)?;
+    let passphrase = Passphrase::new(OFFICIAL_PASSPHRASE.to_owned())?;
+    files::write_atomic(
+        &dir.join("official.passphrase"),
+        format!("{OFFICIAL_PASSPHRASE}\n").as_bytes(),
+        0o600,
+    )?;
     city.certify_official(
         &ward,
         &official_id,
         "Trần Thị Bình",
+        &passphrase,
         entropy::now(),
         validity,
     )?;
@@ -227,7 +238,8 @@ fn review_at_ward(
     )?;
     // Opened again: the ward's trust now holds the official (and its store the copies).
     let mut ward = Ward::open(&dir.join("ward"))?;
-    let official = ward.official(official_id, entropy::now())?;
+    let passphrase = Passphrase::new(OFFICIAL_PASSPHRASE.to_owned())?;
+    let official = ward.official(official_id, &passphrase, entropy::now())?;
     say(
         out,
         "6. Cán bộ Trần Thị Bình xem xét và ký duyệt bản sao 1 và 2, cấp số chứng thực",

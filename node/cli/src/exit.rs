@@ -16,7 +16,7 @@ use bansao_node::trust_floor::{OlderTrustFile, TrustFloorError};
 use bansao_node::verify::VerifyError;
 use bansao_node::ward::WardError;
 use bansao_store::StoreError;
-use bansao_trust::TrustBundleError;
+use bansao_trust::{PassphraseError, TrustBundleError};
 
 /// A failure that is not one of the kinds below.
 pub const FAILURE: u8 = 1;
@@ -134,7 +134,7 @@ impl ExitStatus for WardError {
             WardError::Store(error) => error.exit_code(),
             WardError::File(error) => error.exit_code(),
             WardError::Decision(error) => error.exit_code(),
-            WardError::UnknownOfficial(_) => USAGE_EXIT_CODE,
+            WardError::UnknownOfficial(_) | WardError::AlreadyLocked(_) => USAGE_EXIT_CODE,
             WardError::BadIndexRow(_) => DAMAGE_EXIT_CODE,
             _ => FAILURE,
         }
@@ -169,6 +169,18 @@ impl ExitStatus for SyncShellError {
     }
 }
 
+impl ExitStatus for PassphraseError {
+    fn exit_code(&self) -> u8 {
+        USAGE_EXIT_CODE
+    }
+}
+
+impl ExitStatus for crate::passphrase::PassphraseInputError {
+    fn exit_code(&self) -> u8 {
+        USAGE_EXIT_CODE
+    }
+}
+
 impl ExitStatus for VerifyError {
     fn exit_code(&self) -> u8 {
         VerifyError::exit_code(self)
@@ -200,7 +212,9 @@ pub fn exit_code_for(error: &anyhow::Error) -> u8 {
             TrustBundleError,
             FileError,
             StoreError,
-            ConfigError
+            ConfigError,
+            PassphraseError,
+            crate::passphrase::PassphraseInputError
         );
     }
     FAILURE

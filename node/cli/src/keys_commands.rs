@@ -71,7 +71,8 @@ pub enum KeysCommand {
         #[arg(long, default_value_t = 5 * 365)]
         days: i64,
     },
-    /// Certify an official of a ward; the key is kept in WARD/officials/ID.key.
+    /// Certify an official of a ward; the key is kept in WARD/officials/ID.key, locked under
+    /// the official's passphrase (asked twice on the terminal, or read from --passphrase-file).
     CertifyOfficial {
         /// The city directory.
         #[arg(long)]
@@ -85,9 +86,25 @@ pub enum KeysCommand {
         /// The official's full name.
         #[arg(long)]
         name: String,
+        /// A file whose first line is the official's passphrase (at least 8 characters).
+        #[arg(long)]
+        passphrase_file: Option<PathBuf>,
         /// Validity in days.
         #[arg(long, default_value_t = 5 * 365)]
         days: i64,
+    },
+    /// Lock an official's key kept in plain text (made before keys were locked) under their
+    /// passphrase; until then the key cannot sign.
+    LockOfficial {
+        /// The ward directory.
+        #[arg(long)]
+        ward: PathBuf,
+        /// The official's id.
+        #[arg(long)]
+        id: OfficialId,
+        /// A file whose first line is the official's passphrase (at least 8 characters).
+        #[arg(long)]
+        passphrase_file: Option<PathBuf>,
     },
     /// Replace a node's or official's key; the old key is retired (earlier signatures stay valid).
     Rotate {
@@ -103,6 +120,10 @@ pub enum KeysCommand {
         /// The official id (with --ward).
         #[arg(long, requires = "ward")]
         official: Option<OfficialId>,
+        /// For an official: a file whose first line is their passphrase (it opens the old key
+        /// and locks the new one).
+        #[arg(long, requires = "official")]
+        passphrase_file: Option<PathBuf>,
     },
     /// Revoke a key: its signatures, and those of keys it certified, stop counting.
     Revoke {
@@ -230,15 +251,32 @@ pub fn run(
             ward,
             id,
             name,
+            passphrase_file,
             days,
         } => {
             let mut city = City::open(&city)?;
             let ward = Ward::open(&ward)?;
-            let certificate = city.certify_official(&ward, &id, &name, now, validity(days))?;
+            let passphrase = crate::passphrase::obtain(passphrase_file.as_deref(), &name, true)?;
+            let certificate =
+                city.certify_official(&ward, &id, &name, &passphrase, now, validity(days))?;
             writeln!(
                 out,
                 "Đã cấp chứng thư cho cán bộ {name}: khóa {} (official certified).",
                 certificate.key_id()
+            )?;
+        }
+        KeysCommand::LockOfficial {
+            ward,
+            id,
+            passphrase_file,
+        } => {
+            let ward = Ward::open(&ward)?;
+            let passphrase =
+                crate::passphrase::obtain(passphrase_file.as_deref(), id.as_str(), true)?;
+            ward.lock_official(&id, &passphrase)?;
+            writeln!(
+                out,
+                "Khóa của cán bộ {id} đã được bảo vệ bằng mật khẩu (official's key locked)."
             )?;
         }
         KeysCommand::Rotate {
@@ -246,8 +284,17 @@ pub fn run(
             node,
             ward,
             official,
+            passphrase_file,
         } => {
             let mut city = City::open(&city)?;
+            let passphrase = match &official {
+                Some(official) => Some(crate::passphrase::obtain(
+                    passphrase_file.as_deref(),
+                    official.as_str(),
+                    false,
+                )?),
+                None => None,
+            };
             let (key_path, certificate_path, issuer) = match (node, ward, official) {
                 (_, Some(ward_dir), Some(official)) => {
                     let ward = NodeDir::read(&ward_dir)?.expect_role(NodeRole::Ward)?;
@@ -277,6 +324,7 @@ pub fn run(
                 &key_path,
                 &certificate_path,
                 issuer.as_deref(),
+                passphrase.as_ref(),
                 now,
                 Validity::default(),
             )?;

@@ -69,11 +69,14 @@ pub struct DecideArgs {
     /// The official's id (their key is in WARD/officials/).
     #[arg(long)]
     official: OfficialId,
+    /// A file whose first line is the official's passphrase (asked on the terminal without it).
+    #[arg(long)]
+    passphrase_file: Option<PathBuf>,
     /// Print JSON.
     #[arg(long)]
     json: bool,
-    /// The copy ids.
-    #[arg(required = true)]
+    /// A copy id (repeat for several).
+    #[arg(long = "copy", required = true)]
     copies: Vec<CopyId>,
 }
 
@@ -185,7 +188,12 @@ fn decide_each(
     ) -> Result<Decided, Box<bansao_node::ward::WardError>>,
 ) -> anyhow::Result<u8> {
     let mut ward = Ward::open(&args.node)?;
-    let official = ward.official(&args.official, entropy::now())?;
+    let passphrase = crate::passphrase::obtain(
+        args.passphrase_file.as_deref(),
+        args.official.as_str(),
+        false,
+    )?;
+    let official = ward.official(&args.official, &passphrase, entropy::now())?;
     let mut results = Vec::new();
     let mut refused = 0;
     for copy_id in &args.copies {

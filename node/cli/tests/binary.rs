@@ -137,26 +137,75 @@ fn the_ward_commands_queue_show_approve_and_reject_with_exit_codes() {
         "{stdout}"
     );
 
-    // `bansao ward ACTION --node WARD --official OFFICIAL EXTRA...`
+    // `bansao ward ACTION --node WARD --official OFFICIAL --passphrase-file FILE EXTRA...`
+    let passphrase_file = dir.path().join("official.passphrase");
+    let passphrase_file = passphrase_file.to_str().unwrap();
     let decide = |action: &str, official: &str, extra: &[&str]| {
-        let mut args = vec!["ward", action, "--node", ward, "--official", official];
+        let mut args = vec![
+            "ward",
+            action,
+            "--node",
+            ward,
+            "--official",
+            official,
+            "--passphrase-file",
+            passphrase_file,
+        ];
         args.extend_from_slice(extra);
         run(&args)
     };
     // Bad input: an unknown ground (usage, 2), `other` without a note (1), an unknown official (2).
-    let (code, _, stderr) = decide("reject", "tran-thi-binh", &["--reason", "forged", &copy]);
+    let (code, _, stderr) = decide(
+        "reject",
+        "tran-thi-binh",
+        &["--reason", "forged", "--copy", &copy],
+    );
     assert_eq!(code, 2, "{stderr}");
     assert!(
         stderr.contains("no-copy-mark"),
         "the valid grounds are listed: {stderr}"
     );
-    let (code, _, stderr) = decide("reject", "tran-thi-binh", &["--reason", "other", &copy]);
+    let (code, _, stderr) = decide(
+        "reject",
+        "tran-thi-binh",
+        &["--reason", "other", "--copy", &copy],
+    );
     assert_eq!(code, 1, "{stderr}");
-    let (code, _, stderr) = decide("approve", "nobody", &[&copy]);
+    let (code, _, stderr) = decide("approve", "nobody", &["--copy", &copy]);
     assert_eq!(code, 2, "{stderr}");
+    // A wrong passphrase unlocks nothing (an unusable key file, 4), and no passphrase at all
+    // with no terminal to ask on is a usage error (2).
+    let wrong = dir.path().join("wrong.passphrase");
+    std::fs::write(&wrong, "not the passphrase\n").unwrap();
+    let (code, _, stderr) = run(&[
+        "ward",
+        "approve",
+        "--node",
+        ward,
+        "--official",
+        "tran-thi-binh",
+        "--passphrase-file",
+        wrong.to_str().unwrap(),
+        "--copy",
+        &copy,
+    ]);
+    assert_eq!(code, 4, "{stderr}");
+    assert!(stderr.contains("wrong passphrase"), "{stderr}");
+    let (code, _, stderr) = run(&[
+        "ward",
+        "approve",
+        "--node",
+        ward,
+        "--official",
+        "tran-thi-binh",
+        "--copy",
+        &copy,
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--passphrase-file"), "{stderr}");
 
     // The demo's official approves it: the ward's third number of the year.
-    let (code, stdout, stderr) = decide("approve", "tran-thi-binh", &["--json", &copy]);
+    let (code, stdout, stderr) = decide("approve", "tran-thi-binh", &["--json", "--copy", &copy]);
     assert_eq!(code, 0, "{stderr}");
     let result: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     let number = result["results"][0]["certification_number"]
@@ -169,7 +218,11 @@ fn the_ward_commands_queue_show_approve_and_reject_with_exit_codes() {
     assert_eq!(result["results"][0]["status"], "countersigned");
 
     // Deciding it again is refused (exit 1), and the queue is empty.
-    let (code, stdout, _) = decide("reject", "tran-thi-binh", &["--reason", "secret", &copy]);
+    let (code, stdout, _) = decide(
+        "reject",
+        "tran-thi-binh",
+        &["--reason", "secret", "--copy", &copy],
+    );
     assert_eq!(code, 1, "{stdout}");
     assert!(stdout.contains("countersigned"), "{stdout}");
     let (_, stdout, _) = run(&["ward", "queue", "--node", ward, "--json"]);

@@ -22,6 +22,15 @@ use bansao_node::{entropy, files};
 
 /// The official of the bench ward.
 pub const OFFICIAL_ID: &str = "nguyen-van-binh";
+/// The passphrase the bench official's key is locked under.
+pub const OFFICIAL_PASSPHRASE: &str = "mật khẩu thử nghiệm";
+
+/// [`OFFICIAL_PASSPHRASE`] as a passphrase.
+pub fn official_passphrase() -> anyhow::Result<bansao_trust::Passphrase> {
+    Ok(bansao_trust::Passphrase::new(
+        OFFICIAL_PASSPHRASE.to_owned(),
+    )?)
+}
 /// The world's kiosk's id.
 pub const KIOSK_ID: &str = "KIOSK-BENCH-01";
 /// The world's commune.
@@ -70,6 +79,7 @@ impl World {
             &ward,
             &OfficialId::parse(OFFICIAL_ID)?,
             "Nguyễn Văn Bình",
+            &official_passphrase()?,
             now,
             validity,
         )?;
@@ -204,7 +214,7 @@ impl SplitMix {
 /// numbers from 1: a benchmark's shortcut; the ward service numbers from its book).
 pub fn approve(world: &World, node: &str, copies: &[CopyId]) -> anyhow::Result<()> {
     let (key_path, _) = official_files(&world.dir("ward"), &OfficialId::parse(OFFICIAL_ID)?);
-    let key = files::read_secret_key(&key_path)?;
+    let key = files::read_locked_key(&key_path, &official_passphrase()?)?;
     let mut store = Store::open(&world.dir(node).join("bansao.sqlite"))?;
     let actor = entropy::new_actor()?;
     let now: Timestamp = entropy::now();

@@ -10,7 +10,7 @@ use bansao_node::entropy;
 use bansao_node::kiosk::Kiosk;
 use bansao_node::ward::{Flag, QueueFilter, Ward, WardError};
 use bansao_store::NumberBook;
-use bansao_testkit::world::OFFICIAL_ID;
+use bansao_testkit::world::{OFFICIAL_ID, official_passphrase};
 use bansao_testkit::{World, sample_request};
 
 /// A world whose ward holds `count` provisional copies the kiosk issued (its database copied
@@ -91,7 +91,9 @@ fn the_queue_lists_provisional_copies_oldest_first_with_their_flags() {
 fn approvals_take_continuous_numbers_and_rejections_take_none() {
     let (_dir, world, ids) = ward_with_copies(4);
     let mut ward = Ward::open(&world.dir("ward")).unwrap();
-    let official = ward.official(&official(), entropy::now()).unwrap();
+    let official = ward
+        .official(&official(), &official_passphrase().unwrap(), entropy::now())
+        .unwrap();
     let year = vietnam_year(entropy::now());
 
     let first = ward.approve(ids[0], &official, entropy::now()).unwrap();
@@ -144,7 +146,9 @@ fn approvals_take_continuous_numbers_and_rejections_take_none() {
 fn a_decided_copy_is_not_decided_again_and_nothing_is_written() {
     let (_dir, world, ids) = ward_with_copies(2);
     let mut ward = Ward::open(&world.dir("ward")).unwrap();
-    let official = ward.official(&official(), entropy::now()).unwrap();
+    let official = ward
+        .official(&official(), &official_passphrase().unwrap(), entropy::now())
+        .unwrap();
     ward.approve(ids[0], &official, entropy::now()).unwrap();
     let before = ward.node.store.copy_bytes(ids[0]).unwrap();
 
@@ -191,6 +195,7 @@ fn two_officials_approving_at_once_never_share_or_skip_a_number() {
             &ward,
             &second,
             "Lê Văn Cường",
+            &official_passphrase().unwrap(),
             entropy::now(),
             Validity::default(),
         )
@@ -201,7 +206,9 @@ fn two_officials_approving_at_once_never_share_or_skip_a_number() {
         let dir = world.dir("ward");
         std::thread::spawn(move || {
             let mut ward = Ward::open(&dir).unwrap();
-            let official = ward.official(&who, entropy::now()).unwrap();
+            let official = ward
+                .official(&who, &official_passphrase().unwrap(), entropy::now())
+                .unwrap();
             let mut approved = Vec::new();
             for copy_id in order {
                 match ward.approve(copy_id, &official, entropy::now()) {
@@ -246,7 +253,11 @@ fn a_revoked_official_or_one_of_another_ward_cannot_sign() {
     let (_dir, world, ids) = ward_with_copies(1);
     let ward = Ward::open(&world.dir("ward")).unwrap();
     assert!(matches!(
-        ward.official(&OfficialId::parse("nobody").unwrap(), entropy::now()),
+        ward.official(
+            &OfficialId::parse("nobody").unwrap(),
+            &official_passphrase().unwrap(),
+            entropy::now()
+        ),
         Err(WardError::UnknownOfficial(_))
     ));
 
@@ -270,6 +281,7 @@ fn a_revoked_official_or_one_of_another_ward_cannot_sign() {
         &ward_b,
         &stranger,
         "Phạm Thị Đào",
+        &official_passphrase().unwrap(),
         entropy::now(),
         Validity::default(),
     )
@@ -280,21 +292,28 @@ fn a_revoked_official_or_one_of_another_ward_cannot_sign() {
     std::fs::copy(&key, &key_here).unwrap();
     std::fs::copy(&certificate, &certificate_here).unwrap();
     let ward = Ward::open(&world.dir("ward")).unwrap();
-    let error = ward.official(&stranger, entropy::now()).unwrap_err();
+    let error = ward
+        .official(&stranger, &official_passphrase().unwrap(), entropy::now())
+        .unwrap_err();
     assert!(
         matches!(&error, WardError::OfficialMayNotSign { reason, .. } if reason.contains("00002")),
         "{error}"
     );
 
     // The ward's own official, revoked by the city.
-    let official_key = bansao_node::files::read_secret_key(&ward.official_files(&official()).0)
-        .unwrap()
-        .key_id();
+    let official_key = bansao_node::files::read_locked_key(
+        &ward.official_files(&official()).0,
+        &official_passphrase().unwrap(),
+    )
+    .unwrap()
+    .key_id();
     city.revoke_key(official_key, "thẻ bị mất", entropy::now())
         .unwrap();
     city.distribute(&[&world.dir("ward")]).unwrap();
     let ward = Ward::open(&world.dir("ward")).unwrap();
-    let error = ward.official(&official(), entropy::now()).unwrap_err();
+    let error = ward
+        .official(&official(), &official_passphrase().unwrap(), entropy::now())
+        .unwrap_err();
     assert!(
         matches!(error, WardError::OfficialMayNotSign { .. }),
         "{error}"

@@ -6,6 +6,7 @@ use std::fmt;
 
 use ed25519_dalek::Signer;
 use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey};
+use pkcs8::der::pem::PemLabel;
 use sha2::{Digest, Sha256};
 
 pub use ed25519_dalek::{Signature, VerifyingKey};
@@ -108,6 +109,10 @@ impl SecretKey {
         }
     }
 
+    pub(crate) fn from_signing_key(signing_key: ed25519_dalek::SigningKey) -> SecretKey {
+        SecretKey { signing_key }
+    }
+
     /// The public half.
     pub fn public_key(&self) -> VerifyingKey {
         self.signing_key.verifying_key()
@@ -132,10 +137,23 @@ impl SecretKey {
 
     /// The key as a PKCS#8 PEM document (`-----BEGIN PRIVATE KEY-----`), readable by OpenSSL.
     pub fn to_pkcs8_pem(&self) -> Result<String, KeyFileError> {
-        self.signing_key
-            .to_pkcs8_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF)
+        self.pkcs8_v1_der()?
+            .to_pem(pkcs8::PrivateKeyInfoRef::PEM_LABEL, pkcs8::LineEnding::LF)
             .map(|pem| pem.to_string())
             .map_err(|_| KeyFileError::Encode)
+    }
+
+    /// The key as a version 1 PKCS#8 structure (RFC 8410: the seed alone). Version 2, which
+    /// ed25519-dalek writes with the public key added, is what OpenSSL 3.0 cannot read.
+    pub(crate) fn pkcs8_v1_der(&self) -> Result<pkcs8::SecretDocument, KeyFileError> {
+        let with_public_key = self
+            .signing_key
+            .to_pkcs8_der()
+            .map_err(|_| KeyFileError::Encode)?;
+        let mut info = pkcs8::PrivateKeyInfoRef::try_from(with_public_key.as_bytes())
+            .map_err(|_| KeyFileError::Encode)?;
+        info.public_key = None;
+        pkcs8::SecretDocument::try_from(&info).map_err(|_| KeyFileError::Encode)
     }
 
     /// Reads a PKCS#8 PEM document.
@@ -158,6 +176,9 @@ pub enum KeyFileError {
     /// The file is not a PKCS#8 PEM Ed25519 private key.
     #[error("not an Ed25519 private key in PKCS#8 PEM form")]
     NotAnEd25519PrivateKey,
+    /// The encrypted key does not open with this passphrase.
+    #[error("sai mật khẩu (wrong passphrase)")]
+    WrongPassphrase,
     /// Encoding the key failed (should not happen for a valid key).
     #[error("could not encode the private key")]
     Encode,

@@ -20,6 +20,7 @@ pub mod cose;
 pub mod document;
 pub mod key;
 pub mod lists;
+pub mod locked_key;
 pub mod signed_list;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
@@ -30,3 +31,4 @@ pub use context::{
 };
 pub use key::{KeyId, SecretKey, SigningContext};
 pub use lists::{Revocation, RevocationList, TrustBundle, TrustList};
+pub use locked_key::{Passphrase, PassphraseError};

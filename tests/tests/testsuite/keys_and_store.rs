@@ -71,6 +71,11 @@ fn a_city_certifies_a_ward_kiosk_and_official_from_the_command_line() {
         ]),
         0
     );
+    std::fs::write(
+        temp.path().join("duc.passphrase"),
+        "Đức ký duyệt mỗi sáng\n",
+    )
+    .unwrap();
     assert_exit!(
         bansao(&[
             "keys",
@@ -82,10 +87,34 @@ fn a_city_certifies_a_ward_kiosk_and_official_from_the_command_line() {
             "--id",
             "pham-minh-duc",
             "--name",
-            "Phạm Minh Đức"
+            "Phạm Minh Đức",
+            "--passphrase-file",
+            &path("duc.passphrase")
         ]),
         0
     );
+    // The official's key is locked under the passphrase: no plain key on the ward's disk, and
+    // OpenSSL opens it with the passphrase only.
+    let locked =
+        std::fs::read_to_string(temp.path().join("ward/officials/pham-minh-duc.key")).unwrap();
+    assert!(
+        locked.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"),
+        "{locked}"
+    );
+    let openssl = |passphrase: &str| {
+        std::process::Command::new("openssl")
+            .args(["pkey", "-noout", "-in"])
+            .arg(temp.path().join("ward/officials/pham-minh-duc.key"))
+            .arg("-passin")
+            .arg(format!("pass:{passphrase}"))
+            .output()
+            .expect("openssl is part of Debian's base system")
+            .status
+            .success()
+    };
+    assert!(openssl("Đức ký duyệt mỗi sáng"));
+    assert!(!openssl("Duc ky duyet moi sang"));
+    node_keys_are_readable_by_openssl_3(temp.path());
 
     let json = export(&path("city/trust.cbor"));
     assert_eq!(
@@ -712,4 +741,90 @@ fn a_full_disk_while_issuing_loses_nothing_acknowledged_and_a_read_only_store_wr
             );
         },
     );
+}
+
+#[test]
+fn an_officials_plain_key_cannot_sign_until_it_is_locked_with_a_passphrase() {
+    let world = DemoWorld::new();
+    let key_path = world.path("ward/officials/tran-thi-binh.key");
+    let passphrase_file = world.arg("official.passphrase");
+    // A key made before keys were locked: the same key, in plain PKCS#8.
+    let key = bansao_node::files::read_locked_key(
+        &key_path,
+        &bansao_trust::Passphrase::new(
+            std::fs::read_to_string(&passphrase_file)
+                .unwrap()
+                .trim_end()
+                .to_owned(),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    bansao_node::files::replace_secret_key(&key_path, &key).unwrap();
+    let copy = world.copy_ids()[2].clone();
+    let approve = |passphrase_file: &str| {
+        bansao(&[
+            "ward",
+            "approve",
+            "--node",
+            &world.arg("ward"),
+            "--official",
+            "tran-thi-binh",
+            "--passphrase-file",
+            passphrase_file,
+            "--copy",
+            &copy,
+        ])
+    };
+    let run = approve(&passphrase_file);
+    assert_exit!(run, 4);
+    assert!(run.stderr.contains("lock-official"), "{}", run.stderr);
+
+    let new_passphrase = world.path("new.passphrase");
+    std::fs::write(&new_passphrase, "short\n").unwrap();
+    let lock = || {
+        bansao(&[
+            "keys",
+            "lock-official",
+            "--ward",
+            &world.arg("ward"),
+            "--id",
+            "tran-thi-binh",
+            "--passphrase-file",
+            new_passphrase.to_str().unwrap(),
+        ])
+    };
+    let run = lock();
+    assert_exit!(run, 2);
+    assert!(run.stderr.contains("8"), "{}", run.stderr);
+    std::fs::write(&new_passphrase, "một mật khẩu mới dài hơn\n").unwrap();
+    assert_exit!(lock(), 0);
+    // Locked once; locking again is refused, and the old passphrase no longer opens it.
+    assert_exit!(lock(), 2);
+    assert_exit!(approve(&passphrase_file), 4);
+    let run = approve(new_passphrase.to_str().unwrap());
+    assert_exit!(run, 0);
+    assert!(run.stdout.contains("countersigned"), "{}", run.stdout);
+}
+
+/// Plain node keys were written as PKCS#8 version 2 (with the public key), which OpenSSL 3.0
+/// refuses ("unsupported"); they are version 1 now, as RFC 8410 shows them.
+fn node_keys_are_readable_by_openssl_3(root: &std::path::Path) {
+    for key in [
+        "city/root.key",
+        "city/node.key",
+        "ward/node.key",
+        "kiosk/node.key",
+    ] {
+        let output = std::process::Command::new("openssl")
+            .args(["pkey", "-noout", "-in"])
+            .arg(root.join(key))
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{key}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
 }

@@ -97,6 +97,7 @@ fn world() -> World {
         &ward,
         &OfficialId::parse("tran-thi-binh").unwrap(),
         "Trần Thị Bình",
+        &bansao_testkit::world::official_passphrase().unwrap(),
         now,
         validity,
     )
@@ -264,7 +265,11 @@ fn copies_issued_offline_reach_ward_and_city_and_signatures_come_back() {
     // The official counter-signs two copies at the ward.
     let ward = Ward::open(&ward_dir).unwrap();
     let (official_key, _) = ward.official_files(&OfficialId::parse("tran-thi-binh").unwrap());
-    let official_key = files::read_secret_key(&official_key).unwrap();
+    let official_key = files::read_locked_key(
+        &official_key,
+        &bansao_testkit::world::official_passphrase().unwrap(),
+    )
+    .unwrap();
     decide(
         &ward_dir,
         &ward,

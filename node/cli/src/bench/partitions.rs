@@ -31,7 +31,7 @@ use bansao_node::kiosk::Kiosk;
 use bansao_node::sync::service::{SyncNode, Tuning};
 use bansao_node::ward::{QueueFilter, Ward};
 use bansao_testkit::sample_request;
-use bansao_testkit::world::{OFFICIAL_ID, World};
+use bansao_testkit::world::{OFFICIAL_ID, World, official_passphrase};
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -278,7 +278,11 @@ fn run_in(options: &PartitionOptions, out: &mut dyn Write) -> anyhow::Result<()>
 /// thousand) through the ward service, if there is one.
 pub(crate) fn approve_one(ward: &Path, rng: &mut Pcg64) -> anyhow::Result<bool> {
     let mut ward = Ward::open(ward)?;
-    let official = ward.official(&OfficialId::parse(OFFICIAL_ID)?, entropy::now())?;
+    let official = ward.official(
+        &OfficialId::parse(OFFICIAL_ID)?,
+        &official_passphrase()?,
+        entropy::now(),
+    )?;
     let queue = ward.queue(&QueueFilter {
         kiosk_id: None,
         limit: 1_000,
