@@ -13,11 +13,12 @@ cd "$(dirname "$0")/.."
 # models/src/face_match.rs; libudev is for serial receipt printers (serialport); sane-utils
 # (scanimage) and libsane1 (its backends, the test device included) drive real scanners; curl
 # fetches the face models and the face test photos below; strace kills the crash lab's processes
-# at chosen system calls (node/cli/src/bench/crash.rs).
+# at chosen system calls (node/cli/src/bench/crash.rs); chromium and chromium-driver are the
+# real browser the web page tests drive (node/web/tests).
 packages=(build-essential pkg-config qpdf iproute2 fonts-dejavu-core
   libtesseract-dev libleptonica-dev tesseract-ocr-vie libclang-dev
   libdlib-dev libopenblas-dev libblas-dev liblapack-dev libudev-dev
-  sane-utils libsane1 curl ca-certificates strace)
+  sane-utils libsane1 curl ca-certificates strace chromium chromium-driver)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -48,6 +48,42 @@ struct RawConfig {
     storage: RawStorage,
     #[serde(default)]
     sync: RawSync,
+    #[serde(default)]
+    web: RawWeb,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWeb {
+    listen: Option<String>,
+}
+
+/// The TCP address a node serves its web pages on by default: this machine only.
+pub const DEFAULT_WEB_LISTEN: &str = "127.0.0.1:8480";
+
+/// Where a node serves its web pages (`[web]`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebSettings {
+    /// The address, or `None` with `listen = "off"`.
+    pub listen: Option<std::net::SocketAddr>,
+}
+
+fn web_settings(raw: RawWeb, problems: &mut Vec<String>) -> WebSettings {
+    let text = raw.listen.unwrap_or_else(|| DEFAULT_WEB_LISTEN.to_owned());
+    if text == "off" {
+        return WebSettings { listen: None };
+    }
+    match text.parse() {
+        Ok(address) => WebSettings {
+            listen: Some(address),
+        },
+        Err(_) => {
+            problems.push(format!(
+                "web.listen: {text:?} is not an address such as {DEFAULT_WEB_LISTEN} (or \"off\")"
+            ));
+            WebSettings { listen: None }
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -249,6 +285,8 @@ pub struct NodeConfig {
     pub paths: NodePaths,
     /// Sync.
     pub sync: SyncSettings,
+    /// Web pages.
+    pub web: WebSettings,
 }
 
 /// A role and its own settings: a kiosk always has its id and commune, a ward its commune.
@@ -429,6 +467,7 @@ impl NodeConfig {
             }
         };
         let sync = sync_settings(raw.role, raw.sync, &mut problems);
+        let web = web_settings(raw.web, &mut problems);
         let role = match role {
             Some(role) if problems.is_empty() => role,
             _ => {
@@ -451,6 +490,7 @@ impl NodeConfig {
                 trust: resolve(raw.storage.trust, "trust.cbor"),
             },
             sync,
+            web,
         })
     }
 }

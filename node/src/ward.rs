@@ -8,6 +8,7 @@
 //! certifies its kiosks and officials), `trust.cbor`, `bansao.sqlite`, and `officials/`, one
 //! `<id>.key` + `<id>.cert` per official.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use bansao_copy::document::CopyDocumentError;
@@ -158,7 +159,7 @@ impl Flag {
 }
 
 /// A field's label as the form prints it, or its key when it has none.
-fn field_label(key: &str) -> &str {
+pub fn field_label(key: &str) -> &str {
     bansao_models::fields::label_vi(key).unwrap_or(key)
 }
 
@@ -186,14 +187,54 @@ pub struct QueueEntry {
 pub struct QueueFilter {
     /// Only this kiosk's copies.
     pub kiosk_id: Option<String>,
+    /// Only originals of this kind.
+    pub document_type: Option<DocumentType>,
+    /// Only flagged copies, or only clean ones.
+    pub flags: FlagFilter,
     /// At most this many.
     pub limit: usize,
+}
+
+/// The queue by flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FlagFilter {
+    /// Every copy.
+    #[default]
+    Any,
+    /// Copies with something to look at.
+    Flagged,
+    /// Copies with nothing to look at.
+    Clean,
+}
+
+impl FlagFilter {
+    /// Its word in commands and page addresses.
+    pub fn code(self) -> &'static str {
+        match self {
+            FlagFilter::Any => "any",
+            FlagFilter::Flagged => "flagged",
+            FlagFilter::Clean => "clean",
+        }
+    }
+}
+
+impl std::str::FromStr for FlagFilter {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<FlagFilter, String> {
+        [FlagFilter::Any, FlagFilter::Flagged, FlagFilter::Clean]
+            .into_iter()
+            .find(|filter| filter.code() == text)
+            .ok_or_else(|| format!("{text:?} is not one of: any, flagged, clean"))
+    }
 }
 
 impl Default for QueueFilter {
     fn default() -> QueueFilter {
         QueueFilter {
             kiosk_id: None,
+            document_type: None,
+            flags: FlagFilter::Any,
             limit: 200,
         }
     }
@@ -206,6 +247,8 @@ pub struct Queue {
     pub entries: Vec<QueueEntry>,
     /// Provisional copies waiting, in all.
     pub waiting: u64,
+    /// Copies waiting, per kiosk (all of them, whatever the filter).
+    pub by_kiosk: BTreeMap<String, u64>,
 }
 
 /// One copy as an official reviews it.
@@ -336,35 +379,76 @@ impl Ward {
         Ok(())
     }
 
-    /// The review queue: provisional copies of the commune, oldest first.
+    /// The review queue: provisional copies of the commune, oldest first, that pass `filter`.
     pub fn queue(&self, filter: &QueueFilter) -> Result<Queue, WardError> {
         let store = &self.node.store;
-        let rows = store.oldest_copies(
-            CopyStatus::Provisional,
-            filter.kiosk_id.as_deref(),
-            filter.limit,
-        )?;
-        let mut entries = Vec::with_capacity(rows.len());
-        for row in rows {
+        let rows = store.oldest_copies(CopyStatus::Provisional, None, usize::MAX)?;
+        let mut by_kiosk = BTreeMap::new();
+        for row in &rows {
+            *by_kiosk.entry(row.kiosk_id.clone()).or_insert(0) += 1;
+        }
+        let mut entries = Vec::new();
+        for row in &rows {
+            if entries.len() >= filter.limit {
+                break;
+            }
+            if filter
+                .kiosk_id
+                .as_ref()
+                .is_some_and(|kiosk| *kiosk != row.kiosk_id)
+            {
+                continue;
+            }
             let copy_id = parse_copy_id(&row.copy_id)?;
             let document = store.load_copy(copy_id, self.node.actor.clone())?;
+            let content = document.content();
+            if filter
+                .document_type
+                .is_some_and(|kind| kind != content.document_type)
+            {
+                continue;
+            }
             let anomalies = store.anomalies_of_copy(&row.copy_id)?;
             let flags = flags(&document, &anomalies)?;
-            let content = document.content();
-            entries.push(QueueEntry {
-                copy_id,
-                kiosk_id: content.kiosk_id.clone(),
-                kiosk_sequence: content.kiosk_sequence,
-                issued_at: content.issued_at,
-                document_type: content.document_type,
-                pages: content.pages.len(),
-                flags,
-            });
+            let shown = match filter.flags {
+                FlagFilter::Any => true,
+                FlagFilter::Flagged => !flags.is_empty(),
+                FlagFilter::Clean => flags.is_empty(),
+            };
+            if shown {
+                entries.push(QueueEntry {
+                    copy_id,
+                    kiosk_id: content.kiosk_id.clone(),
+                    kiosk_sequence: content.kiosk_sequence,
+                    issued_at: content.issued_at,
+                    document_type: content.document_type,
+                    pages: content.pages.len(),
+                    flags,
+                });
+            }
         }
         Ok(Queue {
             entries,
-            waiting: store.count_with_status(CopyStatus::Provisional)?,
+            waiting: u64::try_from(rows.len()).unwrap_or(u64::MAX),
+            by_kiosk,
         })
+    }
+
+    /// Page `page` (from 0) of a copy's scans: its bytes and media type, if the ward holds it
+    /// (a scan may still be on its way from the kiosk).
+    pub fn scan(
+        &self,
+        copy_id: CopyId,
+        page: usize,
+    ) -> Result<Option<(Vec<u8>, String)>, WardError> {
+        let store = &self.node.store;
+        let document = store.load_copy(copy_id, self.node.actor.clone())?;
+        let Some(page) = document.content().pages.get(page) else {
+            return Ok(None);
+        };
+        Ok(store
+            .blob(&page.sha256)?
+            .map(|bytes| (bytes, page.media_type.clone())))
     }
 
     /// One copy with everything an official weighs.

@@ -7,12 +7,15 @@ use std::path::Path;
 use bansao_copy::Timestamp;
 use bansao_store::Store;
 
-use bansao_node::config::CONFIG_FILE_NAME;
+use anyhow::Context;
+use bansao_node::config::{CONFIG_FILE_NAME, NodeRole};
 use bansao_node::node_dir::NodeDir;
 use bansao_node::sync::SyncShellError;
 use bansao_node::sync::peers::{ADDRESS_PREFIX, PeerState, load_states};
 use bansao_node::sync::service::SyncNode;
 use bansao_node::sync::stream::SessionOutcome;
+use bansao_node::ward::Ward;
+use bansao_web::{SessionRules, WebState};
 
 fn runtime() -> Result<tokio::runtime::Runtime, SyncShellError> {
     tokio::runtime::Builder::new_multi_thread()
@@ -39,10 +42,15 @@ async fn stop_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-/// `bansao run --node DIR`: runs the node's sync until Ctrl-C or SIGTERM.
+/// `bansao run --node DIR`: runs the node's sync, and a ward's web pages on `[web] listen`,
+/// until Ctrl-C or SIGTERM.
 pub fn run_node(dir: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
     let node = SyncNode::open(dir)?;
     let settings = node.config().sync.clone();
+    let web_listen = match node.config().role() {
+        NodeRole::Ward => node.config().web.listen,
+        _ => None,
+    };
     writeln!(
         out,
         "Nút {} ({}) đang chạy đồng bộ (sync running); dừng bằng Ctrl-C.",
@@ -62,8 +70,47 @@ pub fn run_node(dir: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
             "  Tìm máy cùng xã trong mạng nội bộ (LAN discovery on)"
         )?;
     }
+    let runtime = runtime()?;
+    let web = match web_listen {
+        Some(address) => {
+            let listener = runtime
+                .block_on(tokio::net::TcpListener::bind(address))
+                .with_context(|| {
+                    format!("cannot serve the web pages on {address} ([web] listen)")
+                })?;
+            let state = WebState::new(Ward::open(dir)?, SessionRules::default());
+            writeln!(
+                out,
+                "  Trang của cán bộ (officials' pages): http://{}/",
+                listener.local_addr()?
+            )?;
+            Some((listener, bansao_web::ward_router(state)))
+        }
+        None => None,
+    };
     out.flush()?;
-    runtime()?.block_on(node.run(stop_signal()))?;
+    runtime.block_on(async {
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            stop_signal().await;
+            let _ = stop.send(true);
+        });
+        let until_stopped = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        };
+        let pages = async {
+            match web {
+                Some((listener, router)) => {
+                    bansao_web::serve(listener, router, until_stopped(stopped.clone())).await
+                }
+                None => Ok(()),
+            }
+        };
+        let (synced, served) = tokio::join!(node.run(until_stopped(stopped.clone())), pages);
+        synced?;
+        served.context("the web pages stopped")?;
+        Ok::<_, anyhow::Error>(())
+    })?;
     writeln!(out, "Đã dừng (stopped).")?;
     Ok(())
 }

@@ -5,10 +5,10 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use bansao_copy::{CopyId, KioskId, OfficialId, RejectionGround};
+use bansao_copy::{CopyId, DocumentType, KioskId, OfficialId, RejectionGround};
 use bansao_node::decisions::Decided;
 use bansao_node::entropy;
-use bansao_node::ward::{Case, Flag, QueueFilter, Ward};
+use bansao_node::ward::{Case, Flag, FlagFilter, QueueFilter, Ward};
 use clap::{Args, Subcommand};
 use serde_json::json;
 
@@ -25,6 +25,12 @@ pub enum WardCommand {
         /// Only this kiosk's copies.
         #[arg(long)]
         kiosk: Option<KioskId>,
+        /// Only originals of this kind (birth_certificate, diploma, …).
+        #[arg(long, value_parser = parse_document_type)]
+        kind: Option<DocumentType>,
+        /// Only copies with flags (`flagged`), without (`clean`), or every copy (`any`).
+        #[arg(long, default_value = "any")]
+        flags: FlagFilter,
         /// At most this many.
         #[arg(long, default_value_t = 200)]
         limit: usize,
@@ -86,12 +92,16 @@ pub fn run(command: WardCommand, out: &mut dyn Write) -> anyhow::Result<u8> {
         WardCommand::Queue {
             node,
             kiosk,
+            kind,
+            flags,
             limit,
             json,
         } => {
             let ward = Ward::open(&node)?;
             let queue = ward.queue(&QueueFilter {
                 kiosk_id: kiosk.map(|kiosk| kiosk.to_string()),
+                document_type: kind,
+                flags,
                 limit,
             })?;
             if json {
@@ -276,16 +286,6 @@ fn case_json(case: &Case) -> anyhow::Result<serde_json::Value> {
 }
 
 /// A decision in Vietnamese, as the case shows it.
-fn decision_vi(decision: bansao_copy::Decision) -> &'static str {
-    match decision {
-        bansao_copy::Decision::Issue => "ki-ốt ký tạm thời",
-        bansao_copy::Decision::Approve => "ký duyệt",
-        bansao_copy::Decision::Reject => "từ chối",
-        bansao_copy::Decision::Register => "đăng ký",
-        bansao_copy::Decision::Revoke => "thu hồi",
-    }
-}
-
 fn case_lines(case: &Case) -> anyhow::Result<Vec<String>> {
     let content = case.document.content();
     let mut lines = vec![
@@ -333,7 +333,7 @@ fn case_lines(case: &Case) -> anyhow::Result<Vec<String>> {
     for decision in &case.report.decisions {
         lines.push(format!(
             "  Quyết định (decision): {} ({}) bởi {} lúc {}{}{}",
-            decision_vi(decision.record.decision),
+            decision.record.decision.label_vi(),
             decision.record.decision.as_str(),
             decision.signer_name,
             decision.record.signed_at.vietnam_local(),
@@ -362,4 +362,11 @@ fn case_lines(case: &Case) -> anyhow::Result<Vec<String>> {
         );
     }
     Ok(lines)
+}
+
+fn parse_document_type(code: &str) -> Result<DocumentType, String> {
+    DocumentType::from_code(code).ok_or_else(|| {
+        let codes: Vec<_> = DocumentType::ALL.iter().map(|kind| kind.code()).collect();
+        format!("{code:?} is not one of: {}", codes.join(", "))
+    })
 }

@@ -54,6 +54,17 @@ impl Decision {
     pub fn from_name(name: &str) -> Option<Decision> {
         Decision::ALL.into_iter().find(|d| d.as_str() == name)
     }
+
+    /// The decision in Vietnamese.
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Decision::Issue => "ki-ốt ký tạm thời",
+            Decision::Approve => "ký duyệt",
+            Decision::Reject => "từ chối",
+            Decision::Register => "đăng ký",
+            Decision::Revoke => "thu hồi",
+        }
+    }
 }
 
 /// One signature held by a copy.

@@ -8,7 +8,7 @@ use bansao_node::city::{City, Validity};
 use bansao_node::decisions::{COPY_BOOK, DecisionError, vietnam_year};
 use bansao_node::entropy;
 use bansao_node::kiosk::Kiosk;
-use bansao_node::ward::{Flag, QueueFilter, Ward, WardError};
+use bansao_node::ward::{Flag, FlagFilter, QueueFilter, Ward, WardError};
 use bansao_store::NumberBook;
 use bansao_testkit::world::{OFFICIAL_ID, official_passphrase};
 use bansao_testkit::{World, sample_request};
@@ -73,8 +73,8 @@ fn the_queue_lists_provisional_copies_oldest_first_with_their_flags() {
     );
     let limited = ward
         .queue(&QueueFilter {
-            kiosk_id: None,
             limit: 2,
+            ..QueueFilter::default()
         })
         .unwrap();
     assert_eq!((limited.entries.len(), limited.waiting), (2, 3));
@@ -82,9 +82,38 @@ fn the_queue_lists_provisional_copies_oldest_first_with_their_flags() {
         .queue(&QueueFilter {
             kiosk_id: Some("KIOSK-ELSEWHERE".to_owned()),
             limit: 10,
+            ..QueueFilter::default()
         })
         .unwrap();
     assert!(other_kiosk.entries.is_empty());
+    assert_eq!(
+        other_kiosk.by_kiosk.get("KIOSK-BENCH-01"),
+        Some(&3),
+        "the counts per kiosk are of the whole queue"
+    );
+    // By kind and by flags: every sample copy is a birth certificate with a correction.
+    let of_kind = |kind| {
+        ward.queue(&QueueFilter {
+            document_type: Some(kind),
+            ..QueueFilter::default()
+        })
+        .unwrap()
+        .entries
+        .len()
+    };
+    assert_eq!(of_kind(bansao_copy::DocumentType::BirthCertificate), 3);
+    assert_eq!(of_kind(bansao_copy::DocumentType::UniversityDiploma), 0);
+    let with_flags = |flags| {
+        ward.queue(&QueueFilter {
+            flags,
+            ..QueueFilter::default()
+        })
+        .unwrap()
+        .entries
+        .len()
+    };
+    assert_eq!(with_flags(FlagFilter::Flagged), 3);
+    assert_eq!(with_flags(FlagFilter::Clean), 0);
 }
 
 #[test]

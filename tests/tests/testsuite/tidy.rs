@@ -182,6 +182,57 @@ fn the_application_library_has_no_binary_edge_crate() {
     );
 }
 
+#[test]
+fn the_web_layer_calls_the_application_library_and_holds_no_sql_or_signing() {
+    let dependencies = dependencies_of("node/web");
+    assert!(
+        dependencies.contains(&"bansao-node".to_owned()),
+        "{dependencies:?}"
+    );
+    let forbidden: Vec<&String> = dependencies
+        .iter()
+        .filter(|name| {
+            [
+                "clap",
+                "anyhow",
+                "rusqlite",
+                "ed25519-dalek",
+                "bansao",
+                "bansao-testkit",
+                "bansao-sync",
+                "bansao-sync-net",
+            ]
+            .contains(&name.as_str())
+        })
+        .collect();
+    assert!(
+        forbidden.is_empty(),
+        "bansao-web is the web layer (ARCHITECTURE.md, floors) but depends on {forbidden:?}"
+    );
+    let mut files = Vec::new();
+    rust_files(&repository().join("node/web/src"), &mut files);
+    assert!(!files.is_empty());
+    for path in files {
+        let text = std::fs::read_to_string(&path).unwrap();
+        for token in [
+            "SELECT ",
+            "INSERT ",
+            "UPDATE ",
+            "execute(",
+            ".sign(",
+            "SignatureRecord",
+            "decisions::decide",
+            "record_decision",
+        ] {
+            assert!(
+                !text.contains(token),
+                "{} holds {token:?}: the web layer calls the ward service, which reads, signs and writes",
+                path.display()
+            );
+        }
+    }
+}
+
 /// The crates that may read the environment: the binary, and test tooling.
 fn may_read_the_environment(relative: &Path) -> bool {
     let text = relative.to_string_lossy();

@@ -284,8 +284,8 @@ pub(crate) fn approve_one(ward: &Path, rng: &mut Pcg64) -> anyhow::Result<bool> 
         entropy::now(),
     )?;
     let queue = ward.queue(&QueueFilter {
-        kiosk_id: None,
         limit: 1_000,
+        ..QueueFilter::default()
     })?;
     if queue.entries.is_empty() {
         return Ok(false);

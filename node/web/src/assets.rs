@@ -1,0 +1,19 @@
+//! The style sheet, compiled into the binary: pages work with no internet and no files beside
+//! the binary.
+
+use axum::http::header;
+use axum::response::IntoResponse;
+
+/// The one style sheet.
+pub const STYLE_SHEET: &str = include_str!("../assets/bansao.css");
+
+/// `GET /assets/bansao.css`.
+pub async fn style_sheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        STYLE_SHEET,
+    )
+}

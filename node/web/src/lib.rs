@@ -1,0 +1,85 @@
+//! The node's web pages, served by the node itself on `[web] listen` and rendered on the server.
+//!
+//! Layout, one concern a module:
+//! - [`state`]: what handlers share (the ward service behind a lock, run on the blocking pool);
+//! - [`sessions`]: sign-in sessions, CSRF tokens, idle sign-out, lock-out;
+//! - [`auth`]: the extractor that finds the signed-in official and the form check;
+//! - [`pages`]: one module a page; handlers are thin: they call the same ward service
+//!   ([`bansao_node::ward::Ward`]) the `bansao ward` commands call, and render a template
+//!   (askama, compiled in from `templates/`); no SQL and no signing here;
+//! - [`assets`]: the style sheet, embedded in the binary (no CDN: wards have no internet);
+//! - [`error`]: the error page.
+//!
+//! Every response carries a strict Content-Security-Policy (same origin only, no inline script),
+//! `nosniff`, no framing and `no-store`.
+
+pub mod assets;
+pub mod auth;
+pub mod error;
+pub mod pages;
+pub mod sessions;
+pub mod state;
+
+use std::future::Future;
+
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::response::Response;
+use axum::routing::{get, post};
+
+pub use error::WebError;
+pub use sessions::SessionRules;
+pub use state::WebState;
+
+/// Every page of a ward.
+pub fn ward_router(state: WebState) -> Router {
+    Router::new()
+        .route("/", get(pages::queue::home))
+        .route(
+            "/sign-in",
+            get(pages::sign_in::form).post(pages::sign_in::submit),
+        )
+        .route("/sign-out", post(pages::sign_in::sign_out))
+        .route("/queue", get(pages::queue::page))
+        .route("/copies/{copy}", get(pages::case::page))
+        .route("/copies/{copy}/scans/{page}", get(pages::case::scan))
+        .route("/copies/{copy}/approve", post(pages::case::approve))
+        .route("/copies/{copy}/reject", post(pages::case::reject))
+        .route("/assets/bansao.css", get(assets::style_sheet))
+        .layer(axum::middleware::map_response(secure_headers))
+        .with_state(state)
+}
+
+async fn secure_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+/// Serves `router` on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await
+}

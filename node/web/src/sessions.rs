@@ -1,0 +1,209 @@
+//! Who is signed in: an official's unlocked key held for their session, the session's CSRF token,
+//! idle sign-out and the lock-out after repeated wrong passphrases.
+//!
+//! Sessions live in memory only: a restarted node signs everyone out, and the unlocked keys never
+//! touch the disk. The time is handed in, so the rules are tested without waiting.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use bansao_node::ward::Official;
+
+/// How long sessions last and how many wrong passphrases lock an official out.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionRules {
+    /// A session with no request for this long is over.
+    pub idle: Duration,
+    /// This many wrong passphrases in a row lock the official's sign-in…
+    pub max_failures: u32,
+    /// …for this long.
+    pub lockout: Duration,
+}
+
+impl Default for SessionRules {
+    fn default() -> SessionRules {
+        SessionRules {
+            idle: Duration::from_secs(15 * 60),
+            max_failures: 5,
+            lockout: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+/// A signed-in official, as a request sees them.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    /// The official, with their key unlocked.
+    pub official: Arc<Official>,
+    /// The token every form of this session must carry.
+    pub csrf: String,
+}
+
+#[derive(Debug)]
+struct Session {
+    signed_in: SignedIn,
+    last_seen: Instant,
+}
+
+#[derive(Debug, Default)]
+struct Failures {
+    count: u32,
+    locked_until: Option<Instant>,
+}
+
+#[derive(Debug, Default)]
+struct Book {
+    sessions: HashMap<String, Session>,
+    failures: HashMap<String, Failures>,
+}
+
+/// The sessions of one node.
+#[derive(Debug, Default)]
+pub struct Sessions {
+    rules: SessionRules,
+    book: Mutex<Book>,
+}
+
+/// A sign-in refused before the passphrase is even tried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LockedOut {
+    /// How long until the official may try again.
+    pub remaining: Duration,
+}
+
+impl Sessions {
+    /// Sessions under `rules`.
+    pub fn new(rules: SessionRules) -> Sessions {
+        Sessions {
+            rules,
+            book: Mutex::default(),
+        }
+    }
+
+    fn book(&self) -> MutexGuard<'_, Book> {
+        self.book
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Whether `official_id` may try a passphrase at `now`.
+    pub fn may_try(&self, official_id: &str, now: Instant) -> Result<(), LockedOut> {
+        let book = self.book();
+        match book
+            .failures
+            .get(official_id)
+            .and_then(|failures| failures.locked_until)
+        {
+            Some(until) if until > now => Err(LockedOut {
+                remaining: until - now,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// A wrong passphrase for `official_id` at `now`; the last one allowed locks them out.
+    pub fn failed(&self, official_id: &str, now: Instant) {
+        let mut book = self.book();
+        let failures = book.failures.entry(official_id.to_owned()).or_default();
+        if failures.locked_until.is_some_and(|until| until <= now) {
+            *failures = Failures::default();
+        }
+        failures.count += 1;
+        if failures.count >= self.rules.max_failures {
+            failures.locked_until = Some(now + self.rules.lockout);
+        }
+    }
+
+    /// Starts a session for `official` under the random `token` and `csrf` token; their count of
+    /// failures starts again.
+    pub fn start(&self, token: String, csrf: String, official: Official, now: Instant) {
+        let mut book = self.book();
+        book.failures.remove(official.id.as_str());
+        book.sessions.insert(
+            token,
+            Session {
+                signed_in: SignedIn {
+                    official: Arc::new(official),
+                    csrf,
+                },
+                last_seen: now,
+            },
+        );
+    }
+
+    /// The session of `token` at `now`, if it is still open (each request keeps it open).
+    pub fn current(&self, token: &str, now: Instant) -> Option<SignedIn> {
+        let mut book = self.book();
+        let idle = self.rules.idle;
+        book.sessions
+            .retain(|_, session| now.saturating_duration_since(session.last_seen) <= idle);
+        let session = book.sessions.get_mut(token)?;
+        session.last_seen = now;
+        Some(session.signed_in.clone())
+    }
+
+    /// Ends the session of `token`.
+    pub fn end(&self, token: &str) {
+        self.book().sessions.remove(token);
+    }
+
+    /// Ends every session of `official_id` (e.g. when their key stops counting).
+    pub fn end_all_of(&self, official_id: &str) {
+        self.book()
+            .sessions
+            .retain(|_, session| session.signed_in.official.id.as_str() != official_id);
+    }
+}
+
+/// Whether two tokens are equal, in time that does not depend on where they differ.
+pub fn tokens_match(given: &str, expected: &str) -> bool {
+    given.len() == expected.len()
+        && given
+            .bytes()
+            .zip(expected.bytes())
+            .fold(0u8, |difference, (a, b)| difference | (a ^ b))
+            == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RULES: SessionRules = SessionRules {
+        idle: Duration::from_secs(900),
+        max_failures: 5,
+        lockout: Duration::from_secs(900),
+    };
+
+    #[test]
+    fn the_fifth_wrong_passphrase_locks_the_official_out_for_fifteen_minutes() {
+        let sessions = Sessions::new(RULES);
+        let start = Instant::now();
+        for attempt in 0..4 {
+            assert!(sessions.may_try("binh", start).is_ok(), "attempt {attempt}");
+            sessions.failed("binh", start);
+        }
+        assert!(sessions.may_try("binh", start).is_ok());
+        sessions.failed("binh", start);
+        let locked = sessions.may_try("binh", start).unwrap_err();
+        assert_eq!(locked.remaining, Duration::from_secs(900));
+        assert!(
+            sessions.may_try("cuong", start).is_ok(),
+            "others are not locked"
+        );
+        let later = start + Duration::from_secs(901);
+        assert!(sessions.may_try("binh", later).is_ok());
+        // After the lock-out the count starts again: one failure does not lock.
+        sessions.failed("binh", later);
+        assert!(sessions.may_try("binh", later).is_ok());
+    }
+
+    #[test]
+    fn tokens_compare_whole() {
+        assert!(tokens_match("abcd", "abcd"));
+        assert!(!tokens_match("abcd", "abce"));
+        assert!(!tokens_match("abc", "abcd"));
+        assert!(!tokens_match("", "abcd"));
+    }
+}

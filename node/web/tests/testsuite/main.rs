@@ -1,0 +1,10 @@
+//! The ward's web pages, driven in a real headless Chromium (Debian's `chromium` through
+//! `chromedriver`, installed by deploy/setup.sh) against a real ward directory; each test then
+//! checks the store. Screenshots are written to `target/screenshots/` for a reviewer.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Test helpers outside #[test] functions unwrap too.
+
+mod browser;
+mod http;
+mod official_day;
+mod world;

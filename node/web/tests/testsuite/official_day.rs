@@ -1,0 +1,281 @@
+//! An official's day on the ward's pages: sign in, review, approve, reject — and what must be
+//! refused: a wrong passphrase, too many of them, a form without its token, an idle session.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use bansao_copy::{CopyId, CopyStatus, OfficialId};
+use bansao_node::entropy;
+use bansao_node::ward::Ward;
+use bansao_testkit::world::{OFFICIAL_ID, OFFICIAL_PASSPHRASE, official_passphrase};
+use bansao_web::sessions::{SessionRules, Sessions};
+
+use crate::browser::Browser;
+use crate::http::{self, csrf_field, form, set_cookie};
+use crate::world::{serve, ward_with_copies};
+
+fn status_of(ward_dir: &std::path::Path, copy: CopyId) -> (CopyStatus, Option<String>) {
+    let ward = Ward::open(ward_dir).unwrap();
+    let case = ward.case(copy).unwrap();
+    let reason = case
+        .report
+        .decisions
+        .iter()
+        .find_map(|decision| decision.record.reason.clone());
+    (
+        case.report.status,
+        case.report.certification_number.or(reason),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_official_signs_in_approves_one_copy_rejects_another_and_the_store_has_both() {
+    let root = tempfile::tempdir().unwrap();
+    let (world, ids) = ward_with_copies(root.path(), 3);
+    let address = serve(&world).await;
+    let browser = Browser::start().await;
+    let url = |path: &str| format!("http://{address}{path}");
+
+    // Not signed in: the queue sends the official to the sign-in page.
+    browser.client.goto(&url("/queue")).await.unwrap();
+    assert_eq!(browser.path().await, "/sign-in");
+    browser.screenshot("ward-sign-in").await;
+
+    // A wrong passphrase opens nothing.
+    browser.type_into("#official", OFFICIAL_ID).await;
+    browser.type_into("#passphrase", "not the passphrase").await;
+    browser.click("#sign-in").await;
+    let text = browser.text().await;
+    assert!(text.contains("không đúng"), "{text}");
+    assert!(
+        browser
+            .client
+            .get_named_cookie("bansao_session")
+            .await
+            .is_err()
+    );
+    browser.screenshot("ward-sign-in-wrong-passphrase").await;
+
+    browser.type_into("#official", OFFICIAL_ID).await;
+    browser.type_into("#passphrase", OFFICIAL_PASSPHRASE).await;
+    browser.click("#sign-in").await;
+    assert_eq!(browser.path().await, "/queue");
+    let text = browser.text().await;
+    assert!(
+        text.contains("Nguyễn Văn Bình"),
+        "the official is named: {text}"
+    );
+    let waiting = browser
+        .client
+        .find(fantoccini::Locator::Css("#waiting"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(waiting, "3");
+    assert!(
+        text.contains("công dân sửa"),
+        "the correction is flagged: {text}"
+    );
+    browser.screenshot("ward-queue").await;
+
+    // The oldest copy: its page, then approve.
+    browser.click(".copy-link").await;
+    assert_eq!(browser.path().await, format!("/copies/{}", ids[0]));
+    let text = browser.text().await;
+    assert!(text.contains("NGUYỄN VĂN AN"), "{text}");
+    assert!(text.contains("công dân sửa từ"), "{text}");
+    assert!(text.contains("KIOSK-BENCH-01"), "{text}");
+    browser.screenshot("ward-copy").await;
+    browser.click("#approve").await;
+    let notice = browser
+        .client
+        .find(fantoccini::Locator::Css("#notice"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let year = bansao_node::decisions::vietnam_year(entropy::now());
+    let number = format!("1/{year}-SCT/BS");
+    assert!(notice.contains(&number), "{notice}");
+    browser.screenshot("ward-copy-approved").await;
+    assert_eq!(
+        status_of(&world.dir("ward"), ids[0]),
+        (CopyStatus::Countersigned, Some(number))
+    );
+
+    // The next one is refused: it bears a secrecy stamp.
+    browser.client.goto(&url("/queue")).await.unwrap();
+    browser.click(".copy-link").await;
+    assert_eq!(browser.path().await, format!("/copies/{}", ids[1]));
+    browser.click("input[name=ground][value=secret]").await;
+    browser.type_into("#note", "dấu MẬT ở góc trên").await;
+    browser.screenshot("ward-copy-reject-form").await;
+    browser.click("#reject").await;
+    let text = browser.text().await;
+    assert!(text.contains("Đã từ chối"), "{text}");
+    let (status, reason) = status_of(&world.dir("ward"), ids[1]);
+    assert_eq!(status, CopyStatus::Rejected);
+    let reason = reason.unwrap();
+    assert!(
+        reason.starts_with("secret:") && reason.ends_with("dấu MẬT ở góc trên"),
+        "{reason}"
+    );
+    browser.screenshot("ward-copy-rejected").await;
+
+    // One copy is left; after signing out the queue is closed again.
+    browser.client.goto(&url("/queue")).await.unwrap();
+    assert!(browser.text().await.contains("1 bản sao chờ duyệt"));
+    browser.click("header form.who button").await;
+    assert_eq!(browser.path().await, "/sign-in");
+    browser.client.goto(&url("/queue")).await.unwrap();
+    assert_eq!(browser.path().await, "/sign-in");
+    assert_eq!(
+        status_of(&world.dir("ward"), ids[2]).0,
+        CopyStatus::Provisional
+    );
+    browser.client.clone().close().await.unwrap();
+}
+
+/// Signs in over plain HTTP; returns the session cookie and the session's CSRF token.
+async fn sign_in(address: SocketAddr, passphrase: &str) -> (http::Response, Option<String>) {
+    let page = http::request(address, "GET", "/sign-in", &[], "").await;
+    let cookie = set_cookie(&page, "bansao_sign_in").unwrap();
+    let body = form(&[
+        ("csrf", &csrf_field(&page.body)),
+        ("official", OFFICIAL_ID),
+        ("passphrase", passphrase),
+    ]);
+    let response = http::request(
+        address,
+        "POST",
+        "/sign-in",
+        &[
+            format!("Cookie: bansao_sign_in={cookie}"),
+            "Content-Type: application/x-www-form-urlencoded".to_owned(),
+        ],
+        &body,
+    )
+    .await;
+    let session = set_cookie(&response, "bansao_session");
+    (response, session)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_form_without_its_csrf_token_or_with_a_wrong_one_is_refused_and_changes_nothing() {
+    let root = tempfile::tempdir().unwrap();
+    let (world, ids) = ward_with_copies(root.path(), 1);
+    let address = serve(&world).await;
+    let (response, session) = sign_in(address, OFFICIAL_PASSPHRASE).await;
+    assert_eq!(response.status, 303, "{}", response.headers);
+    let session = session.unwrap();
+    let copy = ids[0];
+    let approve = |body: String| {
+        let session = session.clone();
+        async move {
+            http::request(
+                address,
+                "POST",
+                &format!("/copies/{copy}/approve"),
+                &[
+                    format!("Cookie: bansao_session={session}"),
+                    "Content-Type: application/x-www-form-urlencoded".to_owned(),
+                ],
+                &body,
+            )
+            .await
+        }
+    };
+    let missing = approve(String::new()).await;
+    assert_eq!(missing.status, 403, "{}", missing.body);
+    let wrong = approve(form(&[("csrf", &"0".repeat(64))])).await;
+    assert_eq!(wrong.status, 403, "{}", wrong.body);
+    assert_eq!(
+        status_of(&world.dir("ward"), copy).0,
+        CopyStatus::Provisional
+    );
+    // The sign-in form itself needs the token its cookie carries.
+    let forged = http::request(
+        address,
+        "POST",
+        "/sign-in",
+        &["Content-Type: application/x-www-form-urlencoded".to_owned()],
+        &form(&[
+            ("csrf", "x"),
+            ("official", OFFICIAL_ID),
+            ("passphrase", OFFICIAL_PASSPHRASE),
+        ]),
+    )
+    .await;
+    assert_eq!(forged.status, 403);
+    assert!(set_cookie(&forged, "bansao_session").is_none());
+
+    // With the page's own token it is approved.
+    let page = http::request(
+        address,
+        "GET",
+        &format!("/copies/{copy}"),
+        &[format!("Cookie: bansao_session={session}")],
+        "",
+    )
+    .await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.headers
+            .to_lowercase()
+            .contains("content-security-policy: default-src 'none'")
+    );
+    let approved = approve(form(&[("csrf", &csrf_field(&page.body))])).await;
+    assert_eq!(approved.status, 303, "{}", approved.body);
+    assert_eq!(
+        status_of(&world.dir("ward"), copy).0,
+        CopyStatus::Countersigned
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_wrong_passphrases_lock_the_official_out_even_with_the_right_one() {
+    let root = tempfile::tempdir().unwrap();
+    let (world, _) = ward_with_copies(root.path(), 1);
+    let address = serve(&world).await;
+    for attempt in 0..5 {
+        let (response, session) = sign_in(address, "guess number one").await;
+        assert_eq!(response.status, 401, "attempt {attempt}: {}", response.body);
+        assert!(session.is_none());
+    }
+    let (response, session) = sign_in(address, OFFICIAL_PASSPHRASE).await;
+    assert_eq!(response.status, 429, "{}", response.body);
+    assert!(response.body.contains("15 phút"), "{}", response.body);
+    assert!(session.is_none());
+}
+
+#[test]
+fn an_idle_session_is_over_and_its_official_must_sign_in_again() {
+    let root = tempfile::tempdir().unwrap();
+    let (world, _) = ward_with_copies(root.path(), 0);
+    let ward = Ward::open(&world.dir("ward")).unwrap();
+    let official = ward
+        .official(
+            &OfficialId::parse(OFFICIAL_ID).unwrap(),
+            &official_passphrase().unwrap(),
+            entropy::now(),
+        )
+        .unwrap();
+    let sessions = Sessions::new(SessionRules::default());
+    let start = Instant::now();
+    sessions.start("token".to_owned(), "csrf".to_owned(), official, start);
+    // Each request keeps it open…
+    let later = start + Duration::from_secs(14 * 60);
+    assert!(sessions.current("token", later).is_some());
+    assert!(
+        sessions
+            .current("token", later + Duration::from_secs(14 * 60))
+            .is_some()
+    );
+    // …fifteen minutes without one end it.
+    let idle = later + Duration::from_secs(14 * 60) + Duration::from_secs(15 * 60 + 1);
+    assert!(sessions.current("token", idle).is_none());
+    assert!(sessions.current("token", idle).is_none(), "ended for good");
+}
