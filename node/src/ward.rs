@@ -251,6 +251,25 @@ pub struct Queue {
     pub by_kiosk: BTreeMap<String, u64>,
 }
 
+/// What a batch approval did with one copy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BatchOutcome {
+    /// Counter-signed, with its number.
+    Approved {
+        /// The copy.
+        copy_id: CopyId,
+        /// Its certification number.
+        certification_number: String,
+    },
+    /// Left for a closer look.
+    Skipped {
+        /// The copy.
+        copy_id: CopyId,
+        /// Why, in words for the official.
+        why: String,
+    },
+}
+
 /// One copy as an official reviews it.
 #[derive(Debug)]
 pub struct Case {
@@ -476,6 +495,73 @@ impl Ward {
         now: Timestamp,
     ) -> Result<Decided, WardError> {
         self.decide(copy_id, Decision::Approve, None, official, now)
+    }
+
+    /// Approves each of `copies` that is clean: provisional, nothing flagged, and every field
+    /// read with at least `min_confidence_permille`. Each is signed and stored on its own (a
+    /// failure stops nothing else and takes no number); the others are skipped, with why.
+    pub fn approve_clean(
+        &mut self,
+        copies: &[CopyId],
+        official: &Official,
+        min_confidence_permille: u16,
+        now: Timestamp,
+    ) -> Result<Vec<BatchOutcome>, WardError> {
+        let mut outcomes = Vec::with_capacity(copies.len());
+        for &copy_id in copies {
+            let case = match self.case(copy_id) {
+                Ok(case) => case,
+                Err(
+                    error @ (WardError::Store(StoreError::NotFound(_)) | WardError::NotGenuine(_)),
+                ) => {
+                    outcomes.push(BatchOutcome::Skipped {
+                        copy_id,
+                        why: error.to_string(),
+                    });
+                    continue;
+                }
+                Err(error) => return Err(error),
+            };
+            let lowest = case
+                .document
+                .content()
+                .fields
+                .values()
+                .map(|field| field.confidence_permille)
+                .min();
+            let why = if case.report.status != CopyStatus::Provisional {
+                Some(format!(
+                    "{} ({})",
+                    case.report.status.label_vi(),
+                    case.report.status
+                ))
+            } else if let Some(flag) = case.flags.first() {
+                Some(flag.describe())
+            } else if lowest.is_some_and(|lowest| lowest < min_confidence_permille) {
+                Some(format!(
+                    "độ tin cậy thấp nhất {:.1} % (lowest confidence)",
+                    f64::from(lowest.unwrap_or(0)) / 10.0
+                ))
+            } else {
+                None
+            };
+            if let Some(why) = why {
+                outcomes.push(BatchOutcome::Skipped { copy_id, why });
+                continue;
+            }
+            match self.approve(copy_id, official, now) {
+                Ok(decided) => outcomes.push(BatchOutcome::Approved {
+                    copy_id,
+                    certification_number: decided.certification_number.unwrap_or_default(),
+                }),
+                Err(WardError::Decision(error)) => outcomes.push(BatchOutcome::Skipped {
+                    copy_id,
+                    why: error.to_string(),
+                }),
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(outcomes)
     }
 
     /// Rejects a provisional copy on `ground`, with the official's note.

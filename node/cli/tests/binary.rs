@@ -328,3 +328,25 @@ fn the_network_lab_runs_small_and_every_node_converges() {
     assert_eq!(figure["nodes"], 8);
     assert!(figure["cuts"].as_u64().unwrap() > 0, "{figure}");
 }
+
+/// `bansao bench ward` on a small queue: every clean copy of the batch approved with continuous
+/// numbers, and the queue page timed with the rest waiting.
+#[test]
+fn the_ward_bench_approves_its_whole_batch_and_times_the_queue_page() {
+    let figures = bench_figures(&["ward", "--batch", "25", "--waiting", "40", "--renders", "2"]);
+    let batch = figures
+        .iter()
+        .find(|figure| figure["name"] == "batch_approve_1000")
+        .unwrap();
+    assert_eq!(batch["copies"], 25, "{batch}");
+    assert!(
+        batch["last_number"].as_str().unwrap().starts_with("25/"),
+        "{batch}"
+    );
+    let queue = figures
+        .iter()
+        .find(|figure| figure["name"] == "queue_page_10k")
+        .unwrap();
+    assert_eq!(queue["waiting"], 40, "{queue}");
+    assert!(queue["value"].as_f64().unwrap() > 0.0, "{queue}");
+}

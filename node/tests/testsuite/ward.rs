@@ -8,7 +8,7 @@ use bansao_node::city::{City, Validity};
 use bansao_node::decisions::{COPY_BOOK, DecisionError, vietnam_year};
 use bansao_node::entropy;
 use bansao_node::kiosk::Kiosk;
-use bansao_node::ward::{Flag, FlagFilter, QueueFilter, Ward, WardError};
+use bansao_node::ward::{BatchOutcome, Flag, FlagFilter, QueueFilter, Ward, WardError};
 use bansao_store::NumberBook;
 use bansao_testkit::world::{OFFICIAL_ID, official_passphrase};
 use bansao_testkit::{World, sample_request};
@@ -350,4 +350,84 @@ fn a_revoked_official_or_one_of_another_ward_cannot_sign() {
     // Nothing was decided: the copy still waits.
     assert_eq!(ward.queue(&QueueFilter::default()).unwrap().waiting, 1);
     assert!(ward.case(ids[0]).unwrap().report.decisions.is_empty());
+}
+
+#[test]
+fn batch_approval_signs_only_clean_copies_each_with_its_own_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let world = World::create(dir.path()).unwrap();
+    // Two clean copies (bulk: no correction, confidences 93.4 % and up), then one with the
+    // citizen's correction.
+    let clean =
+        bansao_testkit::world::issue_bulk(&world, 2, &[bansao_testkit::SAMPLE_SCAN.to_vec()])
+            .unwrap();
+    world.copy_database("kiosk", "ward").unwrap();
+    let mut ward = Ward::open(&world.dir("ward")).unwrap();
+    let official = ward
+        .official(&official(), &official_passphrase().unwrap(), entropy::now())
+        .unwrap();
+    let year = vietnam_year(entropy::now());
+    // A threshold above the copies' lowest confidence (93.4 %) leaves them all.
+    let strict = ward
+        .approve_clean(&clean, &official, 950, entropy::now())
+        .unwrap();
+    assert!(
+        strict.iter().all(
+            |outcome| matches!(outcome, BatchOutcome::Skipped { why, .. } if why.contains("93.4"))
+        ),
+        "{strict:?}"
+    );
+    assert!(numbers(&ward).is_empty(), "a skipped copy takes no number");
+
+    let outcomes = ward
+        .approve_clean(&clean, &official, 900, entropy::now())
+        .unwrap();
+    assert_eq!(
+        outcomes,
+        vec![
+            BatchOutcome::Approved {
+                copy_id: clean[0],
+                certification_number: format!("1/{year}-{COPY_BOOK}"),
+            },
+            BatchOutcome::Approved {
+                copy_id: clean[1],
+                certification_number: format!("2/{year}-{COPY_BOOK}"),
+            },
+        ]
+    );
+    for copy in &clean {
+        let case = ward.case(*copy).unwrap();
+        assert_eq!(case.report.status, CopyStatus::Countersigned);
+        assert_eq!(case.report.decisions.len(), 1, "signed once, on its own");
+    }
+    // Again: already decided, so skipped, and no number is spent.
+    let again = ward
+        .approve_clean(&clean, &official, 900, entropy::now())
+        .unwrap();
+    assert!(
+        again
+            .iter()
+            .all(|outcome| matches!(outcome, BatchOutcome::Skipped { .. }))
+    );
+    assert_eq!(numbers(&ward).len(), 2);
+}
+
+#[test]
+fn batch_approval_leaves_a_flagged_copy_for_a_closer_look() {
+    let (_dir, world, ids) = ward_with_copies(1);
+    let mut ward = Ward::open(&world.dir("ward")).unwrap();
+    let official = ward
+        .official(&official(), &official_passphrase().unwrap(), entropy::now())
+        .unwrap();
+    let outcomes = ward
+        .approve_clean(&ids, &official, 900, entropy::now())
+        .unwrap();
+    assert!(
+        matches!(&outcomes[..], [BatchOutcome::Skipped { why, .. }] if why.contains("công dân sửa")),
+        "{outcomes:?}"
+    );
+    assert_eq!(
+        ward.case(ids[0]).unwrap().report.status,
+        CopyStatus::Provisional
+    );
 }

@@ -41,6 +41,7 @@ pub fn ward_router(state: WebState) -> Router {
         )
         .route("/sign-out", post(pages::sign_in::sign_out))
         .route("/queue", get(pages::queue::page))
+        .route("/queue/approve-clean", post(pages::queue::approve_clean))
         .route("/copies/{copy}", get(pages::case::page))
         .route("/copies/{copy}/scans/{page}", get(pages::case::scan))
         .route("/copies/{copy}/approve", post(pages::case::approve))

@@ -95,6 +95,21 @@ pub enum BenchCommand {
         #[arg(long, hide = true)]
         inside_namespace: bool,
     },
+    /// The official's day at scale: batch approval of 1,000 queued copies, and the queue page
+    /// with 10,000 waiting.
+    Ward {
+        /// Copies approved in one batch.
+        #[arg(long, default_value_t = 1_000)]
+        batch: u64,
+        /// Copies waiting while the queue page is timed.
+        #[arg(long, default_value_t = 10_000)]
+        waiting: u64,
+        /// Renders of the queue page timed (after one that warms the cache).
+        #[arg(long, default_value_t = 10)]
+        renders: usize,
+        #[command(flatten)]
+        place: BenchPlace,
+    },
     /// The sync engine on real SQLite files and real QUIC on loopback.
     Sync {
         /// Only these (repeatable): initial_push_10k, reconnect_unchanged_100k,
@@ -147,6 +162,25 @@ pub fn run(command: BenchCommand, out: &mut dyn Write) -> anyhow::Result<u8> {
         }
         BenchCommand::Faces { photos, models } => {
             crate::bench::issue::run_faces(&photos, models.as_deref(), out)?;
+            Ok(0)
+        }
+        BenchCommand::Ward {
+            batch,
+            waiting,
+            renders,
+            place,
+        } => {
+            init_logging();
+            crate::bench::ward::run(
+                &crate::bench::ward::WardBenchOptions {
+                    dir: bench_dir(place.dir)?,
+                    keep: place.keep,
+                    batch,
+                    waiting,
+                    renders,
+                },
+                out,
+            )?;
             Ok(0)
         }
         BenchCommand::Sync {

@@ -8,6 +8,7 @@ pub mod netlab;
 pub mod partitions;
 pub mod recognition;
 pub mod sync;
+pub mod ward;
 
 use std::io::Write;
 

@@ -139,6 +139,72 @@ async fn an_official_signs_in_approves_one_copy_rejects_another_and_the_store_ha
     browser.client.clone().close().await.unwrap();
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_approval_from_the_queue_signs_every_clean_copy_and_leaves_the_flagged_one() {
+    let root = tempfile::tempdir().unwrap();
+    // One copy with the citizen's correction (flagged), then three clean ones.
+    let (world, flagged) = ward_with_copies(root.path(), 1);
+    let clean =
+        bansao_testkit::world::issue_bulk(&world, 3, &[bansao_testkit::SAMPLE_SCAN.to_vec()]);
+    // issue_bulk restarts the kiosk's chain: write its copies to a second kiosk database and
+    // bring both to the ward as the sync would.
+    let clean = clean.unwrap_or_else(|error| panic!("{error}"));
+    world.copy_database("kiosk", "ward").unwrap();
+    let address = serve(&world).await;
+    let browser = Browser::start().await;
+    browser
+        .client
+        .goto(&format!("http://{address}/sign-in"))
+        .await
+        .unwrap();
+    browser.type_into("#official", OFFICIAL_ID).await;
+    browser.type_into("#passphrase", OFFICIAL_PASSPHRASE).await;
+    browser.click("#sign-in").await;
+    assert_eq!(browser.path().await, "/queue");
+    let count = browser
+        .client
+        .find(fantoccini::Locator::Css("#clean-count"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(count, "3");
+    browser.screenshot("ward-queue-batch").await;
+    browser.click("#approve-clean").await;
+    let approved = browser
+        .client
+        .find(fantoccini::Locator::Css("#approved-count"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(approved, "3");
+    browser.screenshot("ward-batch-approved").await;
+    let year = bansao_node::decisions::vietnam_year(entropy::now());
+    let mut numbers: Vec<String> = clean
+        .iter()
+        .map(|copy| {
+            let (status, number) = status_of(&world.dir("ward"), *copy);
+            assert_eq!(status, CopyStatus::Countersigned);
+            number.unwrap()
+        })
+        .collect();
+    numbers.sort();
+    assert_eq!(
+        numbers,
+        (1..=3)
+            .map(|n| format!("{n}/{year}-SCT/BS"))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(
+        status_of(&world.dir("ward"), flagged[0]).0,
+        CopyStatus::Provisional
+    );
+    browser.client.clone().close().await.unwrap();
+}
+
 /// Signs in over plain HTTP; returns the session cookie and the session's CSRF token.
 async fn sign_in(address: SocketAddr, passphrase: &str) -> (http::Response, Option<String>) {
     let page = http::request(address, "GET", "/sign-in", &[], "").await;
