@@ -5,7 +5,7 @@ use crate::common;
 
 use std::os::unix::fs::PermissionsExt;
 
-use common::{DemoWorld, bansao};
+use common::{DemoWorld, bansao, verify_json};
 
 fn export(trust: &str) -> serde_json::Value {
     let run = bansao(&["trust", "export", "--trust", trust, "--json"]);
@@ -56,7 +56,7 @@ fn a_city_certifies_a_ward_kiosk_and_official_from_the_command_line() {
         ]),
         0
     );
-    assert_exit!(
+    let certify_kiosk = || {
         bansao(&[
             "keys",
             "certify-kiosk",
@@ -67,10 +67,10 @@ fn a_city_certifies_a_ward_kiosk_and_official_from_the_command_line() {
             "--dir",
             &path("kiosk"),
             "--kiosk-id",
-            "KIOSK-DONGHOI-01"
-        ]),
-        0
-    );
+            "KIOSK-DONGHOI-01",
+        ])
+    };
+    assert_exit!(certify_kiosk(), 0);
     assert_exit!(
         bansao(&[
             "keys",
@@ -129,24 +129,9 @@ fn a_city_certifies_a_ward_kiosk_and_official_from_the_command_line() {
     assert!(kiosk_view["trust_list_version"].as_u64().unwrap() >= 3);
 
     // Certifying twice into the same directory refuses to overwrite a key.
-    let run = bansao(&[
-        "keys",
-        "certify-kiosk",
-        "--city",
-        &path("city"),
-        "--ward",
-        &path("ward"),
-        "--dir",
-        &path("kiosk"),
-        "--kiosk-id",
-        "KIOSK-DONGHOI-01",
-    ]);
+    let run = certify_kiosk();
     assert_exit!(run, 4);
-    assert!(
-        run.stderr.contains("refusing to overwrite"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("refusing to overwrite");
 }
 
 #[test]
@@ -183,13 +168,10 @@ fn rotating_a_kiosk_key_retires_the_old_one_and_keeps_its_copies_genuine() {
     assert_eq!(new["standing"], "active");
     // Copies signed before the rotation stay genuine.
     let copy = &world.copy_ids()[2];
-    let run = bansao(&[
-        "verify",
-        "--trust",
+    let run = verify_json(
         &world.arg("city/trust.cbor"),
-        "--json",
         &world.arg(&format!("{copy}.qr.txt")),
-    ]);
+    );
     assert_exit!(run, 0);
     // The kiosk directory now holds the new key.
     let key = bansao_node::files::read_secret_key(&world.path("kiosk/node.key")).unwrap();
@@ -212,13 +194,10 @@ fn revoking_an_official_voids_their_counter_signature() {
     );
     // Copy 2 was only counter-signed by her: it falls back to provisional, and says why.
     let copy = &world.copy_ids()[1];
-    let run = bansao(&[
-        "verify",
-        "--trust",
+    let run = verify_json(
         &world.arg("city/trust.cbor"),
-        "--json",
         &world.arg(&format!("{copy}.pdf")),
-    ]);
+    );
     assert_exit!(run, 0);
     let verdict = run.json();
     assert_eq!(verdict["status"], "provisional", "{verdict}");
@@ -239,10 +218,10 @@ fn the_root_cannot_be_revoked_and_bad_key_ids_are_refused() {
     let root = json["keys"][0]["key_id"].as_str().unwrap().to_owned();
     let run = world.revoke(&root, "x");
     assert_exit!(run, 1);
-    assert!(run.stderr.contains("city root"), "{}", run.stderr);
+    run.assert_stderr_has("city root");
     let run = world.revoke("xyz", "x");
     assert_exit!(run, 1);
-    assert!(run.stderr.contains("16 hex digits"), "{}", run.stderr);
+    run.assert_stderr_has("16 hex digits");
 }
 
 #[test]
@@ -263,7 +242,7 @@ fn a_key_file_others_can_read_is_refused_with_exit_code_4() {
         "Lê Văn Cường",
     ]);
     assert_exit!(run, 4);
-    assert!(run.stderr.contains("chmod 600"), "{}", run.stderr);
+    run.assert_stderr_has("chmod 600");
     // The secret itself never appears in messages.
     let pem = std::fs::read_to_string(&key).unwrap();
     let secret_line = pem.lines().nth(1).unwrap();
@@ -285,7 +264,7 @@ fn the_index_is_rebuilt_from_documents_by_command() {
     }
     let run = bansao(&["store", "reindex", "--node", &world.arg("kiosk")]);
     assert_exit!(run, 0);
-    assert!(run.stdout.contains("3 bản sao"), "{}", run.stdout);
+    run.assert_stdout_has("3 bản sao");
     let connection = rusqlite::Connection::open(&database).unwrap();
     let mut rows: Vec<(String, String, i64)> = connection
         .prepare("SELECT status, commune, kiosk_sequence FROM copies ORDER BY kiosk_sequence")
@@ -315,7 +294,7 @@ fn a_damaged_database_is_exit_code_5_and_left_alone() {
     std::fs::write(&database, &garbage).unwrap();
     let run = bansao(&["store", "check", "--node", &world.arg("ward")]);
     assert_exit!(run, 5);
-    assert!(run.stderr.contains("damaged"), "{}", run.stderr);
+    run.assert_stderr_has("damaged");
     assert_eq!(std::fs::read(&database).unwrap(), garbage);
 }
 
@@ -401,13 +380,7 @@ fn revoking_the_registrar_is_signed_by_the_root_and_its_stolen_key_cannot_undo_i
         ]),
         0
     );
-    let run = bansao(&[
-        "verify",
-        "--trust",
-        &trust,
-        "--json",
-        &world.arg(&format!("{copy}.pdf")),
-    ]);
+    let run = verify_json(&trust, &world.arg(&format!("{copy}.pdf")));
     assert_eq!(run.json()["verdict"], "revoked", "{}", run.stdout);
 
     // The thief signs a newer revocation list without any entry and pairs it with the newest
@@ -426,13 +399,7 @@ fn revoking_the_registrar_is_signed_by_the_root_and_its_stolen_key_cannot_undo_i
         revocations: emptied.sign(&stolen),
     };
     let forged = world.write("forged-trust.cbor", &forged.to_cbor());
-    let run = bansao(&[
-        "verify",
-        "--trust",
-        &forged,
-        "--json",
-        &world.arg(&format!("{copy}.pdf")),
-    ]);
+    let run = verify_json(&forged, &world.arg(&format!("{copy}.pdf")));
     assert_exit!(run, 3);
 }
 
@@ -475,11 +442,7 @@ fn a_ward_restarted_on_a_trust_file_from_before_a_revocation_refuses_it() {
         "127.0.0.1:9",
     ]);
     assert_exit!(run, 3);
-    assert!(
-        run.stderr.contains("older than the one this node has used"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("older than the one this node has used");
     // The kiosk, which used the old file only, is also refused once it has seen the new one.
     std::fs::copy(
         world.path("city/trust.cbor"),
@@ -540,12 +503,8 @@ fn a_copy_whose_signed_content_was_edited_is_damage_found_by_store_check_not_a_r
     });
     let run = bansao(&["store", "check", "--node", &world.arg("kiosk")]);
     assert_exit!(run, 5);
-    assert!(run.stdout.contains(&copy), "{}", run.stdout);
-    assert!(
-        run.stdout.contains("does not match the content"),
-        "{}",
-        run.stdout
-    );
+    run.assert_stdout_has(&copy);
+    run.assert_stdout_has("does not match the content");
     // The kiosk issues nothing into a store whose last check found damage.
     let mut kiosk = bansao_node::kiosk::Kiosk::open(&world.path("kiosk")).unwrap();
     let error = kiosk
@@ -584,16 +543,8 @@ fn flipped_bytes_in_a_document_and_a_scan_are_each_found_by_store_check() {
     drop(connection);
     let run = bansao(&["store", "check", "--node", &world.arg("ward")]);
     assert_exit!(run, 5);
-    assert!(
-        run.stdout.contains(&format!("copy {copy}")),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stdout.contains("HƯ HỎNG (damaged) scan"),
-        "{}",
-        run.stdout
-    );
+    run.assert_stdout_has(&format!("copy {copy}"));
+    run.assert_stdout_has("HƯ HỎNG (damaged) scan");
 }
 
 #[test]
@@ -621,7 +572,7 @@ fn a_damaged_chain_row_blocks_issuance_with_exit_code_5_and_reindex_repairs_it()
     assert_exit!(run, 5);
     let run = bansao(&["store", "reindex", "--node", &world.arg("kiosk")]);
     assert_exit!(run, 0);
-    assert!(run.stdout.contains("chain head"), "{}", run.stdout);
+    run.assert_stdout_has("chain head");
     assert_exit!(
         bansao(&["store", "check", "--node", &world.arg("kiosk")]),
         0

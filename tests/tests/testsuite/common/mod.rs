@@ -16,6 +16,30 @@ impl Run {
         serde_json::from_str(&self.stdout)
             .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.stdout))
     }
+
+    /// Asserts exit code 1 (not genuine) and the JSON `verdict`, showing the output when
+    /// either is wrong.
+    #[track_caller]
+    pub fn assert_not_genuine(&self, verdict: &str) {
+        assert_eq!(
+            self.code, 1,
+            "stdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        assert_eq!(self.json()["verdict"], verdict, "{}", self.stdout);
+    }
+
+    /// Asserts that standard output contains `text`, showing it when it does not.
+    #[track_caller]
+    pub fn assert_stdout_has(&self, text: &str) {
+        assert!(self.stdout.contains(text), "{}", self.stdout);
+    }
+
+    /// Asserts that standard error contains `text`, showing it when it does not.
+    #[track_caller]
+    pub fn assert_stderr_has(&self, text: &str) {
+        assert!(self.stderr.contains(text), "{}", self.stderr);
+    }
 }
 
 /// Runs `bansao ARGS...` in-process.
@@ -30,6 +54,11 @@ pub fn bansao(args: &[&str]) -> Run {
         stdout: String::from_utf8(out).unwrap(),
         stderr: String::from_utf8(err).unwrap(),
     }
+}
+
+/// Runs `bansao verify --trust TRUST --json INPUT` in-process.
+pub fn verify_json(trust: &str, input: &str) -> Run {
+    bansao(&["verify", "--trust", trust, "--json", input])
 }
 
 /// Asserts the exit code, showing the output when it is wrong.
@@ -91,7 +120,7 @@ impl DemoWorld {
 
     /// Verifies INPUT with the demo's trust file, as JSON.
     pub fn verify(&self, input: &str) -> Run {
-        bansao(&["verify", "--trust", &self.trust(), "--json", input])
+        verify_json(&self.trust(), input)
     }
 
     /// Runs `bansao keys revoke --city CITY --key KEY --reason REASON` on the demo's city.
