@@ -48,51 +48,36 @@ fn world() -> World {
     let now = entropy::now();
     let validity = Validity::default();
     let mut city = City::init(&root.join("city"), "Sở Tư pháp Hà Nội", now, validity).unwrap();
-    city.certify_ward(
-        &root.join("ward"),
-        &commune("00001", "Xã Tân Lập"),
-        "UBND xã Tân Lập",
-        now,
-        validity,
-    )
-    .unwrap();
-    city.certify_ward(
-        &root.join("ward-b"),
-        &commune("00002", "Xã Hòa Bình"),
-        "UBND xã Hòa Bình",
-        now,
-        validity,
-    )
-    .unwrap();
+    for (dir, code, name, authority) in [
+        ("ward", "00001", "Xã Tân Lập", "UBND xã Tân Lập"),
+        ("ward-b", "00002", "Xã Hòa Bình", "UBND xã Hòa Bình"),
+    ] {
+        city.certify_ward(
+            &root.join(dir),
+            &commune(code, name),
+            authority,
+            now,
+            validity,
+        )
+        .unwrap();
+    }
     let ward = Ward::open(&root.join("ward")).unwrap();
     let ward_b = Ward::open(&root.join("ward-b")).unwrap();
-    city.certify_kiosk(
-        &ward,
-        &root.join("kiosk"),
-        &KioskId::parse("KIOSK-TANLAP-01").unwrap(),
-        "Ki-ốt thôn Đông",
-        now,
-        validity,
-    )
-    .unwrap();
-    city.certify_kiosk(
-        &ward,
-        &root.join("kiosk-2"),
-        &KioskId::parse("KIOSK-TANLAP-02").unwrap(),
-        "Ki-ốt thôn Tây",
-        now,
-        validity,
-    )
-    .unwrap();
-    city.certify_kiosk(
-        &ward_b,
-        &root.join("kiosk-b"),
-        &KioskId::parse("KIOSK-HOABINH-01").unwrap(),
-        "Ki-ốt Hòa Bình",
-        now,
-        validity,
-    )
-    .unwrap();
+    for (parent, dir, id, name) in [
+        (&ward, "kiosk", "KIOSK-TANLAP-01", "Ki-ốt thôn Đông"),
+        (&ward, "kiosk-2", "KIOSK-TANLAP-02", "Ki-ốt thôn Tây"),
+        (&ward_b, "kiosk-b", "KIOSK-HOABINH-01", "Ki-ốt Hòa Bình"),
+    ] {
+        city.certify_kiosk(
+            parent,
+            &root.join(dir),
+            &KioskId::parse(id).unwrap(),
+            name,
+            now,
+            validity,
+        )
+        .unwrap();
+    }
     city.certify_official(
         &ward,
         &OfficialId::parse("tran-thi-binh").unwrap(),
@@ -144,6 +129,12 @@ fn issue(kiosk_dir: &Path, count: usize) -> Vec<CopyId> {
                 .copy_id
         })
         .collect()
+}
+
+/// Asserts the status the node at `dir` holds for `copy_id`.
+#[track_caller]
+fn assert_status(dir: &Path, copy_id: CopyId, status: CopyStatus) {
+    assert_eq!(status_at(dir, copy_id), Some(status));
 }
 
 fn status_at(dir: &Path, copy_id: CopyId) -> Option<CopyStatus> {
@@ -250,10 +241,7 @@ fn copies_issued_offline_reach_ward_and_city_and_signatures_come_back() {
     assert!(outcome.finished, "{outcome:?}");
     assert_eq!(outcome.stats.documents_sent, 3, "{outcome:?}");
     for copy_id in &issued {
-        assert_eq!(
-            status_at(&ward_dir, *copy_id),
-            Some(CopyStatus::Provisional)
-        );
+        assert_status(&ward_dir, *copy_id, CopyStatus::Provisional);
     }
     assert_eq!(
         scans_missing(&ward_dir, "00001"),
@@ -283,14 +271,8 @@ fn copies_issued_offline_reach_ward_and_city_and_signatures_come_back() {
     // The ward syncs up to the city: everything of the commune arrives, scans included.
     let outcome = sync(&runtime, &ward_dir, city_address).unwrap();
     assert!(outcome.finished, "{outcome:?}");
-    assert_eq!(
-        status_at(&city_dir, issued[0]),
-        Some(CopyStatus::Countersigned)
-    );
-    assert_eq!(
-        status_at(&city_dir, issued[2]),
-        Some(CopyStatus::Provisional)
-    );
+    assert_status(&city_dir, issued[0], CopyStatus::Countersigned);
+    assert_status(&city_dir, issued[2], CopyStatus::Provisional);
     assert_eq!(
         scans_missing(&city_dir, "00001"),
         0,
@@ -303,24 +285,12 @@ fn copies_issued_offline_reach_ward_and_city_and_signatures_come_back() {
     drop(city);
     decide(&city_dir, &ward, &registrar, issued[0], Decision::Register);
     assert!(sync(&runtime, &ward_dir, city_address).unwrap().finished);
-    assert_eq!(
-        status_at(&ward_dir, issued[0]),
-        Some(CopyStatus::Registered)
-    );
+    assert_status(&ward_dir, issued[0], CopyStatus::Registered);
     let outcome = sync(&runtime, &kiosk_dir, ward_address).unwrap();
     assert!(outcome.finished, "{outcome:?}");
-    assert_eq!(
-        status_at(&kiosk_dir, issued[0]),
-        Some(CopyStatus::Registered)
-    );
-    assert_eq!(
-        status_at(&kiosk_dir, issued[1]),
-        Some(CopyStatus::Countersigned)
-    );
-    assert_eq!(
-        status_at(&kiosk_dir, issued[2]),
-        Some(CopyStatus::Provisional)
-    );
+    assert_status(&kiosk_dir, issued[0], CopyStatus::Registered);
+    assert_status(&kiosk_dir, issued[1], CopyStatus::Countersigned);
+    assert_status(&kiosk_dir, issued[2], CopyStatus::Provisional);
 
     // A second round with nothing new moves only the reconciliation.
     let outcome = sync(&runtime, &kiosk_dir, ward_address).unwrap();
@@ -731,10 +701,7 @@ fn a_kiosk_relays_another_kiosks_copies_to_the_ward() {
     let outcome = sync(&runtime, &kiosk2_dir, kiosk_address).unwrap();
     assert!(outcome.finished, "{outcome:?}");
     assert_eq!(outcome.peer.unwrap().role, bansao_trust::Role::Kiosk);
-    assert_eq!(
-        status_at(&kiosk_dir, issued[0]),
-        Some(CopyStatus::Provisional)
-    );
+    assert_status(&kiosk_dir, issued[0], CopyStatus::Provisional);
     assert_eq!(
         scans_missing(&kiosk_dir, "00001"),
         0,
@@ -743,10 +710,7 @@ fn a_kiosk_relays_another_kiosks_copies_to_the_ward() {
     // Kiosk 1 carries them to the ward, scans included.
     assert!(sync(&runtime, &kiosk_dir, ward_address).unwrap().finished);
     for copy_id in &issued {
-        assert_eq!(
-            status_at(&ward_dir, *copy_id),
-            Some(CopyStatus::Provisional)
-        );
+        assert_status(&ward_dir, *copy_id, CopyStatus::Provisional);
     }
     assert_eq!(scans_missing(&ward_dir, "00001"), 0);
 }
@@ -973,10 +937,7 @@ fn a_copy_damaged_in_the_kiosks_database_is_refused_by_the_ward_and_the_kiosk_is
     assert!(outcome.finished, "{outcome:?}");
     assert_eq!(outcome.refused_by_peer.len(), 1, "{outcome:?}");
     assert_eq!(outcome.refused_by_peer[0].0, issued[1]);
-    assert_eq!(
-        status_at(&world.dir("ward"), issued[0]),
-        Some(CopyStatus::Provisional)
-    );
+    assert_status(&world.dir("ward"), issued[0], CopyStatus::Provisional);
     assert_eq!(status_at(&world.dir("ward"), issued[1]), None);
     // The kiosk's operator sees it.
     let mut out = Vec::new();
