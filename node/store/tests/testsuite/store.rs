@@ -20,6 +20,18 @@ fn actor() -> ActorId {
 }
 
 fn issue(store: &mut Store, hierarchy: &Hierarchy, offset: i64) -> CopyDocument {
+    let (document, stored) = try_issue(store, &hierarchy.kiosk.key, offset);
+    stored.unwrap();
+    document
+}
+
+/// `kiosk` issues the next copy of its chain `offset` seconds after the tests' epoch; the copy
+/// and whether the store took it.
+fn try_issue(
+    store: &mut Store,
+    kiosk: &bansao_trust::SecretKey,
+    offset: i64,
+) -> (CopyDocument, Result<(), StoreError>) {
     let head = store.chain_head("KIOSK-TANLAP-01").unwrap();
     let scan = format!("scan {offset}").into_bytes();
     let content = sample_content(
@@ -28,11 +40,10 @@ fn issue(store: &mut Store, hierarchy: &Hierarchy, offset: i64) -> CopyDocument 
         at(offset),
         &scan,
     );
-    let mut document = CopyDocument::issue(content, &hierarchy.kiosk.key, actor()).unwrap();
-    store
-        .insert_issued_copy(&mut document, &[&scan], CopyStatus::Provisional, at(offset))
-        .unwrap();
-    document
+    let mut document = CopyDocument::issue(content, kiosk, actor()).unwrap();
+    let stored =
+        store.insert_issued_copy(&mut document, &[&scan], CopyStatus::Provisional, at(offset));
+    (document, stored)
 }
 
 /// A store in a new `node.sqlite` of a temporary folder: the folder (kept while the test
@@ -226,21 +237,7 @@ fn two_issuances_at_once_cannot_fork_the_kiosk_chain() {
             let kiosk = hierarchy.kiosk.key.clone();
             std::thread::spawn(move || {
                 let mut store = Store::open(&path).unwrap();
-                let head = store.chain_head("KIOSK-TANLAP-01").unwrap();
-                let scan = format!("scan {index}").into_bytes();
-                let content = sample_content(
-                    head.last_sequence + 1,
-                    head.last_content_hash,
-                    at(index),
-                    &scan,
-                );
-                let mut document = CopyDocument::issue(content, &kiosk, actor()).unwrap();
-                store.insert_issued_copy(
-                    &mut document,
-                    &[&scan],
-                    CopyStatus::Provisional,
-                    at(index),
-                )
+                try_issue(&mut store, &kiosk, index).1
             })
         })
         .collect();
