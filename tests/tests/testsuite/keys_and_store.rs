@@ -13,6 +13,19 @@ fn export(trust: &str) -> serde_json::Value {
     run.json()
 }
 
+/// The trust list of the demo's city, exported as JSON.
+fn city_export(world: &DemoWorld) -> serde_json::Value {
+    export(&world.arg("city/trust.cbor"))
+}
+
+/// The key id of the first key of `role` for `subject` in `export`.
+fn key_id_of(export: &serde_json::Value, role: &str, subject: &str) -> String {
+    key_of(export, role, subject)[0]["key_id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 fn key_of<'a>(
     export: &'a serde_json::Value,
     role: &str,
@@ -137,23 +150,14 @@ fn a_city_certifies_a_ward_kiosk_and_official_from_the_command_line() {
 #[test]
 fn rotating_a_kiosk_key_retires_the_old_one_and_keeps_its_copies_genuine() {
     let world = DemoWorld::new();
-    let before = export(&world.arg("city/trust.cbor"));
-    let old_key = key_of(&before, "kiosk", "KIOSK-TANLAP-01")[0]["key_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let run = bansao(&[
-        "keys",
+    let before = city_export(&world);
+    let old_key = key_id_of(&before, "kiosk", "KIOSK-TANLAP-01");
+    let run = world.keys(
         "rotate",
-        "--city",
-        &world.arg("city"),
-        "--node",
-        &world.arg("kiosk"),
-        "--ward",
-        &world.arg("ward"),
-    ]);
+        &["--node", &world.arg("kiosk"), "--ward", &world.arg("ward")],
+    );
     assert_exit!(run, 0);
-    let after = export(&world.arg("city/trust.cbor"));
+    let after = city_export(&world);
     let kiosks = key_of(&after, "kiosk", "KIOSK-TANLAP-01");
     assert_eq!(kiosks.len(), 2);
     let old = kiosks
@@ -181,13 +185,10 @@ fn rotating_a_kiosk_key_retires_the_old_one_and_keeps_its_copies_genuine() {
 #[test]
 fn revoking_an_official_voids_their_counter_signature() {
     let world = DemoWorld::new();
-    let json = export(&world.arg("city/trust.cbor"));
-    let official = key_of(&json, "official", "Trần Thị Bình")[0]["key_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let json = city_export(&world);
+    let official = key_id_of(&json, "official", "Trần Thị Bình");
     assert_exit!(world.revoke(&official, "Nghỉ việc, khóa bị lộ"), 0);
-    let json = export(&world.arg("city/trust.cbor"));
+    let json = city_export(&world);
     assert_eq!(
         key_of(&json, "official", "Trần Thị Bình")[0]["standing"],
         "revoked"
@@ -214,7 +215,7 @@ fn revoking_an_official_voids_their_counter_signature() {
 #[test]
 fn the_root_cannot_be_revoked_and_bad_key_ids_are_refused() {
     let world = DemoWorld::new();
-    let json = export(&world.arg("city/trust.cbor"));
+    let json = city_export(&world);
     let root = json["keys"][0]["key_id"].as_str().unwrap().to_owned();
     let run = world.revoke(&root, "x");
     assert_exit!(run, 1);
@@ -229,18 +230,17 @@ fn a_key_file_others_can_read_is_refused_with_exit_code_4() {
     let world = DemoWorld::new();
     let key = world.path("ward/node.key");
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let run = bansao(&[
-        "keys",
+    let run = world.keys(
         "certify-official",
-        "--city",
-        &world.arg("city"),
-        "--ward",
-        &world.arg("ward"),
-        "--id",
-        "le-van-cuong",
-        "--name",
-        "Lê Văn Cường",
-    ]);
+        &[
+            "--ward",
+            &world.arg("ward"),
+            "--id",
+            "le-van-cuong",
+            "--name",
+            "Lê Văn Cường",
+        ],
+    );
     assert_exit!(run, 4);
     run.assert_stderr_has("chmod 600");
     // The secret itself never appears in messages.
@@ -368,16 +368,7 @@ fn revoking_the_registrar_is_signed_by_the_root_and_its_stolen_key_cannot_undo_i
     );
     let copy = &world.copy_ids()[2];
     assert_exit!(
-        bansao(&[
-            "keys",
-            "revoke-copy",
-            "--city",
-            &world.arg("city"),
-            "--copy",
-            copy,
-            "--reason",
-            "Cấp nhầm",
-        ]),
+        world.keys("revoke-copy", &["--copy", copy, "--reason", "Cấp nhầm"]),
         0
     );
     let run = verify_json(&trust, &world.arg(&format!("{copy}.pdf")));
@@ -409,17 +400,7 @@ fn a_ward_restarted_on_a_trust_file_from_before_a_revocation_refuses_it() {
     let older = std::fs::read(world.path("ward/trust.cbor")).unwrap();
     let kiosk = bansao_node::files::read_secret_key(&world.path("kiosk/node.key")).unwrap();
     assert_exit!(world.revoke(&kiosk.key_id().to_string(), "Máy bị mất"), 0);
-    assert_exit!(
-        bansao(&[
-            "keys",
-            "publish",
-            "--city",
-            &world.arg("city"),
-            "--to",
-            &world.arg("ward")
-        ]),
-        0
-    );
+    assert_exit!(world.keys("publish", &["--to", &world.arg("ward")]), 0);
     // The ward starts on the new file once: it has now used the revocation.
     bansao_node::sync::service::SyncNode::open(&world.path("ward")).unwrap();
     // Then an old backup of the file is put back.

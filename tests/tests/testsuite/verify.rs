@@ -146,16 +146,10 @@ fn a_code_claiming_a_time_outside_the_kiosk_certificate_is_expired() {
 fn revoking_a_copy_and_then_the_kiosk_shows_in_verification() {
     let world = DemoWorld::new();
     let ids = world.copy_ids();
-    let run = bansao(&[
-        "keys",
+    let run = world.keys(
         "revoke-copy",
-        "--city",
-        &world.arg("city"),
-        "--copy",
-        &ids[1],
-        "--reason",
-        "Cấp nhầm người",
-    ]);
+        &["--copy", &ids[1], "--reason", "Cấp nhầm người"],
+    );
     assert_exit!(run, 0);
     let city_trust = world.arg("city/trust.cbor");
     let run = verify_json(&city_trust, &world.arg(&format!("{}.pdf", ids[1])));
@@ -323,38 +317,35 @@ fn forged_pdf(genuine: &[u8], key: &bansao_trust::SecretKey) -> Vec<u8> {
 fn a_page_swapped_and_resealed_by_another_communes_kiosk_is_not_genuine() {
     let world = DemoWorld::new();
     let ids = world.copy_ids();
-    let city = world.arg("city");
-    let run = bansao(&[
-        "keys",
+    let run = world.keys(
         "certify-ward",
-        "--city",
-        &city,
-        "--dir",
-        &world.arg("other-ward"),
-        "--commune-code",
-        "00002",
-        "--commune-name",
-        "Xã Đông Hội",
-    ]);
+        &[
+            "--dir",
+            &world.arg("other-ward"),
+            "--commune-code",
+            "00002",
+            "--commune-name",
+            "Xã Đông Hội",
+        ],
+    );
     assert_exit!(run, 0);
-    let run = bansao(&[
-        "keys",
+    let run = world.keys(
         "certify-kiosk",
-        "--city",
-        &city,
-        "--ward",
-        &world.arg("other-ward"),
-        "--dir",
-        &world.arg("other-kiosk"),
-        "--kiosk-id",
-        "KIOSK-DONGHOI-01",
-    ]);
+        &[
+            "--ward",
+            &world.arg("other-ward"),
+            "--dir",
+            &world.arg("other-kiosk"),
+            "--kiosk-id",
+            "KIOSK-DONGHOI-01",
+        ],
+    );
     assert_exit!(run, 0);
     let trust = world.arg("city/trust.cbor");
     let genuine = std::fs::read(world.path(&format!("{}.pdf", ids[1]))).unwrap();
     let verify = |name: &str, bytes: &[u8]| {
         let path = world.write(name, bytes);
-        bansao(&["verify", "--trust", &trust, "--json", &path])
+        verify_json(&trust, &path)
     };
     assert_exit!(verify("genuine.pdf", &genuine), 0);
 

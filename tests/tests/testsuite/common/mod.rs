@@ -123,18 +123,17 @@ impl DemoWorld {
         verify_json(&self.trust(), input)
     }
 
+    /// Runs `bansao keys COMMAND --city CITY ARGS...` on the demo's city.
+    pub fn keys(&self, command: &str, args: &[&str]) -> Run {
+        let city = self.arg("city");
+        let mut argv = vec!["keys", command, "--city", &city];
+        argv.extend_from_slice(args);
+        bansao(&argv)
+    }
+
     /// Runs `bansao keys revoke --city CITY --key KEY --reason REASON` on the demo's city.
     pub fn revoke(&self, key: &str, reason: &str) -> Run {
-        bansao(&[
-            "keys",
-            "revoke",
-            "--city",
-            &self.arg("city"),
-            "--key",
-            key,
-            "--reason",
-            reason,
-        ])
+        self.keys("revoke", &["--key", key, "--reason", reason])
     }
 
     /// Writes `bytes` to a file in the demo directory and returns its path.
