@@ -31,6 +31,11 @@ impl World {
     fn dir(&self, name: &str) -> PathBuf {
         self.root.join(name)
     }
+
+    /// The directories of the nodes `names`.
+    fn dirs<const N: usize>(&self, names: [&str; N]) -> [PathBuf; N] {
+        names.map(|name| self.dir(name))
+    }
 }
 
 fn commune(code: &str, name: &str) -> Commune {
@@ -228,8 +233,7 @@ fn runtime() -> tokio::runtime::Runtime {
 fn copies_issued_offline_reach_ward_and_city_and_signatures_come_back() {
     let world = world();
     let runtime = runtime();
-    let (kiosk_dir, ward_dir, city_dir) =
-        (world.dir("kiosk"), world.dir("ward"), world.dir("city"));
+    let [kiosk_dir, ward_dir, city_dir] = world.dirs(["kiosk", "ward", "city"]);
     let issued = issue(&kiosk_dir, 3);
     assert_eq!(status_at(&ward_dir, issued[0]), None, "nothing moved yet");
 
@@ -340,6 +344,15 @@ fn bansao_status(dir: &Path, json: bool) -> String {
     String::from_utf8(out).unwrap()
 }
 
+/// Asserts that the `last_error` of the status entry `peer` says `text`; a failure shows `shown`.
+#[track_caller]
+fn assert_last_error_has(peer: &serde_json::Value, text: &str, shown: &serde_json::Value) {
+    assert!(
+        peer["last_error"].as_str().unwrap().contains(text),
+        "{shown}"
+    );
+}
+
 fn bansao_status_json(dir: &Path) -> serde_json::Value {
     serde_json::from_str(&bansao_status(dir, true)).unwrap()
 }
@@ -348,12 +361,8 @@ fn bansao_status_json(dir: &Path) -> serde_json::Value {
 fn a_newer_trust_list_spreads_down_and_a_revoked_kiosk_is_refused_at_the_handshake() {
     let world = world();
     let runtime = runtime();
-    let (kiosk_dir, kiosk2_dir, ward_dir, city_dir) = (
-        world.dir("kiosk"),
-        world.dir("kiosk-2"),
-        world.dir("ward"),
-        world.dir("city"),
-    );
+    let [kiosk_dir, kiosk2_dir, ward_dir, city_dir] =
+        world.dirs(["kiosk", "kiosk-2", "ward", "city"]);
     issue(&kiosk2_dir, 2);
 
     // The city revokes kiosk 2's key; only the city's trust file knows.
@@ -409,25 +418,15 @@ fn a_newer_trust_list_spreads_down_and_a_revoked_kiosk_is_refused_at_the_handsha
         .unwrap_or_else(|| panic!("{json}"))
         .clone();
     assert_eq!(refused["refusals"], 1, "{refused}");
-    assert!(
-        refused["last_error"]
-            .as_str()
-            .unwrap()
-            .contains("handshake"),
-        "{refused}"
-    );
+    assert_last_error_has(&refused, "handshake", &refused);
 }
 
 #[test]
 fn peers_outside_the_topology_are_refused_before_any_data_moves() {
     let world = world();
     let runtime = runtime();
-    let (kiosk_dir, kiosk_b_dir, ward_dir, city_dir) = (
-        world.dir("kiosk"),
-        world.dir("kiosk-b"),
-        world.dir("ward"),
-        world.dir("city"),
-    );
+    let [kiosk_dir, kiosk_b_dir, ward_dir, city_dir] =
+        world.dirs(["kiosk", "kiosk-b", "ward", "city"]);
     issue(&kiosk_dir, 1);
     issue(&kiosk_b_dir, 1);
     let (_ward, ward_address) = serve(&runtime, &ward_dir);
@@ -540,10 +539,7 @@ fn an_oversized_or_malformed_frame_from_an_admitted_peer_ends_the_session_with_a
     let kiosk = &json["peers"][0];
     assert_eq!(kiosk["refusals"], 2, "{json}");
     assert_eq!(kiosk["sessions_failed"], 2, "{json}");
-    assert!(
-        kiosk["last_error"].as_str().unwrap().contains("malformed"),
-        "{json}"
-    );
+    assert_last_error_has(kiosk, "malformed", &json);
 }
 
 #[derive(Debug)]
@@ -692,8 +688,7 @@ fn the_sync_bench_runs_small_and_prints_one_json_object_per_figure() {
 fn a_kiosk_relays_another_kiosks_copies_to_the_ward() {
     let world = world();
     let runtime = runtime();
-    let (kiosk_dir, kiosk2_dir, ward_dir) =
-        (world.dir("kiosk"), world.dir("kiosk-2"), world.dir("ward"));
+    let [kiosk_dir, kiosk2_dir, ward_dir] = world.dirs(["kiosk", "kiosk-2", "ward"]);
     // Kiosk 2 has no link to the ward, only to kiosk 1 on the village LAN.
     let issued = issue(&kiosk2_dir, 2);
     let (_kiosk, kiosk_address) = serve(&runtime, &kiosk_dir);
@@ -1072,13 +1067,7 @@ fn an_admitted_peer_that_goes_silent_cannot_hold_a_session_open() {
         started.elapsed()
     );
     let json = bansao_status_json(&ward_dir);
-    assert!(
-        json["peers"][0]["last_error"]
-            .as_str()
-            .unwrap()
-            .contains("no frame"),
-        "{json}"
-    );
+    assert_last_error_has(&json["peers"][0], "no frame", &json);
 }
 
 #[test]
