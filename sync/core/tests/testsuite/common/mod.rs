@@ -132,6 +132,14 @@ pub fn drive_with(
     (checked, errors)
 }
 
+/// Asserts that a run met no error, both sessions finished and `ward` holds what `kiosk` holds.
+#[track_caller]
+pub fn assert_synced(errors: &[Option<SessionError>; 2], kiosk: &Node, ward: &Node) {
+    assert!(errors.iter().all(Option::is_none), "{errors:?}");
+    assert!(kiosk.session.is_finished() && ward.session.is_finished());
+    assert_eq!(ward.replica.digests(), kiosk.replica.digests());
+}
+
 /// Hello both ways, then `kiosk`'s reconcile message, so that `ward` takes documents next: the
 /// kiosk's frames go to the ward through `deliver` (the reconcile message must be taken), the
 /// ward's hello to the kiosk whole. Returns what `deliver` gave for the hello.
