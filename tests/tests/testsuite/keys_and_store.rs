@@ -105,12 +105,7 @@ fn a_city_certifies_a_ward_kiosk_and_official_from_the_command_line() {
         json["trust_list_version"], 4,
         "one edition per ceremony after the first"
     );
-    let roles: Vec<&str> = json["keys"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|k| k["role"].as_str().unwrap())
-        .collect();
+    let roles = common::strings_of(&json["keys"], "role");
     assert_eq!(roles.len(), 5);
     for role in ["city-root", "registrar", "ward", "kiosk", "official"] {
         assert!(roles.contains(&role), "{role} in {roles:?}");

@@ -179,12 +179,7 @@ fn a_citizen_is_identified_matched_and_leaves_with_a_copy_a_pdf_and_a_receipt() 
     assert_eq!(json["fields"]["Số định danh cá nhân"], "025215000123");
     assert_eq!(json["fields"]["Giới tính"], "Nam");
     assert_eq!(json["fields"]["Họ tên cha"], "NGUYỄN VĂN HÙNG");
-    let steps: Vec<&str> = json["timings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|timing| timing["step"].as_str().unwrap())
-        .collect();
+    let steps = crate::common::strings_of(&json["timings"], "step");
     assert_eq!(steps, SESSION_STEPS);
 
     // The copy is in the kiosk's database, provisional, with what the kiosk recorded.

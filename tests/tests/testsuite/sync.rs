@@ -835,12 +835,7 @@ fn a_forked_kiosk_chain_is_recorded_by_the_ward_and_shown_by_status_and_verify()
     sync(&runtime, &kiosk, address).unwrap();
 
     let status = bansao_status_json(&world.dir("ward"));
-    let kinds: Vec<&str> = status["anomalies"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|anomaly| anomaly["kind"].as_str().unwrap())
-        .collect();
+    let kinds = common::strings_of(&status["anomalies"], "kind");
     assert_eq!(kinds, ["duplicate-sequence", "gap"], "{status}");
     assert!(bansao_status(&world.dir("ward"), false).contains("kiosk chain anomalies"));
 

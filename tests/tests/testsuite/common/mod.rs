@@ -56,6 +56,16 @@ pub fn bansao(args: &[&str]) -> Run {
     }
 }
 
+/// The string `field` of each entry of the JSON array `array`.
+pub fn strings_of<'a>(array: &'a serde_json::Value, field: &str) -> Vec<&'a str> {
+    array
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| entry[field].as_str().unwrap())
+        .collect()
+}
+
 /// Runs `bansao verify --trust TRUST --json INPUT` in-process.
 pub fn verify_json(trust: &str, input: &str) -> Run {
     bansao(&["verify", "--trust", trust, "--json", input])
@@ -153,15 +163,10 @@ const SMALL_DISK_MARKER: &str = "BANSAO_SMALL_DISK";
 pub fn on_small_disk(test_name: &str, kib: u64, body: impl FnOnce(&Path)) {
     if let Ok(dir) = std::env::var(SMALL_DISK_MARKER) {
         let dir = PathBuf::from(dir);
-        let mounted = std::process::Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={kib}k"), "tmpfs"])
-            .arg(&dir)
-            .output()
-            .unwrap();
-        assert!(
-            mounted.status.success(),
-            "ENVIRONMENT LIMIT: cannot mount a tmpfs in the test's mount namespace: {}",
-            String::from_utf8_lossy(&mounted.stderr)
+        mount(
+            &["-t", "tmpfs", "-o", &format!("size={kib}k"), "tmpfs"],
+            &dir,
+            "ENVIRONMENT LIMIT: cannot mount a tmpfs in the test's mount namespace: ",
         );
         body(&dir);
         return;
@@ -195,14 +200,20 @@ pub fn on_small_disk(test_name: &str, kib: u64, body: impl FnOnce(&Path)) {
 /// Remounts the small disk `dir` read-only (`false`) or read-write (`true`).
 pub fn remount(dir: &Path, writable: bool) {
     let mode = if writable { "remount,rw" } else { "remount,ro" };
+    mount(&["-o", mode], dir, "");
+}
+
+/// Runs `mount ARGS... DIR`; when it fails, panics with `context` then what `mount` said.
+#[track_caller]
+fn mount(args: &[&str], dir: &Path, context: &str) {
     let output = std::process::Command::new("mount")
-        .args(["-o", mode])
+        .args(args)
         .arg(dir)
         .output()
         .unwrap();
     assert!(
         output.status.success(),
-        "{}",
+        "{context}{}",
         String::from_utf8_lossy(&output.stderr)
     );
 }
