@@ -852,19 +852,15 @@ fn a_forked_kiosk_chain_is_recorded_by_the_ward_and_shown_by_status_and_verify()
     };
     let qr_file = world.dir("forked.qr.txt");
     std::fs::write(&qr_file, qr_text).unwrap();
-    let mut out = Vec::new();
-    let mut err = Vec::new();
     let ward_dir = world.dir("ward");
-    let args = [
-        "bansao",
+    let verdict = common::bansao(&[
         "verify",
         "--node",
         ward_dir.to_str().unwrap(),
         "--json",
         qr_file.to_str().unwrap(),
-    ];
-    bansao::cli::execute(args, &mut out, &mut err);
-    let verdict: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    ])
+    .json();
     assert_eq!(verdict["chain"]["known_broken"], true, "{verdict}");
     assert_eq!(
         verdict["chain"]["copy_anomalies"][0]["kind"], "duplicate-sequence",
