@@ -54,6 +54,17 @@ fn png_header_only(width: u32, height: u32) -> Vec<u8> {
     png
 }
 
+/// Writes an image of `format` and size `width` × `height` as `name` in `dir`.
+fn write_image(
+    dir: &Path,
+    name: &str,
+    format: image::ImageFormat,
+    width: u32,
+    height: u32,
+) -> PathBuf {
+    write(dir, name, &encoded(format, width, height))
+}
+
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, bytes).unwrap();
@@ -110,16 +121,8 @@ fn a_100_megapixel_image_is_refused_before_it_is_decoded() {
 #[test]
 fn the_simulated_scanner_gives_pages_in_order_then_says_there_is_none() {
     let dir = tempfile::tempdir().unwrap();
-    let first = write(
-        dir.path(),
-        "1.png",
-        &encoded(image::ImageFormat::Png, 100, 140),
-    );
-    let second = write(
-        dir.path(),
-        "2.jpg",
-        &encoded(image::ImageFormat::Jpeg, 100, 140),
-    );
+    let first = write_image(dir.path(), "1.png", image::ImageFormat::Png, 100, 140);
+    let second = write_image(dir.path(), "2.jpg", image::ImageFormat::Jpeg, 100, 140);
     let broken = write(dir.path(), "3.png", b"\x89PNG\r\n\x1a\nbroken");
     let missing = dir.path().join("4.png");
     let mut scanner = SimulatedScanner::new([first, second, broken, missing]);
@@ -141,20 +144,12 @@ fn the_simulated_scanner_gives_pages_in_order_then_says_there_is_none() {
 #[test]
 fn the_simulated_camera_gives_frames_then_is_gone() {
     let dir = tempfile::tempdir().unwrap();
-    let frame = write(
-        dir.path(),
-        "face.jpg",
-        &encoded(image::ImageFormat::Jpeg, 320, 240),
-    );
+    let frame = write_image(dir.path(), "face.jpg", image::ImageFormat::Jpeg, 320, 240);
     let mut camera = SimulatedCamera::new([frame.clone()]);
     assert_eq!(camera.capture().unwrap().width(), 320);
     assert!(matches!(camera.capture(), Err(CameraError::Absent(_))));
 
-    let second = write(
-        dir.path(),
-        "second.png",
-        &encoded(image::ImageFormat::Png, 200, 100),
-    );
+    let second = write_image(dir.path(), "second.png", image::ImageFormat::Png, 200, 100);
     let mut still = SimulatedCamera::still([frame, second]);
     assert_eq!(still.capture().unwrap().width(), 320);
     for _ in 0..3 {

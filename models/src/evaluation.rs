@@ -304,22 +304,39 @@ pub const TRIAL_PHOTOS: [(&str, &str); 6] = [
     ("biden", "biden.jpg"),
 ];
 
+/// Where deploy/setup.sh puts the `face_recognition` package's test images (the trial set and
+/// the tests' portraits), from the workspace's root.
+pub const PHOTOS_DIR: &str = ".test-data/face_recognition-1.3.0/tests/test_images";
+
 /// Reads the trial set from `dir`; the error names the file that is missing or not a photo.
 pub fn load_trial_set(dir: &std::path::Path) -> Result<Vec<LabelledPhoto>, String> {
     TRIAL_PHOTOS
         .iter()
         .map(|(person, name)| {
-            let path = dir.join(name);
-            let bytes = std::fs::read(&path).map_err(|error| {
-                format!(
-                    "{}: {error} (deploy/setup.sh fetches the face photos)",
-                    path.display()
-                )
-            })?;
+            let bytes = read_photo_file(dir, name)?;
             load_photo(person, name, &bytes)
-                .ok_or_else(|| format!("{} is not a photo", path.display()))
+                .ok_or_else(|| format!("{} is not a photo", dir.join(name).display()))
         })
         .collect()
+}
+
+/// Reads and decodes the photo `name` of `dir` (in [`PHOTOS_DIR`], say); the error names the
+/// file that is missing or not a photo.
+pub fn read_photo(dir: &std::path::Path, name: &str) -> Result<DynamicImage, String> {
+    let bytes = read_photo_file(dir, name)?;
+    image::load_from_memory(&bytes)
+        .map_err(|error| format!("{}: {error}", dir.join(name).display()))
+}
+
+/// The bytes of the photo `name` of `dir`; the error says where the photos come from.
+fn read_photo_file(dir: &std::path::Path, name: &str) -> Result<Vec<u8>, String> {
+    let path = dir.join(name);
+    std::fs::read(&path).map_err(|error| {
+        format!(
+            "{}: {error} (deploy/setup.sh fetches the face photos)",
+            path.display()
+        )
+    })
 }
 
 /// Decodes a photo file for the trial set.

@@ -9,9 +9,7 @@ use bansao_models::face_match::{FaceVerdict, FaceVerifier};
 use bansao_models::faces::FaceDetector;
 
 fn photos() -> Vec<LabelledPhoto> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../.test-data/face_recognition-1.3.0/tests/test_images");
-    load_trial_set(&dir).unwrap_or_else(|error| panic!("{error}"))
+    load_trial_set(&crate::common::photos_dir()).unwrap_or_else(|error| panic!("{error}"))
 }
 
 fn verifier() -> FaceVerifier {

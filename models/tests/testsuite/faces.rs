@@ -3,21 +3,12 @@
 
 use crate::common;
 
-use std::path::PathBuf;
-
 use bansao_models::faces::{FaceCount, FaceDetector};
 
 fn photo(name: &str) -> image::GrayImage {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../.test-data/face_recognition-1.3.0/tests/test_images")
-        .join(name);
-    let bytes = std::fs::read(&path).unwrap_or_else(|error| {
-        panic!(
-            "{}: {error} (run deploy/setup.sh, which fetches the face photos)",
-            path.display()
-        )
-    });
-    image::load_from_memory(&bytes).unwrap().to_luma8()
+    bansao_models::evaluation::read_photo(&common::photos_dir(), name)
+        .unwrap_or_else(|error| panic!("{error}"))
+        .to_luma8()
 }
 
 #[test]

@@ -69,8 +69,6 @@ fn missing_language_data_and_unreadable_images_are_clear_errors() {
 
 #[test]
 fn a_page_is_read_on_grey_paper_and_upside_down_and_checked() {
-    use bansao_models::checks::PageRefusal;
-    use bansao_models::page::read_page;
     let mut engine = OcrEngine::new(None, "vie").unwrap();
     let original = page(&[
         "GIẤY KHAI SINH",

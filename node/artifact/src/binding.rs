@@ -345,6 +345,29 @@ mod tests {
         target.objects.insert(id, object);
     }
 
+    /// The artifact of the `genuine` pages with the object `id_of` names replaced by the one it
+    /// names in the artifact of the `forged` pages.
+    fn forge(
+        genuine: Vec<PageImage>,
+        forged: Vec<PageImage>,
+        id_of: impl Fn(&Document) -> ObjectId,
+    ) -> Document {
+        let mut genuine = unsealed(genuine);
+        let forged = unsealed(forged);
+        let (at, from) = (id_of(&genuine), id_of(&forged));
+        replace(&mut genuine, at, &forged, from);
+        genuine
+    }
+
+    /// Asserts that the check finds page `page` not bound to its scan.
+    #[track_caller]
+    fn assert_not_bound(document: &Document, page: usize) {
+        assert!(matches!(
+            check(document),
+            Err(OpenError::PageNotBound { page_number, .. }) if page_number == page
+        ));
+    }
+
     #[test]
     fn every_page_of_a_rendered_artifact_shows_its_embedded_scan() {
         let document = unsealed(vec![
@@ -357,44 +380,38 @@ mod tests {
 
     #[test]
     fn a_png_page_whose_image_was_swapped_is_not_bound_to_its_scan() {
-        let mut genuine = unsealed(vec![scan(PageImageFormat::Png, 20)]);
-        let forged = unsealed(vec![scan(PageImageFormat::Png, 120)]);
-        let (at, from) = (image_id(&genuine, 1), image_id(&forged, 1));
-        replace(&mut genuine, at, &forged, from);
-        assert!(matches!(
-            check(&genuine),
-            Err(OpenError::PageNotBound { page_number: 1, .. })
-        ));
+        let forged = forge(
+            vec![scan(PageImageFormat::Png, 20)],
+            vec![scan(PageImageFormat::Png, 120)],
+            |document| image_id(document, 1),
+        );
+        assert_not_bound(&forged, 1);
     }
 
     #[test]
     fn a_jpeg_page_whose_image_was_swapped_is_not_bound_to_its_scan() {
-        let mut genuine = unsealed(vec![
-            scan(PageImageFormat::Png, 20),
-            scan(PageImageFormat::Jpeg, 20),
-        ]);
-        let forged = unsealed(vec![
-            scan(PageImageFormat::Png, 20),
-            scan(PageImageFormat::Jpeg, 120),
-        ]);
-        let (at, from) = (image_id(&genuine, 2), image_id(&forged, 2));
-        replace(&mut genuine, at, &forged, from);
-        assert!(matches!(
-            check(&genuine),
-            Err(OpenError::PageNotBound { page_number: 2, .. })
-        ));
+        let forged = forge(
+            vec![
+                scan(PageImageFormat::Png, 20),
+                scan(PageImageFormat::Jpeg, 20),
+            ],
+            vec![
+                scan(PageImageFormat::Png, 20),
+                scan(PageImageFormat::Jpeg, 120),
+            ],
+            |document| image_id(document, 2),
+        );
+        assert_not_bound(&forged, 2);
     }
 
     #[test]
     fn an_embedded_scan_that_is_not_the_page_shown_is_refused() {
-        let mut genuine = unsealed(vec![scan(PageImageFormat::Png, 20)]);
-        let forged = unsealed(vec![scan(PageImageFormat::Png, 120)]);
-        let (at, from) = (embedded_scan_id(&genuine, 1), embedded_scan_id(&forged, 1));
-        replace(&mut genuine, at, &forged, from);
-        assert!(matches!(
-            check(&genuine),
-            Err(OpenError::PageNotBound { page_number: 1, .. })
-        ));
+        let forged = forge(
+            vec![scan(PageImageFormat::Png, 20)],
+            vec![scan(PageImageFormat::Png, 120)],
+            |document| embedded_scan_id(document, 1),
+        );
+        assert_not_bound(&forged, 1);
     }
 
     #[test]

@@ -226,14 +226,7 @@ pub(crate) fn draw_certification_page(
 
     // The table.
     let mut row_top = table_top;
-    draw_rule(
-        surface,
-        CERT_MARGIN,
-        PAGE_WIDTH - CERT_MARGIN,
-        row_top - 8.0,
-        0.5,
-        RULE_GREY,
-    );
+    table_rule(surface, row_top);
     for row in &rows {
         draw_text(
             surface,
@@ -267,14 +260,7 @@ pub(crate) fn draw_certification_page(
             value_baseline += VALUE_LINE;
         }
         row_top += row.height();
-        draw_rule(
-            surface,
-            CERT_MARGIN,
-            PAGE_WIDTH - CERT_MARGIN,
-            row_top - 8.0,
-            0.5,
-            RULE_GREY,
-        );
+        table_rule(surface, row_top);
     }
 
     // The QR code with the copy id under it.
@@ -328,11 +314,7 @@ fn draw_qr(surface: &mut Surface<'_>, qr: &QrMatrix, left: f32, top: f32, side: 
             builder.push_rect(rect);
         }
     }
-    if let Some(path) = builder.finish() {
-        surface.set_fill(Some(solid(BLACK, 1.0)));
-        surface.set_stroke(None);
-        surface.draw_path(&path);
-    }
+    fill_path(surface, builder, BLACK);
 }
 
 /// Draws the watermark: three parallel diagonal lines of light grey,
@@ -478,16 +460,24 @@ fn draw_text(
     );
 }
 
+/// The thin grey rule across the certificate above the table row at `row_top` (and under the
+/// table's last row).
+fn table_rule(surface: &mut Surface<'_>, row_top: f32) {
+    draw_rule(
+        surface,
+        CERT_MARGIN,
+        PAGE_WIDTH - CERT_MARGIN,
+        row_top - 8.0,
+        0.5,
+        RULE_GREY,
+    );
+}
+
 fn draw_rule(surface: &mut Surface<'_>, x1: f32, x2: f32, y: f32, width: f32, color: (u8, u8, u8)) {
     let mut builder = PathBuilder::new();
     builder.move_to(x1, y);
     builder.line_to(x2, y);
-    if let Some(path) = builder.finish() {
-        surface.set_fill(None);
-        surface.set_stroke(Some(stroke(color, width)));
-        surface.draw_path(&path);
-        surface.set_stroke(None);
-    }
+    stroke_path(surface, builder, width, color);
 }
 
 fn stroke_rect(
@@ -499,16 +489,7 @@ fn stroke_rect(
     line: f32,
     color: (u8, u8, u8),
 ) {
-    let mut builder = PathBuilder::new();
-    if let Some(rect) = Rect::from_xywh(x, y, width, height) {
-        builder.push_rect(rect);
-    }
-    if let Some(path) = builder.finish() {
-        surface.set_fill(None);
-        surface.set_stroke(Some(stroke(color, line)));
-        surface.draw_path(&path);
-        surface.set_stroke(None);
-    }
+    stroke_path(surface, rect_path(x, y, width, height), line, color);
 }
 
 fn fill_rect(
@@ -519,14 +500,35 @@ fn fill_rect(
     height: f32,
     color: (u8, u8, u8),
 ) {
-    let mut builder = PathBuilder::new();
-    if let Some(rect) = Rect::from_xywh(x, y, width, height) {
-        builder.push_rect(rect);
-    }
+    fill_path(surface, rect_path(x, y, width, height), color);
+}
+
+/// Fills the path `builder` holds, if any, in opaque `color`, unstroked.
+fn fill_path(surface: &mut Surface<'_>, builder: PathBuilder, color: (u8, u8, u8)) {
     if let Some(path) = builder.finish() {
         surface.set_fill(Some(solid(color, 1.0)));
         surface.set_stroke(None);
         surface.draw_path(&path);
+    }
+}
+
+/// A path holding the rectangle, if it is one (an empty path otherwise).
+fn rect_path(x: f32, y: f32, width: f32, height: f32) -> PathBuilder {
+    let mut builder = PathBuilder::new();
+    if let Some(rect) = Rect::from_xywh(x, y, width, height) {
+        builder.push_rect(rect);
+    }
+    builder
+}
+
+/// Strokes the path `builder` holds, if any, `width` wide in `color`, unfilled; the stroke is
+/// reset after.
+fn stroke_path(surface: &mut Surface<'_>, builder: PathBuilder, width: f32, color: (u8, u8, u8)) {
+    if let Some(path) = builder.finish() {
+        surface.set_fill(None);
+        surface.set_stroke(Some(stroke(color, width)));
+        surface.draw_path(&path);
+        surface.set_stroke(None);
     }
 }
 

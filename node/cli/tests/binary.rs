@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 use std::io::Write;
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 fn bansao() -> Command {
@@ -28,15 +29,15 @@ fn verify_stdin(trust: &std::path::Path, input: &[u8]) -> (i32, String) {
     )
 }
 
+/// Runs `bansao demo --dir DIR`.
+fn run_demo(dir: &Path) -> std::process::Output {
+    bansao().arg("demo").arg("--dir").arg(dir).output().unwrap()
+}
+
 /// A directory where `bansao demo` ran.
 fn demo() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let demo = bansao()
-        .arg("demo")
-        .arg("--dir")
-        .arg(dir.path())
-        .output()
-        .unwrap();
+    let demo = run_demo(dir.path());
     assert!(
         demo.status.success(),
         "{}",
@@ -93,12 +94,7 @@ fn demo_then_verify_qr_text_from_standard_input() {
     );
 
     // A second demo into the same directory refuses instead of overwriting keys.
-    let again = bansao()
-        .arg("demo")
-        .arg("--dir")
-        .arg(dir.path())
-        .output()
-        .unwrap();
+    let again = run_demo(dir.path());
     assert_eq!(again.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
 }

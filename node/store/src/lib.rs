@@ -29,7 +29,10 @@ use bansao_copy::content::ContentHash;
 use bansao_copy::document::CopyDocumentError;
 use bansao_copy::status::CopyStatus;
 use bansao_copy::{CopyDocument, CopyId, PageRef, Timestamp};
-use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{
+    Connection, ErrorCode, OptionalExtension, TransactionBehavior, params, params_from_iter,
+};
 use sha2::{Digest, Sha256};
 
 /// Storage failed.
@@ -547,24 +550,16 @@ impl Store {
                         continue;
                     }
                 };
-                let heads_digest = document.heads_digest();
                 let status = status_of(&document);
                 if status == IndexStatus::Damaged {
                     report.damaged.push(copy_id.clone());
                 }
-                let content = document.content();
-                sync::rewrite_pages(&transaction, content)?;
-                update.execute(params![
+                sync::rewrite_pages(&transaction, document.content())?;
+                update.execute(params_from_iter(index_columns(
                     copy_id,
-                    content.commune,
-                    content.kiosk_id,
-                    i64::try_from(content.kiosk_sequence).unwrap_or(i64::MAX),
+                    &mut document,
                     status.as_str(),
-                    content.issued_at.to_rfc3339(),
-                    document.content_hash().0.to_vec(),
-                    heads_digest.to_vec(),
-                    content.previous_content_hash.0.to_vec(),
-                ])?;
+                )))?;
                 report.rebuilt += 1;
             }
         }
@@ -697,32 +692,48 @@ fn insert_copy_row(
     status: CopyStatus,
     now: Timestamp,
 ) -> Result<bool, StoreError> {
-    let heads_digest = document.heads_digest();
-    let content = document.content();
+    let copy_id = document.content().copy_id.to_string();
+    let columns = index_columns(copy_id, document, status.as_str());
+    let row = columns.into_iter().chain([
+        ToSqlOutput::Borrowed(ValueRef::Blob(bytes)),
+        ToSqlOutput::from(now.to_rfc3339()),
+    ]);
     // Cached statements: sync writes thousands of rows per transaction.
     let changed = transaction
         .prepare_cached(
-            "INSERT INTO copies (copy_id, document, commune, kiosk_id, kiosk_sequence, status,
-                 issued_at, content_hash, updated_at, heads_digest, previous_content_hash,
+            "INSERT INTO copies (copy_id, commune, kiosk_id, kiosk_sequence, status, issued_at,
+                 content_hash, heads_digest, previous_content_hash, document, updated_at,
                  received_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?9)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)
              ON CONFLICT (copy_id) DO NOTHING",
         )?
-        .execute(params![
-            content.copy_id.to_string(),
-            bytes,
-            content.commune,
-            content.kiosk_id,
-            i64::try_from(content.kiosk_sequence).unwrap_or(i64::MAX),
-            status.as_str(),
-            content.issued_at.to_rfc3339(),
-            document.content_hash().0.to_vec(),
-            now.to_rfc3339(),
-            heads_digest.to_vec(),
-            content.previous_content_hash.0.to_vec(),
-        ])?;
+        .execute(params_from_iter(row))?;
     if changed == 1 {
-        sync::write_pages(transaction, content)?;
+        sync::write_pages(transaction, document.content())?;
     }
     Ok(changed == 1)
+}
+
+/// The index columns of the row `copy_id` holds for `document` with `status`, the parameters
+/// `?1` to `?9` of both statements that write them: the copy id, commune, kiosk, kiosk
+/// sequence, status, issue time, content hash, heads digest and previous content hash.
+fn index_columns<'a>(
+    copy_id: String,
+    document: &'a mut CopyDocument,
+    status: &'static str,
+) -> [ToSqlOutput<'a>; 9] {
+    let heads_digest = document.heads_digest();
+    let document: &'a CopyDocument = document;
+    let content = document.content();
+    [
+        ToSqlOutput::from(copy_id),
+        ToSqlOutput::from(content.commune.as_str()),
+        ToSqlOutput::from(content.kiosk_id.as_str()),
+        ToSqlOutput::from(i64::try_from(content.kiosk_sequence).unwrap_or(i64::MAX)),
+        ToSqlOutput::from(status),
+        ToSqlOutput::from(content.issued_at.to_rfc3339()),
+        ToSqlOutput::from(document.content_hash().0.to_vec()),
+        ToSqlOutput::from(heads_digest.to_vec()),
+        ToSqlOutput::from(content.previous_content_hash.0.to_vec()),
+    ]
 }

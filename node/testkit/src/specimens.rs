@@ -5,6 +5,7 @@
 //! names and numbers are made up and every card says "MẪU" (sample) in its QR text's name.
 
 use std::io::Cursor;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use bansao_models::evaluation::{WEAR_LEVELS, card_photo, webcam_frame};
@@ -14,6 +15,19 @@ use image::{DynamicImage, ImageFormat, RgbImage};
 /// A made-up citizen's CCCD QR text (format of Circular 06/2021; the number agrees with the
 /// sex and year of birth, as `bansao_hw::qr_reader::cccd` checks).
 pub const SAMPLE_CCCD_QR: &str = "025088001234|123456789|Nguyễn Văn Hùng MẪU|12031988|Nam|Xóm Đồng Chằm, xã Tân Lập, huyện Thanh Sơn, tỉnh Phú Thọ|15062021";
+
+/// The face photos deploy/setup.sh fetches (the `face_recognition` package's test images).
+pub fn face_photos_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(bansao_models::evaluation::PHOTOS_DIR)
+}
+
+/// The face photo `name` of [`face_photos_dir`]; the error names the file and where the photos
+/// come from.
+pub fn face_photo(name: &str) -> anyhow::Result<DynamicImage> {
+    bansao_models::evaluation::read_photo(&face_photos_dir(), name).map_err(anyhow::Error::msg)
+}
 
 /// A photo of an identity card whose portrait is the one face of `portrait_photo` and whose
 /// QR code says `qr_text`, as a new card read closely by the kiosk's camera (JPEG bytes).

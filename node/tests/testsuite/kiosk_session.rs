@@ -32,6 +32,25 @@ fn recognised() -> Event {
     }
 }
 
+/// A new session that has read the citizen's identity card.
+fn identified() -> KioskSession {
+    let mut session = KioskSession::new();
+    session.handle(Event::Identified(citizen()));
+    session
+}
+
+/// Asserts what the screen shows begins with `text`.
+#[track_caller]
+fn assert_screen_starts_with(session: &KioskSession, text: &str) {
+    assert!(session.screen().starts_with(text), "{}", session.screen());
+}
+
+/// Asserts what the screen shows contains `text`.
+#[track_caller]
+fn assert_screen_contains(session: &KioskSession, text: &str) {
+    assert!(session.screen().contains(text), "{}", session.screen());
+}
+
 /// Runs `events`, returning every step the session asked for.
 fn run(session: &mut KioskSession, events: Vec<Event>) -> Vec<Step> {
     events
@@ -76,11 +95,7 @@ fn a_citizen_gets_a_copy_and_a_receipt() {
             Step::AwaitFee(5_000),
         ]
     );
-    assert!(
-        session.screen().contains("Lệ phí 5.000 đồng cho 3 trang"),
-        "{}",
-        session.screen()
-    );
+    assert_screen_contains(&session, "Lệ phí 5.000 đồng cho 3 trang");
     let Step::Issue(order) = session.handle(Event::FeePaid) else {
         panic!("the copy is issued once the fee is paid");
     };
@@ -116,6 +131,23 @@ fn a_citizen_gets_a_copy_and_a_receipt() {
     assert!(session.screen().contains(&copy_id));
 }
 
+/// A session that went to the fee with `face` and had the fee paid.
+fn paid(face: FaceOutcome) -> KioskSession {
+    let mut session = KioskSession::new();
+    to_fee(&mut session, face);
+    session.handle(Event::FeePaid);
+    session
+}
+
+/// A matched citizen's session whose copy "C1" was committed.
+fn committed() -> KioskSession {
+    let mut session = paid(FaceOutcome::Match);
+    session.handle(Event::Issued {
+        copy_id: "C1".to_owned(),
+    });
+    session
+}
+
 fn to_fee(session: &mut KioskSession, face: FaceOutcome) -> Step {
     run(
         session,
@@ -144,8 +176,7 @@ fn an_uncertain_face_is_issued_for_an_official_to_review_and_a_mismatch_is_refus
     };
     assert!(order.face_needs_review);
 
-    let mut session = KioskSession::new();
-    session.handle(Event::Identified(citizen()));
+    let mut session = identified();
     let Step::Finish(Ending::Refused(reason)) =
         session.handle(Event::FaceChecked(FaceOutcome::NoMatch))
     else {
@@ -156,33 +187,20 @@ fn an_uncertain_face_is_issued_for_an_official_to_review_and_a_mismatch_is_refus
 
 #[test]
 fn no_face_or_several_faces_ask_again_then_send_the_citizen_to_an_official() {
-    let mut session = KioskSession::new();
-    session.handle(Event::Identified(citizen()));
-    assert_eq!(
-        session.handle(Event::FaceChecked(FaceOutcome::NoFace)),
-        Step::CaptureFace
-    );
-    assert!(
-        session.screen().starts_with("Xin nhìn thẳng vào máy ảnh"),
-        "{}",
-        session.screen()
-    );
-    assert_eq!(
-        session.handle(Event::FaceChecked(FaceOutcome::SeveralFaces)),
-        Step::CaptureFace
-    );
-    assert!(
-        session.screen().starts_with("Chỉ một người"),
-        "{}",
-        session.screen()
-    );
+    let mut session = identified();
+    for (face, screen) in [
+        (FaceOutcome::NoFace, "Xin nhìn thẳng vào máy ảnh"),
+        (FaceOutcome::SeveralFaces, "Chỉ một người"),
+    ] {
+        assert_eq!(session.handle(Event::FaceChecked(face)), Step::CaptureFace);
+        assert_screen_starts_with(&session, screen);
+    }
     assert_eq!(
         session.handle(Event::FaceChecked(FaceOutcome::Match)),
         Step::ScanPage(1)
     );
 
-    let mut session = KioskSession::new();
-    session.handle(Event::Identified(citizen()));
+    let mut session = identified();
     let mut last = Step::CaptureFace;
     for _ in 0..FACE_ATTEMPTS {
         last = session.handle(Event::FaceChecked(FaceOutcome::NoFace));
@@ -192,8 +210,7 @@ fn no_face_or_several_faces_ask_again_then_send_the_citizen_to_an_official() {
 
 #[test]
 fn a_refused_original_ends_the_session_with_its_reason_and_a_bad_scan_is_retried() {
-    let mut session = KioskSession::new();
-    session.handle(Event::Identified(citizen()));
+    let mut session = identified();
     session.handle(Event::FaceChecked(FaceOutcome::Match));
     assert_eq!(
         session.handle(Event::NoMorePages),
@@ -206,11 +223,7 @@ fn a_refused_original_ends_the_session_with_its_reason_and_a_bad_scan_is_retried
         ))),
         Step::ScanPage(1)
     );
-    assert!(
-        session.screen().starts_with("Xin quét lại trang này"),
-        "{}",
-        session.screen()
-    );
+    assert_screen_starts_with(&session, "Xin quét lại trang này");
     session.handle(Event::PageScanned(PageOutcome::Accepted));
     let reason = "Bản chính có dấu \"MẬT\": không được chứng thực bản sao".to_owned();
     assert_eq!(
@@ -238,20 +251,13 @@ fn cancelling_before_the_commit_issues_nothing_and_failures_are_told_apart() {
     );
     assert!(session.screen().contains("không có bản sao nào được cấp"));
 
-    let mut session = KioskSession::new();
-    to_fee(&mut session, FaceOutcome::Match);
-    session.handle(Event::FeePaid);
+    let mut session = paid(FaceOutcome::Match);
     assert_eq!(
         session.handle(Event::IssueFailed("disk full".to_owned())),
         Step::Finish(Ending::Failed("disk full".to_owned()))
     );
 
-    let mut session = KioskSession::new();
-    to_fee(&mut session, FaceOutcome::Match);
-    session.handle(Event::FeePaid);
-    session.handle(Event::Issued {
-        copy_id: "C1".to_owned(),
-    });
+    let mut session = committed();
     assert_eq!(
         session.handle(Event::ReceiptFailed("Máy in hết giấy".to_owned())),
         Step::Finish(Ending::IssuedWithoutReceipt {
@@ -259,11 +265,7 @@ fn cancelling_before_the_commit_issues_nothing_and_failures_are_told_apart() {
             reason: "Máy in hết giấy".to_owned()
         })
     );
-    assert!(
-        session.screen().contains("Xin gặp cán bộ để in lại"),
-        "{}",
-        session.screen()
-    );
+    assert_screen_contains(&session, "Xin gặp cán bộ để in lại");
 }
 
 #[test]
@@ -287,12 +289,7 @@ fn a_kiosk_that_does_not_identify_flags_the_copy_and_a_device_failure_issues_not
         Step::Finish(Ending::Failed(reason))
     );
     // After the commit a device failure changes nothing: the copy stays issued.
-    let mut session = KioskSession::new();
-    to_fee(&mut session, FaceOutcome::Match);
-    session.handle(Event::FeePaid);
-    session.handle(Event::Issued {
-        copy_id: "C1".to_owned(),
-    });
+    let mut session = committed();
     assert_eq!(
         session.handle(Event::DeviceFailed("x".to_owned())),
         Step::PrintReceipt {

@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used)] // Helpers outside #[test] functions unwrap too.
 
-use bansao_trust::testing::{Hierarchy, VALID_FROM, VALID_UNTIL, certify};
+use bansao_trust::testing::{Hierarchy, Holder, VALID_FROM, VALID_UNTIL, certify};
 use bansao_trust::{
     KeyStanding, Revocation, Role, SignerError, Succession, SuccessionError, TrustBundle,
     TrustBundleError, TrustContext,
@@ -103,15 +103,7 @@ fn a_kiosk_may_not_certify_and_an_official_cannot_be_certified_by_the_root() {
 
 #[test]
 fn revoking_a_ward_revokes_its_kiosk_and_shows_in_standing() {
-    let mut hierarchy = Hierarchy::new();
-    hierarchy.revocations.version = 2;
-    hierarchy.revocations.keys.insert(
-        hierarchy.ward.key.key_id(),
-        Revocation {
-            revoked_at: NOW,
-            reason: "khóa bị lộ".into(),
-        },
-    );
+    let hierarchy = hierarchy_revoking(|h| &h.ward, "khóa bị lộ");
     let context = TrustContext::from_bundle(&hierarchy.bundle()).unwrap();
     let error = context
         .check_signer(hierarchy.kiosk.key.key_id(), NOW - 10)
@@ -206,15 +198,22 @@ fn revocation(reason: &str) -> Revocation {
     }
 }
 
-/// The held lists: a kiosk revoked in edition 2 of the revocation list.
-fn hierarchy_with_a_revoked_kiosk() -> Hierarchy {
+/// A new hierarchy whose revocation list, in edition 2, revokes the key of the holder `which`
+/// picks for `reason`.
+fn hierarchy_revoking(which: fn(&Hierarchy) -> &Holder, reason: &str) -> Hierarchy {
     let mut hierarchy = Hierarchy::new();
     hierarchy.revocations.version = 2;
+    let key_id = which(&hierarchy).key.key_id();
     hierarchy
         .revocations
         .keys
-        .insert(hierarchy.kiosk.key.key_id(), revocation("máy bị mất"));
+        .insert(key_id, revocation(reason));
     hierarchy
+}
+
+/// The held lists: a kiosk revoked in edition 2 of the revocation list.
+fn hierarchy_with_a_revoked_kiosk() -> Hierarchy {
+    hierarchy_revoking(|h| &h.kiosk, "máy bị mất")
 }
 
 #[test]
@@ -276,12 +275,7 @@ fn a_revocation_list_signed_by_a_registrar_the_root_revoked_is_refused_from_the_
 
 #[test]
 fn a_revocation_list_that_revokes_its_own_signer_is_refused() {
-    let mut hierarchy = Hierarchy::new();
-    hierarchy.revocations.version = 2;
-    hierarchy
-        .revocations
-        .keys
-        .insert(hierarchy.registrar.key.key_id(), revocation("tự thu hồi"));
+    let hierarchy = hierarchy_revoking(|h| &h.registrar, "tự thu hồi");
     assert!(matches!(
         TrustContext::from_bundle(&hierarchy.bundle()),
         Err(TrustBundleError::RevocationListSignature(_))

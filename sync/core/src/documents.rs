@@ -7,7 +7,7 @@ use automerge::sync::State;
 use bansao_copy::{CopyDocument, CopyId};
 use negentropy::Id;
 use serde_bytes::{ByteArray, ByteBuf};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, VecDeque};
 
 use crate::phase::{DocSync, DocumentPlan};
 use crate::replica::{Replica, StorageEffect};
@@ -401,31 +401,7 @@ impl Session {
         &mut self,
         replica: &mut dyn Replica,
     ) -> Result<Option<Message>, crate::replica::ReplicaError> {
-        let mut batch = Vec::new();
-        let mut bytes_in_batch = 0;
-        while bytes_in_batch < self.config.document_batch_bytes {
-            let mut ahead = Vec::new();
-            while ahead.len() < READ_AHEAD {
-                match self.serve.front() {
-                    Some(Serve::Copy(copy_id)) => ahead.push(*copy_id),
-                    _ => break,
-                }
-                self.serve.pop_front();
-            }
-            if ahead.is_empty() {
-                break;
-            }
-            let unused = fill_batch(
-                &mut batch,
-                &mut bytes_in_batch,
-                &ahead,
-                self.config.document_batch_bytes,
-                replica,
-            )?;
-            for copy_id in unused.iter().rev() {
-                self.serve.push_front(Serve::Copy(*copy_id));
-            }
-        }
+        let batch = read_batch(&mut self.serve, self.config.document_batch_bytes, replica)?;
         if batch.is_empty() {
             if matches!(self.serve.front(), Some(Serve::Served)) {
                 self.serve.pop_front();
@@ -433,8 +409,7 @@ impl Session {
             }
             return Ok(None);
         }
-        self.stats.documents_sent += batch.len() as u64;
-        Ok(Some(Session::document_message(batch)))
+        Ok(Some(self.sent(batch)))
     }
 
     /// The next batch of documents to push (initiator).
@@ -445,27 +420,17 @@ impl Session {
         let Some(plan) = self.phase.plan_mut() else {
             return Ok(None);
         };
-        let mut batch = Vec::new();
-        let mut bytes_in_batch = 0;
-        while bytes_in_batch < self.config.document_batch_bytes && !plan.push.is_empty() {
-            let take = plan.push.len().min(READ_AHEAD);
-            let ahead: Vec<CopyId> = plan.push.drain(..take).collect();
-            let unused = fill_batch(
-                &mut batch,
-                &mut bytes_in_batch,
-                &ahead,
-                self.config.document_batch_bytes,
-                replica,
-            )?;
-            for copy_id in unused.iter().rev() {
-                plan.push.push_front(*copy_id);
-            }
-        }
+        let batch = read_batch(&mut plan.push, self.config.document_batch_bytes, replica)?;
         if batch.is_empty() {
             return Ok(None);
         }
+        Ok(Some(self.sent(batch)))
+    }
+
+    /// Counts `batch` as sent and makes its message.
+    fn sent(&mut self, batch: Vec<(CopyId, Vec<u8>)>) -> Message {
         self.stats.documents_sent += batch.len() as u64;
-        Ok(Some(Session::document_message(batch)))
+        Session::document_message(batch)
     }
 
     /// Reads one stored copy; a storage error ends the session.
@@ -529,6 +494,69 @@ const READ_AHEAD: usize = 64;
 /// Reads `ahead` in one call and adds documents to `batch` until it holds `budget` bytes;
 /// returns the ids read but not added (to go back to the front of their queue). A copy the
 /// replica no longer holds is skipped.
+/// A queue copies to send are read from, [`READ_AHEAD`] at a time.
+trait ReadAhead {
+    /// Takes the next copies to read, at most [`READ_AHEAD`]; none when no copy is next.
+    fn take_ahead(&mut self) -> Vec<CopyId>;
+    /// Puts back, in order, the copies taken that did not fit in the batch.
+    fn put_back(&mut self, unused: &[CopyId]);
+}
+
+/// The copies a peer asked for, up to the end-of-want marker.
+impl ReadAhead for VecDeque<Serve> {
+    fn take_ahead(&mut self) -> Vec<CopyId> {
+        let mut ahead = Vec::new();
+        while ahead.len() < READ_AHEAD {
+            match self.front() {
+                Some(Serve::Copy(copy_id)) => ahead.push(*copy_id),
+                _ => break,
+            }
+            self.pop_front();
+        }
+        ahead
+    }
+
+    fn put_back(&mut self, unused: &[CopyId]) {
+        for copy_id in unused.iter().rev() {
+            self.push_front(Serve::Copy(*copy_id));
+        }
+    }
+}
+
+/// The copies to push.
+impl ReadAhead for VecDeque<CopyId> {
+    fn take_ahead(&mut self) -> Vec<CopyId> {
+        let take = self.len().min(READ_AHEAD);
+        self.drain(..take).collect()
+    }
+
+    fn put_back(&mut self, unused: &[CopyId]) {
+        for copy_id in unused.iter().rev() {
+            self.push_front(*copy_id);
+        }
+    }
+}
+
+/// A batch of the next copies of `queue` the replica holds, of `budget` bytes or just over;
+/// the copies read ahead that did not fit go back to `queue`.
+fn read_batch(
+    queue: &mut impl ReadAhead,
+    budget: usize,
+    replica: &mut dyn Replica,
+) -> Result<Vec<(CopyId, Vec<u8>)>, crate::replica::ReplicaError> {
+    let mut batch = Vec::new();
+    let mut bytes_in_batch = 0;
+    while bytes_in_batch < budget {
+        let ahead = queue.take_ahead();
+        if ahead.is_empty() {
+            break;
+        }
+        let unused = fill_batch(&mut batch, &mut bytes_in_batch, &ahead, budget, replica)?;
+        queue.put_back(unused);
+    }
+    Ok(batch)
+}
+
 fn fill_batch<'a>(
     batch: &mut Vec<(CopyId, Vec<u8>)>,
     bytes_in_batch: &mut usize,

@@ -5,12 +5,25 @@ use crate::common;
 
 use std::os::unix::fs::PermissionsExt;
 
-use common::{DemoWorld, bansao};
+use common::{DemoWorld, bansao, verify_json};
 
 fn export(trust: &str) -> serde_json::Value {
     let run = bansao(&["trust", "export", "--trust", trust, "--json"]);
     assert_exit!(run, 0);
     run.json()
+}
+
+/// The trust list of the demo's city, exported as JSON.
+fn city_export(world: &DemoWorld) -> serde_json::Value {
+    export(&world.arg("city/trust.cbor"))
+}
+
+/// The key id of the first key of `role` for `subject` in `export`.
+fn key_id_of(export: &serde_json::Value, role: &str, subject: &str) -> String {
+    key_of(export, role, subject)[0]["key_id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 fn key_of<'a>(
@@ -56,7 +69,7 @@ fn a_city_certifies_a_ward_kiosk_and_official_from_the_command_line() {
         ]),
         0
     );
-    assert_exit!(
+    let certify_kiosk = || {
         bansao(&[
             "keys",
             "certify-kiosk",
@@ -67,10 +80,10 @@ fn a_city_certifies_a_ward_kiosk_and_official_from_the_command_line() {
             "--dir",
             &path("kiosk"),
             "--kiosk-id",
-            "KIOSK-DONGHOI-01"
-        ]),
-        0
-    );
+            "KIOSK-DONGHOI-01",
+        ])
+    };
+    assert_exit!(certify_kiosk(), 0);
     std::fs::write(
         temp.path().join("duc.passphrase"),
         "Đức ký duyệt mỗi sáng\n",
@@ -121,12 +134,7 @@ fn a_city_certifies_a_ward_kiosk_and_official_from_the_command_line() {
         json["trust_list_version"], 4,
         "one edition per ceremony after the first"
     );
-    let roles: Vec<&str> = json["keys"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|k| k["role"].as_str().unwrap())
-        .collect();
+    let roles = common::strings_of(&json["keys"], "role");
     assert_eq!(roles.len(), 5);
     for role in ["city-root", "registrar", "ward", "kiosk", "official"] {
         assert!(roles.contains(&role), "{role} in {roles:?}");
@@ -158,46 +166,22 @@ fn a_city_certifies_a_ward_kiosk_and_official_from_the_command_line() {
     assert!(kiosk_view["trust_list_version"].as_u64().unwrap() >= 3);
 
     // Certifying twice into the same directory refuses to overwrite a key.
-    let run = bansao(&[
-        "keys",
-        "certify-kiosk",
-        "--city",
-        &path("city"),
-        "--ward",
-        &path("ward"),
-        "--dir",
-        &path("kiosk"),
-        "--kiosk-id",
-        "KIOSK-DONGHOI-01",
-    ]);
+    let run = certify_kiosk();
     assert_exit!(run, 4);
-    assert!(
-        run.stderr.contains("refusing to overwrite"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("refusing to overwrite");
 }
 
 #[test]
 fn rotating_a_kiosk_key_retires_the_old_one_and_keeps_its_copies_genuine() {
     let world = DemoWorld::new();
-    let before = export(&world.arg("city/trust.cbor"));
-    let old_key = key_of(&before, "kiosk", "KIOSK-TANLAP-01")[0]["key_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let run = bansao(&[
-        "keys",
+    let before = city_export(&world);
+    let old_key = key_id_of(&before, "kiosk", "KIOSK-TANLAP-01");
+    let run = world.keys(
         "rotate",
-        "--city",
-        &world.arg("city"),
-        "--node",
-        &world.arg("kiosk"),
-        "--ward",
-        &world.arg("ward"),
-    ]);
+        &["--node", &world.arg("kiosk"), "--ward", &world.arg("ward")],
+    );
     assert_exit!(run, 0);
-    let after = export(&world.arg("city/trust.cbor"));
+    let after = city_export(&world);
     let kiosks = key_of(&after, "kiosk", "KIOSK-TANLAP-01");
     assert_eq!(kiosks.len(), 2);
     let old = kiosks
@@ -212,13 +196,10 @@ fn rotating_a_kiosk_key_retires_the_old_one_and_keeps_its_copies_genuine() {
     assert_eq!(new["standing"], "active");
     // Copies signed before the rotation stay genuine.
     let copy = &world.copy_ids()[2];
-    let run = bansao(&[
-        "verify",
-        "--trust",
+    let run = verify_json(
         &world.arg("city/trust.cbor"),
-        "--json",
         &world.arg(&format!("{copy}.qr.txt")),
-    ]);
+    );
     assert_exit!(run, 0);
     // The kiosk directory now holds the new key.
     let key = bansao_node::files::read_secret_key(&world.path("kiosk/node.key")).unwrap();
@@ -228,26 +209,20 @@ fn rotating_a_kiosk_key_retires_the_old_one_and_keeps_its_copies_genuine() {
 #[test]
 fn revoking_an_official_voids_their_counter_signature() {
     let world = DemoWorld::new();
-    let json = export(&world.arg("city/trust.cbor"));
-    let official = key_of(&json, "official", "Trần Thị Bình")[0]["key_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let json = city_export(&world);
+    let official = key_id_of(&json, "official", "Trần Thị Bình");
     assert_exit!(world.revoke(&official, "Nghỉ việc, khóa bị lộ"), 0);
-    let json = export(&world.arg("city/trust.cbor"));
+    let json = city_export(&world);
     assert_eq!(
         key_of(&json, "official", "Trần Thị Bình")[0]["standing"],
         "revoked"
     );
     // Copy 2 was only counter-signed by her: it falls back to provisional, and says why.
     let copy = &world.copy_ids()[1];
-    let run = bansao(&[
-        "verify",
-        "--trust",
+    let run = verify_json(
         &world.arg("city/trust.cbor"),
-        "--json",
         &world.arg(&format!("{copy}.pdf")),
-    ]);
+    );
     assert_exit!(run, 0);
     let verdict = run.json();
     assert_eq!(verdict["status"], "provisional", "{verdict}");
@@ -264,14 +239,14 @@ fn revoking_an_official_voids_their_counter_signature() {
 #[test]
 fn the_root_cannot_be_revoked_and_bad_key_ids_are_refused() {
     let world = DemoWorld::new();
-    let json = export(&world.arg("city/trust.cbor"));
+    let json = city_export(&world);
     let root = json["keys"][0]["key_id"].as_str().unwrap().to_owned();
     let run = world.revoke(&root, "x");
     assert_exit!(run, 1);
-    assert!(run.stderr.contains("city root"), "{}", run.stderr);
+    run.assert_stderr_has("city root");
     let run = world.revoke("xyz", "x");
     assert_exit!(run, 1);
-    assert!(run.stderr.contains("16 hex digits"), "{}", run.stderr);
+    run.assert_stderr_has("16 hex digits");
 }
 
 #[test]
@@ -279,20 +254,19 @@ fn a_key_file_others_can_read_is_refused_with_exit_code_4() {
     let world = DemoWorld::new();
     let key = world.path("ward/node.key");
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let run = bansao(&[
-        "keys",
+    let run = world.keys(
         "certify-official",
-        "--city",
-        &world.arg("city"),
-        "--ward",
-        &world.arg("ward"),
-        "--id",
-        "le-van-cuong",
-        "--name",
-        "Lê Văn Cường",
-    ]);
+        &[
+            "--ward",
+            &world.arg("ward"),
+            "--id",
+            "le-van-cuong",
+            "--name",
+            "Lê Văn Cường",
+        ],
+    );
     assert_exit!(run, 4);
-    assert!(run.stderr.contains("chmod 600"), "{}", run.stderr);
+    run.assert_stderr_has("chmod 600");
     // The secret itself never appears in messages.
     let pem = std::fs::read_to_string(&key).unwrap();
     let secret_line = pem.lines().nth(1).unwrap();
@@ -314,7 +288,7 @@ fn the_index_is_rebuilt_from_documents_by_command() {
     }
     let run = bansao(&["store", "reindex", "--node", &world.arg("kiosk")]);
     assert_exit!(run, 0);
-    assert!(run.stdout.contains("3 bản sao"), "{}", run.stdout);
+    run.assert_stdout_has("3 bản sao");
     let connection = rusqlite::Connection::open(&database).unwrap();
     let mut rows: Vec<(String, String, i64)> = connection
         .prepare("SELECT status, commune, kiosk_sequence FROM copies ORDER BY kiosk_sequence")
@@ -344,7 +318,7 @@ fn a_damaged_database_is_exit_code_5_and_left_alone() {
     std::fs::write(&database, &garbage).unwrap();
     let run = bansao(&["store", "check", "--node", &world.arg("ward")]);
     assert_exit!(run, 5);
-    assert!(run.stderr.contains("damaged"), "{}", run.stderr);
+    run.assert_stderr_has("damaged");
     assert_eq!(std::fs::read(&database).unwrap(), garbage);
 }
 
@@ -418,25 +392,10 @@ fn revoking_the_registrar_is_signed_by_the_root_and_its_stolen_key_cannot_undo_i
     );
     let copy = &world.copy_ids()[2];
     assert_exit!(
-        bansao(&[
-            "keys",
-            "revoke-copy",
-            "--city",
-            &world.arg("city"),
-            "--copy",
-            copy,
-            "--reason",
-            "Cấp nhầm",
-        ]),
+        world.keys("revoke-copy", &["--copy", copy, "--reason", "Cấp nhầm"]),
         0
     );
-    let run = bansao(&[
-        "verify",
-        "--trust",
-        &trust,
-        "--json",
-        &world.arg(&format!("{copy}.pdf")),
-    ]);
+    let run = verify_json(&trust, &world.arg(&format!("{copy}.pdf")));
     assert_eq!(run.json()["verdict"], "revoked", "{}", run.stdout);
 
     // The thief signs a newer revocation list without any entry and pairs it with the newest
@@ -455,13 +414,7 @@ fn revoking_the_registrar_is_signed_by_the_root_and_its_stolen_key_cannot_undo_i
         revocations: emptied.sign(&stolen),
     };
     let forged = world.write("forged-trust.cbor", &forged.to_cbor());
-    let run = bansao(&[
-        "verify",
-        "--trust",
-        &forged,
-        "--json",
-        &world.arg(&format!("{copy}.pdf")),
-    ]);
+    let run = verify_json(&forged, &world.arg(&format!("{copy}.pdf")));
     assert_exit!(run, 3);
 }
 
@@ -471,17 +424,7 @@ fn a_ward_restarted_on_a_trust_file_from_before_a_revocation_refuses_it() {
     let older = std::fs::read(world.path("ward/trust.cbor")).unwrap();
     let kiosk = bansao_node::files::read_secret_key(&world.path("kiosk/node.key")).unwrap();
     assert_exit!(world.revoke(&kiosk.key_id().to_string(), "Máy bị mất"), 0);
-    assert_exit!(
-        bansao(&[
-            "keys",
-            "publish",
-            "--city",
-            &world.arg("city"),
-            "--to",
-            &world.arg("ward")
-        ]),
-        0
-    );
+    assert_exit!(world.keys("publish", &["--to", &world.arg("ward")]), 0);
     // The ward starts on the new file once: it has now used the revocation.
     bansao_node::sync::service::SyncNode::open(&world.path("ward")).unwrap();
     // Then an old backup of the file is put back.
@@ -504,11 +447,7 @@ fn a_ward_restarted_on_a_trust_file_from_before_a_revocation_refuses_it() {
         "127.0.0.1:9",
     ]);
     assert_exit!(run, 3);
-    assert!(
-        run.stderr.contains("older than the one this node has used"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("older than the one this node has used");
     // The kiosk, which used the old file only, is also refused once it has seen the new one.
     std::fs::copy(
         world.path("city/trust.cbor"),
@@ -569,12 +508,8 @@ fn a_copy_whose_signed_content_was_edited_is_damage_found_by_store_check_not_a_r
     });
     let run = bansao(&["store", "check", "--node", &world.arg("kiosk")]);
     assert_exit!(run, 5);
-    assert!(run.stdout.contains(&copy), "{}", run.stdout);
-    assert!(
-        run.stdout.contains("does not match the content"),
-        "{}",
-        run.stdout
-    );
+    run.assert_stdout_has(&copy);
+    run.assert_stdout_has("does not match the content");
     // The kiosk issues nothing into a store whose last check found damage.
     let mut kiosk = bansao_node::kiosk::Kiosk::open(&world.path("kiosk")).unwrap();
     let error = kiosk
@@ -613,16 +548,8 @@ fn flipped_bytes_in_a_document_and_a_scan_are_each_found_by_store_check() {
     drop(connection);
     let run = bansao(&["store", "check", "--node", &world.arg("ward")]);
     assert_exit!(run, 5);
-    assert!(
-        run.stdout.contains(&format!("copy {copy}")),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stdout.contains("HƯ HỎNG (damaged) scan"),
-        "{}",
-        run.stdout
-    );
+    run.assert_stdout_has(&format!("copy {copy}"));
+    run.assert_stdout_has("HƯ HỎNG (damaged) scan");
 }
 
 #[test]
@@ -650,7 +577,7 @@ fn a_damaged_chain_row_blocks_issuance_with_exit_code_5_and_reindex_repairs_it()
     assert_exit!(run, 5);
     let run = bansao(&["store", "reindex", "--node", &world.arg("kiosk")]);
     assert_exit!(run, 0);
-    assert!(run.stdout.contains("chain head"), "{}", run.stdout);
+    run.assert_stdout_has("chain head");
     assert_exit!(
         bansao(&["store", "check", "--node", &world.arg("kiosk")]),
         0

@@ -11,6 +11,17 @@ use bansao_store::Store;
 use bansao_testkit::specimens;
 use serde_json::Value;
 
+/// The steps of a whole issue session, in order, as its timings name them.
+const SESSION_STEPS: [&str; 7] = [
+    "identify",
+    "face",
+    "scan_and_check",
+    "recognise",
+    "sign_and_store",
+    "pdf",
+    "receipt",
+];
+
 struct Kiosk {
     _temp: tempfile::TempDir,
     root: PathBuf,
@@ -27,9 +38,25 @@ impl Kiosk {
         path
     }
 
+    /// The sample scan, written as `page.png`.
+    fn sample_scan(&self) -> PathBuf {
+        self.file("page.png", bansao_testkit::SAMPLE_SCAN)
+    }
+
+    fn store(&self) -> Store {
+        Store::open(&self.dir().join("bansao.sqlite")).unwrap()
+    }
+
     fn copies(&self) -> usize {
-        let store = Store::open(&self.dir().join("bansao.sqlite")).unwrap();
-        usize::try_from(store.copy_count().unwrap()).unwrap()
+        usize::try_from(self.store().copy_count().unwrap()).unwrap()
+    }
+
+    /// The copy the JSON of an issue names, as the kiosk's database holds it.
+    fn stored_copy(&self, json: &Value) -> bansao_copy::CopyDocument {
+        let copy_id = CopyId::parse(&text(json, "copy_id")).unwrap();
+        self.store()
+            .load_copy(copy_id, entropy::new_actor().unwrap())
+            .unwrap()
     }
 
     /// Runs `bansao kiosk SUBCOMMAND --node KIOSK ARGS...` as text; returns the exit code and
@@ -45,6 +72,24 @@ impl Kiosk {
         ];
         full.extend_from_slice(args);
         run_cli(&full)
+    }
+
+    /// Runs `bansao kiosk issue --scan SCAN [--face FACE]... --id-photo CARD EXTRA...`; returns
+    /// the exit code and the JSON.
+    fn issue_checked(
+        &self,
+        scan: &Path,
+        faces: &[&Path],
+        card: &Path,
+        extra: &[&str],
+    ) -> (u8, Value) {
+        let mut args = vec!["--scan", scan.to_str().unwrap()];
+        for face in faces {
+            args.extend(["--face", face.to_str().unwrap()]);
+        }
+        args.extend(["--id-photo", card.to_str().unwrap()]);
+        args.extend_from_slice(extra);
+        self.issue(&args)
     }
 
     /// Runs `bansao kiosk issue` with these arguments; returns the exit code and the JSON.
@@ -72,16 +117,7 @@ fn kiosk() -> Kiosk {
 }
 
 fn photo(name: &str) -> image::DynamicImage {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../.test-data/face_recognition-1.3.0/tests/test_images")
-        .join(name);
-    let bytes = std::fs::read(&path).unwrap_or_else(|error| {
-        panic!(
-            "{}: {error} (run deploy/setup.sh, which fetches the face photos)",
-            path.display()
-        )
-    });
-    image::load_from_memory(&bytes).unwrap()
+    specimens::face_photo(name).unwrap_or_else(|error| panic!("{error:#}"))
 }
 
 /// The sample card (Obama's portrait, a made-up citizen) and a camera frame of `who`.
@@ -95,28 +131,43 @@ fn card_and_camera(kiosk: &Kiosk, who: &str) -> (PathBuf, PathBuf) {
     )
 }
 
+/// A kiosk with the sample card, a camera frame of `who` and the sample scan on file: the
+/// kiosk, the card, the frame and the scan.
+fn kiosk_with_citizen(who: &str) -> (Kiosk, PathBuf, PathBuf, PathBuf) {
+    let kiosk = kiosk();
+    let (card, camera) = card_and_camera(&kiosk, who);
+    let scan = kiosk.sample_scan();
+    (kiosk, card, camera, scan)
+}
+
 fn text(json: &Value, key: &str) -> String {
     json[key].as_str().unwrap_or_default().to_owned()
 }
 
+/// The session ended with exit code 1 and `outcome`, for a reason that says `reason`, and the
+/// kiosk stored no copy.
+fn assert_nothing_issued(kiosk: &Kiosk, (code, json): &(u8, Value), outcome: &str, reason: &str) {
+    assert_eq!(*code, 1, "{json:#}");
+    assert_eq!(text(json, "outcome"), outcome, "{json:#}");
+    assert!(text(json, "reason").contains(reason), "{json:#}");
+    assert_eq!(kiosk.copies(), 0);
+}
+
 #[test]
 fn a_citizen_is_identified_matched_and_leaves_with_a_copy_a_pdf_and_a_receipt() {
-    let kiosk = kiosk();
-    let (card, camera) = card_and_camera(&kiosk, "obama2.jpg");
-    let scan = kiosk.file("page.png", bansao_testkit::SAMPLE_SCAN);
+    let (kiosk, card, camera, scan) = kiosk_with_citizen("obama2.jpg");
     let receipt = kiosk.root.join("receipt.escpos");
-    let (code, json) = kiosk.issue(&[
-        "--scan",
-        scan.to_str().unwrap(),
-        "--face",
-        camera.to_str().unwrap(),
-        "--id-photo",
-        card.to_str().unwrap(),
-        "--receipt",
-        receipt.to_str().unwrap(),
-        "--set",
-        "ho_ten_cha=NGUYỄN VĂN HÙNG",
-    ]);
+    let (code, json) = kiosk.issue_checked(
+        &scan,
+        &[&camera],
+        &card,
+        &[
+            "--receipt",
+            receipt.to_str().unwrap(),
+            "--set",
+            "ho_ten_cha=NGUYỄN VĂN HÙNG",
+        ],
+    );
     assert_eq!(code, 0, "{json:#}");
     assert_eq!(text(&json, "outcome"), "issued");
     assert_eq!(text(&json, "document_type"), "khai-sinh");
@@ -128,31 +179,11 @@ fn a_citizen_is_identified_matched_and_leaves_with_a_copy_a_pdf_and_a_receipt() 
     assert_eq!(json["fields"]["Số định danh cá nhân"], "025215000123");
     assert_eq!(json["fields"]["Giới tính"], "Nam");
     assert_eq!(json["fields"]["Họ tên cha"], "NGUYỄN VĂN HÙNG");
-    let steps: Vec<&str> = json["timings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|timing| timing["step"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        steps,
-        [
-            "identify",
-            "face",
-            "scan_and_check",
-            "recognise",
-            "sign_and_store",
-            "pdf",
-            "receipt"
-        ]
-    );
+    let steps = crate::common::strings_of(&json["timings"], "step");
+    assert_eq!(steps, SESSION_STEPS);
 
     // The copy is in the kiosk's database, provisional, with what the kiosk recorded.
-    let copy_id = CopyId::parse(&text(&json, "copy_id")).unwrap();
-    let store = Store::open(&kiosk.dir().join("bansao.sqlite")).unwrap();
-    let document = store
-        .load_copy(copy_id, entropy::new_actor().unwrap())
-        .unwrap();
+    let document = kiosk.stored_copy(&json);
     let events = document.events().unwrap();
     assert!(
         events
@@ -198,38 +229,17 @@ fn a_citizen_is_identified_matched_and_leaves_with_a_copy_a_pdf_and_a_receipt() 
 
 #[test]
 fn another_persons_face_is_refused_and_nothing_is_issued() {
-    let kiosk = kiosk();
-    let (card, camera) = card_and_camera(&kiosk, "biden.jpg");
-    let scan = kiosk.file("page.png", bansao_testkit::SAMPLE_SCAN);
-    let (code, json) = kiosk.issue(&[
-        "--scan",
-        scan.to_str().unwrap(),
-        "--face",
-        camera.to_str().unwrap(),
-        "--id-photo",
-        card.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 1);
-    assert_eq!(text(&json, "outcome"), "refused");
-    assert_eq!(json["face"]["outcome"], "no_match");
-    assert!(text(&json, "reason").contains("không khớp"), "{json:#}");
-    assert_eq!(kiosk.copies(), 0);
+    let (kiosk, card, camera, scan) = kiosk_with_citizen("biden.jpg");
+    let issued = kiosk.issue_checked(&scan, &[&camera], &card, &[]);
+    assert_eq!(issued.1["face"]["outcome"], "no_match");
+    assert_nothing_issued(&kiosk, &issued, "refused", "không khớp");
 }
 
 #[test]
 fn no_face_and_two_faces_are_retried_then_refused() {
-    let kiosk = kiosk();
-    let (card, _) = card_and_camera(&kiosk, "obama2.jpg");
-    let scan = kiosk.file("page.png", bansao_testkit::SAMPLE_SCAN);
+    let (kiosk, card, _, scan) = kiosk_with_citizen("obama2.jpg");
     // The camera sees the document, not a face: three attempts, then a refusal.
-    let (code, json) = kiosk.issue(&[
-        "--scan",
-        scan.to_str().unwrap(),
-        "--face",
-        scan.to_str().unwrap(),
-        "--id-photo",
-        card.to_str().unwrap(),
-    ]);
+    let (code, json) = kiosk.issue_checked(&scan, &[&scan], &card, &[]);
     assert_eq!(code, 1);
     assert_eq!(json["face"]["outcome"], "no_face");
     assert_eq!(json["face"]["attempts"], 3);
@@ -250,16 +260,7 @@ fn no_face_and_two_faces_are_retried_then_refused() {
         "alone.jpg",
         &specimens::camera_frame(&photo("obama2.jpg")).unwrap(),
     );
-    let (code, json) = kiosk.issue(&[
-        "--scan",
-        scan.to_str().unwrap(),
-        "--face",
-        two.to_str().unwrap(),
-        "--face",
-        alone.to_str().unwrap(),
-        "--id-photo",
-        card.to_str().unwrap(),
-    ]);
+    let (code, json) = kiosk.issue_checked(&scan, &[&two, &alone], &card, &[]);
     assert_eq!(code, 0, "{json:#}");
     assert_eq!(json["face"]["attempts"], 2);
     assert!(
@@ -278,10 +279,8 @@ fn no_face_and_two_faces_are_retried_then_refused() {
 
 #[test]
 fn a_camera_that_is_not_plugged_in_ends_the_session_with_nothing_issued() {
-    let kiosk = kiosk();
-    let (card, _) = card_and_camera(&kiosk, "obama2.jpg");
-    let scan = kiosk.file("page.png", bansao_testkit::SAMPLE_SCAN);
-    let (code, json) = kiosk.issue(&[
+    let (kiosk, card, _, scan) = kiosk_with_citizen("obama2.jpg");
+    let issued = kiosk.issue(&[
         "--scan",
         scan.to_str().unwrap(),
         "--camera",
@@ -289,13 +288,7 @@ fn a_camera_that_is_not_plugged_in_ends_the_session_with_nothing_issued() {
         "--id-photo",
         card.to_str().unwrap(),
     ]);
-    assert_eq!(code, 1);
-    assert_eq!(text(&json, "outcome"), "failed", "{json:#}");
-    assert!(
-        text(&json, "reason").contains("không tìm thấy máy ảnh"),
-        "{json:#}"
-    );
-    assert_eq!(kiosk.copies(), 0);
+    assert_nothing_issued(&kiosk, &issued, "failed", "không tìm thấy máy ảnh");
 }
 
 #[test]
@@ -321,11 +314,7 @@ fn without_an_identity_card_the_copy_is_flagged_for_the_official() {
         "{json:#}"
     );
     assert_eq!(json["fields"]["Họ tên mẹ"], "Trần Thị Bình");
-    let store = Store::open(&kiosk.dir().join("bansao.sqlite")).unwrap();
-    let copy_id = CopyId::parse(&text(&json, "copy_id")).unwrap();
-    let document = store
-        .load_copy(copy_id, entropy::new_actor().unwrap())
-        .unwrap();
+    let document = kiosk.stored_copy(&json);
     let notes = document.notes().unwrap();
     assert!(
         notes
@@ -441,7 +430,7 @@ fn an_offline_printer_leaves_the_copy_issued() {
         1,
     );
     std::fs::write(&config_path, config).unwrap();
-    let scan = kiosk.file("page.png", bansao_testkit::SAMPLE_SCAN);
+    let scan = kiosk.sample_scan();
     let (code, json) = kiosk.issue(&["--scan", scan.to_str().unwrap()]);
     assert_eq!(code, 0, "{json:#}");
     assert_eq!(text(&json, "outcome"), "issued_without_receipt");
@@ -480,8 +469,7 @@ fn the_recognition_benchmark_reads_at_least_99_percent_of_fields_right() {
 
 #[test]
 fn the_issue_benchmark_times_every_step_of_a_whole_session() {
-    let photos = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../.test-data/face_recognition-1.3.0/tests/test_images");
+    let photos = specimens::face_photos_dir();
     let dir = tempfile::tempdir().unwrap();
     let bench_dir = dir.path().join("bench");
     let figures = bench(&[
@@ -497,15 +485,7 @@ fn the_issue_benchmark_times_every_step_of_a_whole_session() {
     assert_eq!(figure["name"], "issue_a4_page");
     assert_eq!(figure["unit"], "ms");
     assert!(figure["value"].as_f64().unwrap() > 0.0);
-    for step in [
-        "identify",
-        "face",
-        "scan_and_check",
-        "recognise",
-        "sign_and_store",
-        "pdf",
-        "receipt",
-    ] {
+    for step in SESSION_STEPS {
         assert!(
             figure["steps_median_ms"][step].as_f64().is_some(),
             "{step}: {figure}"
@@ -534,7 +514,7 @@ fn a_pdf_that_cannot_be_written_is_said_and_a_reprint_writes_it_and_the_receipt(
     // The artifacts folder cannot be made (a file is in its place), as a full or read-only
     // card would refuse the PDF.
     std::fs::write(node.join("artifacts"), b"in the way").unwrap();
-    let scan = kiosk.file("page.png", bansao_testkit::SAMPLE_SCAN);
+    let scan = kiosk.sample_scan();
     let receipt = kiosk.root.join("receipt.escpos");
     let (code, output) = kiosk.run_text(
         "issue",
@@ -547,10 +527,7 @@ fn a_pdf_that_cannot_be_written_is_said_and_a_reprint_writes_it_and_the_receipt(
     );
     assert_eq!(code, 0, "{output}");
     assert!(output.contains("Chưa ghi được tệp PDF"), "{output}");
-    let copy_id = Store::open(&node.join("bansao.sqlite"))
-        .unwrap()
-        .list_copies(None, 1)
-        .unwrap()[0]
+    let copy_id = kiosk.store().list_copies(None, 1).unwrap()[0]
         .copy_id
         .clone();
     // Space made again: the reprint writes the PDF and prints a receipt marked as a reprint.
@@ -592,7 +569,7 @@ fn a_pdf_that_cannot_be_written_is_said_and_a_reprint_writes_it_and_the_receipt(
 #[test]
 fn a_correction_of_a_field_that_does_not_exist_is_refused() {
     let kiosk = kiosk();
-    let scan = kiosk.file("page.png", bansao_testkit::SAMPLE_SCAN);
+    let scan = kiosk.sample_scan();
     let (code, output) = kiosk.run_text(
         "issue",
         &[

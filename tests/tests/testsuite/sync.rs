@@ -31,6 +31,11 @@ impl World {
     fn dir(&self, name: &str) -> PathBuf {
         self.root.join(name)
     }
+
+    /// The directories of the nodes `names`.
+    fn dirs<const N: usize>(&self, names: [&str; N]) -> [PathBuf; N] {
+        names.map(|name| self.dir(name))
+    }
 }
 
 fn commune(code: &str, name: &str) -> Commune {
@@ -48,51 +53,36 @@ fn world() -> World {
     let now = entropy::now();
     let validity = Validity::default();
     let mut city = City::init(&root.join("city"), "Sở Tư pháp Hà Nội", now, validity).unwrap();
-    city.certify_ward(
-        &root.join("ward"),
-        &commune("00001", "Xã Tân Lập"),
-        "UBND xã Tân Lập",
-        now,
-        validity,
-    )
-    .unwrap();
-    city.certify_ward(
-        &root.join("ward-b"),
-        &commune("00002", "Xã Hòa Bình"),
-        "UBND xã Hòa Bình",
-        now,
-        validity,
-    )
-    .unwrap();
+    for (dir, code, name, authority) in [
+        ("ward", "00001", "Xã Tân Lập", "UBND xã Tân Lập"),
+        ("ward-b", "00002", "Xã Hòa Bình", "UBND xã Hòa Bình"),
+    ] {
+        city.certify_ward(
+            &root.join(dir),
+            &commune(code, name),
+            authority,
+            now,
+            validity,
+        )
+        .unwrap();
+    }
     let ward = Ward::open(&root.join("ward")).unwrap();
     let ward_b = Ward::open(&root.join("ward-b")).unwrap();
-    city.certify_kiosk(
-        &ward,
-        &root.join("kiosk"),
-        &KioskId::parse("KIOSK-TANLAP-01").unwrap(),
-        "Ki-ốt thôn Đông",
-        now,
-        validity,
-    )
-    .unwrap();
-    city.certify_kiosk(
-        &ward,
-        &root.join("kiosk-2"),
-        &KioskId::parse("KIOSK-TANLAP-02").unwrap(),
-        "Ki-ốt thôn Tây",
-        now,
-        validity,
-    )
-    .unwrap();
-    city.certify_kiosk(
-        &ward_b,
-        &root.join("kiosk-b"),
-        &KioskId::parse("KIOSK-HOABINH-01").unwrap(),
-        "Ki-ốt Hòa Bình",
-        now,
-        validity,
-    )
-    .unwrap();
+    for (parent, dir, id, name) in [
+        (&ward, "kiosk", "KIOSK-TANLAP-01", "Ki-ốt thôn Đông"),
+        (&ward, "kiosk-2", "KIOSK-TANLAP-02", "Ki-ốt thôn Tây"),
+        (&ward_b, "kiosk-b", "KIOSK-HOABINH-01", "Ki-ốt Hòa Bình"),
+    ] {
+        city.certify_kiosk(
+            parent,
+            &root.join(dir),
+            &KioskId::parse(id).unwrap(),
+            name,
+            now,
+            validity,
+        )
+        .unwrap();
+    }
     city.certify_official(
         &ward,
         &OfficialId::parse("tran-thi-binh").unwrap(),
@@ -145,6 +135,12 @@ fn issue(kiosk_dir: &Path, count: usize) -> Vec<CopyId> {
                 .copy_id
         })
         .collect()
+}
+
+/// Asserts the status the node at `dir` holds for `copy_id`.
+#[track_caller]
+fn assert_status(dir: &Path, copy_id: CopyId, status: CopyStatus) {
+    assert_eq!(status_at(dir, copy_id), Some(status));
 }
 
 fn status_at(dir: &Path, copy_id: CopyId) -> Option<CopyStatus> {
@@ -238,8 +234,7 @@ fn runtime() -> tokio::runtime::Runtime {
 fn copies_issued_offline_reach_ward_and_city_and_signatures_come_back() {
     let world = world();
     let runtime = runtime();
-    let (kiosk_dir, ward_dir, city_dir) =
-        (world.dir("kiosk"), world.dir("ward"), world.dir("city"));
+    let [kiosk_dir, ward_dir, city_dir] = world.dirs(["kiosk", "ward", "city"]);
     let issued = issue(&kiosk_dir, 3);
     assert_eq!(status_at(&ward_dir, issued[0]), None, "nothing moved yet");
 
@@ -251,10 +246,7 @@ fn copies_issued_offline_reach_ward_and_city_and_signatures_come_back() {
     assert!(outcome.finished, "{outcome:?}");
     assert_eq!(outcome.stats.documents_sent, 3, "{outcome:?}");
     for copy_id in &issued {
-        assert_eq!(
-            status_at(&ward_dir, *copy_id),
-            Some(CopyStatus::Provisional)
-        );
+        assert_status(&ward_dir, *copy_id, CopyStatus::Provisional);
     }
     assert_eq!(
         scans_missing(&ward_dir, "00001"),
@@ -288,14 +280,8 @@ fn copies_issued_offline_reach_ward_and_city_and_signatures_come_back() {
     // The ward syncs up to the city: everything of the commune arrives, scans included.
     let outcome = sync(&runtime, &ward_dir, city_address).unwrap();
     assert!(outcome.finished, "{outcome:?}");
-    assert_eq!(
-        status_at(&city_dir, issued[0]),
-        Some(CopyStatus::Countersigned)
-    );
-    assert_eq!(
-        status_at(&city_dir, issued[2]),
-        Some(CopyStatus::Provisional)
-    );
+    assert_status(&city_dir, issued[0], CopyStatus::Countersigned);
+    assert_status(&city_dir, issued[2], CopyStatus::Provisional);
     assert_eq!(
         scans_missing(&city_dir, "00001"),
         0,
@@ -308,24 +294,12 @@ fn copies_issued_offline_reach_ward_and_city_and_signatures_come_back() {
     drop(city);
     decide(&city_dir, &ward, &registrar, issued[0], Decision::Register);
     assert!(sync(&runtime, &ward_dir, city_address).unwrap().finished);
-    assert_eq!(
-        status_at(&ward_dir, issued[0]),
-        Some(CopyStatus::Registered)
-    );
+    assert_status(&ward_dir, issued[0], CopyStatus::Registered);
     let outcome = sync(&runtime, &kiosk_dir, ward_address).unwrap();
     assert!(outcome.finished, "{outcome:?}");
-    assert_eq!(
-        status_at(&kiosk_dir, issued[0]),
-        Some(CopyStatus::Registered)
-    );
-    assert_eq!(
-        status_at(&kiosk_dir, issued[1]),
-        Some(CopyStatus::Countersigned)
-    );
-    assert_eq!(
-        status_at(&kiosk_dir, issued[2]),
-        Some(CopyStatus::Provisional)
-    );
+    assert_status(&kiosk_dir, issued[0], CopyStatus::Registered);
+    assert_status(&kiosk_dir, issued[1], CopyStatus::Countersigned);
+    assert_status(&kiosk_dir, issued[2], CopyStatus::Provisional);
 
     // A second round with nothing new moves only the reconciliation.
     let outcome = sync(&runtime, &kiosk_dir, ward_address).unwrap();
@@ -375,6 +349,15 @@ fn bansao_status(dir: &Path, json: bool) -> String {
     String::from_utf8(out).unwrap()
 }
 
+/// Asserts that the `last_error` of the status entry `peer` says `text`; a failure shows `shown`.
+#[track_caller]
+fn assert_last_error_has(peer: &serde_json::Value, text: &str, shown: &serde_json::Value) {
+    assert!(
+        peer["last_error"].as_str().unwrap().contains(text),
+        "{shown}"
+    );
+}
+
 fn bansao_status_json(dir: &Path) -> serde_json::Value {
     serde_json::from_str(&bansao_status(dir, true)).unwrap()
 }
@@ -383,12 +366,8 @@ fn bansao_status_json(dir: &Path) -> serde_json::Value {
 fn a_newer_trust_list_spreads_down_and_a_revoked_kiosk_is_refused_at_the_handshake() {
     let world = world();
     let runtime = runtime();
-    let (kiosk_dir, kiosk2_dir, ward_dir, city_dir) = (
-        world.dir("kiosk"),
-        world.dir("kiosk-2"),
-        world.dir("ward"),
-        world.dir("city"),
-    );
+    let [kiosk_dir, kiosk2_dir, ward_dir, city_dir] =
+        world.dirs(["kiosk", "kiosk-2", "ward", "city"]);
     issue(&kiosk2_dir, 2);
 
     // The city revokes kiosk 2's key; only the city's trust file knows.
@@ -444,25 +423,15 @@ fn a_newer_trust_list_spreads_down_and_a_revoked_kiosk_is_refused_at_the_handsha
         .unwrap_or_else(|| panic!("{json}"))
         .clone();
     assert_eq!(refused["refusals"], 1, "{refused}");
-    assert!(
-        refused["last_error"]
-            .as_str()
-            .unwrap()
-            .contains("handshake"),
-        "{refused}"
-    );
+    assert_last_error_has(&refused, "handshake", &refused);
 }
 
 #[test]
 fn peers_outside_the_topology_are_refused_before_any_data_moves() {
     let world = world();
     let runtime = runtime();
-    let (kiosk_dir, kiosk_b_dir, ward_dir, city_dir) = (
-        world.dir("kiosk"),
-        world.dir("kiosk-b"),
-        world.dir("ward"),
-        world.dir("city"),
-    );
+    let [kiosk_dir, kiosk_b_dir, ward_dir, city_dir] =
+        world.dirs(["kiosk", "kiosk-b", "ward", "city"]);
     issue(&kiosk_dir, 1);
     issue(&kiosk_b_dir, 1);
     let (_ward, ward_address) = serve(&runtime, &ward_dir);
@@ -575,10 +544,7 @@ fn an_oversized_or_malformed_frame_from_an_admitted_peer_ends_the_session_with_a
     let kiosk = &json["peers"][0];
     assert_eq!(kiosk["refusals"], 2, "{json}");
     assert_eq!(kiosk["sessions_failed"], 2, "{json}");
-    assert!(
-        kiosk["last_error"].as_str().unwrap().contains("malformed"),
-        "{json}"
-    );
+    assert_last_error_has(kiosk, "malformed", &json);
 }
 
 #[derive(Debug)]
@@ -727,8 +693,7 @@ fn the_sync_bench_runs_small_and_prints_one_json_object_per_figure() {
 fn a_kiosk_relays_another_kiosks_copies_to_the_ward() {
     let world = world();
     let runtime = runtime();
-    let (kiosk_dir, kiosk2_dir, ward_dir) =
-        (world.dir("kiosk"), world.dir("kiosk-2"), world.dir("ward"));
+    let [kiosk_dir, kiosk2_dir, ward_dir] = world.dirs(["kiosk", "kiosk-2", "ward"]);
     // Kiosk 2 has no link to the ward, only to kiosk 1 on the village LAN.
     let issued = issue(&kiosk2_dir, 2);
     let (_kiosk, kiosk_address) = serve(&runtime, &kiosk_dir);
@@ -736,10 +701,7 @@ fn a_kiosk_relays_another_kiosks_copies_to_the_ward() {
     let outcome = sync(&runtime, &kiosk2_dir, kiosk_address).unwrap();
     assert!(outcome.finished, "{outcome:?}");
     assert_eq!(outcome.peer.unwrap().role, bansao_trust::Role::Kiosk);
-    assert_eq!(
-        status_at(&kiosk_dir, issued[0]),
-        Some(CopyStatus::Provisional)
-    );
+    assert_status(&kiosk_dir, issued[0], CopyStatus::Provisional);
     assert_eq!(
         scans_missing(&kiosk_dir, "00001"),
         0,
@@ -748,10 +710,7 @@ fn a_kiosk_relays_another_kiosks_copies_to_the_ward() {
     // Kiosk 1 carries them to the ward, scans included.
     assert!(sync(&runtime, &kiosk_dir, ward_address).unwrap().finished);
     for copy_id in &issued {
-        assert_eq!(
-            status_at(&ward_dir, *copy_id),
-            Some(CopyStatus::Provisional)
-        );
+        assert_status(&ward_dir, *copy_id, CopyStatus::Provisional);
     }
     assert_eq!(scans_missing(&ward_dir, "00001"), 0);
 }
@@ -881,12 +840,7 @@ fn a_forked_kiosk_chain_is_recorded_by_the_ward_and_shown_by_status_and_verify()
     sync(&runtime, &kiosk, address).unwrap();
 
     let status = bansao_status_json(&world.dir("ward"));
-    let kinds: Vec<&str> = status["anomalies"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|anomaly| anomaly["kind"].as_str().unwrap())
-        .collect();
+    let kinds = common::strings_of(&status["anomalies"], "kind");
     assert_eq!(kinds, ["duplicate-sequence", "gap"], "{status}");
     assert!(bansao_status(&world.dir("ward"), false).contains("kiosk chain anomalies"));
 
@@ -903,19 +857,15 @@ fn a_forked_kiosk_chain_is_recorded_by_the_ward_and_shown_by_status_and_verify()
     };
     let qr_file = world.dir("forked.qr.txt");
     std::fs::write(&qr_file, qr_text).unwrap();
-    let mut out = Vec::new();
-    let mut err = Vec::new();
     let ward_dir = world.dir("ward");
-    let args = [
-        "bansao",
+    let verdict = common::bansao(&[
         "verify",
         "--node",
         ward_dir.to_str().unwrap(),
         "--json",
         qr_file.to_str().unwrap(),
-    ];
-    bansao::cli::execute(args, &mut out, &mut err);
-    let verdict: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    ])
+    .json();
     assert_eq!(verdict["chain"]["known_broken"], true, "{verdict}");
     assert_eq!(
         verdict["chain"]["copy_anomalies"][0]["kind"], "duplicate-sequence",
@@ -978,10 +928,7 @@ fn a_copy_damaged_in_the_kiosks_database_is_refused_by_the_ward_and_the_kiosk_is
     assert!(outcome.finished, "{outcome:?}");
     assert_eq!(outcome.refused_by_peer.len(), 1, "{outcome:?}");
     assert_eq!(outcome.refused_by_peer[0].0, issued[1]);
-    assert_eq!(
-        status_at(&world.dir("ward"), issued[0]),
-        Some(CopyStatus::Provisional)
-    );
+    assert_status(&world.dir("ward"), issued[0], CopyStatus::Provisional);
     assert_eq!(status_at(&world.dir("ward"), issued[1]), None);
     // The kiosk's operator sees it.
     let mut out = Vec::new();
@@ -1116,13 +1063,7 @@ fn an_admitted_peer_that_goes_silent_cannot_hold_a_session_open() {
         started.elapsed()
     );
     let json = bansao_status_json(&ward_dir);
-    assert!(
-        json["peers"][0]["last_error"]
-            .as_str()
-            .unwrap()
-            .contains("no frame"),
-        "{json}"
-    );
+    assert_last_error_has(&json["peers"][0], "no frame", &json);
 }
 
 #[test]

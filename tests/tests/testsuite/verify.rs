@@ -4,7 +4,7 @@
 use crate::common;
 
 use bansao_copy::qr::QrClaims;
-use common::{DemoWorld, bansao};
+use common::{DemoWorld, bansao, verify_json};
 
 fn qr_text(world: &DemoWorld, copy_id: &str) -> String {
     std::fs::read_to_string(world.path(&format!("{copy_id}.qr.txt")))
@@ -103,8 +103,7 @@ fn a_changed_byte_anywhere_in_the_pdf_is_tampering() {
     let mut appended = original.clone();
     appended.extend_from_slice(b"\n% extra\n");
     let run = world.verify(&world.write("appended.pdf", &appended));
-    assert_exit!(run, 1);
-    assert_eq!(run.json()["verdict"], "tampered");
+    run.assert_not_genuine("tampered");
 }
 
 #[test]
@@ -116,8 +115,7 @@ fn a_changed_claim_in_the_qr_is_tampering() {
     cose[position + 4] = b'9';
     let forged = format!("BS1:{}", base45::encode(&cose));
     let run = world.verify(&world.write("forged.qr.txt", forged.as_bytes()));
-    assert_exit!(run, 1);
-    assert_eq!(run.json()["verdict"], "tampered");
+    run.assert_not_genuine("tampered");
 }
 
 #[test]
@@ -128,8 +126,7 @@ fn a_code_signed_by_an_unknown_key_is_refused() {
     let stranger = bansao_trust::SecretKey::from_seed([42; 32]);
     let run =
         world.verify(&world.write("stranger.qr.txt", claims.to_qr_text(&stranger).as_bytes()));
-    assert_exit!(run, 1);
-    assert_eq!(run.json()["verdict"], "unknown-signer");
+    run.assert_not_genuine("unknown-signer");
 }
 
 #[test]
@@ -142,35 +139,21 @@ fn a_code_claiming_a_time_outside_the_kiosk_certificate_is_expired() {
         bansao_copy::Timestamp::from_unix(claims.issued_at.unix() + 10 * 365 * 86_400).unwrap();
     let kiosk_key = bansao_node::files::read_secret_key(&world.path("kiosk/node.key")).unwrap();
     let run = world.verify(&world.write("late.qr.txt", claims.to_qr_text(&kiosk_key).as_bytes()));
-    assert_exit!(run, 1);
-    assert_eq!(run.json()["verdict"], "expired");
+    run.assert_not_genuine("expired");
 }
 
 #[test]
 fn revoking_a_copy_and_then_the_kiosk_shows_in_verification() {
     let world = DemoWorld::new();
     let ids = world.copy_ids();
-    let run = bansao(&[
-        "keys",
+    let run = world.keys(
         "revoke-copy",
-        "--city",
-        &world.arg("city"),
-        "--copy",
-        &ids[1],
-        "--reason",
-        "Cấp nhầm người",
-    ]);
+        &["--copy", &ids[1], "--reason", "Cấp nhầm người"],
+    );
     assert_exit!(run, 0);
     let city_trust = world.arg("city/trust.cbor");
-    let run = bansao(&[
-        "verify",
-        "--trust",
-        &city_trust,
-        "--json",
-        &world.arg(&format!("{}.pdf", ids[1])),
-    ]);
-    assert_exit!(run, 1);
-    assert_eq!(run.json()["verdict"], "revoked");
+    let run = verify_json(&city_trust, &world.arg(&format!("{}.pdf", ids[1])));
+    run.assert_not_genuine("revoked");
     assert!(
         run.json()["reason"]
             .as_str()
@@ -178,13 +161,7 @@ fn revoking_a_copy_and_then_the_kiosk_shows_in_verification() {
             .contains("Cấp nhầm người")
     );
     // The other copies are unaffected.
-    let run = bansao(&[
-        "verify",
-        "--trust",
-        &city_trust,
-        "--json",
-        &world.arg(&format!("{}.qr.txt", ids[0])),
-    ]);
+    let run = verify_json(&city_trust, &world.arg(&format!("{}.qr.txt", ids[0])));
     assert_exit!(run, 0);
 
     let export = bansao(&["trust", "export", "--trust", &city_trust, "--json"]);
@@ -197,15 +174,8 @@ fn revoking_a_copy_and_then_the_kiosk_shows_in_verification() {
         .clone();
     let run = world.revoke(kiosk["key_id"].as_str().unwrap(), "Máy bị mất");
     assert_exit!(run, 0);
-    let run = bansao(&[
-        "verify",
-        "--trust",
-        &city_trust,
-        "--json",
-        &world.arg(&format!("{}.qr.png", ids[0])),
-    ]);
-    assert_exit!(run, 1);
-    assert_eq!(run.json()["verdict"], "revoked");
+    let run = verify_json(&city_trust, &world.arg(&format!("{}.qr.png", ids[0])));
+    run.assert_not_genuine("revoked");
 }
 
 #[test]
@@ -222,8 +192,7 @@ fn a_code_without_a_signature_is_unsigned() {
         "unsigned.qr.txt",
         format!("BS1:{}", base45::encode(&unsigned)).as_bytes(),
     ));
-    assert_exit!(run, 1);
-    assert_eq!(run.json()["verdict"], "unsigned");
+    run.assert_not_genuine("unsigned");
 }
 
 #[test]
@@ -287,7 +256,7 @@ fn unusable_input_gets_its_own_error_and_exit_code_2() {
         &world.write("e.txt", b"HC1:X"),
     ]);
     assert_exit!(run, 2);
-    assert!(run.stderr.contains("BS1:"), "{}", run.stderr);
+    run.assert_stderr_has("BS1:");
 }
 
 #[test]
@@ -299,13 +268,7 @@ fn an_unusable_trust_file_is_exit_code_3() {
     let mut trust = std::fs::read(world.path("trust.cbor")).unwrap();
     let middle = trust.len() / 2;
     trust[middle] ^= 0x40;
-    let run = bansao(&[
-        "verify",
-        "--trust",
-        &world.write("bad-trust.cbor", &trust),
-        "--json",
-        &input,
-    ]);
+    let run = verify_json(&world.write("bad-trust.cbor", &trust), &input);
     assert_exit!(run, 3);
     assert_eq!(run.json()["error"], "unusable-trust-file");
 }
@@ -354,38 +317,35 @@ fn forged_pdf(genuine: &[u8], key: &bansao_trust::SecretKey) -> Vec<u8> {
 fn a_page_swapped_and_resealed_by_another_communes_kiosk_is_not_genuine() {
     let world = DemoWorld::new();
     let ids = world.copy_ids();
-    let city = world.arg("city");
-    let run = bansao(&[
-        "keys",
+    let run = world.keys(
         "certify-ward",
-        "--city",
-        &city,
-        "--dir",
-        &world.arg("other-ward"),
-        "--commune-code",
-        "00002",
-        "--commune-name",
-        "Xã Đông Hội",
-    ]);
+        &[
+            "--dir",
+            &world.arg("other-ward"),
+            "--commune-code",
+            "00002",
+            "--commune-name",
+            "Xã Đông Hội",
+        ],
+    );
     assert_exit!(run, 0);
-    let run = bansao(&[
-        "keys",
+    let run = world.keys(
         "certify-kiosk",
-        "--city",
-        &city,
-        "--ward",
-        &world.arg("other-ward"),
-        "--dir",
-        &world.arg("other-kiosk"),
-        "--kiosk-id",
-        "KIOSK-DONGHOI-01",
-    ]);
+        &[
+            "--ward",
+            &world.arg("other-ward"),
+            "--dir",
+            &world.arg("other-kiosk"),
+            "--kiosk-id",
+            "KIOSK-DONGHOI-01",
+        ],
+    );
     assert_exit!(run, 0);
     let trust = world.arg("city/trust.cbor");
     let genuine = std::fs::read(world.path(&format!("{}.pdf", ids[1]))).unwrap();
     let verify = |name: &str, bytes: &[u8]| {
         let path = world.write(name, bytes);
-        bansao(&["verify", "--trust", &trust, "--json", &path])
+        verify_json(&trust, &path)
     };
     assert_exit!(verify("genuine.pdf", &genuine), 0);
 
@@ -393,15 +353,13 @@ fn a_page_swapped_and_resealed_by_another_communes_kiosk_is_not_genuine() {
     let other_kiosk =
         bansao_node::files::read_secret_key(&world.path("other-kiosk/node.key")).unwrap();
     let run = verify("other-kiosk.pdf", &forged_pdf(&genuine, &other_kiosk));
-    assert_exit!(run, 1);
-    assert_eq!(run.json()["verdict"], "not-authorised", "{}", run.stdout);
+    run.assert_not_genuine("not-authorised");
 
     // Even the copy's own ward cannot seal a page that is not the signed scan.
     let ward = bansao_node::files::read_secret_key(&world.path("ward/node.key")).unwrap();
     let run = verify("own-ward.pdf", &forged_pdf(&genuine, &ward));
-    assert_exit!(run, 1);
-    assert_eq!(run.json()["verdict"], "tampered", "{}", run.stdout);
-    assert!(run.stdout.contains("not the scan"), "{}", run.stdout);
+    run.assert_not_genuine("tampered");
+    run.assert_stdout_has("not the scan");
 }
 
 #[test]

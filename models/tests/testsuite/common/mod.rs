@@ -3,9 +3,16 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 use std::io::Cursor;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use bansao_hw::printer::raster::{TextRenderer, text_page};
+
+/// The face photos deploy/setup.sh fetches.
+pub fn photos_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(bansao_models::evaluation::PHOTOS_DIR)
+}
 
 /// A white A5-ish page at 300 dpi with `lines` in black, as PNG bytes.
 pub fn page(lines: &[&str]) -> Vec<u8> {

@@ -107,30 +107,33 @@ fn rerun_in_namespace(options: &NetlabOptions, out: &mut dyn Write) -> anyhow::R
 }
 
 fn ip(args: &[&str]) -> anyhow::Result<()> {
-    let output = Command::new("ip")
-        .args(args)
-        .output()
-        .context("cannot run ip")?;
-    if !output.status.success() {
-        bail!(
-            "ip {}: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&output.stderr).trim()
-        );
-    }
-    Ok(())
+    run_ip(Command::new("ip").args(args), "cannot run ip", || {
+        format!("ip {}", args.join(" "))
+    })
 }
 
 fn ip_in(pid: u32, args: &[&str]) -> anyhow::Result<()> {
-    let output = Command::new("nsenter")
-        .args(["-t", &pid.to_string(), "-n", "ip"])
-        .args(args)
-        .output()
-        .context("cannot run nsenter")?;
+    run_ip(
+        Command::new("nsenter")
+            .args(["-t", &pid.to_string(), "-n", "ip"])
+            .args(args),
+        "cannot run nsenter",
+        || format!("ip {} in node {pid}'s namespace", args.join(" ")),
+    )
+}
+
+/// Runs `command`, an `ip` invocation (`cannot_run` when it does not start); a failure is
+/// `what` failed with what `ip` said.
+fn run_ip(
+    command: &mut Command,
+    cannot_run: &'static str,
+    what: impl FnOnce() -> String,
+) -> anyhow::Result<()> {
+    let output = command.output().context(cannot_run)?;
     if !output.status.success() {
         bail!(
-            "ip {} in node {pid}'s namespace: {}",
-            args.join(" "),
+            "{}: {}",
+            what(),
             String::from_utf8_lossy(&output.stderr).trim()
         );
     }

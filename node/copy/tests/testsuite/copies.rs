@@ -60,6 +60,48 @@ fn sample_content(sequence: u64, previous: ContentHash) -> CopyContent {
     }
 }
 
+/// The kiosk issues its copy number `sequence`, chained after `previous`, on the replica
+/// `actor(replica)`.
+fn issue(hierarchy: &Hierarchy, sequence: u64, previous: ContentHash, replica: u8) -> CopyDocument {
+    CopyDocument::issue(
+        sample_content(sequence, previous),
+        &hierarchy.kiosk.key,
+        actor(replica),
+    )
+    .unwrap()
+}
+
+/// The kiosk's first copy (sequence 1, after genesis) on replica 1.
+fn first_copy(hierarchy: &Hierarchy) -> CopyDocument {
+    issue(hierarchy, 1, ContentHash::GENESIS, 1)
+}
+
+/// The first copy on two replicas (actors 1 and 2), as two devices that went offline with it.
+fn two_replicas(hierarchy: &Hierarchy) -> (CopyDocument, CopyDocument) {
+    let mut one = first_copy(hierarchy);
+    let two = CopyDocument::load(&one.save(), actor(2)).unwrap();
+    (one, two)
+}
+
+/// `decision` on `content` by `key`, `seconds` after the tests' epoch, without a reason, with
+/// the certification `number` if any.
+fn signed(
+    content: &CopyContent,
+    decision: Decision,
+    seconds: i64,
+    number: Option<&str>,
+    key: &bansao_trust::SecretKey,
+) -> SignatureRecord {
+    SignatureRecord::decide(
+        content,
+        decision,
+        at(seconds),
+        None,
+        number.map(str::to_owned),
+        key,
+    )
+}
+
 /// Signs `decision` on `document` with `key`, `seconds` after the tests' epoch, without a
 /// certification number.
 fn decide(
@@ -80,6 +122,16 @@ fn decide(
     document.add_signature(&record).unwrap();
 }
 
+/// [`decide`] an approval.
+fn approve(document: &mut CopyDocument, seconds: i64, key: &bansao_trust::SecretKey) {
+    decide(document, Decision::Approve, seconds, None, key);
+}
+
+/// [`decide`] a rejection for `reason`.
+fn reject(document: &mut CopyDocument, seconds: i64, reason: &str, key: &bansao_trust::SecretKey) {
+    decide(document, Decision::Reject, seconds, Some(reason), key);
+}
+
 fn status_of(document: &CopyDocument, trust: &TrustContext) -> bansao_copy::StatusReport {
     bansao_copy::status::document_report(document, trust).unwrap()
 }
@@ -96,21 +148,15 @@ fn content_is_canonical_and_round_trips() {
 fn a_new_copy_is_provisional_then_countersigned_then_registered() {
     let hierarchy = Hierarchy::new();
     let trust = hierarchy.context();
-    let mut document = CopyDocument::issue(
-        sample_content(1, ContentHash::GENESIS),
-        &hierarchy.kiosk.key,
-        actor(1),
-    )
-    .unwrap();
+    let mut document = first_copy(&hierarchy);
     assert_eq!(status_of(&document, &trust).status, CopyStatus::Provisional);
 
     let content = document.content().clone();
-    let approve = SignatureRecord::decide(
+    let approve = signed(
         &content,
         Decision::Approve,
-        at(60),
-        None,
-        Some("125/2026/SCBS".into()),
+        60,
+        Some("125/2026/SCBS"),
         &hierarchy.official.key,
     );
     document.add_signature(&approve).unwrap();
@@ -121,11 +167,10 @@ fn a_new_copy_is_provisional_then_countersigned_then_registered() {
         Some("125/2026/SCBS")
     );
 
-    let register = SignatureRecord::decide(
+    let register = signed(
         &content,
         Decision::Register,
-        at(120),
-        None,
+        120,
         None,
         &hierarchy.registrar.key,
     );
@@ -142,29 +187,11 @@ fn a_new_copy_is_provisional_then_countersigned_then_registered() {
 fn concurrent_approve_and_reject_on_two_replicas_is_a_conflict_until_reconciled() {
     let hierarchy = Hierarchy::new();
     let trust = hierarchy.context();
-    let mut ward_a = CopyDocument::issue(
-        sample_content(1, ContentHash::GENESIS),
-        &hierarchy.kiosk.key,
-        actor(1),
-    )
-    .unwrap();
-    let mut ward_b = CopyDocument::load(&ward_a.save(), actor(2)).unwrap();
+    let (mut ward_a, mut ward_b) = two_replicas(&hierarchy);
 
     // Offline, at the same time: one official approves, the other rejects.
-    decide(
-        &mut ward_a,
-        Decision::Approve,
-        60,
-        None,
-        &hierarchy.official.key,
-    );
-    decide(
-        &mut ward_b,
-        Decision::Reject,
-        61,
-        Some("ảnh mờ"),
-        &hierarchy.second_official.key,
-    );
+    approve(&mut ward_a, 60, &hierarchy.official.key);
+    reject(&mut ward_b, 61, "ảnh mờ", &hierarchy.second_official.key);
     ward_a.merge(&mut ward_b).unwrap();
     ward_b.merge(&mut ward_a).unwrap();
 
@@ -177,13 +204,7 @@ fn concurrent_approve_and_reject_on_two_replicas_is_a_conflict_until_reconciled(
     }
 
     // The approving official reviews and withdraws: replaces their own decision with a rejection.
-    decide(
-        &mut ward_a,
-        Decision::Reject,
-        300,
-        Some("đồng ý từ chối"),
-        &hierarchy.official.key,
-    );
+    reject(&mut ward_a, 300, "đồng ý từ chối", &hierarchy.official.key);
     ward_b.merge(&mut ward_a).unwrap();
     assert_eq!(status_of(&ward_b, &trust).status, CopyStatus::Rejected);
 }
@@ -192,27 +213,9 @@ fn concurrent_approve_and_reject_on_two_replicas_is_a_conflict_until_reconciled(
 fn one_official_deciding_differently_on_two_devices_is_a_conflict_too() {
     let hierarchy = Hierarchy::new();
     let trust = hierarchy.context();
-    let mut laptop = CopyDocument::issue(
-        sample_content(1, ContentHash::GENESIS),
-        &hierarchy.kiosk.key,
-        actor(1),
-    )
-    .unwrap();
-    let mut desk = CopyDocument::load(&laptop.save(), actor(2)).unwrap();
-    decide(
-        &mut laptop,
-        Decision::Approve,
-        60,
-        None,
-        &hierarchy.official.key,
-    );
-    decide(
-        &mut desk,
-        Decision::Reject,
-        60,
-        Some("sai"),
-        &hierarchy.official.key,
-    );
+    let (mut laptop, mut desk) = two_replicas(&hierarchy);
+    approve(&mut laptop, 60, &hierarchy.official.key);
+    reject(&mut desk, 60, "sai", &hierarchy.official.key);
     laptop.merge(&mut desk).unwrap();
     let (records, _) = laptop.signatures().unwrap();
     assert_eq!(
@@ -227,29 +230,11 @@ fn one_official_deciding_differently_on_two_devices_is_a_conflict_too() {
 fn decisions_that_do_not_count_are_listed_not_dropped() {
     let hierarchy = Hierarchy::new();
     let trust = hierarchy.context();
-    let mut document = CopyDocument::issue(
-        sample_content(1, ContentHash::GENESIS),
-        &hierarchy.kiosk.key,
-        actor(1),
-    )
-    .unwrap();
+    let mut document = first_copy(&hierarchy);
     let content = document.content().clone();
     // An official of another commune, and the kiosk trying to approve its own copy.
-    decide(
-        &mut document,
-        Decision::Approve,
-        60,
-        None,
-        &hierarchy.other_official.key,
-    );
-    let mut self_approval = SignatureRecord::decide(
-        &content,
-        Decision::Approve,
-        at(60),
-        None,
-        None,
-        &hierarchy.kiosk.key,
-    );
+    approve(&mut document, 60, &hierarchy.other_official.key);
+    let mut self_approval = signed(&content, Decision::Approve, 60, None, &hierarchy.kiosk.key);
     self_approval.decision = Decision::Approve;
     document.add_signature(&self_approval).unwrap();
     let report = status_of(&document, &trust);
@@ -260,12 +245,7 @@ fn decisions_that_do_not_count_are_listed_not_dropped() {
 #[test]
 fn a_revoked_copy_and_a_revoked_kiosk() {
     let mut hierarchy = Hierarchy::new();
-    let document = CopyDocument::issue(
-        sample_content(1, ContentHash::GENESIS),
-        &hierarchy.kiosk.key,
-        actor(1),
-    )
-    .unwrap();
+    let document = first_copy(&hierarchy);
     hierarchy.revocations.copies.insert(
         document.content().copy_id.to_string(),
         Revocation {
@@ -416,20 +396,9 @@ fn qr_verdicts_for_every_kind_of_bad_code() {
 fn a_record_carries_decisions_and_detects_a_swapped_qr() {
     let hierarchy = Hierarchy::new();
     let trust = hierarchy.context();
-    let mut document = CopyDocument::issue(
-        sample_content(1, ContentHash::GENESIS),
-        &hierarchy.kiosk.key,
-        actor(1),
-    )
-    .unwrap();
+    let mut document = first_copy(&hierarchy);
     let content = document.content().clone();
-    decide(
-        &mut document,
-        Decision::Approve,
-        60,
-        None,
-        &hierarchy.official.key,
-    );
+    approve(&mut document, 60, &hierarchy.official.key);
     let qr = QrClaims::for_content(&content).to_qr_text(&hierarchy.kiosk.key);
     let record = CopyRecord::from_document(&document, qr).unwrap();
     let back = CopyRecord::from_cbor(&record.to_cbor()).unwrap();
@@ -503,22 +472,16 @@ fn regression_automerge_load_panic_on_malformed_bytes_is_an_error() {
 fn an_unchanged_document_saves_to_the_bytes_it_was_loaded_from_and_a_changed_one_does_not() {
     let hierarchy = Hierarchy::new();
     let trust = hierarchy.context();
-    let mut issued = CopyDocument::issue(
-        sample_content(1, ContentHash::GENESIS),
-        &hierarchy.kiosk.key,
-        actor(1),
-    )
-    .unwrap();
+    let mut issued = first_copy(&hierarchy);
     let bytes = issued.save();
     let mut loaded = CopyDocument::load(&bytes, actor(2)).unwrap();
     assert_eq!(loaded.save(), bytes, "nothing changed: the same bytes");
     let content = loaded.content().clone();
-    let approve = SignatureRecord::decide(
+    let approve = signed(
         &content,
         Decision::Approve,
-        at(60),
-        None,
-        Some("0001/2026/SCBS".to_owned()),
+        60,
+        Some("0001/2026/SCBS"),
         &hierarchy.official.key,
     );
     loaded.add_signature(&approve).unwrap();
@@ -536,45 +499,28 @@ fn an_unchanged_document_saves_to_the_bytes_it_was_loaded_from_and_a_changed_one
 fn a_counter_signature_replayed_from_another_copy_or_forged_does_not_count() {
     let hierarchy = Hierarchy::new();
     let trust = hierarchy.context();
-    let mut first = CopyDocument::issue(
-        sample_content(1, ContentHash::GENESIS),
-        &hierarchy.kiosk.key,
-        actor(1),
-    )
-    .unwrap();
-    let approval = SignatureRecord::decide(
+    let mut first = first_copy(&hierarchy);
+    let approval = signed(
         first.content(),
         Decision::Approve,
-        at(60),
-        None,
-        Some("0001/2026/SCBS".to_owned()),
+        60,
+        Some("0001/2026/SCBS"),
         &hierarchy.official.key,
     );
     first.add_signature(&approval).unwrap();
     assert_eq!(status_of(&first, &trust).status, CopyStatus::Countersigned);
     // The same approval copied onto the kiosk's next copy: it names the first copy.
-    let mut second = CopyDocument::issue(
-        sample_content(2, first.content_hash()),
-        &hierarchy.kiosk.key,
-        actor(2),
-    )
-    .unwrap();
+    let mut second = issue(&hierarchy, 2, first.content_hash(), 2);
     second.add_signature(&approval).unwrap();
     let report = status_of(&second, &trust);
     assert_eq!(report.status, CopyStatus::Provisional);
     assert_eq!(report.ignored.len(), 1, "{:?}", report.ignored);
     // A forged approval: the official's key id, a signature that is not theirs.
-    let mut third = CopyDocument::issue(
-        sample_content(3, second.content_hash()),
-        &hierarchy.kiosk.key,
-        actor(3),
-    )
-    .unwrap();
-    let mut forged = SignatureRecord::decide(
+    let mut third = issue(&hierarchy, 3, second.content_hash(), 3);
+    let mut forged = signed(
         third.content(),
         Decision::Approve,
-        at(60),
-        None,
+        60,
         None,
         &hierarchy.second_official.key,
     );

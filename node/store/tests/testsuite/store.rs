@@ -20,6 +20,18 @@ fn actor() -> ActorId {
 }
 
 fn issue(store: &mut Store, hierarchy: &Hierarchy, offset: i64) -> CopyDocument {
+    let (document, stored) = try_issue(store, &hierarchy.kiosk.key, offset);
+    stored.unwrap();
+    document
+}
+
+/// `kiosk` issues the next copy of its chain `offset` seconds after the tests' epoch; the copy
+/// and whether the store took it.
+fn try_issue(
+    store: &mut Store,
+    kiosk: &bansao_trust::SecretKey,
+    offset: i64,
+) -> (CopyDocument, Result<(), StoreError>) {
     let head = store.chain_head("KIOSK-TANLAP-01").unwrap();
     let scan = format!("scan {offset}").into_bytes();
     let content = sample_content(
@@ -28,18 +40,34 @@ fn issue(store: &mut Store, hierarchy: &Hierarchy, offset: i64) -> CopyDocument 
         at(offset),
         &scan,
     );
-    let mut document = CopyDocument::issue(content, &hierarchy.kiosk.key, actor()).unwrap();
-    store
-        .insert_issued_copy(&mut document, &[&scan], CopyStatus::Provisional, at(offset))
-        .unwrap();
-    document
+    let mut document = CopyDocument::issue(content, kiosk, actor()).unwrap();
+    let stored =
+        store.insert_issued_copy(&mut document, &[&scan], CopyStatus::Provisional, at(offset));
+    (document, stored)
+}
+
+/// A store in a new `node.sqlite` of a temporary folder: the folder (kept while the test
+/// runs), the file's path and the store.
+fn temp_store() -> (tempfile::TempDir, std::path::PathBuf, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("node.sqlite");
+    let store = Store::open(&path).unwrap();
+    (dir, path, store)
+}
+
+/// Asserts that `store` holds `copies` copies and the kiosk's chain is at `last_sequence`.
+#[track_caller]
+fn assert_copies_and_chain(store: &Store, copies: u64, last_sequence: u64) {
+    assert_eq!(store.copy_count().unwrap(), copies);
+    assert_eq!(
+        store.chain_head("KIOSK-TANLAP-01").unwrap().last_sequence,
+        last_sequence
+    );
 }
 
 #[test]
 fn the_database_is_durable_wal_with_full_sync() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("node.sqlite");
-    let _store = Store::open(&path).unwrap();
+    let (_dir, path, _store) = temp_store();
     let connection = rusqlite::Connection::open(&path).unwrap();
     let mode: String = connection
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
@@ -55,9 +83,7 @@ fn the_database_is_durable_wal_with_full_sync() {
 #[test]
 fn copies_round_trip_and_the_chain_advances() {
     let hierarchy = Hierarchy::new();
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("node.sqlite");
-    let mut store = Store::open(&path).unwrap();
+    let (_dir, path, mut store) = temp_store();
     let first = issue(&mut store, &hierarchy, 0);
     let second = issue(&mut store, &hierarchy, 60);
     assert_eq!(second.content().kiosk_sequence, 2);
@@ -122,20 +148,14 @@ fn a_copy_that_breaks_the_chain_or_its_scans_writes_nothing() {
         .unwrap_err();
     assert!(matches!(error, StoreError::ScanMismatch { index: 0 }));
 
-    assert_eq!(store.copy_count().unwrap(), 1);
-    assert_eq!(
-        store.chain_head("KIOSK-TANLAP-01").unwrap().last_sequence,
-        1
-    );
+    assert_copies_and_chain(&store, 1, 1);
 }
 
 #[test]
 fn the_index_is_rebuilt_from_the_documents() {
     let hierarchy = Hierarchy::new();
     let trust = hierarchy.context();
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("node.sqlite");
-    let mut store = Store::open(&path).unwrap();
+    let (_dir, path, mut store) = temp_store();
     let mut document = issue(&mut store, &hierarchy, 0);
     let content = document.content().clone();
     document
@@ -217,21 +237,7 @@ fn two_issuances_at_once_cannot_fork_the_kiosk_chain() {
             let kiosk = hierarchy.kiosk.key.clone();
             std::thread::spawn(move || {
                 let mut store = Store::open(&path).unwrap();
-                let head = store.chain_head("KIOSK-TANLAP-01").unwrap();
-                let scan = format!("scan {index}").into_bytes();
-                let content = sample_content(
-                    head.last_sequence + 1,
-                    head.last_content_hash,
-                    at(index),
-                    &scan,
-                );
-                let mut document = CopyDocument::issue(content, &kiosk, actor()).unwrap();
-                store.insert_issued_copy(
-                    &mut document,
-                    &[&scan],
-                    CopyStatus::Provisional,
-                    at(index),
-                )
+                try_issue(&mut store, &kiosk, index).1
             })
         })
         .collect();
@@ -253,19 +259,13 @@ fn two_issuances_at_once_cannot_fork_the_kiosk_chain() {
         "{results:?}"
     );
     let store = Store::open(&path).unwrap();
-    assert_eq!(store.copy_count().unwrap(), 1);
-    assert_eq!(
-        store.chain_head("KIOSK-TANLAP-01").unwrap().last_sequence,
-        1
-    );
+    assert_copies_and_chain(&store, 1, 1);
 }
 
 #[test]
 fn a_damaged_chain_row_is_reported_as_damage_not_as_a_decoding_error() {
     let hierarchy = Hierarchy::new();
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("node.sqlite");
-    let mut store = Store::open(&path).unwrap();
+    let (_dir, path, mut store) = temp_store();
     issue(&mut store, &hierarchy, 0);
     let connection = rusqlite::Connection::open(&path).unwrap();
     connection

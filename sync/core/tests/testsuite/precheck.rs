@@ -4,19 +4,20 @@
 use crate::common;
 
 use bansao_sync::wire;
-use bansao_sync::{ErrorCode, SessionConfig, SessionError, Side};
+use bansao_sync::{ErrorCode, SessionConfig, SessionError};
 use bansao_trust::TrustContext;
-use bansao_trust::testing::{Hierarchy, Holder};
-use common::{Node, documents_of, issue_copies, next_frame, node_with, now};
+use bansao_trust::testing::Hierarchy;
+use common::{Node, documents_of, drive_with, issue_copies, link_with, next_frame, now};
 
-fn node(me: &Holder, peer: &Holder, side: Side, trust: &TrustContext) -> Node {
+/// `h`'s kiosk and ward with small batches and two threads: several documents frames, each
+/// checked in parallel.
+fn kiosk_and_ward(h: &Hierarchy, trust: &TrustContext) -> (Node, Node) {
     let config = SessionConfig {
-        // Small batches and two threads: several documents frames, each checked in parallel.
         document_batch_bytes: 4 * 1024,
         verify_threads: 2,
         ..SessionConfig::default()
     };
-    node_with(me, peer, side, trust, config)
+    link_with(&h.kiosk, &h.ward, trust, config)
 }
 
 /// Feeds `body` to `to`, checked ahead whenever the session offers a checker; returns how many
@@ -29,60 +30,25 @@ fn feed(to: &mut Node, body: &[u8]) -> (usize, Result<(), SessionError>) {
             let result = to.session.handle_prechecked(frame, now(), &mut to.replica);
             (checked, result)
         }
-        None => (0, to.session.handle_frame(body, now(), &mut to.replica)),
+        None => (0, common::handle(to, body)),
     }
 }
 
 /// Runs both sessions to the end, every frame checked ahead; returns the documents checked
 /// ahead on each side and the first error each side met.
 fn drive(a: &mut Node, b: &mut Node) -> ([usize; 2], [Option<SessionError>; 2]) {
-    let mut checked = [0, 0];
-    let mut errors = [None, None];
-    for _ in 0..10_000 {
-        let mut moved = false;
-        for (from, side) in [(0, 1), (1, 0)] {
-            let (from, to) = if from == 0 {
-                (&mut *a, &mut *b)
-            } else {
-                (&mut *b, &mut *a)
-            };
-            while let Ok(Some(frame)) = from.session.poll_transmit(&mut from.replica) {
-                moved = true;
-                while let Some(effect) = from.session.poll_effect() {
-                    from.replica.apply(effect);
-                }
-                if to.session.is_failed() || to.session.is_finished() {
-                    continue;
-                }
-                let (ahead, result) = feed(to, &frame[wire::FRAME_HEADER_BYTES..]);
-                checked[side] += ahead;
-                if let Err(error) = result {
-                    errors[side].get_or_insert(error);
-                }
-                while let Some(effect) = to.session.poll_effect() {
-                    to.replica.apply(effect);
-                }
-            }
-        }
-        if !moved {
-            break;
-        }
-    }
-    (checked, errors)
+    drive_with(a, b, &mut feed)
 }
 
 #[test]
 fn copies_checked_ahead_are_stored_as_whole_frames_would_be() {
     let h = Hierarchy::new();
     let trust = h.context();
-    let mut kiosk = node(&h.kiosk, &h.ward, Side::Initiator, &trust);
-    let mut ward = node(&h.ward, &h.kiosk, Side::Responder, &trust);
+    let (mut kiosk, mut ward) = kiosk_and_ward(&h, &trust);
     issue_copies(&h.kiosk, &mut kiosk.replica, "00001", 12);
     let (checked, errors) = drive(&mut kiosk, &mut ward);
-    assert!(errors.iter().all(Option::is_none), "{errors:?}");
-    assert!(kiosk.session.is_finished() && ward.session.is_finished());
+    common::assert_synced(&errors, &kiosk, &ward);
     assert_eq!(checked[1], 12, "every copy the ward took was checked ahead");
-    assert_eq!(ward.replica.digests(), kiosk.replica.digests());
     assert_eq!(ward.session.stats().documents_received, 12);
     assert!(ward.session.stats().frames_received > 3, "several frames");
 }
@@ -91,19 +57,13 @@ fn copies_checked_ahead_are_stored_as_whole_frames_would_be() {
 fn out_of_scope_copies_checked_ahead_close_the_session_and_nothing_is_written() {
     let h = Hierarchy::new();
     let trust = h.context();
-    let mut kiosk = node(&h.kiosk, &h.ward, Side::Initiator, &trust);
-    let mut ward = node(&h.ward, &h.kiosk, Side::Responder, &trust);
+    let (mut kiosk, mut ward) = kiosk_and_ward(&h, &trust);
     issue_copies(&h.kiosk, &mut kiosk.replica, "00002", 2);
     // Hello both ways and the kiosk's reconcile message, so the ward takes documents.
-    let hello = next_frame(&mut kiosk);
-    assert_eq!(feed(&mut ward, &hello[4..]).0, 0);
-    let ward_hello = next_frame(&mut ward);
-    kiosk
-        .session
-        .handle_frame(&ward_hello[4..], now(), &mut kiosk.replica)
-        .unwrap();
-    let reconcile = next_frame(&mut kiosk);
-    feed(&mut ward, &reconcile[4..]).1.unwrap();
+    assert_eq!(
+        common::open_to_documents(&mut kiosk, &mut ward, &mut feed).0,
+        0
+    );
     let documents = documents_of(&kiosk.replica);
     let frame = wire::encode_frame(&documents).unwrap();
     let (checked, result) = feed(&mut ward, &frame[4..]);
@@ -124,8 +84,7 @@ fn out_of_scope_copies_checked_ahead_close_the_session_and_nothing_is_written() 
 fn a_malformed_frame_checked_ahead_is_refused() {
     let h = Hierarchy::new();
     let trust = h.context();
-    let mut kiosk = node(&h.kiosk, &h.ward, Side::Initiator, &trust);
-    let mut ward = node(&h.ward, &h.kiosk, Side::Responder, &trust);
+    let (mut kiosk, mut ward) = kiosk_and_ward(&h, &trust);
     let hello = next_frame(&mut kiosk);
     feed(&mut ward, &hello[4..]).1.unwrap();
     let checker = ward.session.document_checker().unwrap();

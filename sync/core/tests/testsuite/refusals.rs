@@ -7,44 +7,13 @@ use bansao_sync::wire::{self, Message};
 use bansao_sync::{ErrorCode, SessionError, Side};
 use bansao_trust::Revocation;
 use bansao_trust::testing::{Hierarchy, VALID_FROM};
-use common::{Node, documents_of, issue_copies, next_frame, node, now};
+use common::{Node, documents_of, drive_with, handle, issue_copies, kiosk_and_ward, link, node};
 use serde_bytes::ByteArray;
 
-/// Moves every frame `from` has to send into `to`; returns whether anything moved.
-fn relay(from: &mut Node, to: &mut Node, error: &mut Option<SessionError>) -> bool {
-    let mut moved = false;
-    while let Ok(Some(frame)) = from.session.poll_transmit(&mut from.replica) {
-        moved = true;
-        while let Some(effect) = from.session.poll_effect() {
-            from.replica.apply(effect);
-        }
-        if to.session.is_failed() || to.session.is_finished() {
-            continue;
-        }
-        if let Err(e) =
-            to.session
-                .handle_frame(&frame[wire::FRAME_HEADER_BYTES..], now(), &mut to.replica)
-        {
-            error.get_or_insert(e);
-        }
-        while let Some(effect) = to.session.poll_effect() {
-            to.replica.apply(effect);
-        }
-    }
-    moved
-}
-
-/// Runs both sessions until neither can move; returns the errors each side ended with.
+/// Runs both sessions until neither can move, frames handed over whole; returns the errors each
+/// side ended with.
 fn drive(a: &mut Node, b: &mut Node) -> [Option<SessionError>; 2] {
-    let [mut error_a, mut error_b] = [None, None];
-    for _ in 0..10_000 {
-        let moved_ab = relay(a, b, &mut error_b);
-        let moved_ba = relay(b, a, &mut error_a);
-        if !moved_ab && !moved_ba {
-            break;
-        }
-    }
-    [error_a, error_b]
+    drive_with(a, b, &mut |to, body| (0, handle(to, body))).1
 }
 
 fn refused_code(error: &Option<SessionError>) -> Option<ErrorCode> {
@@ -58,13 +27,10 @@ fn refused_code(error: &Option<SessionError>) -> Option<ErrorCode> {
 fn a_good_pair_syncs_and_both_finish() {
     let h = Hierarchy::new();
     let trust = h.context();
-    let mut kiosk = node(&h.kiosk, &h.ward, Side::Initiator, &trust);
-    let mut ward = node(&h.ward, &h.kiosk, Side::Responder, &trust);
+    let (mut kiosk, mut ward) = kiosk_and_ward(&h, &trust);
     issue_copies(&h.kiosk, &mut kiosk.replica, "00001", 5);
     let errors = drive(&mut kiosk, &mut ward);
-    assert!(errors.iter().all(Option::is_none), "{errors:?}");
-    assert!(kiosk.session.is_finished() && ward.session.is_finished());
-    assert_eq!(ward.replica.digests(), kiosk.replica.digests());
+    common::assert_synced(&errors, &kiosk, &ward);
     assert_eq!(kiosk.session.stats().documents_sent, 5);
     assert_eq!(ward.session.stats().documents_received, 5);
 }
@@ -80,8 +46,7 @@ fn an_unknown_peer_is_refused_before_any_data_moves() {
         "KIOSK-LA",
         Some("00001"),
     );
-    let mut intruder = node(&stranger, &h.ward, Side::Initiator, &trust);
-    let mut ward = node(&h.ward, &stranger, Side::Responder, &trust);
+    let (mut intruder, mut ward) = link(&stranger, &h.ward, &trust);
     issue_copies(&h.kiosk, &mut intruder.replica, "00001", 3);
     let errors = drive(&mut intruder, &mut ward);
     assert_eq!(
@@ -112,8 +77,7 @@ fn a_revoked_kiosk_is_refused() {
         },
     );
     let trust = h.context();
-    let mut kiosk = node(&h.kiosk, &h.ward, Side::Initiator, &trust);
-    let mut ward = node(&h.ward, &h.kiosk, Side::Responder, &trust);
+    let (mut kiosk, mut ward) = kiosk_and_ward(&h, &trust);
     issue_copies(&h.kiosk, &mut kiosk.replica, "00001", 2);
     let errors = drive(&mut kiosk, &mut ward);
     assert_eq!(
@@ -128,56 +92,33 @@ fn a_revoked_kiosk_is_refused() {
 fn wrong_roles_and_communes_are_refused() {
     let h = Hierarchy::new();
     let trust = h.context();
-    let mut kiosk = node(&h.kiosk, &h.registrar, Side::Initiator, &trust);
-    let mut city = node(&h.registrar, &h.kiosk, Side::Responder, &trust);
-    let errors = drive(&mut kiosk, &mut city);
-    assert_eq!(
-        refused_code(&errors[1]),
-        Some(ErrorCode::NotAuthorised),
-        "{errors:?}"
-    );
-
-    let mut kiosk = node(&h.kiosk, &h.other_ward, Side::Initiator, &trust);
-    let mut far_ward = node(&h.other_ward, &h.kiosk, Side::Responder, &trust);
-    let errors = drive(&mut kiosk, &mut far_ward);
-    assert_eq!(
-        refused_code(&errors[1]),
-        Some(ErrorCode::OutOfScope),
-        "{errors:?}"
-    );
+    // The city, then the ward of another commune.
+    for (peer, code) in [
+        (&h.registrar, ErrorCode::NotAuthorised),
+        (&h.other_ward, ErrorCode::OutOfScope),
+    ] {
+        let (mut kiosk, mut peer) = link(&h.kiosk, peer, &trust);
+        let errors = drive(&mut kiosk, &mut peer);
+        assert_eq!(refused_code(&errors[1]), Some(code), "{errors:?}");
+    }
 }
 
 #[test]
 fn out_of_scope_documents_close_the_session_and_nothing_is_written() {
     let h = Hierarchy::new();
     let trust = h.context();
-    let mut kiosk = node(&h.kiosk, &h.ward, Side::Initiator, &trust);
-    let mut ward = node(&h.ward, &h.kiosk, Side::Responder, &trust);
+    let (mut kiosk, mut ward) = kiosk_and_ward(&h, &trust);
     // The kiosk's replica holds copies of another commune (as a compromised or buggy kiosk
     // might); its sync items only list its commune, so push them by hand.
     issue_copies(&h.kiosk, &mut kiosk.replica, "00002", 2);
-    // Hello both ways, then a Documents frame carrying the foreign copies.
-    let hello = next_frame(&mut kiosk);
-    ward.session
-        .handle_frame(&hello[4..], now(), &mut ward.replica)
+    // Hello both ways and the kiosk's reconcile message (the ward must be in the reconcile
+    // phase), then a Documents frame carrying the foreign copies, out of turn.
+    common::open_to_documents(&mut kiosk, &mut ward, &mut |to, body| (0, handle(to, body)))
+        .1
         .unwrap();
     let documents = documents_of(&kiosk.replica);
-    // The ward answered hello; feed it the kiosk's documents out of turn.
     let frame = wire::encode_frame(&documents).unwrap();
-    // First the ward must be in the reconcile phase: give it the kiosk's reconcile message.
-    let ward_hello = next_frame(&mut ward);
-    kiosk
-        .session
-        .handle_frame(&ward_hello[4..], now(), &mut kiosk.replica)
-        .unwrap();
-    let reconcile_frame = next_frame(&mut kiosk);
-    ward.session
-        .handle_frame(&reconcile_frame[4..], now(), &mut ward.replica)
-        .unwrap();
-    let error = ward
-        .session
-        .handle_frame(&frame[4..], now(), &mut ward.replica)
-        .unwrap_err();
+    let error = handle(&mut ward, &frame[4..]).unwrap_err();
     assert_eq!(error.code(), Some(ErrorCode::OutOfScope), "{error}");
     assert!(
         ward.session.poll_effect().is_none(),
@@ -199,52 +140,39 @@ fn malformed_oversized_and_wrong_version_frames_are_refused() {
     let h = Hierarchy::new();
     let trust = h.context();
 
-    let mut ward = node(&h.ward, &h.kiosk, Side::Responder, &trust);
-    let error = ward
-        .session
-        .handle_frame(&[0xff, 0x13, 0x37], now(), &mut ward.replica)
-        .unwrap_err();
+    // Each frame to a fresh ward: the ward and its error.
+    let refuse = |body: &[u8]| {
+        let mut ward = node(&h.ward, &h.kiosk, Side::Responder, &trust);
+        let error = handle(&mut ward, body).unwrap_err();
+        (ward, error)
+    };
+    let hello = |version: u32, key: &bansao_trust::SecretKey| {
+        wire::encode_frame(&Message::Hello {
+            version,
+            key_id: ByteArray::new(key.key_id().0),
+        })
+        .unwrap()
+    };
+
+    let (ward, error) = refuse(&[0xff, 0x13, 0x37]);
     assert_eq!(error.code(), Some(ErrorCode::MalformedFrame));
     assert_eq!(ward.session.stats().refusals, 1);
 
-    let mut ward = node(&h.ward, &h.kiosk, Side::Responder, &trust);
     let huge = vec![0u8; wire::MAX_FRAME_BYTES + 1];
-    let error = ward
-        .session
-        .handle_frame(&huge, now(), &mut ward.replica)
-        .unwrap_err();
-    assert_eq!(error.code(), Some(ErrorCode::MalformedFrame));
+    assert_eq!(refuse(&huge).1.code(), Some(ErrorCode::MalformedFrame));
 
-    let mut ward = node(&h.ward, &h.kiosk, Side::Responder, &trust);
-    let hello = wire::encode_frame(&Message::Hello {
-        version: 99,
-        key_id: ByteArray::new(h.kiosk.key.key_id().0),
-    })
-    .unwrap();
-    let error = ward
-        .session
-        .handle_frame(&hello[4..], now(), &mut ward.replica)
-        .unwrap_err();
-    assert_eq!(error.code(), Some(ErrorCode::VersionMismatch));
+    let other_version = hello(99, &h.kiosk.key);
+    assert_eq!(
+        refuse(&other_version[4..]).1.code(),
+        Some(ErrorCode::VersionMismatch)
+    );
 
     // A hello naming another key than the connection authenticated.
-    let mut ward = node(&h.ward, &h.kiosk, Side::Responder, &trust);
-    let hello = wire::encode_frame(&Message::Hello {
-        version: bansao_sync::PROTOCOL_VERSION,
-        key_id: ByteArray::new(h.official.key.key_id().0),
-    })
-    .unwrap();
-    let error = ward
-        .session
-        .handle_frame(&hello[4..], now(), &mut ward.replica)
-        .unwrap_err();
+    let hello = hello(bansao_sync::PROTOCOL_VERSION, &h.official.key);
+    let (mut ward, error) = refuse(&hello[4..]);
     assert_eq!(error.code(), Some(ErrorCode::UnknownPeer));
     // After a refusal the session takes nothing more.
-    assert_eq!(
-        ward.session
-            .handle_frame(&hello[4..], now(), &mut ward.replica),
-        Err(SessionError::Closed)
-    );
+    assert_eq!(handle(&mut ward, &hello[4..]), Err(SessionError::Closed));
 }
 
 #[test]
@@ -263,8 +191,7 @@ fn a_newer_revocation_list_that_drops_a_revocation_is_not_adopted_from_a_peer() 
     emptied.revocations.version = 3;
     emptied.revocations.keys.clear();
     let trust = held.context();
-    let mut ward = node(&held.ward, &held.kiosk, Side::Responder, &trust);
-    let mut kiosk = node(&held.kiosk, &held.ward, Side::Initiator, &trust);
+    let (mut kiosk, mut ward) = kiosk_and_ward(&held, &trust);
     ward.replica.trust_bundle = Some(held.bundle());
     kiosk.replica.trust_bundle = Some(emptied.bundle());
     let errors = drive(&mut kiosk, &mut ward);
@@ -275,8 +202,7 @@ fn a_newer_revocation_list_that_drops_a_revocation_is_not_adopted_from_a_peer() 
     // A genuine edition 3 that keeps the revocation is adopted.
     let mut genuine = held.clone();
     genuine.revocations.version = 3;
-    let mut kiosk = node(&held.kiosk, &held.ward, Side::Initiator, &trust);
-    let mut ward = node(&held.ward, &held.kiosk, Side::Responder, &trust);
+    let (mut kiosk, mut ward) = kiosk_and_ward(&held, &trust);
     ward.replica.trust_bundle = Some(held.bundle());
     kiosk.replica.trust_bundle = Some(genuine.bundle());
     let errors = drive(&mut kiosk, &mut ward);

@@ -16,6 +16,30 @@ impl Run {
         serde_json::from_str(&self.stdout)
             .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.stdout))
     }
+
+    /// Asserts exit code 1 (not genuine) and the JSON `verdict`, showing the output when
+    /// either is wrong.
+    #[track_caller]
+    pub fn assert_not_genuine(&self, verdict: &str) {
+        assert_eq!(
+            self.code, 1,
+            "stdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        assert_eq!(self.json()["verdict"], verdict, "{}", self.stdout);
+    }
+
+    /// Asserts that standard output contains `text`, showing it when it does not.
+    #[track_caller]
+    pub fn assert_stdout_has(&self, text: &str) {
+        assert!(self.stdout.contains(text), "{}", self.stdout);
+    }
+
+    /// Asserts that standard error contains `text`, showing it when it does not.
+    #[track_caller]
+    pub fn assert_stderr_has(&self, text: &str) {
+        assert!(self.stderr.contains(text), "{}", self.stderr);
+    }
 }
 
 /// Runs `bansao ARGS...` in-process.
@@ -30,6 +54,21 @@ pub fn bansao(args: &[&str]) -> Run {
         stdout: String::from_utf8(out).unwrap(),
         stderr: String::from_utf8(err).unwrap(),
     }
+}
+
+/// The string `field` of each entry of the JSON array `array`.
+pub fn strings_of<'a>(array: &'a serde_json::Value, field: &str) -> Vec<&'a str> {
+    array
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| entry[field].as_str().unwrap())
+        .collect()
+}
+
+/// Runs `bansao verify --trust TRUST --json INPUT` in-process.
+pub fn verify_json(trust: &str, input: &str) -> Run {
+    bansao(&["verify", "--trust", trust, "--json", input])
 }
 
 /// Asserts the exit code, showing the output when it is wrong.
@@ -91,21 +130,20 @@ impl DemoWorld {
 
     /// Verifies INPUT with the demo's trust file, as JSON.
     pub fn verify(&self, input: &str) -> Run {
-        bansao(&["verify", "--trust", &self.trust(), "--json", input])
+        verify_json(&self.trust(), input)
+    }
+
+    /// Runs `bansao keys COMMAND --city CITY ARGS...` on the demo's city.
+    pub fn keys(&self, command: &str, args: &[&str]) -> Run {
+        let city = self.arg("city");
+        let mut argv = vec!["keys", command, "--city", &city];
+        argv.extend_from_slice(args);
+        bansao(&argv)
     }
 
     /// Runs `bansao keys revoke --city CITY --key KEY --reason REASON` on the demo's city.
     pub fn revoke(&self, key: &str, reason: &str) -> Run {
-        bansao(&[
-            "keys",
-            "revoke",
-            "--city",
-            &self.arg("city"),
-            "--key",
-            key,
-            "--reason",
-            reason,
-        ])
+        self.keys("revoke", &["--key", key, "--reason", reason])
     }
 
     /// Writes `bytes` to a file in the demo directory and returns its path.
@@ -125,15 +163,10 @@ const SMALL_DISK_MARKER: &str = "BANSAO_SMALL_DISK";
 pub fn on_small_disk(test_name: &str, kib: u64, body: impl FnOnce(&Path)) {
     if let Ok(dir) = std::env::var(SMALL_DISK_MARKER) {
         let dir = PathBuf::from(dir);
-        let mounted = std::process::Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={kib}k"), "tmpfs"])
-            .arg(&dir)
-            .output()
-            .unwrap();
-        assert!(
-            mounted.status.success(),
-            "ENVIRONMENT LIMIT: cannot mount a tmpfs in the test's mount namespace: {}",
-            String::from_utf8_lossy(&mounted.stderr)
+        mount(
+            &["-t", "tmpfs", "-o", &format!("size={kib}k"), "tmpfs"],
+            &dir,
+            "ENVIRONMENT LIMIT: cannot mount a tmpfs in the test's mount namespace: ",
         );
         body(&dir);
         return;
@@ -167,14 +200,20 @@ pub fn on_small_disk(test_name: &str, kib: u64, body: impl FnOnce(&Path)) {
 /// Remounts the small disk `dir` read-only (`false`) or read-write (`true`).
 pub fn remount(dir: &Path, writable: bool) {
     let mode = if writable { "remount,rw" } else { "remount,ro" };
+    mount(&["-o", mode], dir, "");
+}
+
+/// Runs `mount ARGS... DIR`; when it fails, panics with `context` then what `mount` said.
+#[track_caller]
+fn mount(args: &[&str], dir: &Path, context: &str) {
     let output = std::process::Command::new("mount")
-        .args(["-o", mode])
+        .args(args)
         .arg(dir)
         .output()
         .unwrap();
     assert!(
         output.status.success(),
-        "{}",
+        "{context}{}",
         String::from_utf8_lossy(&output.stderr)
     );
 }
