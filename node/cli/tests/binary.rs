@@ -173,30 +173,24 @@ fn the_ward_commands_queue_show_approve_and_reject_with_exit_codes() {
     // with no terminal to ask on is a usage error (2).
     let wrong = dir.path().join("wrong.passphrase");
     std::fs::write(&wrong, "not the passphrase\n").unwrap();
-    let (code, _, stderr) = run(&[
-        "ward",
-        "approve",
-        "--node",
-        ward,
-        "--official",
-        "tran-thi-binh",
-        "--passphrase-file",
-        wrong.to_str().unwrap(),
-        "--copy",
-        &copy,
-    ]);
+    let approve_with = |passphrase: &[&str]| {
+        let mut args = vec![
+            "ward",
+            "approve",
+            "--node",
+            ward,
+            "--official",
+            "tran-thi-binh",
+            "--copy",
+            &copy,
+        ];
+        args.extend_from_slice(passphrase);
+        run(&args)
+    };
+    let (code, _, stderr) = approve_with(&["--passphrase-file", wrong.to_str().unwrap()]);
     assert_eq!(code, 4, "{stderr}");
     assert!(stderr.contains("wrong passphrase"), "{stderr}");
-    let (code, _, stderr) = run(&[
-        "ward",
-        "approve",
-        "--node",
-        ward,
-        "--official",
-        "tran-thi-binh",
-        "--copy",
-        &copy,
-    ]);
+    let (code, _, stderr) = approve_with(&[]);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("--passphrase-file"), "{stderr}");
 

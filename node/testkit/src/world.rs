@@ -210,6 +210,21 @@ impl SplitMix {
     }
 }
 
+/// Issues `count` copies of the sample birth certificate (one field corrected by the citizen)
+/// at the kiosk through the kiosk service, then gives the ward the kiosk's database as a sync
+/// would bring it. Returns the copy ids in issue order.
+pub fn issue_and_bring_to_ward(world: &World, count: usize) -> anyhow::Result<Vec<CopyId>> {
+    let mut kiosk = bansao_node::kiosk::Kiosk::open(&world.dir("kiosk"))?;
+    let mut ids = Vec::with_capacity(count);
+    for _ in 0..count {
+        let issued = kiosk.issue(crate::sample_request(), entropy::now())?;
+        ids.push(issued.document.content().copy_id);
+    }
+    drop(kiosk);
+    world.copy_database("kiosk", "ward")?;
+    Ok(ids)
+}
+
 /// The official approves `copies` in the database of node `node`, in bulk (one transaction,
 /// numbers from 1: a benchmark's shortcut; the ward service numbers from its book).
 pub fn approve(world: &World, node: &str, copies: &[CopyId]) -> anyhow::Result<()> {

@@ -7,30 +7,17 @@ use bansao_copy::{CopyId, CopyStatus, OfficialId, RejectionGround};
 use bansao_node::city::{City, Validity};
 use bansao_node::decisions::{COPY_BOOK, DecisionError, vietnam_year};
 use bansao_node::entropy;
-use bansao_node::kiosk::Kiosk;
 use bansao_node::ward::{BatchOutcome, Flag, FlagFilter, QueueFilter, Ward, WardError};
 use bansao_store::NumberBook;
+use bansao_testkit::World;
 use bansao_testkit::world::{OFFICIAL_ID, official_passphrase};
-use bansao_testkit::{World, sample_request};
 
 /// A world whose ward holds `count` provisional copies the kiosk issued (its database copied
 /// over, as a sync would bring them), in issue order.
 fn ward_with_copies(count: usize) -> (tempfile::TempDir, World, Vec<CopyId>) {
     let dir = tempfile::tempdir().unwrap();
     let world = World::create(dir.path()).unwrap();
-    let mut kiosk = Kiosk::open(&world.dir("kiosk")).unwrap();
-    let ids = (0..count)
-        .map(|_| {
-            kiosk
-                .issue(sample_request(), entropy::now())
-                .unwrap()
-                .document
-                .content()
-                .copy_id
-        })
-        .collect();
-    drop(kiosk);
-    world.copy_database("kiosk", "ward").unwrap();
+    let ids = bansao_testkit::world::issue_and_bring_to_ward(&world, count).unwrap();
     (dir, world, ids)
 }
 

@@ -75,13 +75,72 @@ impl Browser {
 
     /// The page's visible text.
     pub async fn text(&self) -> String {
+        self.text_of("body").await
+    }
+
+    /// Signs in on the sign-in page at `address`.
+    pub async fn sign_in(&self, address: std::net::SocketAddr, official: &str, passphrase: &str) {
         self.client
-            .find(Locator::Css("body"))
+            .goto(&format!("http://{address}/sign-in"))
             .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
+            .unwrap();
+        self.type_into("#official", official).await;
+        self.type_into("#passphrase", passphrase).await;
+        self.click("#sign-in").await;
+    }
+
+    /// The visible text of the element `css`, once there is one (a page being replaced by the
+    /// next one can drop the element between finding and reading it: then it is found again).
+    pub async fn text_of(&self, css: &str) -> String {
+        let started = Instant::now();
+        loop {
+            if let Some(text) = self.try_text_of(css).await {
+                return text;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "no element {css} to read"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn try_text_of(&self, css: &str) -> Option<String> {
+        let element = self.client.find(Locator::Css(css)).await.ok()?;
+        element.text().await.ok()
+    }
+
+    /// Waits (up to 20 s) until the address's path is `expected`: a click that posts a form
+    /// returns before the browser has followed the answer.
+    pub async fn wait_for_path(&self, expected: &str) {
+        let started = Instant::now();
+        loop {
+            let path = self.path().await;
+            if path == expected {
+                return;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "still at {path}, not {expected}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits (up to 20 s) until the page shows `text`.
+    pub async fn wait_for_text(&self, text: &str) {
+        let started = Instant::now();
+        loop {
+            let shown = self.try_text_of("body").await.unwrap_or_default();
+            if shown.contains(text) {
+                return;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "the page does not show {text:?}: {shown}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// The path of the current address.

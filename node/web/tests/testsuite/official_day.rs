@@ -45,8 +45,7 @@ async fn an_official_signs_in_approves_one_copy_rejects_another_and_the_store_ha
     browser.type_into("#official", OFFICIAL_ID).await;
     browser.type_into("#passphrase", "not the passphrase").await;
     browser.click("#sign-in").await;
-    let text = browser.text().await;
-    assert!(text.contains("không đúng"), "{text}");
+    browser.wait_for_text("không đúng").await;
     assert!(
         browser
             .client
@@ -59,20 +58,13 @@ async fn an_official_signs_in_approves_one_copy_rejects_another_and_the_store_ha
     browser.type_into("#official", OFFICIAL_ID).await;
     browser.type_into("#passphrase", OFFICIAL_PASSPHRASE).await;
     browser.click("#sign-in").await;
-    assert_eq!(browser.path().await, "/queue");
+    browser.wait_for_path("/queue").await;
     let text = browser.text().await;
     assert!(
         text.contains("Nguyễn Văn Bình"),
         "the official is named: {text}"
     );
-    let waiting = browser
-        .client
-        .find(fantoccini::Locator::Css("#waiting"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let waiting = browser.text_of("#waiting").await;
     assert_eq!(waiting, "3");
     assert!(
         text.contains("công dân sửa"),
@@ -82,21 +74,15 @@ async fn an_official_signs_in_approves_one_copy_rejects_another_and_the_store_ha
 
     // The oldest copy: its page, then approve.
     browser.click(".copy-link").await;
-    assert_eq!(browser.path().await, format!("/copies/{}", ids[0]));
+    browser.wait_for_path(&format!("/copies/{}", ids[0])).await;
     let text = browser.text().await;
     assert!(text.contains("NGUYỄN VĂN AN"), "{text}");
     assert!(text.contains("công dân sửa từ"), "{text}");
     assert!(text.contains("KIOSK-BENCH-01"), "{text}");
     browser.screenshot("ward-copy").await;
     browser.click("#approve").await;
-    let notice = browser
-        .client
-        .find(fantoccini::Locator::Css("#notice"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    browser.wait_for_text("Đã ký duyệt").await;
+    let notice = browser.text_of("#notice").await;
     let year = bansao_node::decisions::vietnam_year(entropy::now());
     let number = format!("1/{year}-SCT/BS");
     assert!(notice.contains(&number), "{notice}");
@@ -109,13 +95,12 @@ async fn an_official_signs_in_approves_one_copy_rejects_another_and_the_store_ha
     // The next one is refused: it bears a secrecy stamp.
     browser.client.goto(&url("/queue")).await.unwrap();
     browser.click(".copy-link").await;
-    assert_eq!(browser.path().await, format!("/copies/{}", ids[1]));
+    browser.wait_for_path(&format!("/copies/{}", ids[1])).await;
     browser.click("input[name=ground][value=secret]").await;
     browser.type_into("#note", "dấu MẬT ở góc trên").await;
     browser.screenshot("ward-copy-reject-form").await;
     browser.click("#reject").await;
-    let text = browser.text().await;
-    assert!(text.contains("Đã từ chối"), "{text}");
+    browser.wait_for_text("Đã từ chối").await;
     let (status, reason) = status_of(&world.dir("ward"), ids[1]);
     assert_eq!(status, CopyStatus::Rejected);
     let reason = reason.unwrap();
@@ -129,7 +114,7 @@ async fn an_official_signs_in_approves_one_copy_rejects_another_and_the_store_ha
     browser.client.goto(&url("/queue")).await.unwrap();
     assert!(browser.text().await.contains("1 bản sao chờ duyệt"));
     browser.click("header form.who button").await;
-    assert_eq!(browser.path().await, "/sign-in");
+    browser.wait_for_path("/sign-in").await;
     browser.client.goto(&url("/queue")).await.unwrap();
     assert_eq!(browser.path().await, "/sign-in");
     assert_eq!(
@@ -153,33 +138,15 @@ async fn batch_approval_from_the_queue_signs_every_clean_copy_and_leaves_the_fla
     let address = serve(&world).await;
     let browser = Browser::start().await;
     browser
-        .client
-        .goto(&format!("http://{address}/sign-in"))
-        .await
-        .unwrap();
-    browser.type_into("#official", OFFICIAL_ID).await;
-    browser.type_into("#passphrase", OFFICIAL_PASSPHRASE).await;
-    browser.click("#sign-in").await;
-    assert_eq!(browser.path().await, "/queue");
-    let count = browser
-        .client
-        .find(fantoccini::Locator::Css("#clean-count"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .sign_in(address, OFFICIAL_ID, OFFICIAL_PASSPHRASE)
+        .await;
+    browser.wait_for_path("/queue").await;
+    let count = browser.text_of("#clean-count").await;
     assert_eq!(count, "3");
     browser.screenshot("ward-queue-batch").await;
     browser.click("#approve-clean").await;
-    let approved = browser
-        .client
-        .find(fantoccini::Locator::Css("#approved-count"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    browser.wait_for_text("Đã ký duyệt").await;
+    let approved = browser.text_of("#approved-count").await;
     assert_eq!(approved, "3");
     browser.screenshot("ward-batch-approved").await;
     let year = bansao_node::decisions::vietnam_year(entropy::now());

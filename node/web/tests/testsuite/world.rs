@@ -4,29 +4,15 @@ use std::net::SocketAddr;
 use std::path::Path;
 
 use bansao_copy::CopyId;
-use bansao_node::entropy;
-use bansao_node::kiosk::Kiosk;
 use bansao_node::ward::Ward;
-use bansao_testkit::{World, sample_request};
+use bansao_testkit::World;
 use bansao_web::{SessionRules, WebState};
 
 /// A ward holding `count` copies its kiosk issued (the sample birth certificate, one field
 /// corrected by the citizen), in issue order.
 pub fn ward_with_copies(root: &Path, count: usize) -> (World, Vec<CopyId>) {
     let world = World::create(root).unwrap();
-    let mut kiosk = Kiosk::open(&world.dir("kiosk")).unwrap();
-    let ids = (0..count)
-        .map(|_| {
-            kiosk
-                .issue(sample_request(), entropy::now())
-                .unwrap()
-                .document
-                .content()
-                .copy_id
-        })
-        .collect();
-    drop(kiosk);
-    world.copy_database("kiosk", "ward").unwrap();
+    let ids = bansao_testkit::world::issue_and_bring_to_ward(&world, count).unwrap();
     (world, ids)
 }
 
