@@ -46,6 +46,14 @@ pub enum DecisionError {
         /// The decision refused.
         decision: Decision,
     },
+    /// Only an official whose decision stands in a conflict may resolve it, by replacing theirs.
+    #[error(
+        "bản sao {copy_id}: chỉ cán bộ đã quyết định mới thay được quyết định của mình (only an official whose decision stands in the conflict may replace it)"
+    )]
+    NotInConflict {
+        /// The copy.
+        copy_id: CopyId,
+    },
     /// The signer's decision would not count (wrong role or commune, revoked, expired).
     #[error("the decision does not count: {reason}")]
     DoesNotCount {
@@ -131,6 +139,65 @@ pub fn decide(
     request: DecisionRequest,
     now: Timestamp,
 ) -> Result<Decided, DecisionError> {
+    let (copy_id, decision) = (request.copy_id, request.decision);
+    sign_and_store(store, trust, key, actor, request, now, |before| {
+        if allowed_from(decision).contains(&before.status) {
+            Ok(())
+        } else {
+            Err(DecisionError::NotAllowed {
+                copy_id,
+                status: before.status,
+                decision,
+            })
+        }
+    })
+}
+
+/// Resolves a copy in conflict: an official whose approval or rejection stands replaces it with
+/// `request`'s (approve or reject), signed anew; an approval takes the next number of the
+/// ward's book. When another official's opposite decision still stands, the copy stays in
+/// conflict until they replace theirs too; nothing is chosen for them.
+pub fn resolve_conflict(
+    store: &mut Store,
+    trust: &TrustContext,
+    key: &SecretKey,
+    actor: ActorId,
+    request: DecisionRequest,
+    now: Timestamp,
+) -> Result<Decided, DecisionError> {
+    let (copy_id, decision) = (request.copy_id, request.decision);
+    let signer = key.key_id();
+    sign_and_store(store, trust, key, actor, request, now, |before| {
+        let Some(conflict) = before.conflict.as_ref() else {
+            return Err(DecisionError::NotAllowed {
+                copy_id,
+                status: before.status,
+                decision,
+            });
+        };
+        let stands = conflict
+            .approvals
+            .iter()
+            .chain(&conflict.rejections)
+            .any(|side| side.record.signer == signer);
+        if !matches!(decision, Decision::Approve | Decision::Reject) || !stands {
+            return Err(DecisionError::NotInConflict { copy_id });
+        }
+        Ok(())
+    })
+}
+
+/// The one rule: read, `check` the copy as it stands, sign, check the decision counts, write —
+/// in one immediate store transaction.
+fn sign_and_store(
+    store: &mut Store,
+    trust: &TrustContext,
+    key: &SecretKey,
+    actor: ActorId,
+    request: DecisionRequest,
+    now: Timestamp,
+    check: impl FnOnce(&StatusReport) -> Result<(), DecisionError>,
+) -> Result<Decided, DecisionError> {
     let year = vietnam_year(now);
     let book = (request.decision == Decision::Approve).then_some(NumberBook {
         book: COPY_BOOK,
@@ -143,13 +210,7 @@ pub fn decide(
         now,
         |document, number| -> Result<(CopyStatus, Decided), DecisionError> {
             let before = status_report(document, trust)?;
-            if !allowed_from(request.decision).contains(&before.status) {
-                return Err(DecisionError::NotAllowed {
-                    copy_id: request.copy_id,
-                    status: before.status,
-                    decision: request.decision,
-                });
-            }
+            check(&before)?;
             let certification_number =
                 number.map(|number| certification_number_text(number, year, COPY_BOOK));
             let record = SignatureRecord::decide(

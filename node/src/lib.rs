@@ -19,6 +19,7 @@
 pub mod city;
 pub mod config;
 pub mod copies;
+pub mod day_report;
 pub mod decisions;
 pub mod entropy;
 pub mod files;
@@ -27,6 +28,7 @@ pub mod kiosk_clock;
 pub mod kiosk_session;
 pub mod kiosk_shell;
 pub mod node_dir;
+pub mod reconciliation;
 pub mod sync;
 pub mod trust_export;
 pub mod trust_floor;

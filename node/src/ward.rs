@@ -69,6 +69,9 @@ pub enum WardError {
     /// The decision was refused.
     #[error(transparent)]
     Decision(Box<DecisionError>),
+    /// A resolution needs the official's words.
+    #[error("hãy ghi rõ đã kiểm tra những gì (say what you found)")]
+    NoteRequired,
     /// The official's key is locked already.
     #[error("khóa của cán bộ {0} đã có mật khẩu (official {0}'s key is locked already)")]
     AlreadyLocked(OfficialId),
@@ -87,7 +90,7 @@ pub struct Official {
     pub id: OfficialId,
     /// Their certificate.
     pub certificate: Certificate,
-    key: SecretKey,
+    pub(crate) key: SecretKey,
 }
 
 impl Official {
@@ -601,7 +604,7 @@ impl Ward {
     }
 }
 
-fn parse_copy_id(text: &str) -> Result<CopyId, WardError> {
+pub(crate) fn parse_copy_id(text: &str) -> Result<CopyId, WardError> {
     CopyId::parse(text).map_err(|_| WardError::BadIndexRow(text.to_owned()))
 }
 

@@ -20,3 +20,4 @@ pub mod store_commands;
 pub mod sync_commands;
 pub mod verify_commands;
 pub mod ward_commands;
+pub mod ward_day_commands;

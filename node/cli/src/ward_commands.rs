@@ -64,6 +64,15 @@ pub enum WardCommand {
         #[arg(long)]
         note: Option<String>,
     },
+    /// What does not add up: conflicts, kiosk chain anomalies, copies waiting for long, scans
+    /// that never arrived.
+    Reconcile(crate::ward_day_commands::ReconcileArgs),
+    /// Replace your decision on a copy in conflict (signed anew).
+    Resolve(crate::ward_day_commands::ResolveArgs),
+    /// Resolve a kiosk chain anomaly with what you found (signed).
+    ResolveAnomaly(crate::ward_day_commands::ResolveAnomalyArgs),
+    /// Close the day: per kiosk and per official, issued, approved, rejected, fees, anomalies.
+    Report(crate::ward_day_commands::ReportArgs),
 }
 
 /// Who decides what.
@@ -165,6 +174,10 @@ pub fn run(command: WardCommand, out: &mut dyn Write) -> anyhow::Result<u8> {
             }
             Ok(0)
         }
+        WardCommand::Reconcile(args) => crate::ward_day_commands::reconcile(args, out),
+        WardCommand::Resolve(args) => crate::ward_day_commands::resolve(args, out),
+        WardCommand::ResolveAnomaly(args) => crate::ward_day_commands::resolve_anomaly(args, out),
+        WardCommand::Report(args) => crate::ward_day_commands::report(args, out),
         WardCommand::Approve(args) => decide_each(&args, out, |ward, copy_id, official| {
             ward.approve(copy_id, official, entropy::now())
                 .map_err(Box::new)

@@ -81,6 +81,8 @@ impl AnomalyKind {
 /// One recorded anomaly.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Anomaly {
+    /// Its row id (what a resolution names).
+    pub id: i64,
     /// What kind.
     pub kind: AnomalyKind,
     /// The kiosk whose chain it is.
@@ -97,6 +99,23 @@ pub struct Anomaly {
     pub first_seen: String,
     /// When it stopped holding (a gap filled), RFC 3339 UTC.
     pub cleared_at: Option<String>,
+    /// An official's signed resolution, if one was given.
+    pub resolution: Option<AnomalyResolution>,
+}
+
+/// An official's signed word on an anomaly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnomalyResolution {
+    /// When, RFC 3339 UTC.
+    pub resolved_at: String,
+    /// The official's id.
+    pub official: String,
+    /// Their key's id (hex).
+    pub key_id: String,
+    /// What they found.
+    pub note: String,
+    /// Their signature over the anomaly and the note.
+    pub signature: Vec<u8>,
 }
 
 /// A copy as the chain check sees it.
@@ -345,7 +364,9 @@ fn insert(
             detail,
             now.to_rfc3339()
         ])?;
+    let id = transaction.last_insert_rowid();
     Ok((inserted == 1).then(|| Anomaly {
+        id,
         kind,
         kiosk_id: kiosk_id.to_owned(),
         sequence: about.sequence,
@@ -354,6 +375,7 @@ fn insert(
         detail: detail.to_owned(),
         first_seen: now.to_rfc3339(),
         cleared_at: None,
+        resolution: None,
     }))
 }
 
@@ -366,21 +388,80 @@ impl Store {
         include_cleared: bool,
     ) -> Result<Vec<Anomaly>, StoreError> {
         self.query_anomalies(
-            "SELECT kind, kiosk_id, sequence, copy_id, other_copy_id, detail, first_seen, cleared_at
-             FROM anomalies WHERE (?1 IS NULL OR kiosk_id = ?1) AND (?2 OR cleared_at IS NULL)
-             ORDER BY id",
+            "SELECT a.kind, a.kiosk_id, a.sequence, a.copy_id, a.other_copy_id, a.detail,
+                    a.first_seen, a.cleared_at, a.id, r.resolved_at, r.official, r.key_id, r.note,
+                    r.signature
+             FROM anomalies a LEFT JOIN anomaly_resolutions r ON r.anomaly_id = a.id
+             WHERE (?1 IS NULL OR a.kiosk_id = ?1) AND (?2 OR a.cleared_at IS NULL)
+             ORDER BY a.id",
             params![kiosk_id, include_cleared],
         )
     }
 
-    /// The anomalies still holding that involve one copy.
+    /// The anomalies still holding and not resolved by an official that involve one copy.
     pub fn anomalies_of_copy(&self, copy_id: &str) -> Result<Vec<Anomaly>, StoreError> {
         self.query_anomalies(
-            "SELECT kind, kiosk_id, sequence, copy_id, other_copy_id, detail, first_seen, cleared_at
-             FROM anomalies WHERE (copy_id = ?1 OR other_copy_id = ?1) AND cleared_at IS NULL
-             ORDER BY id",
+            "SELECT a.kind, a.kiosk_id, a.sequence, a.copy_id, a.other_copy_id, a.detail,
+                    a.first_seen, a.cleared_at, a.id, r.resolved_at, r.official, r.key_id, r.note,
+                    r.signature
+             FROM anomalies a LEFT JOIN anomaly_resolutions r ON r.anomaly_id = a.id
+             WHERE (a.copy_id = ?1 OR a.other_copy_id = ?1) AND a.cleared_at IS NULL
+               AND r.anomaly_id IS NULL
+             ORDER BY a.id",
             params![copy_id],
         )
+    }
+
+    /// The anomaly with row id `id`.
+    pub fn anomaly(&self, id: i64) -> Result<Option<Anomaly>, StoreError> {
+        Ok(self
+            .query_anomalies(
+                "SELECT a.kind, a.kiosk_id, a.sequence, a.copy_id, a.other_copy_id, a.detail,
+                        a.first_seen, a.cleared_at, a.id, r.resolved_at, r.official, r.key_id,
+                        r.note, r.signature
+                 FROM anomalies a LEFT JOIN anomaly_resolutions r ON r.anomaly_id = a.id
+                 WHERE a.id = ?1",
+                params![id],
+            )?
+            .into_iter()
+            .next())
+    }
+
+    /// Records an official's signed resolution of anomaly `id`; refused when it has one.
+    pub fn resolve_anomaly(
+        &mut self,
+        id: i64,
+        resolution: &AnomalyResolution,
+    ) -> Result<(), StoreError> {
+        let transaction = self
+            .connection
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let known: i64 = transaction.query_row(
+            "SELECT COUNT(*) FROM anomalies WHERE id = ?1",
+            params![id],
+            |row| row.get(0),
+        )?;
+        if known == 0 {
+            return Err(StoreError::NotFound(format!("anomaly {id}")));
+        }
+        let changed = transaction.execute(
+            "INSERT OR IGNORE INTO anomaly_resolutions
+             (anomaly_id, resolved_at, official, key_id, note, signature)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                id,
+                resolution.resolved_at,
+                resolution.official,
+                resolution.key_id,
+                resolution.note,
+                resolution.signature
+            ],
+        )?;
+        if changed == 0 {
+            return Err(StoreError::AlreadyResolved(id));
+        }
+        transaction.commit()?;
+        Ok(())
     }
 
     fn query_anomalies(
@@ -403,6 +484,17 @@ impl Store {
                     detail: row.get(5)?,
                     first_seen: row.get(6)?,
                     cleared_at: row.get(7)?,
+                    id: row.get(8)?,
+                    resolution: match row.get::<_, Option<String>>(9)? {
+                        Some(resolved_at) => Some(AnomalyResolution {
+                            resolved_at,
+                            official: row.get(10)?,
+                            key_id: row.get(11)?,
+                            note: row.get(12)?,
+                            signature: row.get(13)?,
+                        }),
+                        None => None,
+                    },
                 },
             ))
         })?;

@@ -64,8 +64,23 @@ impl Store {
                 copy_id: id.clone(),
                 error: Box::new(error),
             })?;
-        let number = match book {
-            Some(book) => {
+        // A copy keeps the number it was given (an approval that resolves a conflict on a copy
+        // approved before): one number a copy, one copy a number.
+        let given: Option<i64> = match book {
+            Some(book) => transaction
+                .query_row(
+                    "SELECT number FROM certification_numbers
+                     WHERE book = ?1 AND year = ?2 AND copy_id = ?3",
+                    params![book.book, book.year, id],
+                    |row| row.get(0),
+                )
+                .optional()
+                .map_err(StoreError::from)?,
+            None => None,
+        };
+        let number = match (book, given) {
+            (Some(_), Some(given)) => Some(u64::try_from(given).unwrap_or(0)),
+            (Some(book), None) => {
                 let last: i64 = transaction
                     .query_row(
                         "SELECT COALESCE(MAX(number), 0) FROM certification_numbers
@@ -76,11 +91,11 @@ impl Store {
                     .map_err(StoreError::from)?;
                 Some(u64::try_from(last).unwrap_or(0) + 1)
             }
-            None => None,
+            (None, _) => None,
         };
         let (status, decided) = decide(&mut document, number)?;
         upsert_copy(&transaction, &mut document, status, now)?;
-        if let (Some(book), Some(number)) = (book, number) {
+        if let (Some(book), Some(number), None) = (book, number, given) {
             transaction
                 .execute(
                     "INSERT INTO certification_numbers (book, year, number, copy_id, decided_at)

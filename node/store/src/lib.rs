@@ -15,7 +15,7 @@ mod editions;
 mod schema;
 mod sync;
 
-pub use anomalies::{Anomaly, AnomalyKind, FUTURE_TOLERANCE_SECONDS};
+pub use anomalies::{Anomaly, AnomalyKind, AnomalyResolution, FUTURE_TOLERANCE_SECONDS};
 pub use check::{ContentCheck, Damage, DamagedPart};
 pub use decisions::{CertificationEntry, NumberBook};
 pub use editions::TrustEditions;
@@ -69,6 +69,9 @@ pub enum StoreError {
     /// No such copy.
     #[error("no copy with id {0}")]
     NotFound(String),
+    /// The anomaly has a resolution already.
+    #[error("anomaly {0} is resolved already")]
+    AlreadyResolved(i64),
     /// A copy with this id exists already.
     #[error("a copy with id {0} exists already")]
     Duplicate(String),
@@ -114,6 +117,15 @@ impl From<rusqlite::Error> for StoreError {
     fn from(error: rusqlite::Error) -> StoreError {
         StoreError::Sqlite(error)
     }
+}
+
+/// A scan that several copies name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharedScan {
+    /// Its SHA-256.
+    pub sha256: [u8; 32],
+    /// The copies that name it, by id.
+    pub copies: Vec<String>,
 }
 
 /// One row of the copies index.
@@ -241,8 +253,7 @@ impl Store {
         let version: i64 = connection
             .query_row("PRAGMA user_version", [], |row| row.get(0))
             .map_err(corrupt)?;
-        let known = 5;
-        if version > known {
+        if version > schema::SCHEMA_VERSION {
             return Err(StoreError::TooNew {
                 path,
                 found: version,
@@ -449,6 +460,59 @@ impl Store {
             index_row,
         )?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// The index rows of copies issued in `[from, to)` (RFC 3339 UTC), oldest first.
+    pub fn copies_issued_between(
+        &self,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<CopyIndexRow>, StoreError> {
+        let mut statement = self.connection.prepare_cached(
+            "SELECT copy_id, commune, kiosk_id, kiosk_sequence, status, issued_at FROM copies
+             WHERE issued_at >= ?1 AND issued_at < ?2
+             ORDER BY issued_at, kiosk_id, kiosk_sequence",
+        )?;
+        let rows = statement.query_map(params![from, to], index_row)?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// The index rows of copies whose document changed at or after `since` (RFC 3339 UTC): the
+    /// copies a day's decisions can be on.
+    pub fn copies_written_since(&self, since: &str) -> Result<Vec<CopyIndexRow>, StoreError> {
+        let mut statement = self.connection.prepare_cached(
+            "SELECT copy_id, commune, kiosk_id, kiosk_sequence, status, issued_at FROM copies
+             WHERE updated_at >= ?1 ORDER BY issued_at, kiosk_id, kiosk_sequence",
+        )?;
+        let rows = statement.query_map(params![since], index_row)?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// Scans that more than one copy names (the same original issued twice), with those copies
+    /// oldest first: at most `limit` scans.
+    pub fn scans_in_several_copies(&self, limit: usize) -> Result<Vec<SharedScan>, StoreError> {
+        let mut statement = self.connection.prepare_cached(
+            "SELECT sha256 FROM copy_pages GROUP BY sha256
+             HAVING COUNT(DISTINCT copy_id) > 1 ORDER BY MIN(copy_id) LIMIT ?1",
+        )?;
+        let hashes = statement
+            .query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |row| {
+                row.get::<_, Vec<u8>>(0)
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut copies_of = self.connection.prepare_cached(
+            "SELECT DISTINCT copy_id FROM copy_pages WHERE sha256 = ?1 ORDER BY copy_id",
+        )?;
+        let mut found = Vec::with_capacity(hashes.len());
+        for hash in hashes {
+            let copies = copies_of
+                .query_map([&hash], |row| row.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            if let Ok(sha256) = <[u8; 32]>::try_from(hash.as_slice()) {
+                found.push(SharedScan { sha256, copies });
+            }
+        }
+        Ok(found)
     }
 
     /// Number of copies of one status.

@@ -6,6 +6,10 @@
 
 use rusqlite_migration::{M, Migrations};
 
+/// The schema version the migrations lead to (`PRAGMA user_version`); a database with a higher
+/// one was written by a newer bansao and is not opened.
+pub const SCHEMA_VERSION: i64 = 6;
+
 /// Every migration, oldest first. Never edit a released one; append.
 pub fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
@@ -183,6 +187,19 @@ pub fn migrations() -> Migrations<'static> {
             PRIMARY KEY (book, year, number)
         ) STRICT;",
         ),
+        // An official's signed word on an anomaly of a kiosk chain (the reconciliation page):
+        // who, when, what they found, their signature over it. A resolved anomaly stays, with its
+        // resolution; it no longer flags the copy.
+        M::up(
+            "CREATE TABLE anomaly_resolutions (
+            anomaly_id  INTEGER PRIMARY KEY NOT NULL REFERENCES anomalies (id),
+            resolved_at TEXT NOT NULL,
+            official    TEXT NOT NULL,
+            key_id      TEXT NOT NULL,
+            note        TEXT NOT NULL,
+            signature   BLOB NOT NULL
+        ) STRICT;",
+        ),
     ])
 }
 
@@ -191,5 +208,15 @@ mod tests {
     #[test]
     fn migrations_are_valid() {
         assert!(super::migrations().validate().is_ok());
+    }
+
+    #[test]
+    fn the_schema_version_is_where_the_migrations_lead() {
+        let mut connection = rusqlite::Connection::open_in_memory().unwrap();
+        super::migrations().to_latest(&mut connection).unwrap();
+        let version: i64 = connection
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(version, super::SCHEMA_VERSION);
     }
 }

@@ -32,6 +32,8 @@ pub struct MissingBlob {
     pub sha256: [u8; 32],
     /// Its media type, from the copy's content.
     pub media_type: String,
+    /// The first copy that names it.
+    pub first_copy_id: String,
 }
 
 /// A scan being received: its chunk layout and the chunks already stored.
@@ -185,18 +187,22 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<MissingBlob>, StoreError> {
         let mut statement = self.connection.prepare_cached(
-            "SELECT sha256, media_type FROM wanted_scans WHERE commune = ?1
+            "SELECT sha256, media_type, first_copy_id FROM wanted_scans WHERE commune = ?1
              ORDER BY first_copy_id, sha256 LIMIT ?2",
         )?;
         let rows = statement.query_map(params![commune, to_i64(limit as u64)], |row| {
             let hash: Vec<u8> = row.get(0)?;
-            Ok((hash, row.get::<_, String>(1)?))
+            Ok((hash, row.get::<_, String>(1)?, row.get::<_, String>(2)?))
         })?;
         let mut missing = Vec::new();
         for row in rows {
-            let (hash, media_type) = row?;
+            let (hash, media_type, first_copy_id) = row?;
             if let Ok(sha256) = <[u8; 32]>::try_from(hash.as_slice()) {
-                missing.push(MissingBlob { sha256, media_type });
+                missing.push(MissingBlob {
+                    sha256,
+                    media_type,
+                    first_copy_id,
+                });
             }
         }
         Ok(missing)

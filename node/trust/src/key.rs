@@ -72,6 +72,8 @@ pub enum SigningContext {
     CopyContent,
     /// An official's or the city's decision about a copy.
     CopyDecision,
+    /// An official's resolution of an anomaly in a kiosk's chain.
+    AnomalyResolution,
 }
 
 impl SigningContext {
@@ -80,6 +82,7 @@ impl SigningContext {
             SigningContext::Certificate => b"bansao/certificate/v1",
             SigningContext::CopyContent => b"bansao/copy-content/v1",
             SigningContext::CopyDecision => b"bansao/copy-decision/v1",
+            SigningContext::AnomalyResolution => b"bansao/anomaly-resolution/v1",
         }
     }
 

@@ -46,6 +46,17 @@ pub fn ward_router(state: WebState) -> Router {
         .route("/copies/{copy}/scans/{page}", get(pages::case::scan))
         .route("/copies/{copy}/approve", post(pages::case::approve))
         .route("/copies/{copy}/reject", post(pages::case::reject))
+        .route(
+            "/copies/{copy}/resolve",
+            post(pages::reconcile::resolve_conflict),
+        )
+        .route("/reconcile", get(pages::reconcile::page))
+        .route("/report", get(pages::report::page))
+        .route("/report.csv", get(pages::report::csv))
+        .route(
+            "/anomalies/{id}/resolve",
+            post(pages::reconcile::resolve_anomaly),
+        )
         .route("/assets/bansao.css", get(assets::style_sheet))
         .layer(axum::middleware::map_response(secure_headers))
         .with_state(state)

@@ -3,6 +3,8 @@
 
 pub mod case;
 pub mod queue;
+pub mod reconcile;
+pub mod report;
 pub mod sign_in;
 
 use askama::Template;

@@ -1,0 +1,196 @@
+//! Closing the day at a ward: per kiosk and per official, for one day in Vietnam's time —
+//! copies issued, approved, rejected (with their grounds), fees collected, and the kiosk chain
+//! anomalies still open. The same figures serve the page, the CSV and `bansao ward report`.
+
+use std::collections::BTreeMap;
+
+use bansao_copy::timestamp::VIETNAM_OFFSET;
+use bansao_copy::{Decision, RejectionGround, Timestamp};
+use time::{Date, Duration, PrimitiveDateTime, Time};
+
+use crate::copies::status_report;
+use crate::ward::{Ward, WardError, parse_copy_id};
+
+/// One kiosk's day.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KioskDay {
+    /// Copies it issued that day.
+    pub issued: u64,
+    /// Their fees, in đồng.
+    pub fees_vnd: u64,
+    /// Its copies approved that day (whenever issued).
+    pub approved: u64,
+    /// Its copies rejected that day.
+    pub rejected: u64,
+    /// Anomalies of its chain still open now.
+    pub open_anomalies: u64,
+}
+
+/// One official's day.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OfficialDay {
+    /// Copies they approved.
+    pub approved: u64,
+    /// Copies they rejected.
+    pub rejected: u64,
+    /// Their rejections by ground code.
+    pub rejected_by_ground: BTreeMap<String, u64>,
+}
+
+/// A ward's day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DayReport {
+    /// The day, in Vietnam.
+    pub day: Date,
+    /// Per kiosk id.
+    pub kiosks: BTreeMap<String, KioskDay>,
+    /// Per official (the name their certificate gives).
+    pub officials: BTreeMap<String, OfficialDay>,
+    /// Copies still waiting for review at the end of the report (now).
+    pub waiting: u64,
+}
+
+impl DayReport {
+    /// The totals over every kiosk.
+    pub fn totals(&self) -> KioskDay {
+        self.kiosks
+            .values()
+            .fold(KioskDay::default(), |sum, day| KioskDay {
+                issued: sum.issued + day.issued,
+                fees_vnd: sum.fees_vnd + day.fees_vnd,
+                approved: sum.approved + day.approved,
+                rejected: sum.rejected + day.rejected,
+                open_anomalies: sum.open_anomalies + day.open_anomalies,
+            })
+    }
+
+    /// The report as CSV (RFC 4180): one row per kiosk, one per official, a total.
+    pub fn to_csv(&self) -> String {
+        let mut csv = String::from(
+            "section,who,issued,fees_vnd,approved,rejected,open_anomalies,rejected_by_ground\r\n",
+        );
+        let field = |text: &str| {
+            if text.contains([',', '"', '\r', '\n']) {
+                format!("\"{}\"", text.replace('"', "\"\""))
+            } else {
+                text.to_owned()
+            }
+        };
+        for (kiosk, day) in &self.kiosks {
+            csv.push_str(&format!(
+                "kiosk,{},{},{},{},{},{},\r\n",
+                field(kiosk),
+                day.issued,
+                day.fees_vnd,
+                day.approved,
+                day.rejected,
+                day.open_anomalies
+            ));
+        }
+        for (official, day) in &self.officials {
+            let grounds: Vec<String> = day
+                .rejected_by_ground
+                .iter()
+                .map(|(ground, count)| format!("{ground}={count}"))
+                .collect();
+            csv.push_str(&format!(
+                "official,{},,,{},{},,{}\r\n",
+                field(official),
+                day.approved,
+                day.rejected,
+                field(&grounds.join(" "))
+            ));
+        }
+        let total = self.totals();
+        csv.push_str(&format!(
+            "total,{},{},{},{},{},{},\r\n",
+            self.day,
+            total.issued,
+            total.fees_vnd,
+            total.approved,
+            total.rejected,
+            total.open_anomalies
+        ));
+        csv
+    }
+}
+
+/// The UTC instants `[start, end)` of `day` in Vietnam.
+pub fn day_bounds(day: Date) -> (Timestamp, Timestamp) {
+    let start = PrimitiveDateTime::new(day, Time::MIDNIGHT)
+        .assume_offset(VIETNAM_OFFSET)
+        .to_offset(time::UtcOffset::UTC);
+    let end = start + Duration::days(1);
+    (
+        Timestamp::from_datetime(start),
+        Timestamp::from_datetime(end),
+    )
+}
+
+/// The day `now` falls on in Vietnam.
+pub fn vietnam_day(now: Timestamp) -> Date {
+    now.datetime().to_offset(VIETNAM_OFFSET).date()
+}
+
+impl Ward {
+    /// The report of `day` (in Vietnam's time).
+    pub fn day_report(&self, day: Date) -> Result<DayReport, WardError> {
+        let store = &self.node.store;
+        let (start, end) = day_bounds(day);
+        let in_day = |at: Timestamp| at.unix() >= start.unix() && at.unix() < end.unix();
+        let mut kiosks: BTreeMap<String, KioskDay> = BTreeMap::new();
+        for row in store.copies_issued_between(&start.to_rfc3339(), &end.to_rfc3339())? {
+            let copy_id = parse_copy_id(&row.copy_id)?;
+            let document = store.load_copy(copy_id, self.node.actor.clone())?;
+            let kiosk = kiosks.entry(row.kiosk_id.clone()).or_default();
+            kiosk.issued += 1;
+            kiosk.fees_vnd += document.content().fee_vnd;
+        }
+        let mut officials: BTreeMap<String, OfficialDay> = BTreeMap::new();
+        for row in store.copies_written_since(&start.to_rfc3339())? {
+            let copy_id = parse_copy_id(&row.copy_id)?;
+            let document = store.load_copy(copy_id, self.node.actor.clone())?;
+            let report = status_report(&document, &self.node.trust)?;
+            for decision in report
+                .decisions
+                .iter()
+                .filter(|decision| in_day(decision.record.signed_at))
+            {
+                let official = officials.entry(decision.signer_name.clone()).or_default();
+                let kiosk = kiosks.entry(row.kiosk_id.clone()).or_default();
+                match decision.record.decision {
+                    Decision::Approve => {
+                        official.approved += 1;
+                        kiosk.approved += 1;
+                    }
+                    Decision::Reject => {
+                        official.rejected += 1;
+                        kiosk.rejected += 1;
+                        let ground = decision
+                            .record
+                            .reason
+                            .as_deref()
+                            .and_then(RejectionGround::of_reason)
+                            .map_or("unknown", RejectionGround::code);
+                        *official
+                            .rejected_by_ground
+                            .entry(ground.to_owned())
+                            .or_insert(0) += 1;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        for anomaly in store.anomalies(None, false)? {
+            if anomaly.resolution.is_none() {
+                kiosks.entry(anomaly.kiosk_id).or_default().open_anomalies += 1;
+            }
+        }
+        Ok(DayReport {
+            day,
+            kiosks,
+            officials,
+            waiting: store.count_with_status(bansao_copy::CopyStatus::Provisional)?,
+        })
+    }
+}
