@@ -151,33 +151,31 @@ impl Ward {
             let copy_id = parse_copy_id(&row.copy_id)?;
             let document = store.load_copy(copy_id, self.node.actor.clone())?;
             let report = status_report(&document, &self.node.trust)?;
-            for decision in report
-                .decisions
-                .iter()
-                .filter(|decision| in_day(decision.record.signed_at))
-            {
+            for decision in report.decisions.iter().filter(|decision| {
+                in_day(decision.record.signed_at)
+                    && matches!(
+                        decision.record.decision,
+                        Decision::Approve | Decision::Reject
+                    )
+            }) {
                 let official = officials.entry(decision.signer_name.clone()).or_default();
                 let kiosk = kiosks.entry(row.kiosk_id.clone()).or_default();
-                match decision.record.decision {
-                    Decision::Approve => {
-                        official.approved += 1;
-                        kiosk.approved += 1;
-                    }
-                    Decision::Reject => {
-                        official.rejected += 1;
-                        kiosk.rejected += 1;
-                        let ground = decision
-                            .record
-                            .reason
-                            .as_deref()
-                            .and_then(RejectionGround::of_reason)
-                            .map_or("unknown", RejectionGround::code);
-                        *official
-                            .rejected_by_ground
-                            .entry(ground.to_owned())
-                            .or_insert(0) += 1;
-                    }
-                    _ => {}
+                if decision.record.decision == Decision::Approve {
+                    official.approved += 1;
+                    kiosk.approved += 1;
+                } else {
+                    official.rejected += 1;
+                    kiosk.rejected += 1;
+                    let ground = decision
+                        .record
+                        .reason
+                        .as_deref()
+                        .and_then(RejectionGround::of_reason)
+                        .map_or("unknown", RejectionGround::code);
+                    *official
+                        .rejected_by_ground
+                        .entry(ground.to_owned())
+                        .or_insert(0) += 1;
                 }
             }
         }

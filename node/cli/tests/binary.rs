@@ -340,3 +340,41 @@ fn the_ward_bench_approves_its_whole_batch_and_times_the_queue_page() {
     assert_eq!(queue["waiting"], 40, "{queue}");
     assert!(queue["value"].as_f64().unwrap() > 0.0, "{queue}");
 }
+
+#[test]
+fn the_ward_closes_the_day_and_lists_what_to_reconcile_from_the_command_line() {
+    let dir = demo();
+    let ward = dir.path().join("ward");
+    let ward = ward.to_str().unwrap();
+    // The demo issued three copies today and the official approved two of them.
+    let (code, stdout, stderr) = run(&["ward", "report", "--node", ward, "--json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["total"]["issued"], 3, "{report:#}");
+    assert_eq!(report["total"]["approved"], 2, "{report:#}");
+    assert_eq!(
+        report["officials"][0]["official"], "Trần Thị Bình",
+        "{report:#}"
+    );
+    assert_eq!(report["waiting"], 1, "{report:#}");
+    let (code, stdout, _) = run(&["ward", "report", "--node", ward, "--csv"]);
+    assert_eq!(code, 0);
+    assert!(
+        stdout.starts_with("section,who,issued,fees_vnd"),
+        "{stdout}"
+    );
+    let (code, _, stderr) = run(&["ward", "report", "--node", ward, "--day", "02/12/2026"]);
+    assert_eq!(code, 2, "{stderr}");
+
+    // The demo issues the same sample scan three times: the reconciliation says so.
+    let (code, stdout, stderr) = run(&["ward", "reconcile", "--node", ward, "--json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let found: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(found["conflicts"].as_array().unwrap().len(), 0, "{found:#}");
+    assert_eq!(
+        found["same_scans"][0]["copies"].as_array().unwrap().len(),
+        3,
+        "{found:#}"
+    );
+    assert_eq!(found["clear"], false);
+}

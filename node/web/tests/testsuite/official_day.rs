@@ -12,7 +12,7 @@ use bansao_web::sessions::{SessionRules, Sessions};
 
 use crate::browser::Browser;
 use crate::http::{self, csrf_field, form, set_cookie};
-use crate::world::{serve, ward_with_copies};
+use crate::world::{serve, ward_with_a_gap, ward_with_copies};
 
 fn status_of(ward_dir: &std::path::Path, copy: CopyId) -> (CopyStatus, Option<String>) {
     let ward = Ward::open(ward_dir).unwrap();
@@ -169,6 +169,51 @@ async fn batch_approval_from_the_queue_signs_every_clean_copy_and_leaves_the_fla
         status_of(&world.dir("ward"), flagged[0]).0,
         CopyStatus::Provisional
     );
+    browser.client.clone().close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_official_resolves_a_gap_in_a_kiosks_chain_and_closes_the_day() {
+    let root = tempfile::tempdir().unwrap();
+    let (world, ids) = ward_with_a_gap(root.path());
+    let address = serve(&world).await;
+    let browser = Browser::start().await;
+    browser
+        .sign_in(address, OFFICIAL_ID, OFFICIAL_PASSPHRASE)
+        .await;
+    browser.wait_for_path("/queue").await;
+    browser.click("nav.pages a[href='/reconcile']").await;
+    browser.wait_for_path("/reconcile").await;
+    let text = browser.text().await;
+    assert!(text.contains("gap"), "{text}");
+    assert!(text.contains(&ids[2].to_string()), "{text}");
+    browser.screenshot("ward-reconcile").await;
+    let note = "Đã gọi ki-ốt: bản sao số 2 chưa đồng bộ, sẽ về sau";
+    browser
+        .type_into("section.anomaly textarea[name=note]", note)
+        .await;
+    browser
+        .click("section.anomaly button.resolve-anomaly")
+        .await;
+    browser.wait_for_text("Đã xử lý").await;
+    assert!(browser.text().await.contains(note));
+    browser.screenshot("ward-reconcile-resolved").await;
+    let ward = Ward::open(&world.dir("ward")).unwrap();
+    let found = ward.reconciliation(entropy::now(), 7).unwrap();
+    assert!(found.open_anomalies.is_empty());
+    let resolution = found.resolved_anomalies[0].resolution.clone().unwrap();
+    assert_eq!(
+        (resolution.official.as_str(), resolution.note.as_str()),
+        (OFFICIAL_ID, note)
+    );
+    assert_eq!(resolution.signature.len(), 64);
+
+    // The day: two copies received and issued today at the kiosk, nothing decided yet.
+    browser.click("nav.pages a[href='/report']").await;
+    browser.wait_for_path("/report").await;
+    assert_eq!(browser.text_of("#total-issued").await, "2");
+    assert_eq!(browser.text_of("#report-waiting").await, "2");
+    browser.screenshot("ward-report").await;
     browser.client.clone().close().await.unwrap();
 }
 

@@ -31,3 +31,30 @@ pub async fn serve(world: &World) -> SocketAddr {
     ));
     address
 }
+
+/// A ward that received its kiosk's first and third copies only: a gap in the kiosk's chain,
+/// recorded as the copies arrived. Returns the three ids.
+pub fn ward_with_a_gap(root: &Path) -> (World, Vec<CopyId>) {
+    let (world, ids) = ward_with_copies(root, 3);
+    let kiosk = bansao_store::Store::open(&world.dir("kiosk").join("bansao.sqlite")).unwrap();
+    std::fs::remove_file(world.dir("ward").join("bansao.sqlite")).unwrap();
+    let mut ward = Ward::open(&world.dir("ward")).unwrap();
+    let mut received: Vec<_> = [ids[0], ids[2]]
+        .iter()
+        .map(|id| {
+            (
+                kiosk
+                    .load_copy(*id, bansao_node::entropy::new_actor().unwrap())
+                    .unwrap(),
+                bansao_copy::CopyStatus::Provisional,
+            )
+        })
+        .collect();
+    let anomalies = ward
+        .node
+        .store
+        .save_received_copies(&mut received, bansao_node::entropy::now(), |_, _| None)
+        .unwrap();
+    assert_eq!(anomalies.len(), 1, "the gap is recorded");
+    (world, ids)
+}
