@@ -1113,3 +1113,232 @@ fn the_partition_lab_runs_small_and_every_node_converges() {
         "{figure}"
     );
 }
+
+/// The status string the node at `dir` indexes for `copy_id` (any status).
+fn indexed_status(dir: &Path, copy_id: CopyId) -> String {
+    let store = Store::open(&dir.join("bansao.sqlite")).unwrap();
+    store
+        .list_copies(None, 10_000)
+        .unwrap()
+        .into_iter()
+        .find(|row| row.copy_id == copy_id.to_string())
+        .map(|row| row.status)
+        .unwrap_or_default()
+}
+
+/// The official's day end to end: a kiosk issues 50 copies offline and reconnects; two
+/// officials approve 45 (at once, in batches) and reject 5; the first official's laptop, offline
+/// with a copy of the ward's database, had rejected a copy they approve at the ward — a
+/// conflict, which they reconcile; the kiosk and a verifier reading the exported PDFs see every
+/// final status, and the certification numbers run 1…45 with no duplicate.
+#[test]
+fn the_officials_day_ends_with_every_copy_decided_and_continuous_numbers() {
+    use bansao_copy::RejectionGround;
+    use bansao_copy::verify::Verdict;
+    use bansao_node::reconciliation::ConflictResolution;
+
+    let world = world();
+    let [kiosk_dir, ward_dir, laptop_dir] = world.dirs(["kiosk", "ward", "laptop"]);
+    let passphrase = bansao_testkit::world::official_passphrase().unwrap();
+    let binh = OfficialId::parse("tran-thi-binh").unwrap();
+    let cuong = OfficialId::parse("le-van-cuong").unwrap();
+    {
+        let mut city = City::open(&world.dir("city")).unwrap();
+        let ward = Ward::open(&ward_dir).unwrap();
+        city.certify_official(
+            &ward,
+            &cuong,
+            "Lê Văn Cường",
+            &passphrase,
+            entropy::now(),
+            Validity::default(),
+        )
+        .unwrap();
+        city.distribute(&[&ward_dir, &kiosk_dir]).unwrap();
+    }
+
+    // Offline at the village, then one round with the ward.
+    let issued = issue(&kiosk_dir, 50);
+    let runtime = runtime();
+    let (_ward_node, ward_address) = serve(&runtime, &ward_dir);
+    sync(&runtime, &kiosk_dir, ward_address).unwrap();
+    assert_eq!(scans_missing(&ward_dir, "00001"), 0);
+
+    // Bình takes a copy of the ward's database home on a laptop and, offline, rejects the first
+    // copy there.
+    std::fs::create_dir_all(&laptop_dir).unwrap();
+    // A consistent snapshot, the write-ahead log included, while the ward keeps serving.
+    rusqlite::Connection::open(ward_dir.join("bansao.sqlite"))
+        .unwrap()
+        .execute(
+            "VACUUM INTO ?1",
+            [laptop_dir.join("bansao.sqlite").to_str().unwrap()],
+        )
+        .unwrap();
+    {
+        let ward = Ward::open(&ward_dir).unwrap();
+        let key = files::read_locked_key(&ward.official_files(&binh).0, &passphrase).unwrap();
+        let mut laptop = Store::open(&laptop_dir.join("bansao.sqlite")).unwrap();
+        decisions::decide(
+            &mut laptop,
+            &ward.node.trust,
+            &key,
+            entropy::new_actor().unwrap(),
+            DecisionRequest {
+                copy_id: issued[0],
+                decision: Decision::Reject,
+                reason: Some(RejectionGround::Damaged.reason_text(Some("ướt một góc"))),
+            },
+            entropy::now(),
+        )
+        .unwrap();
+    }
+
+    // At the ward, both officials work at once: Bình approves the first 25, Cường the next 20,
+    // each in a batch on their own connection; Cường rejects the last 5.
+    let work = |who: OfficialId, copies: Vec<CopyId>| {
+        let dir = ward_dir.clone();
+        let passphrase = passphrase.clone();
+        std::thread::spawn(move || {
+            let mut ward = Ward::open(&dir).unwrap();
+            let official = ward.official(&who, &passphrase, entropy::now()).unwrap();
+            ward.approve_clean(&copies, &official, 900, entropy::now())
+                .unwrap()
+        })
+    };
+    let first = work(binh.clone(), issued[..25].to_vec());
+    let second = work(cuong.clone(), issued[25..45].to_vec());
+    for outcomes in [first.join().unwrap(), second.join().unwrap()] {
+        assert!(
+            outcomes
+                .iter()
+                .all(|outcome| matches!(outcome, bansao_node::ward::BatchOutcome::Approved { .. })),
+            "{outcomes:?}"
+        );
+    }
+    {
+        let mut ward = Ward::open(&ward_dir).unwrap();
+        let official = ward.official(&cuong, &passphrase, entropy::now()).unwrap();
+        for copy in &issued[45..] {
+            ward.reject(
+                *copy,
+                RejectionGround::Illegible,
+                Some("mờ"),
+                &official,
+                entropy::now(),
+            )
+            .unwrap();
+        }
+    }
+
+    // The laptop comes back: its decision is merged into the ward's copy, as the replicas'
+    // sync merges documents; the copy is now in conflict.
+    {
+        let laptop = Store::open(&laptop_dir.join("bansao.sqlite")).unwrap();
+        let mut from_laptop = laptop
+            .load_copy(issued[0], entropy::new_actor().unwrap())
+            .unwrap();
+        let mut ward = Ward::open(&ward_dir).unwrap();
+        let mut document = ward
+            .node
+            .store
+            .load_copy(issued[0], entropy::new_actor().unwrap())
+            .unwrap();
+        document.merge(&mut from_laptop).unwrap();
+        let status = bansao_node::copies::status_report(&document, &ward.node.trust)
+            .unwrap()
+            .status;
+        assert_eq!(status, CopyStatus::Conflict);
+        ward.node
+            .store
+            .save_copy(&mut document, status, entropy::now())
+            .unwrap();
+    }
+    {
+        let mut ward = Ward::open(&ward_dir).unwrap();
+        let found = ward.reconciliation(entropy::now(), 7).unwrap();
+        assert_eq!(found.conflicts.len(), 1);
+        assert_eq!(found.conflicts[0].copy_id, issued[0]);
+        let official = ward.official(&binh, &passphrase, entropy::now()).unwrap();
+        let resolved = ward
+            .resolve_conflict(
+                issued[0],
+                ConflictResolution::Approve,
+                &official,
+                entropy::now(),
+            )
+            .unwrap();
+        assert_eq!(resolved.report.status, CopyStatus::Countersigned);
+        assert!(
+            ward.reconciliation(entropy::now(), 7)
+                .unwrap()
+                .conflicts
+                .is_empty()
+        );
+
+        // The book: 1…45, each number once, each approved copy once.
+        let year = bansao_node::decisions::vietnam_year(entropy::now());
+        let book = ward
+            .node
+            .store
+            .certification_numbers(bansao_store::NumberBook {
+                book: bansao_node::decisions::COPY_BOOK,
+                year,
+            })
+            .unwrap();
+        let numbers: Vec<u64> = book.iter().map(|entry| entry.number).collect();
+        assert_eq!(numbers, (1..=45).collect::<Vec<u64>>());
+        let mut numbered: Vec<String> = book.iter().map(|entry| entry.copy_id.clone()).collect();
+        numbered.sort();
+        numbered.dedup();
+        assert_eq!(numbered.len(), 45);
+
+        let report = ward
+            .day_report(bansao_node::day_report::vietnam_day(entropy::now()))
+            .unwrap();
+        assert_eq!(report.officials["Trần Thị Bình"].approved, 25);
+        assert_eq!(report.officials["Lê Văn Cường"].approved, 20);
+        assert_eq!(report.officials["Lê Văn Cường"].rejected, 5);
+        assert_eq!(report.totals().issued, 50);
+    }
+
+    // The decisions flow down: the kiosk sees every final status.
+    sync(&runtime, &kiosk_dir, ward_address).unwrap();
+    for copy in &issued[..45] {
+        assert_eq!(indexed_status(&kiosk_dir, *copy), "countersigned", "{copy}");
+    }
+    for copy in &issued[45..] {
+        assert_eq!(indexed_status(&kiosk_dir, *copy), "rejected", "{copy}");
+    }
+
+    // A verifier with only the trust file reads the PDFs the kiosk exports now.
+    let kiosk = Kiosk::open(&kiosk_dir).unwrap();
+    let trust =
+        TrustContext::from_bundle(&files::read(&kiosk_dir.join("trust.cbor")).unwrap()).unwrap();
+    for (n, copy) in issued.iter().enumerate() {
+        let document = kiosk
+            .store()
+            .load_copy(*copy, entropy::new_actor().unwrap())
+            .unwrap();
+        let qr = bansao_node::copies::qr_text(&document, kiosk.key());
+        let pdf = kiosk
+            .render_artifact(&document, &qr, entropy::now())
+            .unwrap();
+        let verification = bansao_node::verify::verify_pdf(&pdf, &trust).unwrap();
+        if n < 45 {
+            assert_eq!(
+                verification.verdict,
+                Verdict::Genuine(CopyStatus::Countersigned),
+                "{copy}"
+            );
+            let number = verification.report.unwrap().certification_number.unwrap();
+            assert!(number.ends_with("-SCT/BS"), "{number}");
+        } else {
+            assert!(
+                matches!(&verification.verdict, Verdict::Rejected(reason) if reason.contains("illegible")),
+                "{copy}: {:?}",
+                verification.verdict
+            );
+        }
+    }
+}
