@@ -268,6 +268,32 @@ fn review_at_ward(
             ),
         )?;
     }
+    // The close of the day so far, as the official's report page shows it.
+    let report = ward.day_report(bansao_node::day_report::vietnam_day(entropy::now()))?;
+    let totals = report.totals();
+    say(
+        out,
+        &format!(
+            "   Cuối ngày: cấp {}, duyệt {}, từ chối {}, lệ phí {} đồng, còn chờ {} (close of day so far)",
+            totals.issued,
+            totals.approved,
+            totals.rejected,
+            bansao_copy::fee::format_vnd(totals.fees_vnd),
+            report.waiting
+        ),
+    )?;
+    say(
+        out,
+        &format!(
+            "   Trang của cán bộ (the official's pages): bansao run --node {} rồi mở http://{}/ — mã tran-thi-binh, mật khẩu trong {}",
+            dir.join("ward").display(),
+            ward.node.config().web.listen.map_or_else(
+                || "127.0.0.1:8480".to_owned(),
+                |address| address.to_string()
+            ),
+            dir.join("official.passphrase").display()
+        ),
+    )?;
 
     Ok(ward)
 }

@@ -31,6 +31,17 @@ pub const DAMAGE_EXIT_CODE: u8 = 5;
 /// An invalid configuration.
 pub const CONFIG_EXIT_CODE: u8 = 6;
 
+/// A command's arguments that do not go together (exit 2), found after clap parsed them.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+impl ExitStatus for UsageError {
+    fn exit_code(&self) -> u8 {
+        USAGE_EXIT_CODE
+    }
+}
+
 /// The process exit code an error means.
 pub trait ExitStatus {
     /// The code.
@@ -214,7 +225,8 @@ pub fn exit_code_for(error: &anyhow::Error) -> u8 {
             StoreError,
             ConfigError,
             PassphraseError,
-            crate::passphrase::PassphraseInputError
+            crate::passphrase::PassphraseInputError,
+            UsageError
         );
     }
     FAILURE

@@ -8,11 +8,12 @@ use std::path::PathBuf;
 use bansao_copy::{CopyId, DocumentType, KioskId, OfficialId, RejectionGround};
 use bansao_node::decisions::Decided;
 use bansao_node::entropy;
-use bansao_node::ward::{Case, Flag, FlagFilter, QueueFilter, Ward};
+use bansao_node::ward::{BatchOutcome, Case, Flag, FlagFilter, QueueFilter, Ward};
 use clap::{Args, Subcommand};
 use serde_json::json;
 
 use crate::cli::print_json;
+use crate::exit::UsageError;
 
 /// The ward commands.
 #[derive(Debug, Subcommand)]
@@ -51,7 +52,17 @@ pub enum WardCommand {
         copy: CopyId,
     },
     /// Counter-sign copies with the official's key; each gets the next certification number.
-    Approve(DecideArgs),
+    Approve {
+        #[command(flatten)]
+        decide: DecideArgs,
+        /// Every clean copy waiting (nothing flagged, every field read with at least
+        /// --min-confidence), each signed and numbered on its own.
+        #[arg(long, conflicts_with = "copies")]
+        all_clean: bool,
+        /// The lowest confidence, in percent, --all-clean takes.
+        #[arg(long, default_value_t = 90, requires = "all_clean")]
+        min_confidence: u16,
+    },
     /// Refuse a copy on a ground of Decree 23, Art. 22.
     Reject {
         #[command(flatten)]
@@ -91,7 +102,7 @@ pub struct DecideArgs {
     #[arg(long)]
     json: bool,
     /// A copy id (repeat for several).
-    #[arg(long = "copy", required = true)]
+    #[arg(long = "copy")]
     copies: Vec<CopyId>,
 }
 
@@ -178,10 +189,20 @@ pub fn run(command: WardCommand, out: &mut dyn Write) -> anyhow::Result<u8> {
         WardCommand::Resolve(args) => crate::ward_day_commands::resolve(args, out),
         WardCommand::ResolveAnomaly(args) => crate::ward_day_commands::resolve_anomaly(args, out),
         WardCommand::Report(args) => crate::ward_day_commands::report(args, out),
-        WardCommand::Approve(args) => decide_each(&args, out, |ward, copy_id, official| {
-            ward.approve(copy_id, official, entropy::now())
-                .map_err(Box::new)
-        }),
+        WardCommand::Approve {
+            decide,
+            all_clean,
+            min_confidence,
+        } => {
+            if all_clean {
+                return approve_all_clean(&decide, min_confidence, out);
+            }
+            require_copies(&decide)?;
+            decide_each(&decide, out, |ward, copy_id, official| {
+                ward.approve(copy_id, official, entropy::now())
+                    .map_err(Box::new)
+            })
+        }
         WardCommand::Reject {
             decide,
             reason,
@@ -192,12 +213,92 @@ pub fn run(command: WardCommand, out: &mut dyn Write) -> anyhow::Result<u8> {
                     "--reason other needs --note saying why (lý do khác cần ghi rõ lý do)"
                 );
             }
+            require_copies(&decide)?;
             decide_each(&decide, out, |ward, copy_id, official| {
                 ward.reject(copy_id, reason, note.as_deref(), official, entropy::now())
                     .map_err(Box::new)
             })
         }
     }
+}
+
+fn require_copies(args: &DecideArgs) -> Result<(), UsageError> {
+    if args.copies.is_empty() {
+        Err(UsageError(
+            "say which copies: --copy ID (repeatable), or --all-clean to approve".to_owned(),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// `bansao ward approve --all-clean`: every clean copy waiting, each signed and numbered on its
+/// own; prints what was approved and what was left (exit 0 either way: leaving a copy for a
+/// closer look is the batch doing its job).
+fn approve_all_clean(
+    args: &DecideArgs,
+    min_confidence_percent: u16,
+    out: &mut dyn Write,
+) -> anyhow::Result<u8> {
+    let mut ward = Ward::open(&args.node)?;
+    let passphrase = crate::passphrase::obtain(
+        args.passphrase_file.as_deref(),
+        args.official.as_str(),
+        false,
+    )?;
+    let official = ward.official(&args.official, &passphrase, entropy::now())?;
+    let clean: Vec<CopyId> = ward
+        .queue(&QueueFilter {
+            flags: FlagFilter::Clean,
+            limit: usize::MAX,
+            ..QueueFilter::default()
+        })?
+        .entries
+        .iter()
+        .map(|entry| entry.copy_id)
+        .collect();
+    let outcomes = ward.approve_clean(
+        &clean,
+        &official,
+        min_confidence_percent.clamp(50, 100) * 10,
+        entropy::now(),
+    )?;
+    let mut results = Vec::new();
+    for outcome in &outcomes {
+        match outcome {
+            BatchOutcome::Approved {
+                copy_id,
+                certification_number,
+            } => {
+                if !args.json {
+                    writeln!(
+                        out,
+                        "{copy_id}: số chứng thực {certification_number} (approved)"
+                    )?;
+                }
+                results.push(json!({
+                    "copy_id": copy_id.to_string(),
+                    "status": "countersigned",
+                    "certification_number": certification_number,
+                }));
+            }
+            BatchOutcome::Skipped { copy_id, why } => {
+                if !args.json {
+                    writeln!(out, "{copy_id}: để lại (left): {why}")?;
+                }
+                results.push(json!({"copy_id": copy_id.to_string(), "skipped": why}));
+            }
+        }
+    }
+    if args.json {
+        print_json(out, &json!({ "results": results }))?;
+    } else if outcomes.is_empty() {
+        writeln!(
+            out,
+            "Không có bản sao nào không có cảnh báo (no clean copy waiting)."
+        )?;
+    }
+    Ok(0)
 }
 
 /// Decides each copy in turn; one refused copy does not stop the others (exit 1 then).

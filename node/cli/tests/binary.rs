@@ -193,6 +193,14 @@ fn the_ward_commands_queue_show_approve_and_reject_with_exit_codes() {
     let (code, _, stderr) = approve_with(&[]);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("--passphrase-file"), "{stderr}");
+    // No copy named is a usage error; --all-clean leaves the flagged copy (the citizen's
+    // correction) for a closer look.
+    let (code, _, stderr) = decide("approve", "tran-thi-binh", &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--all-clean"), "{stderr}");
+    let (code, stdout, stderr) = decide("approve", "tran-thi-binh", &["--all-clean"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("no clean copy"), "{stdout}");
 
     // The demo's official approves it: the ward's third number of the year.
     let (code, stdout, stderr) = decide("approve", "tran-thi-binh", &["--json", "--copy", &copy]);
