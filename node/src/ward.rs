@@ -69,6 +69,15 @@ pub enum WardError {
     /// The decision was refused.
     #[error(transparent)]
     Decision(Box<DecisionError>),
+    /// The copy was issued before documents kept the kiosk's QR seal: only its kiosk can
+    /// print its PDF.
+    #[error(
+        "bản sao {0} được cấp trước khi lưu dấu QR của ki-ốt: hãy in lại tại ki-ốt (copy {0} predates kept QR seals: print it at its kiosk)"
+    )]
+    NoKioskQr(CopyId),
+    /// The copy's PDF could not be made.
+    #[error(transparent)]
+    Artifact(Box<crate::copies::ArtifactError>),
     /// A resolution needs the official's words.
     #[error("hãy ghi rõ đã kiểm tra những gì (say what you found)")]
     NoteRequired,
@@ -454,6 +463,25 @@ impl Ward {
             waiting: u64::try_from(rows.len()).unwrap_or(u64::MAX),
             by_kiosk,
         })
+    }
+
+    /// The copy's sealed PDF/A as it stands now — its decisions, certification number, signers
+    /// and dates printed —, sealed with the ward's key, with the QR its kiosk signed at issue.
+    pub fn copy_pdf(&self, copy_id: CopyId, now: Timestamp) -> Result<Vec<u8>, WardError> {
+        let node = &self.node;
+        let document = node.store.load_copy(copy_id, node.actor.clone())?;
+        let qr_text = document
+            .kiosk_qr_text()
+            .ok_or(WardError::NoKioskQr(copy_id))?;
+        crate::copies::render_artifact(
+            &document,
+            &qr_text,
+            &node.store,
+            &node.trust,
+            &node.key,
+            now,
+        )
+        .map_err(|error| WardError::Artifact(Box::new(error)))
     }
 
     /// Page `page` (from 0) of a copy's scans: its bytes and media type, if the ward holds it

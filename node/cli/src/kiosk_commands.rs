@@ -241,16 +241,16 @@ pub fn reprint(args: ReprintArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     let copy = kiosk.issued_copy(copy_id)?;
     let artifacts = args.node.join("artifacts");
     bansao_node::files::remove_partial_files(&artifacts);
+    // The PDF as the copy stands now: after a sync it carries the counter-signature, the
+    // certification number, the signer and the date (or the refusal).
     let pdf = artifacts.join(format!("{copy_id}.pdf"));
-    if !pdf.exists() {
-        let bytes = kiosk.render_artifact(&copy.document, &copy.qr_text, now)?;
-        bansao_node::files::write_atomic(&pdf, &bytes, 0o644)?;
-        writeln!(
-            out,
-            "Đã ghi lại bản sao PDF (sealed PDF written): {}",
-            pdf.display()
-        )?;
-    }
+    let bytes = kiosk.render_artifact(&copy.document, &copy.qr_text, now)?;
+    bansao_node::files::write_atomic(&pdf, &bytes, 0o644)?;
+    writeln!(
+        out,
+        "Đã ghi bản sao PDF như hiện nay (sealed PDF written as the copy stands now): {}",
+        pdf.display()
+    )?;
     let mut printer: Box<dyn ReceiptPrinter> = match &args.receipt {
         Some(path) => Box::new(FilePrinter::new(path)),
         None => configured_printer(&kiosk.settings.devices).map_err(anyhow::Error::msg)?,

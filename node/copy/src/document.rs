@@ -143,6 +143,11 @@ impl CopyDocument {
         };
         let record = SignatureRecord::issue(&document.content, kiosk_key);
         document.add_signature(&record)?;
+        let seal = crate::qr::QrClaims::for_content(&document.content).detached_seal(kiosk_key);
+        document
+            .doc
+            .put(ROOT, "qr_seal", ScalarValue::Bytes(seal))?;
+        document.doc.commit();
         Ok(document)
     }
 
@@ -451,6 +456,18 @@ impl CopyDocument {
                 ("text", note.text.clone()),
             ],
         )
+    }
+
+    /// The copy's QR text as its kiosk signed it at issue, rebuilt from the seal the document
+    /// keeps (`None` for a copy issued before documents kept it, or whose seal is unreadable).
+    pub fn kiosk_qr_text(&self) -> Option<String> {
+        let seal = match self.doc.get(ROOT, "qr_seal").ok()?? {
+            (Value::Scalar(scalar), _) => scalar.as_bytes()?.to_vec(),
+            _ => return None,
+        };
+        crate::qr::QrClaims::for_content(&self.content)
+            .qr_text_from_seal(&seal)
+            .ok()
     }
 
     /// The review notes.

@@ -161,6 +161,20 @@ impl QrClaims {
         let cose_bytes = cose::sign1(self.to_cbor(), kiosk_key);
         format!("{QR_PREFIX}{}", base45::encode(cose_bytes))
     }
+
+    /// The kiosk's QR signature over the claims alone (a COSE_Sign1 with the payload detached,
+    /// ~90 bytes): kept in the copy's document, so any node can print the same QR again
+    /// ([`QrClaims::qr_text_from_seal`]) without the kiosk's key.
+    pub fn detached_seal(&self, kiosk_key: &SecretKey) -> Vec<u8> {
+        cose::sign1_detached(&self.to_cbor(), kiosk_key)
+    }
+
+    /// The QR text of these claims with a seal made by [`QrClaims::detached_seal`]. The seal is
+    /// not checked here: a verifier checks the QR as it checks any.
+    pub fn qr_text_from_seal(&self, seal: &[u8]) -> Result<String, CoseOpenError> {
+        let cose_bytes = cose::attach_payload(seal, self.to_cbor())?;
+        Ok(format!("{QR_PREFIX}{}", base45::encode(cose_bytes)))
+    }
 }
 
 /// Decodes QR text into claims and an envelope whose signature the caller verifies.

@@ -299,6 +299,36 @@ fn the_qr_fits_the_budget_and_verifies() {
 }
 
 #[test]
+fn any_replica_prints_the_kiosks_own_qr_from_the_seal_the_document_keeps() {
+    let hierarchy = Hierarchy::new();
+    let issued = first_copy(&hierarchy);
+    let kiosk_made = QrClaims::for_content(issued.content()).to_qr_text(&hierarchy.kiosk.key);
+    // Another node loads the document: no kiosk key, the same QR.
+    let mut issued = issued;
+    let elsewhere = CopyDocument::load(&issued.save(), actor(9)).unwrap();
+    let rebuilt = elsewhere
+        .kiosk_qr_text()
+        .expect("the document keeps the seal");
+    assert_eq!(rebuilt, kiosk_made);
+    assert_eq!(
+        verify_qr(&rebuilt, &hierarchy.context()).unwrap().verdict,
+        Verdict::Genuine(CopyStatus::Provisional)
+    );
+    // A seal replaced by a replica with one for other claims does not verify.
+    let other = issue(&hierarchy, 2, ContentHash([1; 32]), 1);
+    let forged_seal = QrClaims::for_content(other.content()).detached_seal(&hierarchy.kiosk.key);
+    let forged = QrClaims::for_content(elsewhere.content())
+        .qr_text_from_seal(&forged_seal)
+        .unwrap();
+    assert!(
+        !verify_qr(&forged, &hierarchy.context())
+            .unwrap()
+            .verdict
+            .is_genuine()
+    );
+}
+
+#[test]
 fn qr_verdicts_for_every_kind_of_bad_code() {
     let mut hierarchy = Hierarchy::new();
     let content = sample_content(1, ContentHash::GENESIS);

@@ -209,6 +209,29 @@ pub async fn scan(
         .into_response())
 }
 
+/// `GET /copies/{copy}/pdf`: the copy's sealed PDF/A as it stands now, sealed by the ward.
+pub async fn pdf(
+    State(state): State<WebState>,
+    _current: CurrentOfficial,
+    Path(copy): Path<String>,
+) -> Result<Response, WebError> {
+    let copy_id = parse_copy(&copy)?;
+    let bytes = state
+        .with_ward(move |ward| Ok(ward.copy_pdf(copy_id, entropy::now())?))
+        .await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{copy_id}.pdf\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
 /// The approve form's fields.
 #[derive(Debug, Deserialize)]
 pub struct ApproveForm {

@@ -9,6 +9,7 @@ pub struct Response {
     pub status: u16,
     pub headers: String,
     pub body: String,
+    pub bytes: Vec<u8>,
 }
 
 /// Sends one request with `headers` (lines without the final CRLF) and `body`.
@@ -33,6 +34,11 @@ pub async fn request(
     stream.write_all(text.as_bytes()).await.unwrap();
     let mut reply = Vec::new();
     stream.read_to_end(&mut reply).await.unwrap();
+    let split = reply
+        .windows(4)
+        .position(|window| window == b"\r\n\r\n")
+        .map_or(reply.len(), |at| at + 4);
+    let bytes = reply[split..].to_vec();
     let reply = String::from_utf8_lossy(&reply).into_owned();
     let (head, body) = reply.split_once("\r\n\r\n").unwrap_or((&reply, ""));
     let status = head
@@ -44,6 +50,7 @@ pub async fn request(
         status,
         headers: head.to_owned(),
         body: body.to_owned(),
+        bytes,
     }
 }
 

@@ -311,6 +311,33 @@ async fn a_form_without_its_csrf_token_or_with_a_wrong_one_is_refused_and_change
         status_of(&world.dir("ward"), copy).0,
         CopyStatus::Countersigned
     );
+
+    // Its PDF from the page, sealed by the ward, verifies with the trust file alone and shows
+    // the number.
+    let pdf = http::request(
+        address,
+        "GET",
+        &format!("/copies/{copy}/pdf"),
+        &[format!("Cookie: bansao_session={session}")],
+        "",
+    )
+    .await;
+    assert_eq!(pdf.status, 200, "{}", pdf.body);
+    assert!(pdf.bytes.starts_with(b"%PDF"), "{}", pdf.headers);
+    let trust = bansao_trust::TrustContext::from_bundle(
+        &std::fs::read(world.dir("ward").join("trust.cbor")).unwrap(),
+    )
+    .unwrap();
+    let verification = bansao_node::verify::verify_pdf(&pdf.bytes, &trust).unwrap();
+    assert_eq!(
+        verification.verdict,
+        bansao_copy::verify::Verdict::Genuine(CopyStatus::Countersigned)
+    );
+    let year = bansao_node::decisions::vietnam_year(entropy::now());
+    assert_eq!(
+        verification.report.unwrap().certification_number,
+        Some(format!("1/{year}-SCT/BS"))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
