@@ -129,6 +129,16 @@ pub fn vietnam_year(now: Timestamp) -> i32 {
     now.datetime().to_offset(VIETNAM_OFFSET).year()
 }
 
+/// A rule for signing a decision on a stored copy ([`decide`], [`resolve_conflict`]).
+pub type Rule = fn(
+    &mut Store,
+    &TrustContext,
+    &SecretKey,
+    ActorId,
+    DecisionRequest,
+    Timestamp,
+) -> Result<Decided, DecisionError>;
+
 /// Signs `request` on the stored copy with `key` and stores it. Approvals take the next number
 /// of [`COPY_BOOK`] for the year.
 pub fn decide(
@@ -144,11 +154,7 @@ pub fn decide(
         if allowed_from(decision).contains(&before.status) {
             Ok(())
         } else {
-            Err(DecisionError::NotAllowed {
-                copy_id,
-                status: before.status,
-                decision,
-            })
+            Err(not_allowed(copy_id, before, decision))
         }
     })
 }
@@ -169,11 +175,7 @@ pub fn resolve_conflict(
     let signer = key.key_id();
     sign_and_store(store, trust, key, actor, request, now, |before| {
         let Some(conflict) = before.conflict.as_ref() else {
-            return Err(DecisionError::NotAllowed {
-                copy_id,
-                status: before.status,
-                decision,
-            });
+            return Err(not_allowed(copy_id, before, decision));
         };
         let stands = conflict
             .approvals
@@ -185,6 +187,14 @@ pub fn resolve_conflict(
         }
         Ok(())
     })
+}
+
+fn not_allowed(copy_id: CopyId, before: &StatusReport, decision: Decision) -> DecisionError {
+    DecisionError::NotAllowed {
+        copy_id,
+        status: before.status,
+        decision,
+    }
 }
 
 /// The one rule: read, `check` the copy as it stands, sign, check the decision counts, write —

@@ -205,19 +205,12 @@ impl Ward {
                 (Decision::Reject, Some(ground.reason_text(note)))
             }
         };
-        let node = &mut self.node;
-        Ok(decisions::resolve_conflict(
-            &mut node.store,
-            &node.trust,
-            &official.key,
-            node.actor.clone(),
-            DecisionRequest {
-                copy_id,
-                decision,
-                reason,
-            },
-            now,
-        )?)
+        let request = DecisionRequest {
+            copy_id,
+            decision,
+            reason,
+        };
+        self.sign(decisions::resolve_conflict, request, official, now)
     }
 
     /// Resolves chain anomaly `anomaly_id`: `official` says what they found in `note`, signed

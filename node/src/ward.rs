@@ -616,17 +616,30 @@ impl Ward {
         official: &Official,
         now: Timestamp,
     ) -> Result<Decided, WardError> {
+        let request = DecisionRequest {
+            copy_id,
+            decision,
+            reason,
+        };
+        self.sign(decisions::decide, request, official, now)
+    }
+
+    /// Signs `request` with `official`'s key under `rule` ([`decisions::decide`] or
+    /// [`decisions::resolve_conflict`]).
+    pub(crate) fn sign(
+        &mut self,
+        rule: decisions::Rule,
+        request: DecisionRequest,
+        official: &Official,
+        now: Timestamp,
+    ) -> Result<Decided, WardError> {
         let node = &mut self.node;
-        Ok(decisions::decide(
+        Ok(rule(
             &mut node.store,
             &node.trust,
             &official.key,
             node.actor.clone(),
-            DecisionRequest {
-                copy_id,
-                decision,
-                reason,
-            },
+            request,
             now,
         )?)
     }

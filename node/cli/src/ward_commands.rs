@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use bansao_copy::{CopyId, DocumentType, KioskId, OfficialId, RejectionGround};
+use bansao_copy::{CopyId, DocumentType, KioskId, RejectionGround};
 use bansao_node::decisions::Decided;
 use bansao_node::entropy;
 use bansao_node::ward::{BatchOutcome, Case, Flag, FlagFilter, QueueFilter, Ward};
@@ -14,6 +14,7 @@ use serde_json::json;
 
 use crate::cli::print_json;
 use crate::exit::UsageError;
+use crate::ward_day_commands::{SignerArgs, open_signer};
 
 /// The ward commands.
 #[derive(Debug, Subcommand)]
@@ -89,15 +90,8 @@ pub enum WardCommand {
 /// Who decides what.
 #[derive(Debug, Args)]
 pub struct DecideArgs {
-    /// The ward directory.
-    #[arg(long)]
-    node: PathBuf,
-    /// The official's id (their key is in WARD/officials/).
-    #[arg(long)]
-    official: OfficialId,
-    /// A file whose first line is the official's passphrase (asked on the terminal without it).
-    #[arg(long)]
-    passphrase_file: Option<PathBuf>,
+    #[command(flatten)]
+    signer: SignerArgs,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -240,13 +234,7 @@ fn approve_all_clean(
     min_confidence_percent: u16,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
-    let mut ward = Ward::open(&args.node)?;
-    let passphrase = crate::passphrase::obtain(
-        args.passphrase_file.as_deref(),
-        args.official.as_str(),
-        false,
-    )?;
-    let official = ward.official(&args.official, &passphrase, entropy::now())?;
+    let (mut ward, official) = open_signer(&args.signer)?;
     let clean: Vec<CopyId> = ward
         .queue(&QueueFilter {
             flags: FlagFilter::Clean,
@@ -311,13 +299,7 @@ fn decide_each(
         &bansao_node::ward::Official,
     ) -> Result<Decided, Box<bansao_node::ward::WardError>>,
 ) -> anyhow::Result<u8> {
-    let mut ward = Ward::open(&args.node)?;
-    let passphrase = crate::passphrase::obtain(
-        args.passphrase_file.as_deref(),
-        args.official.as_str(),
-        false,
-    )?;
-    let official = ward.official(&args.official, &passphrase, entropy::now())?;
+    let (mut ward, official) = open_signer(&args.signer)?;
     let mut results = Vec::new();
     let mut refused = 0;
     for copy_id in &args.copies {

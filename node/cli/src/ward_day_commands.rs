@@ -30,13 +30,13 @@ pub struct ReconcileArgs {
     json: bool,
 }
 
-/// Who signs a resolution.
+/// Who signs: the ward and the official, whose key their passphrase unlocks.
 #[derive(Debug, Args)]
 pub struct SignerArgs {
     /// The ward directory.
     #[arg(long)]
     node: PathBuf,
-    /// The official's id.
+    /// The official's id (their key is in WARD/officials/).
     #[arg(long)]
     official: OfficialId,
     /// A file whose first line is the official's passphrase (asked on the terminal without it).
@@ -98,7 +98,8 @@ fn parse_day(text: &str) -> Result<Date, String> {
         .map_err(|_| format!("{text:?} is not a day such as 2026-12-02"))
 }
 
-fn open_signer(signer: &SignerArgs) -> anyhow::Result<(Ward, Official)> {
+/// The ward of `signer` and its official with their key unlocked.
+pub fn open_signer(signer: &SignerArgs) -> anyhow::Result<(Ward, Official)> {
     let ward = Ward::open(&signer.node)?;
     let passphrase = crate::passphrase::obtain(
         signer.passphrase_file.as_deref(),

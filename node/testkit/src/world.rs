@@ -225,6 +225,60 @@ pub fn issue_and_bring_to_ward(world: &World, count: usize) -> anyhow::Result<Ve
     Ok(ids)
 }
 
+/// The ward's book of certification numbers this year, in order: (number, copy id).
+pub fn book_of(store: &Store) -> anyhow::Result<Vec<(u64, String)>> {
+    Ok(store
+        .certification_numbers(bansao_store::NumberBook {
+            book: COPY_BOOK,
+            year: vietnam_year(entropy::now()),
+        })?
+        .into_iter()
+        .map(|entry| (entry.number, entry.copy_id))
+        .collect())
+}
+
+/// Signs `decision` on `copy` in the database at `database` with `key`, as an official's
+/// laptop would offline on its own copy of the ward's database.
+pub fn decide_in(
+    database: &Path,
+    trust: &bansao_trust::TrustContext,
+    key: &bansao_trust::SecretKey,
+    copy: CopyId,
+    decision: bansao_copy::Decision,
+    reason: Option<String>,
+) -> anyhow::Result<()> {
+    let mut store = Store::open(database)?;
+    bansao_node::decisions::decide(
+        &mut store,
+        trust,
+        key,
+        entropy::new_actor()?,
+        bansao_node::decisions::DecisionRequest {
+            copy_id: copy,
+            decision,
+            reason,
+        },
+        entropy::now(),
+    )?;
+    Ok(())
+}
+
+/// Merges the version of `copy` in the database at `from` into `ward`'s, as the sync between
+/// replicas merges documents; returns the status it now has.
+pub fn merge_copy_into(
+    from: &Path,
+    ward: &mut bansao_node::ward::Ward,
+    copy: CopyId,
+) -> anyhow::Result<CopyStatus> {
+    let mut theirs = Store::open(from)?.load_copy(copy, entropy::new_actor()?)?;
+    let store = &mut ward.node.store;
+    let mut ours = store.load_copy(copy, entropy::new_actor()?)?;
+    ours.merge(&mut theirs)?;
+    let status = bansao_node::copies::status_report(&ours, &ward.node.trust)?.status;
+    store.save_copy(&mut ours, status, entropy::now())?;
+    Ok(status)
+}
+
 /// The official approves `copies` in the database of node `node`, in bulk (one transaction,
 /// numbers from 1: a benchmark's shortcut; the ward service numbers from its book).
 pub fn approve(world: &World, node: &str, copies: &[CopyId]) -> anyhow::Result<()> {

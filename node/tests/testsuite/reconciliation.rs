@@ -2,16 +2,18 @@
 //! laptop and resolved by that official; a gap in a kiosk's chain resolved with a signed note;
 //! the day's figures per kiosk and per official.
 
-use bansao_copy::{CopyDocument, CopyId, CopyStatus, Decision, OfficialId, RejectionGround};
+use bansao_copy::{CopyId, CopyStatus, Decision, OfficialId, RejectionGround};
 use bansao_node::city::{City, Validity};
 use bansao_node::day_report::vietnam_day;
-use bansao_node::decisions::{self, COPY_BOOK, DecisionError, DecisionRequest, vietnam_year};
+use bansao_node::decisions::{COPY_BOOK, DecisionError, vietnam_year};
 use bansao_node::reconciliation::{ConflictResolution, resolution_message};
 use bansao_node::ward::{Flag, Ward, WardError};
-use bansao_node::{copies, entropy, files};
-use bansao_store::{AnomalyKind, NumberBook, Store};
+use bansao_node::{entropy, files};
+use bansao_store::{AnomalyKind, Store};
 use bansao_testkit::World;
-use bansao_testkit::world::{OFFICIAL_ID, issue_and_bring_to_ward, official_passphrase};
+use bansao_testkit::world::{
+    OFFICIAL_ID, book_of, decide_in, issue_and_bring_to_ward, merge_copy_into, official_passphrase,
+};
 use bansao_trust::SigningContext;
 
 fn official() -> OfficialId {
@@ -26,53 +28,18 @@ fn decide_on_laptop(world: &World, copy: CopyId, decision: Decision, reason: Opt
         &official_passphrase().unwrap(),
     )
     .unwrap();
-    let mut laptop = Store::open(&world.dir("laptop").join("bansao.sqlite")).unwrap();
-    decisions::decide(
-        &mut laptop,
-        &ward.node.trust,
-        &key,
-        entropy::new_actor().unwrap(),
-        DecisionRequest {
-            copy_id: copy,
-            decision,
-            reason,
-        },
-        entropy::now(),
-    )
-    .unwrap();
+    let laptop = world.dir("laptop").join("bansao.sqlite");
+    decide_in(&laptop, &ward.node.trust, &key, copy, decision, reason).unwrap();
 }
 
 /// Brings the laptop's version of `copy` to the ward, as the sync would merge it.
 fn merge_laptop_into_ward(world: &World, copy: CopyId) {
-    let laptop = Store::open(&world.dir("laptop").join("bansao.sqlite")).unwrap();
-    let mut from_laptop = laptop
-        .load_copy(copy, entropy::new_actor().unwrap())
-        .unwrap();
     let mut ward = Ward::open(&world.dir("ward")).unwrap();
-    let store = &mut ward.node.store;
-    let mut document: CopyDocument = store
-        .load_copy(copy, entropy::new_actor().unwrap())
-        .unwrap();
-    document.merge(&mut from_laptop).unwrap();
-    let status = copies::status_report(&document, &ward.node.trust)
-        .unwrap()
-        .status;
-    store
-        .save_copy(&mut document, status, entropy::now())
-        .unwrap();
+    merge_copy_into(&world.dir("laptop").join("bansao.sqlite"), &mut ward, copy).unwrap();
 }
 
 fn book(ward: &Ward) -> Vec<(u64, String)> {
-    ward.node
-        .store
-        .certification_numbers(NumberBook {
-            book: COPY_BOOK,
-            year: vietnam_year(entropy::now()),
-        })
-        .unwrap()
-        .into_iter()
-        .map(|entry| (entry.number, entry.copy_id))
-        .collect()
+    book_of(&ward.node.store).unwrap()
 }
 
 #[test]

@@ -8,7 +8,6 @@ use bansao_node::city::{City, Validity};
 use bansao_node::decisions::{COPY_BOOK, DecisionError, vietnam_year};
 use bansao_node::entropy;
 use bansao_node::ward::{BatchOutcome, Flag, FlagFilter, QueueFilter, Ward, WardError};
-use bansao_store::NumberBook;
 use bansao_testkit::World;
 use bansao_testkit::world::{OFFICIAL_ID, official_passphrase};
 
@@ -26,16 +25,7 @@ fn official() -> OfficialId {
 }
 
 fn numbers(ward: &Ward) -> Vec<(u64, String)> {
-    ward.node
-        .store
-        .certification_numbers(NumberBook {
-            book: COPY_BOOK,
-            year: vietnam_year(entropy::now()),
-        })
-        .unwrap()
-        .into_iter()
-        .map(|entry| (entry.number, entry.copy_id))
-        .collect()
+    bansao_testkit::world::book_of(&ward.node.store).unwrap()
 }
 
 #[test]

@@ -1178,18 +1178,13 @@ fn the_officials_day_ends_with_every_copy_decided_and_continuous_numbers() {
     {
         let ward = Ward::open(&ward_dir).unwrap();
         let key = files::read_locked_key(&ward.official_files(&binh).0, &passphrase).unwrap();
-        let mut laptop = Store::open(&laptop_dir.join("bansao.sqlite")).unwrap();
-        decisions::decide(
-            &mut laptop,
+        bansao_testkit::world::decide_in(
+            &laptop_dir.join("bansao.sqlite"),
             &ward.node.trust,
             &key,
-            entropy::new_actor().unwrap(),
-            DecisionRequest {
-                copy_id: issued[0],
-                decision: Decision::Reject,
-                reason: Some(RejectionGround::Damaged.reason_text(Some("ướt một góc"))),
-            },
-            entropy::now(),
+            issued[0],
+            Decision::Reject,
+            Some(RejectionGround::Damaged.reason_text(Some("ướt một góc"))),
         )
         .unwrap();
     }
@@ -1234,25 +1229,14 @@ fn the_officials_day_ends_with_every_copy_decided_and_continuous_numbers() {
     // The laptop comes back: its decision is merged into the ward's copy, as the replicas'
     // sync merges documents; the copy is now in conflict.
     {
-        let laptop = Store::open(&laptop_dir.join("bansao.sqlite")).unwrap();
-        let mut from_laptop = laptop
-            .load_copy(issued[0], entropy::new_actor().unwrap())
-            .unwrap();
         let mut ward = Ward::open(&ward_dir).unwrap();
-        let mut document = ward
-            .node
-            .store
-            .load_copy(issued[0], entropy::new_actor().unwrap())
-            .unwrap();
-        document.merge(&mut from_laptop).unwrap();
-        let status = bansao_node::copies::status_report(&document, &ward.node.trust)
-            .unwrap()
-            .status;
+        let status = bansao_testkit::world::merge_copy_into(
+            &laptop_dir.join("bansao.sqlite"),
+            &mut ward,
+            issued[0],
+        )
+        .unwrap();
         assert_eq!(status, CopyStatus::Conflict);
-        ward.node
-            .store
-            .save_copy(&mut document, status, entropy::now())
-            .unwrap();
     }
     {
         let mut ward = Ward::open(&ward_dir).unwrap();
