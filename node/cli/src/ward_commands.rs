@@ -216,6 +216,20 @@ pub fn run(command: WardCommand, out: &mut dyn Write) -> anyhow::Result<u8> {
     }
 }
 
+/// A decided copy in one line: its status and its number.
+pub fn decided_line(copy_id: CopyId, decided: &Decided) -> String {
+    format!(
+        "{copy_id}: {} ({}){}",
+        decided.report.status.label_vi(),
+        decided.report.status,
+        decided
+            .certification_number
+            .as_deref()
+            .map(|number| format!(" — số chứng thực {number}"))
+            .unwrap_or_default()
+    )
+}
+
 fn require_copies(args: &DecideArgs) -> Result<(), UsageError> {
     if args.copies.is_empty() {
         Err(UsageError(
@@ -306,17 +320,7 @@ fn decide_each(
         match decide(&mut ward, *copy_id, &official) {
             Ok(decided) => {
                 if !args.json {
-                    writeln!(
-                        out,
-                        "{copy_id}: {} ({}){}",
-                        decided.report.status.label_vi(),
-                        decided.report.status,
-                        decided
-                            .certification_number
-                            .as_deref()
-                            .map(|number| format!(" — số chứng thực {number}"))
-                            .unwrap_or_default()
-                    )?;
+                    writeln!(out, "{}", decided_line(*copy_id, &decided))?;
                 }
                 results.push(json!({
                     "copy_id": copy_id.to_string(),

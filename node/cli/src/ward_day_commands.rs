@@ -250,15 +250,8 @@ pub fn resolve(args: ResolveArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     let decided = ward.resolve_conflict(args.copy, resolution, &official, entropy::now())?;
     writeln!(
         out,
-        "{}: {} ({}){}",
-        args.copy,
-        decided.report.status.label_vi(),
-        decided.report.status,
-        decided
-            .certification_number
-            .as_deref()
-            .map(|number| format!(" — số chứng thực {number}"))
-            .unwrap_or_default()
+        "{}",
+        crate::ward_commands::decided_line(args.copy, &decided)
     )?;
     Ok(0)
 }
