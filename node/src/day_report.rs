@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use bansao_artifact::{ReportContent, ReportTable};
 use bansao_copy::timestamp::VIETNAM_OFFSET;
 use bansao_copy::{Decision, RejectionGround, Timestamp};
 use time::{Date, Duration, PrimitiveDateTime, Time};
@@ -62,6 +63,78 @@ impl DayReport {
                 rejected: sum.rejected + day.rejected,
                 open_anomalies: sum.open_anomalies + day.open_anomalies,
             })
+    }
+
+    /// The report as the tables of its PDF, for the commune `commune`, made at `now`.
+    pub fn to_report_content(&self, commune: &str, now: Timestamp) -> ReportContent {
+        let total = self.totals();
+        let mut kiosk_rows: Vec<Vec<String>> = self
+            .kiosks
+            .iter()
+            .map(|(kiosk, day)| {
+                vec![
+                    kiosk.clone(),
+                    day.issued.to_string(),
+                    bansao_copy::fee::format_vnd(day.fees_vnd),
+                    day.approved.to_string(),
+                    day.rejected.to_string(),
+                    day.open_anomalies.to_string(),
+                ]
+            })
+            .collect();
+        kiosk_rows.push(vec![
+            "Tổng (total)".to_owned(),
+            total.issued.to_string(),
+            bansao_copy::fee::format_vnd(total.fees_vnd),
+            total.approved.to_string(),
+            total.rejected.to_string(),
+            total.open_anomalies.to_string(),
+        ]);
+        let official_rows = self
+            .officials
+            .iter()
+            .map(|(official, day)| {
+                vec![
+                    official.clone(),
+                    day.approved.to_string(),
+                    day.rejected.to_string(),
+                    day.rejected_by_ground
+                        .iter()
+                        .map(|(ground, count)| format!("{ground}: {count}"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ]
+            })
+            .collect();
+        let columns = |names: &[&str]| names.iter().map(|name| (*name).to_owned()).collect();
+        ReportContent {
+            title: format!("{commune} — cuối ngày {} (close of day)", self.day),
+            subtitle: format!(
+                "Lập lúc {} (giờ Việt Nam) · còn {} bản sao chờ duyệt (still waiting)",
+                now.vietnam_local(),
+                self.waiting
+            ),
+            tables: vec![
+                ReportTable {
+                    title: "Theo ki-ốt (per kiosk)".to_owned(),
+                    columns: columns(&[
+                        "Ki-ốt",
+                        "Đã cấp",
+                        "Lệ phí (đồng)",
+                        "Ký duyệt",
+                        "Từ chối",
+                        "Bất thường",
+                    ]),
+                    rows: kiosk_rows,
+                },
+                ReportTable {
+                    title: "Theo cán bộ (per official)".to_owned(),
+                    columns: columns(&["Cán bộ", "Ký duyệt", "Từ chối", "Lý do từ chối"]),
+                    rows: official_rows,
+                },
+            ],
+            created_at: now.datetime(),
+        }
     }
 
     /// The report as CSV (RFC 4180): one row per kiosk, one per official, a total.
@@ -133,6 +206,15 @@ pub fn vietnam_day(now: Timestamp) -> Date {
 }
 
 impl Ward {
+    /// The report of `day` as a PDF/A file, made at `now`.
+    pub fn day_report_pdf(&self, day: Date, now: Timestamp) -> Result<Vec<u8>, WardError> {
+        let content = self
+            .day_report(day)?
+            .to_report_content(&self.commune().name, now);
+        bansao_artifact::render_report_pdf(&content)
+            .map_err(|error| WardError::Report(error.to_string()))
+    }
+
     /// The report of `day` (in Vietnam's time).
     pub fn day_report(&self, day: Date) -> Result<DayReport, WardError> {
         let store = &self.node.store;

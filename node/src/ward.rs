@@ -78,6 +78,9 @@ pub enum WardError {
     /// The copy's PDF could not be made.
     #[error(transparent)]
     Artifact(Box<crate::copies::ArtifactError>),
+    /// The day's report could not be made into a PDF.
+    #[error("the day's report could not be rendered: {0}")]
+    Report(String),
     /// A resolution needs the official's words.
     #[error("hãy ghi rõ đã kiểm tra những gì (say what you found)")]
     NoteRequired,

@@ -436,7 +436,7 @@ fn draw_centred(
     draw_text(surface, face, size, color, x, baseline, text);
 }
 
-fn draw_text(
+pub(crate) fn draw_text(
     surface: &mut Surface<'_>,
     face: &Face,
     size: f32,
@@ -473,7 +473,14 @@ fn table_rule(surface: &mut Surface<'_>, row_top: f32) {
     );
 }
 
-fn draw_rule(surface: &mut Surface<'_>, x1: f32, x2: f32, y: f32, width: f32, color: (u8, u8, u8)) {
+pub(crate) fn draw_rule(
+    surface: &mut Surface<'_>,
+    x1: f32,
+    x2: f32,
+    y: f32,
+    width: f32,
+    color: (u8, u8, u8),
+) {
     let mut builder = PathBuilder::new();
     builder.move_to(x1, y);
     builder.line_to(x2, y);

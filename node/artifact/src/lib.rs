@@ -53,6 +53,7 @@ mod layout;
 mod open;
 mod qr;
 mod render;
+mod report;
 mod seal;
 
 pub use embed::{METADATA_FILE_NAME, METADATA_MIME_TYPE, scan_file_name};
@@ -62,6 +63,7 @@ pub use layout::{STATEMENT_EN, STATEMENT_VI, WATERMARK_TEXT};
 pub use open::{OpenedArtifact, open_sealed_pdf};
 pub use qr::{QUIET_ZONE_MODULES, QrMatrix, qr_matrix, qr_png};
 pub use render::DOCUMENT_LANGUAGE;
+pub use report::{ReportContent, ReportTable, render_report_pdf};
 pub use seal::{SEAL_DOMAIN, Sealer, seal_message};
 
 /// Encoding of a scanned page image.

@@ -120,7 +120,7 @@ pub(crate) fn render_unsealed_pdf(content: &ArtifactContent) -> Result<Vec<u8>, 
 }
 
 /// Converts an offset date-time to krilla's PDF date (year 0 to 9999).
-fn pdf_date(at: time::OffsetDateTime) -> Result<DateTime, RenderError> {
+pub(crate) fn pdf_date(at: time::OffsetDateTime) -> Result<DateTime, RenderError> {
     let year = u16::try_from(at.year())
         .ok()
         .filter(|year| *year <= 9999)

@@ -91,6 +91,9 @@ pub struct ReportArgs {
     /// Print JSON.
     #[arg(long)]
     json: bool,
+    /// Also write the report as a PDF to this file.
+    #[arg(long)]
+    pdf: Option<PathBuf>,
 }
 
 fn parse_day(text: &str) -> Result<Date, String> {
@@ -273,6 +276,10 @@ pub fn report(args: ReportArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     let ward = Ward::open(&args.node)?;
     let day = args.day.unwrap_or_else(|| vietnam_day(entropy::now()));
     let report = ward.day_report(day)?;
+    if let Some(path) = &args.pdf {
+        let bytes = ward.day_report_pdf(day, entropy::now())?;
+        bansao_node::files::write_atomic(path, &bytes, 0o644)?;
+    }
     if args.csv {
         write!(out, "{}", report.to_csv())?;
         return Ok(0);

@@ -365,8 +365,18 @@ fn the_ward_closes_the_day_and_lists_what_to_reconcile_from_the_command_line() {
         "{report:#}"
     );
     assert_eq!(report["waiting"], 1, "{report:#}");
-    let (code, stdout, _) = run(&["ward", "report", "--node", ward, "--csv"]);
-    assert_eq!(code, 0);
+    let pdf = dir.path().join("report.pdf");
+    let (code, stdout, stderr) = run(&[
+        "ward",
+        "report",
+        "--node",
+        ward,
+        "--csv",
+        "--pdf",
+        pdf.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF-"));
     assert!(
         stdout.starts_with("section,who,issued,fees_vnd"),
         "{stdout}"

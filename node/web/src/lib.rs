@@ -54,6 +54,7 @@ pub fn ward_router(state: WebState) -> Router {
         .route("/reconcile", get(pages::reconcile::page))
         .route("/report", get(pages::report::page))
         .route("/report.csv", get(pages::report::csv))
+        .route("/report.pdf", get(pages::report::pdf))
         .route(
             "/anomalies/{id}/resolve",
             post(pages::reconcile::resolve_anomaly),

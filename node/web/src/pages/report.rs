@@ -117,6 +117,29 @@ pub async fn page(
     Ok(Html(page.render()?))
 }
 
+/// `GET /report.pdf`.
+pub async fn pdf(
+    State(state): State<WebState>,
+    _current: CurrentOfficial,
+    Query(query): Query<ReportQuery>,
+) -> Result<Response, WebError> {
+    let day = parse_day(query.day.as_deref())?;
+    let bytes = state
+        .with_ward(move |ward| Ok(ward.day_report_pdf(day, entropy::now())?))
+        .await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"bansao-{day}.pdf\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
 /// `GET /report.csv`.
 pub async fn csv(
     State(state): State<WebState>,

@@ -338,6 +338,17 @@ async fn a_form_without_its_csrf_token_or_with_a_wrong_one_is_refused_and_change
         verification.report.unwrap().certification_number,
         Some(format!("1/{year}-SCT/BS"))
     );
+    // The day's report as a PDF.
+    let report = http::request(
+        address,
+        "GET",
+        "/report.pdf",
+        &[format!("Cookie: bansao_session={session}")],
+        "",
+    )
+    .await;
+    assert_eq!(report.status, 200, "{}", report.body);
+    assert!(report.bytes.starts_with(b"%PDF-"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
