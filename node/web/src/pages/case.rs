@@ -77,6 +77,8 @@ struct CasePage {
     decidable: bool,
     grounds: Vec<GroundChoice>,
     notice: Option<String>,
+    identity: Option<String>,
+    face_check: Option<String>,
 }
 
 /// What the page was sent back with after a decision.
@@ -175,6 +177,16 @@ pub async fn page(
             })
             .collect(),
         notice,
+        identity: case
+            .events
+            .iter()
+            .find(|event| event.kind == "identity")
+            .map(|event| event.detail.clone()),
+        face_check: case
+            .events
+            .iter()
+            .find(|event| event.kind == "face-check")
+            .map(|event| event.detail.clone()),
     };
     Ok(Html(page.render()?))
 }

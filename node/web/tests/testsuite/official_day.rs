@@ -79,6 +79,8 @@ async fn an_official_signs_in_approves_one_copy_rejects_another_and_the_store_ha
     assert!(text.contains("NGUYỄN VĂN AN"), "{text}");
     assert!(text.contains("công dân sửa từ"), "{text}");
     assert!(text.contains("KIOSK-BENCH-01"), "{text}");
+    // The sample was issued without the citizen's card: the page says so.
+    assert!(browser.text_of("#identity").await.contains("Chưa xác minh"));
     browser.screenshot("ward-copy").await;
     browser.click("#approve").await;
     browser.wait_for_text("Đã ký duyệt").await;
