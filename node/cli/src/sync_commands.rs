@@ -78,7 +78,8 @@ pub fn run_node(dir: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
                 .with_context(|| {
                     format!("cannot serve the web pages on {address} ([web] listen)")
                 })?;
-            let state = WebState::new(Ward::open(dir)?, SessionRules::default());
+            let state = WebState::new(Ward::open(dir)?, SessionRules::default())
+                .map_err(|error| anyhow::anyhow!("{error}"))?;
             writeln!(
                 out,
                 "  Trang của cán bộ (officials' pages): http://{}/",

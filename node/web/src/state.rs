@@ -19,6 +19,7 @@ struct Inner {
     ward: Mutex<Ward>,
     sessions: Sessions,
     commune_name: String,
+    decoy_key: String,
 }
 
 impl std::fmt::Debug for WebState {
@@ -31,15 +32,21 @@ impl std::fmt::Debug for WebState {
 
 impl WebState {
     /// The pages of `ward`, with sessions under `rules`.
-    pub fn new(ward: Ward, rules: SessionRules) -> WebState {
+    pub fn new(ward: Ward, rules: SessionRules) -> Result<WebState, WebError> {
         let commune_name = ward.commune().name.clone();
-        WebState {
+        Ok(WebState {
             inner: Arc::new(Inner {
                 ward: Mutex::new(ward),
                 sessions: Sessions::new(rules),
                 commune_name,
+                decoy_key: decoy_key()?,
             }),
-        }
+        })
+    }
+
+    /// A locked key nobody can open, tried when a sign-in names no official.
+    pub fn decoy_key(&self) -> &str {
+        &self.inner.decoy_key
     }
 
     /// The sessions.
@@ -69,4 +76,23 @@ impl WebState {
         .await
         .map_err(|error| WebError::Internal(format!("the ward's worker failed: {error}")))?
     }
+}
+
+/// A random key locked under a random passphrase, made once at start.
+fn decoy_key() -> Result<String, WebError> {
+    let random = |_| WebError::Internal("the system random source failed".to_owned());
+    let key = bansao_trust::SecretKey::from_seed(
+        bansao_node::entropy::random_bytes::<32>().map_err(random)?,
+    );
+    let passphrase = bansao_trust::Passphrase::new(hex::encode(
+        bansao_node::entropy::random_bytes::<16>().map_err(random)?,
+    ))
+    .map_err(|error| WebError::Internal(error.to_string()))?;
+    let pem = key
+        .to_encrypted_pkcs8_pem(
+            &passphrase,
+            bansao_node::entropy::random_bytes::<32>().map_err(random)?,
+        )
+        .map_err(|error| WebError::Internal(error.to_string()))?;
+    Ok(pem.to_string())
 }

@@ -114,8 +114,17 @@ pub async fn submit(
         return refuse(jar, wrong, StatusCode::UNAUTHORIZED);
     };
     let id = official_id.clone();
+    let decoy = state.decoy_key().to_owned();
     let unlocked = state
-        .with_ward(move |ward| Ok(ward.official(&id, &passphrase, entropy::now())))
+        .with_ward(move |ward| {
+            let unlocked = ward.official(&id, &passphrase, entropy::now());
+            if matches!(unlocked, Err(WardError::UnknownOfficial(_))) {
+                // As long as a wrong passphrase takes: the answer's time does not say which
+                // official ids exist.
+                let _ = bansao_trust::SecretKey::from_encrypted_pkcs8_pem(&decoy, &passphrase);
+            }
+            Ok(unlocked)
+        })
         .await?;
     match unlocked {
         Ok(official) => {

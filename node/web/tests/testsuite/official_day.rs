@@ -397,3 +397,53 @@ fn an_idle_session_is_over_and_its_official_must_sign_in_again() {
     assert!(sessions.current("token", idle).is_none());
     assert!(sessions.current("token", idle).is_none(), "ended for good");
 }
+
+/// A sign-in naming no official answered at once, while a wrong passphrase took the key's
+/// scrypt: the time told which official ids exist. Both now take the scrypt.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sign_in_for_an_unknown_official_takes_as_long_as_a_wrong_passphrase() {
+    let root = tempfile::tempdir().unwrap();
+    let (world, _) = ward_with_copies(root.path(), 0);
+    let address = serve(&world).await;
+    let time = |official: String| async move {
+        let page = http::request(address, "GET", "/sign-in", &[], "").await;
+        let cookie = set_cookie(&page, "bansao_sign_in").unwrap();
+        let body = form(&[
+            ("csrf", &csrf_field(&page.body)),
+            ("official", &official),
+            ("passphrase", "not anybody's passphrase"),
+        ]);
+        let started = Instant::now();
+        let response = http::request(
+            address,
+            "POST",
+            "/sign-in",
+            &[
+                format!("Cookie: bansao_sign_in={cookie}"),
+                "Content-Type: application/x-www-form-urlencoded".to_owned(),
+            ],
+            &body,
+        )
+        .await;
+        assert_eq!(response.status, 401, "{}", response.body);
+        assert!(
+            response.body.contains("không đúng"),
+            "the same answer for both"
+        );
+        started.elapsed()
+    };
+    let mut unknown = Vec::new();
+    let mut wrong = Vec::new();
+    for n in 0..3 {
+        unknown.push(time(format!("nobody-{n}")).await);
+        wrong.push(time(OFFICIAL_ID.to_owned()).await);
+    }
+    unknown.sort();
+    wrong.sort();
+    assert!(
+        unknown[1] * 2 >= wrong[1],
+        "unknown official {:?}, wrong passphrase {:?}",
+        unknown[1],
+        wrong[1]
+    );
+}

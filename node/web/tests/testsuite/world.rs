@@ -21,7 +21,8 @@ pub async fn serve(world: &World) -> SocketAddr {
     let state = WebState::new(
         Ward::open(&world.dir("ward")).unwrap(),
         SessionRules::default(),
-    );
+    )
+    .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     tokio::spawn(bansao_web::serve(
