@@ -91,23 +91,38 @@ pub fn run_node(dir: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
     };
     out.flush()?;
     runtime.block_on(async {
-        let (stop, stopped) = tokio::sync::watch::channel(false);
-        tokio::spawn(async move {
-            stop_signal().await;
-            let _ = stop.send(true);
+        // Ctrl-C or SIGTERM stops both; so does either of them ending (a failure of one must not
+        // leave the other running alone).
+        let stop = std::sync::Arc::new(tokio::sync::watch::channel(false).0);
+        let stopped = stop.subscribe();
+        tokio::spawn({
+            let stop = stop.clone();
+            async move {
+                stop_signal().await;
+                let _ = stop.send(true);
+            }
         });
         let until_stopped = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
             let _ = stopped.wait_for(|stop| *stop).await;
         };
         let pages = async {
-            match web {
+            let served = match web {
                 Some((listener, router)) => {
                     bansao_web::serve(listener, router, until_stopped(stopped.clone())).await
                 }
                 None => Ok(()),
+            };
+            if web_listen.is_some() {
+                let _ = stop.send(true);
             }
+            served
         };
-        let (synced, served) = tokio::join!(node.run(until_stopped(stopped.clone())), pages);
+        let synced = async {
+            let synced = node.run(until_stopped(stopped.clone())).await;
+            let _ = stop.send(true);
+            synced
+        };
+        let (synced, served) = tokio::join!(synced, pages);
         synced?;
         served.context("the web pages stopped")?;
         Ok::<_, anyhow::Error>(())

@@ -396,3 +396,66 @@ fn the_ward_closes_the_day_and_lists_what_to_reconcile_from_the_command_line() {
     );
     assert_eq!(found["clear"], false);
 }
+
+/// `bansao run` on a ward serves the officials' pages on `[web] listen` next to its sync, and
+/// stops both on SIGTERM.
+#[test]
+fn bansao_run_on_a_ward_serves_the_officials_pages_until_stopped() {
+    let dir = demo();
+    let ward = dir.path().join("ward");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = std::fs::read_to_string(ward.join("bansao.toml")).unwrap();
+    let config = config.replace(
+        "[sync]",
+        &format!("[web]\nlisten = \"127.0.0.1:{port}\"\n\n[sync]\nlisten = \"127.0.0.1:0\"\nlan_discovery = false"),
+    );
+    std::fs::write(ward.join("bansao.toml"), config).unwrap();
+    let mut node = bansao()
+        .args(["run", "--node"])
+        .arg(&ward)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let page = loop {
+        let reply = std::net::TcpStream::connect(("127.0.0.1", port))
+            .ok()
+            .and_then(|mut stream| {
+                use std::io::{Read, Write};
+                stream
+                    .write_all(b"GET /sign-in HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                    .ok()?;
+                let mut reply = String::new();
+                stream.read_to_string(&mut reply).ok()?;
+                Some(reply)
+            });
+        if let Some(reply) = reply {
+            break reply;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "the ward's pages did not answer on {port}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    assert!(page.contains("Đăng nhập cán bộ"), "{page}");
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &node.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = node.wait_with_output().unwrap();
+    assert!(output.status.success(), "{:?}", output.status);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains(&format!("http://127.0.0.1:{port}/")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("stopped"), "{stdout}");
+}

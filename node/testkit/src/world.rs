@@ -87,9 +87,27 @@ impl World {
         // does not trust its own clock (`kiosk_clock`).
         city.reissue_lists(entropy::now())?;
         city.distribute(&[&root.join("ward"), &root.join("kiosk")])?;
-        Ok(World {
+        let world = World {
             root: root.to_owned(),
-        })
+        };
+        // Benchmarks and labs run several of these at once on one machine: their wards serve no
+        // pages (a page test serves its own on a free port).
+        world.web_off("ward")?;
+        Ok(world)
+    }
+
+    /// Node `name` serves no web pages (`[web] listen = "off"`).
+    pub fn web_off(&self, name: &str) -> anyhow::Result<()> {
+        let config_path = self.dir(name).join(bansao_node::config::CONFIG_FILE_NAME);
+        let config = std::fs::read_to_string(&config_path)?;
+        anyhow::ensure!(
+            config.contains("\n[sync]"),
+            "{} has no [sync] section",
+            config_path.display()
+        );
+        let config = config.replacen("\n[sync]", "\n[web]\nlisten = \"off\"\n\n[sync]", 1);
+        std::fs::write(&config_path, config)?;
+        Ok(())
     }
 
     /// Makes node `name` listen for sync on `127.0.0.1:port` (no LAN discovery).
