@@ -414,7 +414,7 @@ fn bansao_run_on_a_ward_serves_the_officials_pages_until_stopped() {
         &format!("[web]\nlisten = \"127.0.0.1:{port}\"\n\n[sync]\nlisten = \"127.0.0.1:0\"\nlan_discovery = false"),
     );
     std::fs::write(ward.join("bansao.toml"), config).unwrap();
-    let mut node = bansao()
+    let node = bansao()
         .args(["run", "--node"])
         .arg(&ward)
         .stdout(std::process::Stdio::piped())
