@@ -178,6 +178,20 @@ pub fn field_label(key: &str) -> &str {
     bansao_models::fields::label_vi(key).unwrap_or(key)
 }
 
+/// A field's English label, when it has one.
+pub fn field_label_en(key: &str) -> Option<&'static str> {
+    bansao_models::fields::label_en(key)
+}
+
+/// Where a field stands on the forms (names first, then dates, places …; unknown keys last):
+/// the order an official reads them in.
+pub fn field_rank(key: &str) -> usize {
+    bansao_models::fields::FIELD_NAMES
+        .iter()
+        .position(|known| *known == key)
+        .unwrap_or(usize::MAX)
+}
+
 /// One copy in the review queue.
 #[derive(Debug, Clone)]
 pub struct QueueEntry {

@@ -10,7 +10,7 @@ use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use bansao_copy::{CopyId, CopyStatus, RejectionGround};
 use bansao_node::entropy;
-use bansao_node::ward::{LOW_CONFIDENCE_PERMILLE, field_label};
+use bansao_node::ward::{LOW_CONFIDENCE_PERMILLE, field_label, field_label_en, field_rank};
 use serde::Deserialize;
 
 use crate::auth::CurrentOfficial;
@@ -22,6 +22,7 @@ use crate::state::WebState;
 #[derive(Debug)]
 struct FieldRow {
     label: String,
+    label_en: &'static str,
     value: String,
     confidence: String,
     low: bool,
@@ -101,11 +102,13 @@ pub async fn page(
     let copy_id = parse_copy(&copy)?;
     let case = state.with_ward(move |ward| Ok(ward.case(copy_id)?)).await?;
     let content = case.document.content();
-    let fields = content
-        .fields
-        .iter()
+    let mut ordered: Vec<_> = content.fields.iter().collect();
+    ordered.sort_by_key(|(name, _)| (field_rank(name), name.as_str()));
+    let fields = ordered
+        .into_iter()
         .map(|(name, field)| FieldRow {
             label: field_label(name).to_owned(),
+            label_en: field_label_en(name).unwrap_or_default(),
             value: field.value.clone(),
             confidence: percent(field.confidence_permille),
             low: field.confidence_permille < LOW_CONFIDENCE_PERMILLE,
