@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Test helpers outside #[test] functions unwrap too.
 
+mod attacks;
 mod browser;
 mod http;
 mod official_day;
