@@ -188,16 +188,20 @@ impl DayReport {
     }
 }
 
-/// The UTC instants `[start, end)` of `day` in Vietnam.
-pub fn day_bounds(day: Date) -> (Timestamp, Timestamp) {
+/// The UTC instants `[start, end)` of `day` in Vietnam; `None` for a day so far from ours
+/// that its bounds cannot be written (years before 1 or after 9998).
+pub fn day_bounds(day: Date) -> Option<(Timestamp, Timestamp)> {
+    if !(1..=9998).contains(&day.year()) {
+        return None;
+    }
     let start = PrimitiveDateTime::new(day, Time::MIDNIGHT)
         .assume_offset(VIETNAM_OFFSET)
-        .to_offset(time::UtcOffset::UTC);
-    let end = start + Duration::days(1);
-    (
+        .checked_to_offset(time::UtcOffset::UTC)?;
+    let end = start.checked_add(Duration::days(1))?;
+    Some((
         Timestamp::from_datetime(start),
         Timestamp::from_datetime(end),
-    )
+    ))
 }
 
 /// The day `now` falls on in Vietnam.
@@ -218,7 +222,7 @@ impl Ward {
     /// The report of `day` (in Vietnam's time).
     pub fn day_report(&self, day: Date) -> Result<DayReport, WardError> {
         let store = &self.node.store;
-        let (start, end) = day_bounds(day);
+        let (start, end) = day_bounds(day).ok_or(WardError::DayOutOfRange(day))?;
         let in_day = |at: Timestamp| at.unix() >= start.unix() && at.unix() < end.unix();
         let mut kiosks: BTreeMap<String, KioskDay> = BTreeMap::new();
         for row in store.copies_issued_between(&start.to_rfc3339(), &end.to_rfc3339())? {

@@ -46,6 +46,16 @@ pub enum DecisionError {
         /// The decision refused.
         decision: Decision,
     },
+    /// The reason is longer than a signed record may carry.
+    #[error(
+        "lý do quá dài: tối đa {max} byte (the reason is {length} bytes; at most {max} are signed)"
+    )]
+    ReasonTooLong {
+        /// Its length, in bytes.
+        length: usize,
+        /// The most a record carries.
+        max: usize,
+    },
     /// Only an official whose decision stands in a conflict may resolve it, by replacing theirs.
     #[error(
         "bản sao {copy_id}: chỉ cán bộ đã quyết định mới thay được quyết định của mình (only an official whose decision stands in the conflict may replace it)"
@@ -208,6 +218,14 @@ fn sign_and_store(
     now: Timestamp,
     check: impl FnOnce(&StatusReport) -> Result<(), DecisionError>,
 ) -> Result<Decided, DecisionError> {
+    if let Some(reason) = &request.reason
+        && reason.len() > bansao_copy::content::MAX_TEXT
+    {
+        return Err(DecisionError::ReasonTooLong {
+            length: reason.len(),
+            max: bansao_copy::content::MAX_TEXT,
+        });
+    }
     let year = vietnam_year(now);
     let book = (request.decision == Decision::Approve).then_some(NumberBook {
         book: COPY_BOOK,
@@ -233,8 +251,14 @@ fn sign_and_store(
             );
             document.add_signature(&record)?;
             let report = status_report(document, trust)?;
+            // The new record must count: an ignored entry of this signer (by key id, or by the
+            // storage key of a record that does not read back) refuses the decision.
             let signer = key.key_id().to_hex();
-            if let Some(ignored) = report.ignored.iter().find(|i| i.signer == signer) {
+            if let Some(ignored) = report
+                .ignored
+                .iter()
+                .find(|i| i.signer == signer || i.signer.starts_with(&format!("{signer}/")))
+            {
                 return Err(DecisionError::DoesNotCount {
                     reason: ignored.reason.clone(),
                 });

@@ -78,6 +78,9 @@ pub enum WardError {
     /// The copy's PDF could not be made.
     #[error(transparent)]
     Artifact(Box<crate::copies::ArtifactError>),
+    /// A day whose report cannot be made (years before 1 or after 9998).
+    #[error("không có báo cáo cho ngày {0} (no report for the day {0})")]
+    DayOutOfRange(time::Date),
     /// The day's report could not be made into a PDF.
     #[error("the day's report could not be rendered: {0}")]
     Report(String),

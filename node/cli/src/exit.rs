@@ -133,6 +133,7 @@ impl ExitStatus for DecisionError {
     fn exit_code(&self) -> u8 {
         match self {
             DecisionError::Store(error) => error.exit_code(),
+            DecisionError::ReasonTooLong { .. } => USAGE_EXIT_CODE,
             _ => FAILURE,
         }
     }
@@ -145,7 +146,10 @@ impl ExitStatus for WardError {
             WardError::Store(error) => error.exit_code(),
             WardError::File(error) => error.exit_code(),
             WardError::Decision(error) => error.exit_code(),
-            WardError::UnknownOfficial(_) | WardError::AlreadyLocked(_) => USAGE_EXIT_CODE,
+            WardError::UnknownOfficial(_)
+            | WardError::AlreadyLocked(_)
+            | WardError::NoteRequired
+            | WardError::DayOutOfRange(_) => USAGE_EXIT_CODE,
             WardError::BadIndexRow(_) => DAMAGE_EXIT_CODE,
             _ => FAILURE,
         }

@@ -38,9 +38,18 @@ impl WebError {
             WebError::Forbidden => StatusCode::FORBIDDEN,
             WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            WebError::Ward(error) => match **error {
-                WardError::Decision(_) => StatusCode::CONFLICT,
+            WebError::Ward(error) => match &**error {
+                WardError::Decision(decision) => match **decision {
+                    bansao_node::decisions::DecisionError::ReasonTooLong { .. } => {
+                        StatusCode::BAD_REQUEST
+                    }
+                    _ => StatusCode::CONFLICT,
+                },
+                WardError::NoteRequired | WardError::DayOutOfRange(_) => StatusCode::BAD_REQUEST,
                 WardError::Store(bansao_store::StoreError::NotFound(_)) => StatusCode::NOT_FOUND,
+                WardError::Store(bansao_store::StoreError::AlreadyResolved(_)) => {
+                    StatusCode::CONFLICT
+                }
                 _ => StatusCode::INTERNAL_SERVER_ERROR,
             },
             WebError::Render(_) | WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -87,32 +87,29 @@ impl Sessions {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Whether `official_id` may try a passphrase at `now`.
-    pub fn may_try(&self, official_id: &str, now: Instant) -> Result<(), LockedOut> {
-        let book = self.book();
-        match book
-            .failures
-            .get(official_id)
-            .and_then(|failures| failures.locked_until)
-        {
-            Some(until) if until > now => Err(LockedOut {
-                remaining: until - now,
-            }),
-            _ => Ok(()),
-        }
-    }
-
-    /// A wrong passphrase for `official_id` at `now`; the last one allowed locks them out.
-    pub fn failed(&self, official_id: &str, now: Instant) {
+    /// Takes one of `official_id`'s attempts at `now`, or refuses when they are locked out.
+    ///
+    /// The attempt counts as a failure from the moment it is taken (a sign-in that succeeds
+    /// clears the count, [`Sessions::start`]): sign-ins sent all at once cannot each pass the
+    /// check before any of them has failed. The attempt that reaches the limit may still try;
+    /// the next is refused for [`SessionRules::lockout`].
+    pub fn attempt(&self, official_id: &str, now: Instant) -> Result<(), LockedOut> {
         let mut book = self.book();
         let failures = book.failures.entry(official_id.to_owned()).or_default();
-        if failures.locked_until.is_some_and(|until| until <= now) {
-            *failures = Failures::default();
+        match failures.locked_until {
+            Some(until) if until > now => {
+                return Err(LockedOut {
+                    remaining: until - now,
+                });
+            }
+            Some(_) => *failures = Failures::default(),
+            None => {}
         }
         failures.count += 1;
         if failures.count >= self.rules.max_failures {
             failures.locked_until = Some(now + self.rules.lockout);
         }
+        Ok(())
     }
 
     /// Starts a session for `official` under the random `token` and `csrf` token; their count of
@@ -147,13 +144,6 @@ impl Sessions {
     pub fn end(&self, token: &str) {
         self.book().sessions.remove(token);
     }
-
-    /// Ends every session of `official_id` (e.g. when their key stops counting).
-    pub fn end_all_of(&self, official_id: &str) {
-        self.book()
-            .sessions
-            .retain(|_, session| session.signed_in.official.id.as_str() != official_id);
-    }
 }
 
 /// Whether two tokens are equal, in time that does not depend on where they differ.
@@ -180,23 +170,19 @@ mod tests {
     fn the_fifth_wrong_passphrase_locks_the_official_out_for_fifteen_minutes() {
         let sessions = Sessions::new(RULES);
         let start = Instant::now();
-        for attempt in 0..4 {
-            assert!(sessions.may_try("binh", start).is_ok(), "attempt {attempt}");
-            sessions.failed("binh", start);
+        for attempt in 0..5 {
+            assert!(sessions.attempt("binh", start).is_ok(), "attempt {attempt}");
         }
-        assert!(sessions.may_try("binh", start).is_ok());
-        sessions.failed("binh", start);
-        let locked = sessions.may_try("binh", start).unwrap_err();
+        let locked = sessions.attempt("binh", start).unwrap_err();
         assert_eq!(locked.remaining, Duration::from_secs(900));
         assert!(
-            sessions.may_try("cuong", start).is_ok(),
+            sessions.attempt("cuong", start).is_ok(),
             "others are not locked"
         );
         let later = start + Duration::from_secs(901);
-        assert!(sessions.may_try("binh", later).is_ok());
-        // After the lock-out the count starts again: one failure does not lock.
-        sessions.failed("binh", later);
-        assert!(sessions.may_try("binh", later).is_ok());
+        assert!(sessions.attempt("binh", later).is_ok());
+        // After the lock-out the count starts again: one more attempt does not lock.
+        assert!(sessions.attempt("binh", later).is_ok());
     }
 
     #[test]

@@ -217,7 +217,8 @@ pub async fn scan(
         [
             (header::CONTENT_TYPE, content_type),
             (header::CONTENT_DISPOSITION, disposition.to_owned()),
-            (header::CACHE_CONTROL, "private, max-age=600".to_owned()),
+            // A citizen's papers: never kept by the browser (the ward's computer is shared).
+            (header::CACHE_CONTROL, "no-store".to_owned()),
         ],
         bytes,
     )

@@ -99,7 +99,7 @@ pub async fn submit(
         return refuse(jar, wrong, StatusCode::UNAUTHORIZED);
     };
     let sessions = state.sessions();
-    if let Err(locked) = sessions.may_try(official_id.as_str(), Instant::now()) {
+    if let Err(locked) = sessions.attempt(official_id.as_str(), Instant::now()) {
         let minutes = locked.remaining.as_secs().div_ceil(60);
         return refuse(
             jar,
@@ -110,7 +110,6 @@ pub async fn submit(
         );
     }
     let Ok(passphrase) = Passphrase::new(form.passphrase.clone()) else {
-        sessions.failed(official_id.as_str(), Instant::now());
         return refuse(jar, wrong, StatusCode::UNAUTHORIZED);
     };
     let id = official_id.clone();
@@ -118,9 +117,15 @@ pub async fn submit(
     let unlocked = state
         .with_ward(move |ward| {
             let unlocked = ward.official(&id, &passphrase, entropy::now());
-            if matches!(unlocked, Err(WardError::UnknownOfficial(_))) {
+            let tried_the_key = matches!(
+                unlocked,
+                Ok(_)
+                    | Err(WardError::OfficialMayNotSign { .. })
+                    | Err(WardError::File(FileError::WrongPassphrase { .. }))
+            );
+            if !tried_the_key {
                 // As long as a wrong passphrase takes: the answer's time does not say which
-                // official ids exist.
+                // official ids exist or whose key file is unusable.
                 let _ = bansao_trust::SecretKey::from_encrypted_pkcs8_pem(&decoy, &passphrase);
             }
             Ok(unlocked)
@@ -137,18 +142,17 @@ pub async fn submit(
                 .add(private_cookie(SESSION_COOKIE, token));
             Ok((jar, Redirect::to("/queue")).into_response())
         }
-        Err(
-            WardError::UnknownOfficial(_)
-            | WardError::File(FileError::WrongPassphrase { .. } | FileError::NotAKey { .. }),
-        ) => {
-            sessions.failed(official_id.as_str(), Instant::now());
-            tracing::warn!(official = %official_id, "wrong official id or passphrase");
-            refuse(jar, wrong, StatusCode::UNAUTHORIZED)
-        }
-        Err(error @ (WardError::OfficialMayNotSign { .. } | WardError::File(_))) => {
+        // The passphrase was right but the official may not sign here now (another commune,
+        // revoked, expired): they may be told why.
+        Err(error @ WardError::OfficialMayNotSign { .. }) => {
             refuse(jar, error.to_string(), StatusCode::FORBIDDEN)
         }
-        Err(error) => Err(error.into()),
+        // Anything else — no such official, a wrong passphrase, a key file that is missing,
+        // plain or open to others — gets one answer, which names no file.
+        Err(error) => {
+            tracing::warn!(official = %official_id, "sign-in refused: {error}");
+            refuse(jar, wrong, StatusCode::UNAUTHORIZED)
+        }
     }
 }
 
