@@ -27,6 +27,28 @@ impl Session {
     }
 }
 
+/// A ward whose kiosk chain has a gap, its pages served, the official signed in: the address,
+/// the session and the gap's anomaly id.
+async fn a_gap_signed_in() -> (
+    tempfile::TempDir,
+    bansao_testkit::World,
+    SocketAddr,
+    Session,
+    i64,
+) {
+    let root = tempfile::tempdir().unwrap();
+    let (world, _) = ward_with_a_gap(root.path());
+    let address = serve(&world).await;
+    let session = sign_in(address).await;
+    let id = Ward::open(&world.dir("ward"))
+        .unwrap()
+        .reconciliation(entropy::now(), 7)
+        .unwrap()
+        .open_anomalies[0]
+        .id;
+    (root, world, address, session, id)
+}
+
 /// The sign-in page's cookie and token, then a sign-in POST for `official` with `passphrase`.
 async fn try_sign_in(address: SocketAddr, official: &str, passphrase: &str) -> http::Response {
     let page = http::request(address, "GET", "/sign-in", &[], "").await;
@@ -196,16 +218,7 @@ async fn a_long_rejection_note_is_refused_or_recorded_never_stored_unreadable() 
 /// failure. It is the official's mistake: 400.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_anomaly_note_of_spaces_is_a_bad_request_not_a_server_error() {
-    let root = tempfile::tempdir().unwrap();
-    let (world, _) = ward_with_a_gap(root.path());
-    let address = serve(&world).await;
-    let session = sign_in(address).await;
-    let id = Ward::open(&world.dir("ward"))
-        .unwrap()
-        .reconciliation(entropy::now(), 7)
-        .unwrap()
-        .open_anomalies[0]
-        .id;
+    let (_root, _world, address, session, id) = a_gap_signed_in().await;
     let response = post(
         address,
         &session,
@@ -221,16 +234,7 @@ async fn an_anomaly_note_of_spaces_is_a_bad_request_not_a_server_error() {
 /// failure, where it is a conflict (409) to show the official.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn resolving_an_anomaly_twice_is_a_conflict_not_a_server_error() {
-    let root = tempfile::tempdir().unwrap();
-    let (world, _) = ward_with_a_gap(root.path());
-    let address = serve(&world).await;
-    let session = sign_in(address).await;
-    let id = Ward::open(&world.dir("ward"))
-        .unwrap()
-        .reconciliation(entropy::now(), 7)
-        .unwrap()
-        .open_anomalies[0]
-        .id;
+    let (_root, world, address, session, id) = a_gap_signed_in().await;
     let path = format!("/anomalies/{id}/resolve");
     let resolve = |note: &'static str| {
         let body = form(&[("csrf", &session.csrf), ("note", note)]);
