@@ -1,5 +1,7 @@
 //! A hostile user on the commune's LAN, or a hostile page in the official's browser, against the
-//! ward's pages. Each test is one attack; a failing test is a flaw that is still open.
+//! ward's pages. Each test is one attack; a failing test is a flaw that is still open. The tests
+//! named after a flaw failed when they were written (2026-12-02) and pass since its fix; their
+//! doc comments describe the flaw as it was found.
 
 use std::net::SocketAddr;
 use std::os::unix::fs::PermissionsExt;
