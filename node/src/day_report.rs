@@ -139,26 +139,30 @@ impl DayReport {
 
     /// The report as CSV (RFC 4180): one row per kiosk, one per official, a total.
     pub fn to_csv(&self) -> String {
-        let mut csv = String::from(
-            "section,who,issued,fees_vnd,approved,rejected,open_anomalies,rejected_by_ground\r\n",
-        );
-        let field = |text: &str| {
-            if text.contains([',', '"', '\r', '\n']) {
-                format!("\"{}\"", text.replace('"', "\"\""))
-            } else {
-                text.to_owned()
-            }
-        };
+        let mut rows: Vec<[String; 8]> = vec![
+            [
+                "section",
+                "who",
+                "issued",
+                "fees_vnd",
+                "approved",
+                "rejected",
+                "open_anomalies",
+                "rejected_by_ground",
+            ]
+            .map(str::to_owned),
+        ];
         for (kiosk, day) in &self.kiosks {
-            csv.push_str(&format!(
-                "kiosk,{},{},{},{},{},{},\r\n",
-                field(kiosk),
-                day.issued,
-                day.fees_vnd,
-                day.approved,
-                day.rejected,
-                day.open_anomalies
-            ));
+            rows.push([
+                "kiosk".to_owned(),
+                kiosk.clone(),
+                day.issued.to_string(),
+                day.fees_vnd.to_string(),
+                day.approved.to_string(),
+                day.rejected.to_string(),
+                day.open_anomalies.to_string(),
+                String::new(),
+            ]);
         }
         for (official, day) in &self.officials {
             let grounds: Vec<String> = day
@@ -166,25 +170,37 @@ impl DayReport {
                 .iter()
                 .map(|(ground, count)| format!("{ground}={count}"))
                 .collect();
-            csv.push_str(&format!(
-                "official,{},,,{},{},,{}\r\n",
-                field(official),
-                day.approved,
-                day.rejected,
-                field(&grounds.join(" "))
-            ));
+            rows.push([
+                "official".to_owned(),
+                official.clone(),
+                String::new(),
+                String::new(),
+                day.approved.to_string(),
+                day.rejected.to_string(),
+                String::new(),
+                grounds.join(" "),
+            ]);
         }
         let total = self.totals();
-        csv.push_str(&format!(
-            "total,{},{},{},{},{},{},\r\n",
-            self.day,
-            total.issued,
-            total.fees_vnd,
-            total.approved,
-            total.rejected,
-            total.open_anomalies
-        ));
-        csv
+        rows.push([
+            "total".to_owned(),
+            self.day.to_string(),
+            total.issued.to_string(),
+            total.fees_vnd.to_string(),
+            total.approved.to_string(),
+            total.rejected.to_string(),
+            total.open_anomalies.to_string(),
+            String::new(),
+        ]);
+        let mut writer = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(Vec::new());
+        for row in &rows {
+            // Writing into memory cannot fail.
+            let _ = writer.write_record(row);
+        }
+        let bytes = writer.into_inner().unwrap_or_default();
+        String::from_utf8(bytes).unwrap_or_default()
     }
 }
 

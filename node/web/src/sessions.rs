@@ -148,12 +148,8 @@ impl Sessions {
 
 /// Whether two tokens are equal, in time that does not depend on where they differ.
 pub fn tokens_match(given: &str, expected: &str) -> bool {
-    given.len() == expected.len()
-        && given
-            .bytes()
-            .zip(expected.bytes())
-            .fold(0u8, |difference, (a, b)| difference | (a ^ b))
-            == 0
+    use subtle::ConstantTimeEq;
+    bool::from(given.as_bytes().ct_eq(expected.as_bytes()))
 }
 
 #[cfg(test)]

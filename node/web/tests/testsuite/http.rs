@@ -72,22 +72,7 @@ pub fn csrf_field(page: &str) -> String {
     page[at..].split('"').next().unwrap().to_owned()
 }
 
-/// A form body from `pairs` (values percent-encoded).
+/// A form body from `pairs` (`application/x-www-form-urlencoded`).
 pub fn form(pairs: &[(&str, &str)]) -> String {
-    pairs
-        .iter()
-        .map(|(key, value)| {
-            let encoded: String = value
-                .bytes()
-                .map(|byte| match byte {
-                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
-                        (byte as char).to_string()
-                    }
-                    _ => format!("%{byte:02X}"),
-                })
-                .collect();
-            format!("{key}={encoded}")
-        })
-        .collect::<Vec<_>>()
-        .join("&")
+    serde_urlencoded::to_string(pairs).unwrap()
 }
