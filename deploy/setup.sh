@@ -14,8 +14,11 @@ cd "$(dirname "$0")/.."
 # (scanimage) and libsane1 (its backends, the test device included) drive real scanners; curl
 # fetches the face models and the face test photos below; strace kills the crash lab's processes
 # at chosen system calls (node/cli/src/bench/crash.rs); chromium and chromium-driver are the
-# real browser the web page tests drive (node/web/tests).
-packages=(build-essential pkg-config qpdf iproute2 fonts-dejavu-core
+# real browser the web page tests drive (node/web/tests); fonts-dejavu-extra, fonts-liberation2
+# and fonts-freefont-ttf are the serif, condensed and typewriter fonts the recognition benchmark
+# draws originals with (node/testkit/src/originals).
+packages=(build-essential pkg-config qpdf iproute2 fonts-dejavu-core fonts-dejavu-extra
+  fonts-liberation2 fonts-freefont-ttf
   libtesseract-dev libleptonica-dev tesseract-ocr-vie libclang-dev
   libdlib-dev libopenblas-dev libblas-dev liblapack-dev libudev-dev
   sane-utils libsane1 curl ca-certificates strace chromium chromium-driver)

@@ -1,8 +1,16 @@
 //! What a machine can check of an original before it is certified (Decree 23/2015/NĐ-CP,
 //! Art. 22: originals that may not be copied): a mark that the document is secret ("MẬT",
 //! "TỐI MẬT", "TUYỆT MẬT") or may not be copied ("không được sao chụp"), a blank page, and an
-//! illegible page (too little confident text). A refused original gets the reason in Vietnamese.
+//! illegible page (too little confident text, or mostly unreadable). A refused original gets the
+//! reason in Vietnamese.
+//!
+//! A secrecy stamp is found wherever it is: alone on its row, boxed or framed (OCR reads the
+//! frame as `[`, `|`), at another size than the text it overlaps (a stamp over the national
+//! header), or after "TỐI"/"TUYỆT". A capital "MẶT"/"MẬT" that is a word of a phrase
+//! ("MẶT BẰNG", "BẢO MẬT", "MẬT ĐỘ") at the text's own size and spacing is not a stamp.
 
+use crate::layout::{Row, Word, rows};
+use crate::matching::distance;
 use crate::ocr::OcrPage;
 
 /// Less ink than this share of the page (after binarisation) and no words: a blank page.
@@ -11,6 +19,18 @@ pub const BLANK_INK_RATIO: f64 = 0.002;
 pub const MIN_CONFIDENT_WORDS: usize = 3;
 /// A word is confident from this Tesseract confidence.
 pub const CONFIDENT: f32 = 60.0;
+/// With at least this many words read, a page on which fewer than [`MIN_CONFIDENT_SHARE`] are
+/// confident is mostly unreadable.
+const MANY_WORDS: usize = 12;
+/// See [`MANY_WORDS`].
+const MIN_CONFIDENT_SHARE: f32 = 0.3;
+/// The folded phrases that say an original may not be copied.
+const NO_COPYING: [&str; 4] = [
+    "KHONG DUOC SAO CHUP",
+    "CAM SAO CHUP",
+    "KHONG DUOC PHEP SAO CHUP",
+    "NGHIEM CAM SAO CHUP",
+];
 
 /// Why an original page may not be certified.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,44 +97,98 @@ pub fn fold(text: &str) -> String {
         .join(" ")
 }
 
-fn is_upper_case_line(line: &str) -> bool {
-    let letters: Vec<char> = line.chars().filter(|c| c.is_alphabetic()).collect();
+fn is_upper_case(text: &str) -> bool {
+    let letters: Vec<char> = text.chars().filter(|c| c.is_alphabetic()).collect();
     !letters.is_empty() && letters.iter().all(|c| !c.is_lowercase())
+}
+
+/// Whether the word reads "MẬT" (or "MẶT", "MAT": OCR misreads marks on capitals), in capitals.
+fn is_secret_word(word: &Word) -> bool {
+    is_upper_case(&word.text) && fold(&word.text) == "MAT"
+}
+
+/// The word is set apart from its row: alone, framed, far from its neighbours, or at another
+/// size than they are.
+fn stands_apart(row: &Row, index: usize) -> bool {
+    let word = &row.words[index];
+    if row.words.len() == 1 || word.text.contains(['[', ']', '|', '(', ')']) {
+        return true;
+    }
+    let height = word.height();
+    let typical = row.height();
+    if height * 10 >= typical * 14 || height * 10 <= typical * 7 {
+        return true;
+    }
+    let near = |other: &Word| {
+        let gap = if other.left() >= word.right() {
+            other.left() - word.right()
+        } else {
+            word.left().saturating_sub(other.right())
+        };
+        gap <= height
+    };
+    let before = index.checked_sub(1).map(|i| &row.words[i]);
+    let after = row.words.get(index + 1);
+    !before.is_some_and(near) && !after.is_some_and(near)
+}
+
+/// A secrecy stamp on the page, if there is one.
+fn secrecy_mark(page: &OcrPage) -> Option<&'static str> {
+    for row in rows(page, 0) {
+        for (index, word) in row.words.iter().enumerate() {
+            if !is_secret_word(word) {
+                continue;
+            }
+            let before = index
+                .checked_sub(1)
+                .map(|i| &row.words[i])
+                .filter(|previous| is_upper_case(&previous.text))
+                .map(|previous| fold(&previous.text));
+            match before.as_deref() {
+                Some("TUYET") => return Some("TUYỆT MẬT"),
+                Some("TOI") => return Some("TỐI MẬT"),
+                _ if stands_apart(&row, index) => return Some("MẬT"),
+                _ => {}
+            }
+        }
+    }
+    None
+}
+
+/// Whether the folded text says the original may not be copied (a letter misread forgiven).
+fn says_no_copying(folded: &str) -> bool {
+    let tokens: Vec<&str> = folded.split(' ').collect();
+    NO_COPYING.iter().any(|phrase| {
+        let length = phrase.split(' ').count();
+        tokens.len() >= length
+            && (0..=tokens.len() - length)
+                .any(|start| distance(&tokens[start..start + length].join(" "), phrase).is_some())
+    })
 }
 
 /// Checks one page's reading and its share of dark pixels.
 pub fn check_page(page: &OcrPage, ink_ratio: f64) -> Result<(), PageRefusal> {
-    let text = page.text();
-    for line in text.lines() {
-        // A secrecy stamp is a line of its own, in capitals. Marks are compared without their
-        // diacritics (OCR misreads them on capitals) but only on a capitals-only line, so the
-        // common word "mặt" (face, side) in running text never matches.
-        if is_upper_case_line(line) {
-            let folded = fold(line);
-            for (mark, folded_mark) in [
-                ("TUYỆT MẬT", "TUYET MAT"),
-                ("TỐI MẬT", "TOI MAT"),
-                ("MẬT", "MAT"),
-            ] {
-                if folded == folded_mark {
-                    return Err(PageRefusal::Secret(mark.to_owned()));
-                }
-            }
-        }
+    if let Some(mark) = secrecy_mark(page) {
+        return Err(PageRefusal::Secret(mark.to_owned()));
     }
-    let folded = fold(&text);
-    if folded.contains("KHONG DUOC SAO CHUP") || folded.contains("CAM SAO CHUP") {
+    if says_no_copying(&fold(&page.text())) {
         return Err(PageRefusal::NoCopying);
     }
+    let readable = |word: &&crate::ocr::OcrWord| word.text.chars().any(char::is_alphanumeric);
     let confident = page
         .words
         .iter()
-        .filter(|word| word.confidence >= CONFIDENT && word.text.chars().any(char::is_alphanumeric))
+        .filter(readable)
+        .filter(|word| word.confidence >= CONFIDENT)
         .count();
     if page.words.is_empty() && ink_ratio < BLANK_INK_RATIO {
         return Err(PageRefusal::Blank);
     }
     if confident < MIN_CONFIDENT_WORDS {
+        return Err(PageRefusal::Illegible);
+    }
+    let words = page.words.iter().filter(readable).count();
+    if words >= MANY_WORDS && (confident as f32) < MIN_CONFIDENT_SHARE * words as f32 {
         return Err(PageRefusal::Illegible);
     }
     Ok(())
@@ -128,13 +202,16 @@ mod tests {
     fn page(lines: &[&str], confidence: f32) -> OcrPage {
         let mut words = Vec::new();
         for (index, line) in lines.iter().enumerate() {
+            let mut left = 100;
             for word in line.split_whitespace() {
+                let width = 20 * word.chars().count() as u32;
                 words.push(OcrWord {
                     text: word.to_owned(),
                     confidence,
                     line: (1, 1, index as u32),
-                    bounds: (0, 0, 1, 1),
+                    bounds: (left, 100 + 60 * index as u32, width, 40),
                 });
+                left += width + 12;
             }
         }
         OcrPage { words }
@@ -153,10 +230,27 @@ mod tests {
             check_page(&page(&["TỐI MẶT", body], 90.0), 0.05),
             Err(PageRefusal::Secret("TỐI MẬT".to_owned()))
         );
-        // "mặt" in running text is not a stamp.
+        // "mặt" in running text is not a stamp, nor "MẶT BẰNG" in a heading.
         assert_eq!(
             check_page(&page(&["Ảnh chụp mặt trước của thẻ", body], 90.0), 0.05),
             Ok(())
+        );
+        assert_eq!(
+            check_page(&page(&["SƠ ĐỒ MẶT BẰNG THỬA ĐẤT", body], 90.0), 0.05),
+            Ok(())
+        );
+        // A boxed stamp read into the national header's row.
+        assert_eq!(
+            check_page(
+                &page(&["CỘNG HÒA XÃ HỘI [MẬT] CHỦ NGHĨA VIỆT NAM", body], 90.0),
+                0.05
+            ),
+            Err(PageRefusal::Secret("MẬT".to_owned()))
+        );
+        // In capitals, and with a letter misread.
+        assert_eq!(
+            check_page(&page(&[body, "TÀI LIỆU KHÔNG ĐƯỢC SAO CHUP"], 90.0), 0.05),
+            Err(PageRefusal::NoCopying)
         );
         assert_eq!(
             check_page(&page(&[body, "Tài liệu không được sao chụp"], 90.0), 0.05),

@@ -1,7 +1,8 @@
 //! Straightening a page put crooked on the scanner glass. The skew of a text page is the angle
 //! at which its rows of text line up best: the horizontal projection of its ink is then most
-//! peaked (highest variance). Small angles only: a page upside down is handled by reading it
-//! turned (see `page`), not here.
+//! peaked (highest variance). Small angles only; a page put on the glass a quarter turn round
+//! is told by the same measure ([`lies_sideways`]: its columns, not its rows, are peaked), and
+//! one upside down by reading it turned (see `page`).
 
 use image::{GrayImage, Luma};
 
@@ -73,6 +74,47 @@ pub fn rotate(binary: &GrayImage, degrees: f32) -> GrayImage {
     })
 }
 
+/// How peaked a projection is: its variance over its mean squared, between its first and last
+/// non-empty bins (margins do not count).
+fn peakedness(histogram: &[u32]) -> f64 {
+    let first = histogram.iter().position(|count| *count > 0);
+    let last = histogram.iter().rposition(|count| *count > 0);
+    let (Some(first), Some(last)) = (first, last) else {
+        return 0.0;
+    };
+    let bins = &histogram[first..=last];
+    let mean = bins.iter().map(|count| f64::from(*count)).sum::<f64>() / bins.len() as f64;
+    if mean == 0.0 {
+        return 0.0;
+    }
+    let variance = bins
+        .iter()
+        .map(|count| (f64::from(*count) - mean).powi(2))
+        .sum::<f64>()
+        / bins.len() as f64;
+    variance / (mean * mean)
+}
+
+/// Bins of this many pixels for [`lies_sideways`]: a fraction of a text line at 300 dpi.
+const ORIENTATION_BIN: u32 = 6;
+
+/// Whether the text of a black-on-white page runs up or down the page (the page lies a quarter
+/// turn round): ink projected onto the columns is more peaked than onto the rows.
+pub fn lies_sideways(binary: &GrayImage) -> bool {
+    let (width, height) = binary.dimensions();
+    let mut rows = vec![0u32; (height / ORIENTATION_BIN + 1) as usize];
+    let mut columns = vec![0u32; (width / ORIENTATION_BIN + 1) as usize];
+    let mut ink = 0u64;
+    for (x, y, pixel) in binary.enumerate_pixels() {
+        if pixel.0[0] < 128 {
+            rows[(y / ORIENTATION_BIN) as usize] += 1;
+            columns[(x / ORIENTATION_BIN) as usize] += 1;
+            ink += 1;
+        }
+    }
+    ink >= 1_000 && peakedness(&columns) > 1.4 * peakedness(&rows)
+}
+
 /// The page made level, and the skew that was removed.
 pub fn deskew(binary: &GrayImage) -> (GrayImage, f32) {
     let skew = estimate_skew(binary);
@@ -98,6 +140,21 @@ mod tests {
                 255
             }])
         })
+    }
+
+    #[test]
+    fn a_page_a_quarter_turn_round_lies_sideways() {
+        assert!(!lies_sideways(&lines()));
+        assert!(lies_sideways(&image::imageops::rotate90(&lines())));
+        assert!(lies_sideways(&image::imageops::rotate270(&rotate(
+            &lines(),
+            2.0
+        ))));
+        assert!(!lies_sideways(&GrayImage::from_pixel(
+            100,
+            100,
+            Luma([255])
+        )));
     }
 
     #[test]

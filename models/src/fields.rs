@@ -1,216 +1,272 @@
-//! What kind of document a page is, and its fields, from the OCR of its pages.
+//! Every labelled value on the page, as a field.
 //!
-//! Classification looks for each kind's title (compared without diacritics, which OCR misreads
-//! on capitals); fields are read from labelled lines ("Họ, chữ đệm, tên: …"), each with the
-//! lowest confidence of the words it was read from. The citizen confirms or corrects every
-//! field on the kiosk's screen, and corrections are recorded with the copy.
+//! A label is a run of words ending at a colon ("Họ, chữ đệm, tên: …", several a row), a table
+//! row's first cell, or a row of labels whose values stand on the row below (identity cards).
+//! A label is matched against the templates' wordings ([`crate::vocabulary`]) without
+//! diacritics and with OCR's confusions forgiven; one found nowhere is still a field, keyed by
+//! its own folded words. A label about a person takes the person it names ("… người mẹ",
+//! "… chồng"), the section it stands in ("Bên vợ", "Thông tin người chồng") or the table column
+//! under which its value stands ("Chồng | Vợ"). Values are put in normal form
+//! ([`crate::normal`]); each field keeps the label as printed, the box it was read from and the
+//! lowest confidence of its words, so the official sees where it came from. The citizen
+//! confirms or corrects every field on the kiosk's screen.
 
 use std::collections::BTreeMap;
 
-use bansao_copy::DocumentType;
-
 use crate::checks::fold;
-use crate::names::correct_name;
+use crate::layout::{Row, Word, rows};
+use crate::matching::distance;
+use crate::normal::normal_value;
+use crate::ocr::OcrPage;
+use crate::vocabulary::{CONCEPTS, Concept, Person, field_names, person_of};
 
 /// Below this confidence a lone letter at the end of a value is taken for a mark.
 const SURE_OF_A_LONE_LETTER: f32 = 60.0;
-
 /// The confidence (0–100) a name put right from the names list is given at most.
 const NAME_CORRECTED_CONFIDENCE: f32 = 70.0;
-use crate::ocr::OcrPage;
+/// A label runs back at most this many words from its colon.
+const LONGEST_LABEL_WORDS: usize = 9;
+/// A label found nowhere in the vocabulary has at most this many words.
+const LONGEST_UNKNOWN_LABEL_WORDS: usize = 5;
+/// A value stops at a gap wider than this many word heights.
+const VALUE_GAP_HEIGHTS: u32 = 3;
 
-/// Titles by kind, without diacritics; the first found wins, so longer titles come first.
-const TITLES: [(&str, DocumentType); 8] = [
-    ("GIAY CHUNG NHAN KET HON", DocumentType::MarriageCertificate),
-    (
-        "BANG TOT NGHIEP TRUNG HOC PHO THONG",
-        DocumentType::HighSchoolDiploma,
-    ),
-    ("BANG TOT NGHIEP DAI HOC", DocumentType::UniversityDiploma),
-    ("BANG CU NHAN", DocumentType::UniversityDiploma),
-    ("BANG KY SU", DocumentType::UniversityDiploma),
-    ("CAN CUOC CONG DAN", DocumentType::CitizenIdentityCard),
-    ("GIAY KHAI SINH", DocumentType::BirthCertificate),
-    ("TRICH LUC KHAI SINH", DocumentType::BirthCertificate),
-];
+/// Every canonical field key this module produces (persons' variants aside).
+pub fn field_keys() -> impl Iterator<Item = &'static str> {
+    CONCEPTS.iter().map(|concept| concept.key)
+}
 
-/// Field labels by field name, without diacritics. A line may hold several labelled fields
-/// ("Giới tính: Nam   Dân tộc: Kinh   Quốc tịch: Việt Nam"); the longest label that ends at a
-/// colon wins, so "Họ, chữ đệm, tên người mẹ" is the mother's name, not the child's.
-const LABELS: [(&str, &str); 18] = [
-    ("HO CHU DEM TEN NGUOI ME", "ho_ten_me"),
-    ("HO CHU DEM TEN NGUOI CHA", "ho_ten_cha"),
-    ("HO TEN ME", "ho_ten_me"),
-    ("HO TEN CHA", "ho_ten_cha"),
-    ("HO CHU DEM TEN", "ho_ten"),
-    ("HO VA TEN", "ho_ten"),
-    ("NGAY THANG NAM SINH", "ngay_sinh"),
-    ("NGAY SINH", "ngay_sinh"),
-    ("GIOI TINH", "gioi_tinh"),
-    ("DAN TOC", "dan_toc"),
-    ("QUOC TICH", "quoc_tich"),
-    ("NOI SINH", "noi_sinh"),
-    ("QUE QUAN", "que_quan"),
-    ("NOI THUONG TRU", "noi_thuong_tru"),
-    ("SO DINH DANH CA NHAN", "so_dinh_danh"),
-    ("SO", "so"),
-    // Labels of fields that are not kept, known so that they end the field before them.
-    ("NAM SINH", ""),
-    ("NOI CU TRU", ""),
-];
-
-/// Each field's label for people: Vietnamese, then English.
-const FIELD_LABELS: [(&str, &str, &str); 12] = [
-    ("ho_ten", "Họ, chữ đệm, tên", "full name"),
-    ("ngay_sinh", "Ngày sinh", "date of birth"),
-    ("gioi_tinh", "Giới tính", "sex"),
-    ("dan_toc", "Dân tộc", "ethnicity"),
-    ("quoc_tich", "Quốc tịch", "nationality"),
-    ("noi_sinh", "Nơi sinh", "place of birth"),
-    ("que_quan", "Quê quán", "place of origin"),
-    ("noi_thuong_tru", "Nơi thường trú", "permanent residence"),
-    (
-        "so_dinh_danh",
-        "Số định danh cá nhân",
-        "personal identification number",
-    ),
-    ("ho_ten_me", "Họ tên mẹ", "mother's name"),
-    ("ho_ten_cha", "Họ tên cha", "father's name"),
-    ("so", "Số", "number"),
-];
-
-/// Every field name this module produces.
-pub const FIELD_NAMES: [&str; FIELD_LABELS.len()] = {
-    let mut names = [""; FIELD_LABELS.len()];
-    let mut index = 0;
-    while index < FIELD_LABELS.len() {
-        names[index] = FIELD_LABELS[index].0;
-        index += 1;
-    }
-    names
-};
-
-/// A field's Vietnamese label (`None` for a name this module does not produce).
-pub fn label_vi(name: &str) -> Option<&'static str> {
-    FIELD_LABELS
-        .iter()
-        .find(|(known, _, _)| *known == name)
-        .map(|(_, vi, _)| *vi)
+/// A field's Vietnamese label (`None` for a key this module does not know).
+pub fn label_vi(key: &str) -> Option<String> {
+    field_names(key).map(|(vi, _)| vi)
 }
 
 /// A field's English label.
-pub fn label_en(name: &str) -> Option<&'static str> {
-    FIELD_LABELS
-        .iter()
-        .find(|(known, _, _)| *known == name)
-        .map(|(_, _, en)| *en)
+pub fn label_en(key: &str) -> Option<String> {
+    field_names(key).map(|(_, en)| en)
 }
 
 /// A field as read.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReadField {
-    /// The value.
+    /// The value, in normal form.
     pub value: String,
     /// The lowest confidence of its words, in thousandths.
     pub confidence_permille: u16,
+    /// The label as printed ("Họ, chữ đệm, tên người mẹ").
+    pub label: String,
+    /// The page the value is on (from 0).
+    pub page: usize,
+    /// The value's box on its page: left, top, width, height in pixels.
+    pub bounds: (u32, u32, u32, u32),
 }
 
-/// The kind of the document whose pages read `pages`.
-pub fn classify(pages: &[OcrPage]) -> DocumentType {
-    let folded: Vec<String> = pages.iter().map(|page| fold(&page.text())).collect();
-    for (title, kind) in TITLES {
-        if folded.iter().any(|text| text.contains(title)) {
-            return kind;
-        }
-    }
-    DocumentType::Other
+/// What a printed label stands for.
+#[derive(Debug, Clone, Copy)]
+enum Meaning {
+    /// A known field, maybe of a named person.
+    Known(&'static Concept, Option<Person>),
+    /// A person alone ("Chồng:", "Người đi khai sinh:"): that person's name.
+    PersonName(Person),
 }
 
-/// Normalises a date as `DD/MM/YYYY` when it can be read as one.
-fn date(value: &str) -> Option<String> {
-    let numbers: Vec<u32> = value
-        .split(|c: char| !c.is_ascii_digit())
-        .filter(|part| !part.is_empty())
-        .filter_map(|part| part.parse().ok())
-        .collect();
-    match numbers[..] {
-        [day, month, year, ..]
-            if (1..=31).contains(&day)
-                && (1..=12).contains(&month)
-                && (1900..=2100).contains(&year) =>
-        {
-            Some(format!("{day:02}/{month:02}/{year}"))
-        }
-        _ => None,
-    }
+/// A label found in a row: words `start..end` (the colon's word included).
+#[derive(Debug, Clone)]
+struct Label {
+    start: usize,
+    end: usize,
+    meaning: Option<Meaning>,
+    printed: String,
 }
 
-/// The field name of a label that runs over `words` (`Some("")` for a known label whose field
-/// is not kept).
-fn field_of_label(words: &[&crate::ocr::OcrWord]) -> Option<&'static str> {
-    let text: Vec<&str> = words
-        .iter()
-        .map(|word| word.text.trim_end_matches(':'))
-        .collect();
-    let folded = fold(&text.join(" "));
-    LABELS
-        .iter()
-        .find(|(known, _)| folded == *known)
-        .map(|(_, name)| *name)
+/// The printed words of a label, without the colon.
+fn label_text(words: &[Word]) -> String {
+    let text: Vec<&str> = words.iter().map(|word| word.text.as_str()).collect();
+    text.join(" ")
+        .trim_end_matches([':', ';'])
+        .trim()
+        .to_owned()
 }
 
-/// The labelled fields of one line: `(field name, value words)` in order.
-fn labelled_fields<'a>(
-    line: &[&'a crate::ocr::OcrWord],
-) -> Vec<(&'static str, Vec<&'a crate::ocr::OcrWord>)> {
-    // Label ends: words that end with a colon (or are one) preceded by a known label.
-    let mut labels: Vec<(usize, usize, &'static str)> = Vec::new();
-    let mut boundary = 0;
-    for (end, word) in line.iter().enumerate() {
-        if !word.text.ends_with(':') {
+/// What a printed label means, with the edits it took; bilingual labels ("Họ và tên / Full
+/// name") are tried part by part.
+fn meaning_of(printed: &str) -> Option<(Meaning, usize)> {
+    let mut best: Option<(Meaning, usize, usize)> = None;
+    let parts = std::iter::once(printed).chain(printed.split('/'));
+    for part in parts {
+        let folded = fold(part);
+        if folded.is_empty() {
             continue;
         }
-        let last = if word.text == ":" { end } else { end + 1 };
-        // The longest run of words before the colon that is a known label.
-        let found = (boundary..last).find_map(|start| {
-            field_of_label(&line[start..last]).map(|name| (start, end + 1, name))
-        });
-        if let Some(label) = found {
-            labels.push(label);
-            boundary = end + 1;
+        if let Some(person) = person_of(&folded) {
+            consider(&mut best, Meaning::PersonName(person), 0, folded.len());
+        }
+        let tokens: Vec<&str> = folded.split(' ').collect();
+        // The label's head names the field; its tail may name a person ("… của chồng").
+        for split in (1..=tokens.len()).rev() {
+            let head = tokens[..split].join(" ");
+            let person = if split == tokens.len() {
+                None
+            } else {
+                match person_of(&tokens[split..].join(" ")) {
+                    Some(person) => Some(person),
+                    None => continue,
+                }
+            };
+            for concept in CONCEPTS {
+                for wording in concept.wordings {
+                    if let Some(edits) = distance(&head, wording) {
+                        consider(
+                            &mut best,
+                            Meaning::Known(concept, person),
+                            edits,
+                            wording.len(),
+                        );
+                    }
+                }
+            }
         }
     }
-    let mut fields = Vec::new();
-    for (index, (_, value_start, name)) in labels.iter().enumerate() {
-        let value_end = labels
-            .get(index + 1)
-            .map_or(line.len(), |(next_start, _, _)| *next_start);
-        if !name.is_empty() && *value_start < value_end {
-            fields.push((*name, value_words(&line[*value_start..value_end])));
+    best.map(|(meaning, edits, _)| (meaning, edits))
+}
+
+/// Keeps the better of two readings: fewer edits, then the longer wording.
+fn consider(
+    best: &mut Option<(Meaning, usize, usize)>,
+    meaning: Meaning,
+    edits: usize,
+    length: usize,
+) {
+    let better = match best {
+        None => true,
+        Some((_, best_edits, best_length)) => {
+            edits < *best_edits || (edits == *best_edits && length > *best_length)
+        }
+    };
+    if better {
+        *best = Some((meaning, edits, length));
+    }
+}
+
+fn begins_upper_case(word: &Word) -> bool {
+    word.text
+        .chars()
+        .find(|c| c.is_alphabetic())
+        .is_some_and(char::is_uppercase)
+}
+
+fn ends_label(word: &Word) -> bool {
+    word.text.ends_with(':')
+}
+
+/// The labels of a row, left to right.
+fn labels(row: &Row) -> Vec<Label> {
+    let words = &row.words;
+    let mut found = Vec::new();
+    let mut boundary = 0;
+    for (colon, word) in words.iter().enumerate() {
+        if !ends_label(word) {
+            continue;
+        }
+        let earliest = boundary.max((colon + 1).saturating_sub(LONGEST_LABEL_WORDS));
+        // The longest run before the colon that means a field, the fewest edits first.
+        let mut best: Option<(usize, Meaning, usize)> = None;
+        for start in earliest..=colon {
+            let printed = label_text(&words[start..=colon]);
+            if let Some((meaning, edits)) = meaning_of(&printed) {
+                let better = match best {
+                    None => true,
+                    Some((_, _, best_edits)) => edits < best_edits,
+                };
+                if better {
+                    best = Some((start, meaning, edits));
+                }
+            }
+        }
+        let label = match best {
+            Some((start, meaning, _)) => Label {
+                start,
+                end: colon + 1,
+                meaning: Some(meaning),
+                printed: label_text(&words[start..=colon]),
+            },
+            None => {
+                // A label of its own words: from the cell it is in, at most a few words, from
+                // its first word in capitals.
+                let cell_start = (earliest..=colon)
+                    .rev()
+                    .find(|index| row.starts_cell(*index))
+                    .unwrap_or(earliest);
+                let start = cell_start.max((colon + 1).saturating_sub(LONGEST_UNKNOWN_LABEL_WORDS));
+                let start = (start..=colon)
+                    .find(|index| begins_upper_case(&words[*index]))
+                    .unwrap_or(start);
+                let printed = label_text(&words[start..=colon]);
+                if !printed.chars().any(char::is_alphabetic) {
+                    continue;
+                }
+                Label {
+                    start,
+                    end: colon + 1,
+                    meaning: None,
+                    printed,
+                }
+            }
+        };
+        boundary = colon + 1;
+        found.push(label);
+    }
+    if found.first().is_none_or(|label| label.start > 0) {
+        // A table row's first cell, or a row that is a label alone (its value below), with no
+        // colon: only a known wording counts, read exactly enough.
+        let cells = row.cells();
+        if let Some(first) = cells.first() {
+            let end = first.len();
+            let stops_before = found.first().is_none_or(|label| label.start >= end);
+            let printed = label_text(first);
+            let words_in_label = printed.split_whitespace().count();
+            let alone_allowed = cells.len() > 1 || printed.contains('/') || words_in_label >= 2;
+            if stops_before
+                && alone_allowed
+                && let Some((meaning, edits)) = meaning_of(&printed)
+                && edits == 0
+                && !matches!(meaning, Meaning::PersonName(_))
+            {
+                found.insert(
+                    0,
+                    Label {
+                        start: 0,
+                        end,
+                        meaning: Some(meaning),
+                        printed,
+                    },
+                );
+            }
         }
     }
-    fields
+    found
 }
 
 /// The words of a value up to where something else begins: a wide gap (a seal's ring or a
-/// signature beside the text, another column) or marks that are not writing (OCR's reading of a
-/// stamp: no letter or digit and not sure of itself).
-fn value_words<'a>(words: &[&'a crate::ocr::OcrWord]) -> Vec<&'a crate::ocr::OcrWord> {
-    let mut kept: Vec<&crate::ocr::OcrWord> = Vec::new();
+/// signature beside the text, another column) or marks that are not writing (OCR's reading of
+/// a stamp: no letter or digit and not sure of itself).
+fn value_words(words: &[Word]) -> Vec<Word> {
+    let mut kept: Vec<Word> = Vec::new();
     for word in words {
-        let (left, _, _, height) = word.bounds;
         if let Some(previous) = kept.last() {
-            let (previous_left, _, previous_width, previous_height) = previous.bounds;
-            let gap = left.saturating_sub(previous_left + previous_width);
-            if gap > 2 * previous_height.max(height).max(1) {
+            let gap = word.left().saturating_sub(previous.right());
+            if gap > VALUE_GAP_HEIGHTS * previous.height().max(word.height()) {
                 break;
             }
         }
         let writing = word.text.chars().any(char::is_alphanumeric);
         if !writing && word.confidence < 80.0 {
+            if kept.is_empty() {
+                continue;
+            }
             break;
         }
-        kept.push(word);
+        kept.push(word.clone());
     }
     // A last word OCR is unsure of and that is a single letter is a mark, not writing.
     while kept.len() > 1
@@ -223,56 +279,357 @@ fn value_words<'a>(words: &[&'a crate::ocr::OcrWord]) -> Vec<&'a crate::ocr::Ocr
     kept
 }
 
-/// Fields from labelled lines of the pages.
+/// The columns of a table's header row ("Chồng | Vợ"): each person's horizontal span.
+fn header_columns(row: &Row) -> Option<Vec<(u32, u32, Person)>> {
+    let cells = row.cells();
+    let mut columns = Vec::new();
+    for cell in &cells {
+        let folded = fold(&label_text(cell));
+        if let Some(person) = person_of(&folded) {
+            let left = cell.first().map_or(0, Word::left);
+            let right = cell.last().map_or(0, Word::right);
+            columns.push((left, right, person));
+        } else if !matches!(
+            folded.as_str(),
+            "" | "THONG TIN" | "NOI DUNG" | "MUC" | "CHI TIET"
+        ) {
+            return None;
+        }
+    }
+    (columns.len() >= 2).then_some(columns)
+}
+
+/// The header column a cell stands under (most overlap, or the nearest centre).
+fn column_of(columns: &[(u32, u32, Person)], left: u32, right: u32) -> Option<Person> {
+    let centre = (left + right) / 2;
+    columns
+        .iter()
+        .min_by_key(|(column_left, column_right, _)| {
+            let column_centre = (column_left + column_right) / 2;
+            column_centre.abs_diff(centre)
+        })
+        .map(|(_, _, person)| *person)
+}
+
+/// A row that names a section's person alone ("Bên chồng", "THÔNG TIN NGƯỜI MẸ:").
+fn section_person(row: &Row) -> Option<Person> {
+    if row.cell_starts.len() != 1 || row.words.len() > 5 {
+        return None;
+    }
+    person_of(&fold(&label_text(&row.words)))
+}
+
+/// One value found: key, label, words.
+struct Found {
+    key: String,
+    label: String,
+    words: Vec<Word>,
+}
+
+/// The key a label's value is stored under, and the section's person after it.
+fn key_of(meaning: Option<Meaning>, printed: &str, context: Person) -> (String, Person) {
+    match meaning {
+        Some(Meaning::Known(concept, person)) if concept.personal => {
+            let person = person.unwrap_or(context);
+            (format!("{}{}", concept.key, person.suffix()), person)
+        }
+        Some(Meaning::Known(concept, _)) => (concept.key.to_owned(), Person::Main),
+        Some(Meaning::PersonName(person)) => (format!("ho_ten{}", person.suffix()), person),
+        None => (fold(printed).to_lowercase().replace(' ', "_"), context),
+    }
+}
+
+/// The fields of one page's rows, in the order found.
+fn page_fields(rows: &[Row]) -> Vec<Found> {
+    let mut found = Vec::new();
+    let mut context = Person::Main;
+    let mut header: Option<Vec<(u32, u32, Person)>> = None;
+    let mut consumed = vec![false; rows.len()];
+    let row_labels: Vec<Vec<Label>> = rows.iter().map(labels).collect();
+    for (index, row) in rows.iter().enumerate() {
+        if consumed[index] {
+            continue;
+        }
+        let labels = &row_labels[index];
+        if labels.is_empty() {
+            if let Some(person) = section_person(row) {
+                context = person;
+                header = None;
+            } else if let Some(columns) = header_columns(row) {
+                header = Some(columns);
+            }
+            continue;
+        }
+        for (number, label) in labels.iter().enumerate() {
+            let value_end = labels
+                .get(number + 1)
+                .map_or(row.words.len(), |next| next.start);
+            let (key, person) = key_of(label.meaning, &label.printed, context);
+            let personal = matches!(
+                label.meaning,
+                Some(Meaning::Known(concept, _)) if concept.personal
+            ) || matches!(label.meaning, Some(Meaning::PersonName(_)));
+            // A table row under a "Chồng | Vợ" header: one value a column.
+            if let (Some(columns), true, Some(Meaning::Known(concept, None))) =
+                (&header, personal, label.meaning)
+            {
+                let cells: Vec<&[Word]> = row
+                    .cells()
+                    .into_iter()
+                    .filter(|cell| {
+                        cell.first()
+                            .is_some_and(|word| word.left() >= row.words[label.end - 1].right())
+                    })
+                    .collect();
+                if !cells.is_empty() {
+                    for cell in cells {
+                        let left = cell.first().map_or(0, Word::left);
+                        let right = cell.last().map_or(0, Word::right);
+                        let Some(column_person) = column_of(columns, left, right) else {
+                            continue;
+                        };
+                        found.push(Found {
+                            key: format!("{}{}", concept.key, column_person.suffix()),
+                            label: label.printed.clone(),
+                            words: value_words(cell),
+                        });
+                    }
+                    continue;
+                }
+            }
+            if personal || matches!(label.meaning, Some(Meaning::Known(..))) {
+                context = if personal { person } else { Person::Main };
+            }
+            let mut words = value_words(&row.words[label.end..value_end]);
+            let next = index + 1;
+            if words.is_empty()
+                && next < rows.len()
+                && row_labels[next].is_empty()
+                && !consumed[next]
+            {
+                // The value stands below its label, in the label's column.
+                let left = row.words[label.start]
+                    .left()
+                    .saturating_sub(row.height() * 2);
+                let right = labels
+                    .get(number + 1)
+                    .map_or(u32::MAX, |next_label| row.words[next_label.start].left());
+                let below: Vec<Word> = rows[next]
+                    .words
+                    .iter()
+                    .filter(|word| word.left() >= left && word.left() < right)
+                    .cloned()
+                    .collect();
+                if number + 1 == labels.len() {
+                    consumed[next] = true;
+                }
+                words = value_words(&below);
+            } else if !words.is_empty() && number + 1 == labels.len() {
+                // A long value goes on at the start of the next row: after a comma, or when the
+                // next row begins in lower case, and the next row is no label of its own.
+                for continuation in next..(next + 2).min(rows.len()) {
+                    let following = &rows[continuation];
+                    let goes_on = words.last().is_some_and(|word| word.text.ends_with(','))
+                        || following.words.first().is_some_and(|word| {
+                            word.text.chars().next().is_some_and(char::is_lowercase)
+                        });
+                    let indented = following.words.first().is_some_and(|word| {
+                        word.left() + row.height()
+                            >= words[0].left().min(row.words[label.end - 1].right())
+                    });
+                    if !goes_on
+                        || !indented
+                        || !row_labels[continuation].is_empty()
+                        || consumed[continuation]
+                        || following.cell_starts.len() > 1
+                    {
+                        break;
+                    }
+                    words.extend(value_words(&following.words));
+                    consumed[continuation] = true;
+                }
+            }
+            found.push(Found {
+                key,
+                label: label.printed.clone(),
+                words,
+            });
+        }
+    }
+    found
+}
+
+/// A field from the words of its value.
+fn read_field(found: &Found) -> Option<ReadField> {
+    let text: Vec<&str> = found.words.iter().map(|word| word.text.as_str()).collect();
+    let (value, corrected) = normal_value(&found.key, &text.join(" "));
+    if value.is_empty() {
+        return None;
+    }
+    let mut confidence = found
+        .words
+        .iter()
+        .map(|word| word.confidence)
+        .fold(100.0f32, f32::min);
+    if corrected {
+        // Put right from the names list, not read: the review shows it.
+        confidence = confidence.min(NAME_CORRECTED_CONFIDENCE);
+    }
+    let page = found.words.first().map_or(0, |word| word.page);
+    let on_page = found.words.iter().filter(|word| word.page == page);
+    let left = on_page.clone().map(Word::left).min().unwrap_or(0);
+    let top = on_page.clone().map(|word| word.bounds.1).min().unwrap_or(0);
+    let right = on_page.clone().map(Word::right).max().unwrap_or(0);
+    let bottom = on_page
+        .map(|word| word.bounds.1 + word.bounds.3)
+        .max()
+        .unwrap_or(0);
+    Some(ReadField {
+        value,
+        confidence_permille: (confidence.clamp(0.0, 100.0) * 10.0) as u16,
+        label: found.label.clone(),
+        page,
+        bounds: (left, top, right - left, bottom - top),
+    })
+}
+
+/// Every labelled field of the pages; where a key is found twice, the first stands.
 pub fn extract(pages: &[OcrPage]) -> BTreeMap<String, ReadField> {
     let mut fields = BTreeMap::new();
-    for page in pages {
-        let mut lines: Vec<Vec<&crate::ocr::OcrWord>> = Vec::new();
-        for word in &page.words {
-            match lines.last_mut() {
-                Some(line) if line.first().is_some_and(|first| first.line == word.line) => {
-                    line.push(word)
-                }
-                _ => lines.push(vec![word]),
+    for (page_index, page) in pages.iter().enumerate() {
+        for found in page_fields(&rows(page, page_index)) {
+            if fields.contains_key(&found.key) || found.key.is_empty() {
+                continue;
             }
-        }
-        for line in lines {
-            for (name, words) in labelled_fields(&line) {
-                if fields.contains_key(name) {
-                    continue;
-                }
-                let text: Vec<&str> = words.iter().map(|word| word.text.as_str()).collect();
-                let value = text.join(" ");
-                let value = value.trim();
-                if value.is_empty() {
-                    continue;
-                }
-                let confidence = words
-                    .iter()
-                    .map(|word| word.confidence)
-                    .fold(100.0f32, f32::min);
-                let mut confidence = confidence;
-                let value = match name {
-                    "ngay_sinh" => date(value).unwrap_or_else(|| value.to_owned()),
-                    "ho_ten" | "ho_ten_me" | "ho_ten_cha" => match correct_name(value) {
-                        Some(corrected) => {
-                            // Put right from the names list, not read: the review shows it.
-                            confidence = confidence.min(NAME_CORRECTED_CONFIDENCE);
-                            corrected
-                        }
-                        None => value.to_owned(),
-                    },
-                    _ => value.to_owned(),
-                };
-                fields.insert(
-                    name.to_owned(),
-                    ReadField {
-                        value,
-                        confidence_permille: (confidence.clamp(0.0, 100.0) * 10.0) as u16,
-                    },
-                );
+            if let Some(field) = read_field(&found) {
+                fields.insert(found.key, field);
             }
         }
     }
     fields
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ocr::OcrWord;
+
+    /// A page from rows of `(left, text)` cells, one row each 60 px, words 20 px a letter.
+    fn page(rows: &[&[(u32, &str)]]) -> OcrPage {
+        let mut words = Vec::new();
+        for (row_index, cells) in rows.iter().enumerate() {
+            for (left, text) in *cells {
+                let mut x = *left;
+                for word in text.split_whitespace() {
+                    let width = 20 * word.chars().count() as u32;
+                    words.push(OcrWord {
+                        text: word.to_owned(),
+                        confidence: 91.0,
+                        line: (row_index as u32, 1, 1),
+                        bounds: (x, 100 + 60 * row_index as u32, width, 40),
+                    });
+                    x += width + 12;
+                }
+            }
+        }
+        OcrPage { words }
+    }
+
+    fn values(page: &OcrPage) -> BTreeMap<String, String> {
+        extract(std::slice::from_ref(page))
+            .into_iter()
+            .map(|(key, field)| (key, field.value))
+            .collect()
+    }
+
+    #[test]
+    fn several_labels_a_row_and_the_persons_they_name() {
+        let read = values(&page(&[
+            &[(100, "Họ, chữ đệm, tên: Nguyễn Văn An")],
+            &[(100, "Giới tính: Nam   Dân tộc: Kinh   Quốc tịch: Việt Nam")],
+            &[(100, "Họ, chữ đệm, tên người mẹ: Trần Thị Bình")],
+            &[(100, "Năm sinh: 1990   Dân tộc: Kinh")],
+            &[(100, "Nơi đăng ký: Ủy ban nhân dân xã Tân Lập")],
+            &[(100, "Thời gian họp: 19 giờ")],
+        ]));
+        assert_eq!(read["ho_ten"], "Nguyễn Văn An");
+        assert_eq!(read["gioi_tinh"], "Nam");
+        assert_eq!(read["dan_toc"], "Kinh");
+        assert_eq!(read["quoc_tich"], "Việt Nam");
+        assert_eq!(read["ho_ten_me"], "Trần Thị Bình");
+        assert_eq!(read["nam_sinh_me"], "1990");
+        assert_eq!(read["dan_toc_me"], "Kinh");
+        assert_eq!(read["noi_dang_ky"], "Ủy ban nhân dân xã Tân Lập");
+        // A label the vocabulary has never seen is a field under its own words.
+        assert_eq!(read["thoi_gian_hop"], "19 giờ");
+    }
+
+    #[test]
+    fn a_table_under_husband_and_wife_columns() {
+        let read = values(&page(&[
+            &[(900, "Chồng"), (1700, "Vợ")],
+            &[
+                (100, "Họ, chữ đệm, tên"),
+                (900, "LÊ VĂN BÌNH"),
+                (1700, "PHẠM THỊ CHÂU"),
+            ],
+            &[
+                (100, "Ngày, tháng, năm sinh"),
+                (900, "21/11/1987"),
+                (1700, "30/01/1990"),
+            ],
+        ]));
+        assert_eq!(read["ho_ten_chong"], "LÊ VĂN BÌNH");
+        assert_eq!(read["ho_ten_vo"], "PHẠM THỊ CHÂU");
+        assert_eq!(read["ngay_sinh_chong"], "21/11/1987");
+        assert_eq!(read["ngay_sinh_vo"], "30/01/1990");
+    }
+
+    #[test]
+    fn values_below_their_labels_and_values_on_two_rows() {
+        let read = values(&page(&[
+            &[(100, "Họ và tên / Full name:")],
+            &[(100, "NGUYỄN VĂN AN")],
+            &[(100, "Giới tính / Sex:"), (900, "Quốc tịch / Nationality:")],
+            &[(100, "Nam"), (900, "Việt Nam")],
+            &[(100, "Nơi cư trú: Thôn Đồng, xã Tân Lập,")],
+            &[(400, "huyện Thanh Sơn, tỉnh Phú Thọ")],
+            &[(100, "Có giá trị đến: 12/03/2040")],
+        ]));
+        assert_eq!(read["ho_ten"], "NGUYỄN VĂN AN");
+        assert_eq!(read["gioi_tinh"], "Nam");
+        assert_eq!(read["quoc_tich"], "Việt Nam");
+        assert_eq!(
+            read["noi_cu_tru"],
+            "Thôn Đồng, xã Tân Lập, huyện Thanh Sơn, tỉnh Phú Thọ"
+        );
+        assert_eq!(read["ngay_het_han"], "12/03/2040");
+    }
+
+    #[test]
+    fn a_misread_label_still_finds_its_field() {
+        // OCR read "Ngày sinh" as "Ngáy 5inh" and "Quốc tịch" as "Quôc tich".
+        let read = values(&page(&[&[(
+            100,
+            "Ngáy 5inh: 05-9-2010   Quôc tich: Việt Nam",
+        )]]));
+        assert_eq!(read["ngay_sinh"], "05/09/2010");
+        assert_eq!(read["quoc_tich"], "Việt Nam");
+    }
+
+    #[test]
+    fn each_field_keeps_its_printed_label_and_box() {
+        let fields = extract(&[page(&[&[(100, "Số hiệu: A0123456")]])]);
+        let field = &fields["so_hieu"];
+        assert_eq!(field.label, "Số hiệu");
+        assert_eq!(field.value, "A0123456");
+        assert_eq!(field.page, 0);
+        let (left, top, width, height) = field.bounds;
+        assert!(
+            left > 100 && top == 100 && width == 160 && height == 40,
+            "{:?}",
+            field.bounds
+        );
+        assert_eq!(field.confidence_permille, 910);
+    }
 }

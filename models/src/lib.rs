@@ -7,8 +7,12 @@
 //! - [`faces`]: face detection (rustface, SeetaFace model bundled): none, one or several;
 //! - [`face_match`]: the live face against the card's photo (dlib ResNet descriptors): same,
 //!   uncertain (an official decides) or different;
-//! - [`fields`]: the kind of document and its labelled fields, each with a confidence;
-//!   [`names`]: names printed in capitals put right where OCR drops their tone marks;
+//! - [`fields`]: every labelled value on the page as a field (label as printed, box,
+//!   confidence), over [`layout`] (words back into rows and cells), [`vocabulary`] (the
+//!   templates' wordings), [`matching`] (OCR-tolerant comparison) and [`normal`] (values in
+//!   normal form); [`names`]: names printed in capitals put right where OCR drops their tone
+//!   marks;
+//! - [`classify`]: the kind of document, from its title and its fields, with a confidence;
 //! - [`deskew`]: a crooked page measured (projection profiles) and made level;
 //! - [`page`]: one scanned page end to end: binarisation, deskew, OCR, upside-down pages,
 //!   checks;
@@ -16,6 +20,7 @@
 
 pub mod alteration;
 pub mod checks;
+pub mod classify;
 pub mod deskew;
 /// Face trial sets and their measurement, for benchmarks and tests (feature `testing`).
 #[cfg(any(test, feature = "testing"))]
@@ -23,6 +28,10 @@ pub mod evaluation;
 pub mod face_match;
 pub mod faces;
 pub mod fields;
+pub mod layout;
+pub mod matching;
 pub mod names;
+pub mod normal;
 pub mod ocr;
 pub mod page;
+pub mod vocabulary;

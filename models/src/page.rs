@@ -1,7 +1,8 @@
 //! Reading one scanned page: binarise (Otsu's threshold, so grey paper and faint scans become
-//! black on white), straighten a crooked page (`deskew`), OCR, try the page upside down when it
-//! reads poorly (a citizen can put the original the wrong way round on the glass), and run the
-//! Decree 23 checks, signs of alteration (`alteration`) included.
+//! black on white), turn a page that lies a quarter turn round, straighten a crooked page
+//! (`deskew`), OCR, try the page upside down when it reads poorly (a citizen can put the
+//! original any way round on the glass), and run the Decree 23 checks, signs of alteration
+//! (`alteration`) included.
 
 use std::io::Cursor;
 
@@ -28,6 +29,8 @@ pub struct PageReading {
     pub ocr: OcrPage,
     /// The page lay upside down (it was read turned by 180°).
     pub upside_down: bool,
+    /// How far the page was turned, clockwise, to be read: 0, 90, 180 or 270 degrees.
+    pub turned_degrees: u16,
     /// The skew that was straightened, in degrees.
     pub skew_degrees: f32,
     /// Share of dark pixels after binarisation.
@@ -149,6 +152,7 @@ pub fn read_page(
         return Ok(PageReading {
             ocr: OcrPage { words: Vec::new() },
             upside_down: false,
+            turned_degrees: 0,
             skew_degrees: 0.0,
             ink_ratio,
             verdict: Err(if ink_ratio < NO_INK_RATIO {
@@ -158,6 +162,12 @@ pub fn read_page(
             }),
         });
     }
+    let sideways = crate::deskew::lies_sideways(&binary);
+    let binary = if sideways {
+        image::imageops::rotate90(&binary)
+    } else {
+        binary
+    };
     let (binary, skew_degrees) = crate::deskew::deskew(&binary);
     let mut ocr = engine.read(&png(&binary)?, dpi)?;
     let mut upside_down = false;
@@ -168,6 +178,12 @@ pub fn read_page(
             upside_down = true;
         }
     }
+    let turned_degrees = match (sideways, upside_down) {
+        (false, false) => 0,
+        (false, true) => 180,
+        (true, false) => 90,
+        (true, true) => 270,
+    };
     let mut verdict = check_page(&ocr, ink_ratio);
     if verdict.is_ok() && altered {
         verdict = Err(PageRefusal::Altered);
@@ -175,6 +191,7 @@ pub fn read_page(
     Ok(PageReading {
         ocr,
         upside_down,
+        turned_degrees,
         skew_degrees,
         ink_ratio,
         verdict,

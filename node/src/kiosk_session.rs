@@ -397,6 +397,7 @@ impl KioskSession {
                     value: String::new(),
                     confidence_permille: 0,
                     corrected_from: None,
+                    source: None,
                 });
                 if field.value != value {
                     if field.corrected_from.is_none() {

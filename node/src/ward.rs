@@ -177,22 +177,27 @@ impl Flag {
 }
 
 /// A field's label as the form prints it, or its key when it has none.
-pub fn field_label(key: &str) -> &str {
-    bansao_models::fields::label_vi(key).unwrap_or(key)
+pub fn field_label(key: &str) -> String {
+    bansao_models::fields::label_vi(key).unwrap_or_else(|| key.to_owned())
 }
 
 /// A field's English label, when it has one.
-pub fn field_label_en(key: &str) -> Option<&'static str> {
+pub fn field_label_en(key: &str) -> Option<String> {
     bansao_models::fields::label_en(key)
 }
 
-/// Where a field stands on the forms (names first, then dates, places …; unknown keys last):
-/// the order an official reads them in.
+/// Where a field stands on the forms (names first, then dates, places …; a person's fields
+/// after the paper's own person's; unknown keys last): the order an official reads them in.
 pub fn field_rank(key: &str) -> usize {
-    bansao_models::fields::FIELD_NAMES
+    let keys: Vec<&str> = bansao_models::fields::field_keys().collect();
+    let base = ["_me", "_cha", "_chong", "_vo", "_nguoi_khai"]
         .iter()
-        .position(|known| *known == key)
-        .unwrap_or(usize::MAX)
+        .enumerate()
+        .find_map(|(person, suffix)| key.strip_suffix(suffix).map(|base| (person + 1, base)));
+    let (person, base) = base.unwrap_or((0, key));
+    keys.iter()
+        .position(|known| *known == base)
+        .map_or(usize::MAX, |rank| person * keys.len() + rank)
 }
 
 /// One copy in the review queue.

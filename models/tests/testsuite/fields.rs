@@ -5,7 +5,8 @@
 use crate::common;
 
 use bansao_copy::DocumentType;
-use bansao_models::fields::{classify, extract};
+use bansao_models::classify::classify;
+use bansao_models::fields::extract;
 use bansao_models::ocr::OcrEngine;
 use bansao_models::page::read_page;
 use common::{page, scanned};
@@ -97,8 +98,8 @@ fn documents_are_classified_and_their_fields_read() {
         let image = scanned(&page(&lines), index % 4 == 3);
         let reading = read_page(&mut engine, &image, 300).unwrap();
         let pages = [reading.ocr];
-        kinds_right += usize::from(classify(&pages) == sample.kind);
         let fields = extract(&pages);
+        kinds_right += usize::from(classify(&pages, &fields).kind == sample.kind);
         for (name, value) in &sample.fields {
             fields_total += 1;
             let read = fields.get(*name);

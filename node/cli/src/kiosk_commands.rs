@@ -76,7 +76,9 @@ pub fn issue(args: IssueArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
         if bansao_models::fields::label_vi(name).is_none() {
             anyhow::bail!(
                 "--set {correction:?}: {name:?} is not a field of a copy (known fields: {})",
-                bansao_models::fields::FIELD_NAMES.join(", ")
+                bansao_models::fields::field_keys()
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
         }
         corrections.push((name.to_owned(), value.trim().to_owned()));

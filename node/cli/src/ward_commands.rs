@@ -411,7 +411,7 @@ fn case_lines(case: &Case) -> anyhow::Result<Vec<String>> {
         "  Trường (fields):".to_owned(),
     ];
     for (name, field) in &content.fields {
-        let label = bansao_models::fields::label_vi(name).unwrap_or(name.as_str());
+        let label = bansao_models::fields::label_vi(name).unwrap_or_else(|| name.clone());
         let mut line = format!(
             "    {label}: {} ({:.1} %)",
             field.value,

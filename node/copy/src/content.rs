@@ -109,20 +109,32 @@ pub enum DocumentType {
     MarriageCertificate,
     /// Bằng tốt nghiệp trung học phổ thông: high-school diploma.
     HighSchoolDiploma,
-    /// Bằng tốt nghiệp đại học: university diploma.
+    /// Bằng tốt nghiệp đại học (cử nhân, kỹ sư …): university diploma.
     UniversityDiploma,
+    /// Giấy chứng tử, trích lục khai tử: death certificate or its extract.
+    DeathCertificate,
+    /// Học bạ, bảng điểm: school record or academic transcript.
+    Transcript,
+    /// Sổ hộ khẩu, giấy xác nhận thông tin về cư trú: household and residence papers.
+    HouseholdRegistration,
+    /// Giấy chứng nhận quyền sử dụng đất: land-use right certificate.
+    LandUseCertificate,
     /// Any other paper.
     Other,
 }
 
 impl DocumentType {
     /// Every type.
-    pub const ALL: [DocumentType; 6] = [
+    pub const ALL: [DocumentType; 10] = [
         DocumentType::CitizenIdentityCard,
         DocumentType::BirthCertificate,
         DocumentType::MarriageCertificate,
         DocumentType::HighSchoolDiploma,
         DocumentType::UniversityDiploma,
+        DocumentType::DeathCertificate,
+        DocumentType::Transcript,
+        DocumentType::HouseholdRegistration,
+        DocumentType::LandUseCertificate,
         DocumentType::Other,
     ];
 
@@ -134,6 +146,10 @@ impl DocumentType {
             DocumentType::MarriageCertificate => "ket-hon",
             DocumentType::HighSchoolDiploma => "bang-thpt",
             DocumentType::UniversityDiploma => "bang-dai-hoc",
+            DocumentType::DeathCertificate => "khai-tu",
+            DocumentType::Transcript => "hoc-ba",
+            DocumentType::HouseholdRegistration => "cu-tru",
+            DocumentType::LandUseCertificate => "quyen-su-dung-dat",
             DocumentType::Other => "khac",
         }
     }
@@ -151,6 +167,10 @@ impl DocumentType {
             DocumentType::MarriageCertificate => "Giấy chứng nhận kết hôn",
             DocumentType::HighSchoolDiploma => "Bằng tốt nghiệp THPT",
             DocumentType::UniversityDiploma => "Bằng tốt nghiệp đại học",
+            DocumentType::DeathCertificate => "Giấy chứng tử, trích lục khai tử",
+            DocumentType::Transcript => "Học bạ, bảng điểm",
+            DocumentType::HouseholdRegistration => "Giấy tờ về cư trú",
+            DocumentType::LandUseCertificate => "Giấy chứng nhận quyền sử dụng đất",
             DocumentType::Other => "Giấy tờ khác",
         }
     }
@@ -163,6 +183,10 @@ impl DocumentType {
             DocumentType::MarriageCertificate => "Marriage certificate",
             DocumentType::HighSchoolDiploma => "High-school diploma",
             DocumentType::UniversityDiploma => "University diploma",
+            DocumentType::DeathCertificate => "Death certificate",
+            DocumentType::Transcript => "School record or transcript",
+            DocumentType::HouseholdRegistration => "Residence papers",
+            DocumentType::LandUseCertificate => "Land-use right certificate",
             DocumentType::Other => "Other document",
         }
     }
@@ -177,6 +201,21 @@ pub struct ExtractedField {
     pub confidence_permille: u16,
     /// What recognition read, when the citizen corrected it.
     pub corrected_from: Option<String>,
+    /// Where recognition read it, when it was read from a page (not typed in).
+    pub source: Option<FieldSource>,
+}
+
+/// Where on the scans a field was read: the label as printed, the page and the value's box, so
+/// the official sees where it came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldSource {
+    /// The label as printed ("Họ, chữ đệm, tên người mẹ").
+    pub label: String,
+    /// The page, from 0.
+    pub page: u32,
+    /// The value's box on the page as it was read (turned upright and straightened, which
+    /// moves a box by a few pixels at most on a page laid straight): left, top, width, height.
+    pub bounds: [u32; 4],
 }
 
 /// A scanned page, by hash: the scan itself is a content-addressed blob stored beside the copy.
@@ -268,6 +307,21 @@ impl CopyContent {
                 if let Some(original) = &field.corrected_from {
                     entries.push(entry("corrected_from", text(original)));
                 }
+                if let Some(source) = &field.source {
+                    let bounds = source
+                        .bounds
+                        .iter()
+                        .map(|side| Value::Integer((*side).into()))
+                        .collect();
+                    entries.push(entry(
+                        "source",
+                        Value::Map(vec![
+                            entry("label", text(&source.label)),
+                            entry("page", Value::Integer(source.page.into())),
+                            entry("box", Value::Array(bounds)),
+                        ]),
+                    ));
+                }
                 (text(name), Value::Map(entries))
             })
             .collect();
@@ -325,6 +379,36 @@ pub fn hash_content_bytes(bytes: &[u8]) -> ContentHash {
     ContentHash(Sha256::digest(bytes).into())
 }
 
+/// A field's source from its CBOR map.
+fn decode_field_source(value: Value) -> Result<FieldSource, ContentDecodeError> {
+    let mut entries = cbor::map(value, "field source")?;
+    let label = cbor::text(
+        cbor::require_field(&mut entries, "label", "field source")?,
+        MAX_TEXT,
+        "field label",
+    )?;
+    let page = cbor::uint(
+        cbor::require_field(&mut entries, "page", "field source")?,
+        "field page",
+    )?;
+    let page = u32::try_from(page).map_err(|_| invalid("field page too large"))?;
+    let sides = cbor::array_of(
+        cbor::require_field(&mut entries, "box", "field source")?,
+        4,
+        "field box",
+    )?;
+    let mut bounds = [0u32; 4];
+    for (slot, side) in bounds.iter_mut().zip(sides) {
+        let side = cbor::uint(side, "field box side")?;
+        *slot = u32::try_from(side).map_err(|_| invalid("field box side too large"))?;
+    }
+    Ok(FieldSource {
+        label,
+        page,
+        bounds,
+    })
+}
+
 fn invalid(what: impl Into<String>) -> ContentDecodeError {
     ContentDecodeError::Invalid(what.into())
 }
@@ -374,12 +458,16 @@ fn decode_content(value: Value) -> Result<CopyContent, ContentDecodeError> {
         let corrected_from = cbor::take_field(&mut entries, "corrected_from")
             .map(|v| cbor::text(v, MAX_TEXT, "corrected_from"))
             .transpose()?;
+        let source = cbor::take_field(&mut entries, "source")
+            .map(decode_field_source)
+            .transpose()?;
         fields.insert(
             name,
             ExtractedField {
                 value,
                 confidence_permille,
                 corrected_from,
+                source,
             },
         );
     }

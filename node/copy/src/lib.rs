@@ -29,7 +29,9 @@ pub mod testing;
 pub mod timestamp;
 pub mod verify;
 
-pub use content::{ContentHash, CopyContent, CopyId, DocumentType, ExtractedField, PageRef};
+pub use content::{
+    ContentHash, CopyContent, CopyId, DocumentType, ExtractedField, FieldSource, PageRef,
+};
 pub use document::{CopyDocument, CopyEvent, ReviewNote};
 pub use ids::{CommuneCode, InvalidId, KioskId, OfficialId};
 pub use qr::QrClaims;

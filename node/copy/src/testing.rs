@@ -19,6 +19,7 @@ pub fn sample_content(
         value: value.to_owned(),
         confidence_permille,
         corrected_from: None,
+        source: None,
     };
     let mut fields = BTreeMap::new();
     fields.insert("ho_ten".to_owned(), field("NGUYỄN VĂN AN", 962));

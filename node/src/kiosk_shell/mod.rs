@@ -442,9 +442,9 @@ fn report_order(report: &mut SessionReport, order: &IssueOrder) {
     report.fields.clear();
     report.field_details.clear();
     for (name, field) in &order.fields {
-        let label = bansao_models::fields::label_vi(name).unwrap_or(name);
-        report.fields.insert(label.to_owned(), field.value.clone());
-        report.field_details.push(field_report(name, label, field));
+        let label = bansao_models::fields::label_vi(name).unwrap_or_else(|| name.clone());
+        report.fields.insert(label.clone(), field.value.clone());
+        report.field_details.push(field_report(name, &label, field));
     }
 }
 

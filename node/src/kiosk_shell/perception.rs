@@ -8,7 +8,8 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use bansao_copy::{DocumentType, ExtractedField};
+use bansao_copy::{DocumentType, ExtractedField, FieldSource};
+use bansao_models::classify::classify;
 use bansao_models::face_match::{FaceVerdict, FaceVerifier};
 use bansao_models::faces::{Face, FaceCount, FaceDetector};
 use bansao_models::fields;
@@ -124,8 +125,9 @@ impl Perception {
 
     /// The kind of document and its fields, from the accepted pages.
     pub fn recognise(pages: &[OcrPage]) -> (DocumentType, BTreeMap<String, ExtractedField>) {
-        let document_type = fields::classify(pages);
-        let fields = fields::extract(pages)
+        let read = fields::extract(pages);
+        let document_type = classify(pages, &read).kind;
+        let fields = read
             .into_iter()
             .map(|(name, read)| {
                 (
@@ -134,6 +136,11 @@ impl Perception {
                         value: read.value,
                         confidence_permille: read.confidence_permille,
                         corrected_from: None,
+                        source: Some(FieldSource {
+                            label: read.label,
+                            page: u32::try_from(read.page).unwrap_or(u32::MAX),
+                            bounds: [read.bounds.0, read.bounds.1, read.bounds.2, read.bounds.3],
+                        }),
                     },
                 )
             })

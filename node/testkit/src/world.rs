@@ -141,6 +141,7 @@ fn birth_certificate_fields(n: u64) -> BTreeMap<String, ExtractedField> {
         value,
         confidence_permille,
         corrected_from: None,
+        source: None,
     };
     [
         ("ho_ten", field(format!("NGUYỄN VĂN AN {n}"), 958)),

@@ -22,6 +22,7 @@ fn recognised() -> Event {
         value: value.to_owned(),
         confidence_permille,
         corrected_from: None,
+        source: None,
     };
     Event::Recognised {
         document_type: DocumentType::BirthCertificate,

@@ -107,6 +107,7 @@ fn issue(kiosk_dir: &Path, count: usize) -> Vec<CopyId> {
         value: value.to_owned(),
         confidence_permille: 970,
         corrected_from: None,
+        source: None,
     };
     (0..count)
         .map(|n| {

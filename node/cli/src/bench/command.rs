@@ -24,9 +24,20 @@ pub enum BenchCommand {
         #[arg(long, default_value = crate::bench::issue::DEFAULT_PHOTOS)]
         photos: PathBuf,
     },
-    /// How often originals are read right: generated documents of every kind, scanned at 300 dpi
-    /// (names in capitals on half, crooked, some upside down), and originals to refuse.
-    Recognition,
+    /// How often originals are read right, on originals from independent generators (every
+    /// kind in several layouts, fonts and damage levels, some turned round, originals to refuse
+    /// and ordinary ones not to): the tuning part and the held-out part.
+    Recognition {
+        /// The generators to draw originals with: `drawn` (Rust), `html` (Chromium).
+        #[arg(long, value_delimiter = ',', default_value = "drawn")]
+        generators: Vec<String>,
+        /// Where rendered originals are kept between runs (a cache).
+        #[arg(long, default_value = "target/recognition-originals")]
+        work_dir: PathBuf,
+        /// Also print the held-out part's misses (do not tune to them).
+        #[arg(long)]
+        show_held_out_misses: bool,
+    },
     /// The face check's false accept and false reject rates on real photos against simulated
     /// identity-card photos.
     Faces {
@@ -156,8 +167,12 @@ pub fn run(command: BenchCommand, out: &mut dyn Write) -> anyhow::Result<u8> {
             result?;
             Ok(0)
         }
-        BenchCommand::Recognition => {
-            crate::bench::recognition::run(out)?;
+        BenchCommand::Recognition {
+            generators,
+            work_dir,
+            show_held_out_misses,
+        } => {
+            crate::bench::recognition::run(out, &generators, &work_dir, show_held_out_misses)?;
             Ok(0)
         }
         BenchCommand::Faces { photos, models } => {

@@ -33,6 +33,7 @@ fn sample_content(sequence: u64, previous: ContentHash) -> CopyContent {
             value: "NGUYỄN VĂN AN".into(),
             confidence_permille: 962,
             corrected_from: None,
+            source: None,
         },
     );
     fields.insert(
@@ -41,6 +42,7 @@ fn sample_content(sequence: u64, previous: ContentHash) -> CopyContent {
             value: "12/03/2015".into(),
             confidence_permille: 871,
             corrected_from: Some("12/08/2015".into()),
+            source: None,
         },
     );
     CopyContent {

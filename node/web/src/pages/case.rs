@@ -22,11 +22,13 @@ use crate::state::WebState;
 #[derive(Debug)]
 struct FieldRow {
     label: String,
-    label_en: &'static str,
+    label_en: String,
     value: String,
     confidence: String,
     low: bool,
     corrected_from: Option<String>,
+    /// Where it was read: the printed label, the page and the value's box.
+    source: Option<String>,
 }
 
 /// Something that happened to the copy (the kiosk's checks included).
@@ -107,12 +109,24 @@ pub async fn page(
     let fields = ordered
         .into_iter()
         .map(|(name, field)| FieldRow {
-            label: field_label(name).to_owned(),
+            // A label the vocabulary does not know is shown as printed.
+            label: match (field_label_en(name), &field.source) {
+                (None, Some(source)) => source.label.clone(),
+                _ => field_label(name),
+            },
             label_en: field_label_en(name).unwrap_or_default(),
             value: field.value.clone(),
             confidence: percent(field.confidence_permille),
             low: field.confidence_permille < LOW_CONFIDENCE_PERMILLE,
             corrected_from: field.corrected_from.clone(),
+            source: field.source.as_ref().map(|source| {
+                let [left, top, width, height] = source.bounds;
+                format!(
+                    "“{}”, trang {} (page), x {left}, y {top}, {width} × {height} px",
+                    source.label,
+                    source.page + 1
+                )
+            }),
         })
         .collect();
     let events = case

@@ -1,0 +1,50 @@
+//! The Rust-drawn originals: every kind in every layout, A4 at 300 dpi, not blank, expected
+//! values under canonical keys and in NFC, the marked ones refused; previews are kept under
+//! `target/screenshots/originals/` for a reviewer.
+
+use std::collections::BTreeSet;
+
+use bansao_copy::DocumentType;
+use bansao_testkit::originals::drawn::{drawn_originals_where, write_previews};
+use bansao_testkit::originals::is_field_key;
+use unicode_normalization::UnicodeNormalization;
+
+#[test]
+fn drawn_originals_cover_every_kind_and_layout_and_say_what_must_be_read() {
+    // Every first copy of a kind and layout, and the marked ones.
+    let originals = drawn_originals_where(|name| name.ends_with("/0") || name.starts_with("mark/"))
+        .expect("the fonts are installed by deploy/setup.sh");
+    let layouts: BTreeSet<&str> = originals.iter().map(|o| o.layout.as_str()).collect();
+    let kinds: BTreeSet<&str> = originals.iter().map(|o| o.kind.code()).collect();
+    assert_eq!(kinds.len(), DocumentType::ALL.len(), "{kinds:?}");
+    assert!(layouts.len() >= 3 * 10, "{layouts:?}");
+    assert!(originals.iter().any(|o| o.held_out) && originals.iter().any(|o| !o.held_out));
+    assert!(originals.iter().filter(|o| o.must_refuse).count() >= 7);
+    for original in &originals {
+        let page = image::load_from_memory(&original.pages[0])
+            .unwrap()
+            .to_luma8();
+        let (width, height) = page.dimensions();
+        assert!(
+            (width, height) == (2480, 3508) || (width, height) == (3508, 2480),
+            "{}: {width}×{height}",
+            original.name
+        );
+        let dark = page.pixels().filter(|pixel| pixel.0[0] < 128).count();
+        assert!(dark > 10_000, "{} is blank", original.name);
+        for (key, value) in &original.fields {
+            assert!(
+                is_field_key(key) || original.kind == DocumentType::Other,
+                "{}: {key}",
+                original.name
+            );
+            assert_eq!(value.nfc().collect::<String>(), *value, "{}", original.name);
+        }
+        if !original.must_refuse && original.kind != DocumentType::Other {
+            assert!(original.fields.len() >= 4, "{}", original.name);
+        }
+    }
+    let previews =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots/originals");
+    write_previews(&originals, &previews).unwrap();
+}
