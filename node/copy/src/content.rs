@@ -109,20 +109,32 @@ pub enum DocumentType {
     MarriageCertificate,
     /// Bằng tốt nghiệp trung học phổ thông: high-school diploma.
     HighSchoolDiploma,
-    /// Bằng tốt nghiệp đại học: university diploma.
+    /// Bằng tốt nghiệp đại học (cử nhân, kỹ sư …): university diploma.
     UniversityDiploma,
+    /// Giấy chứng tử, trích lục khai tử: death certificate or its extract.
+    DeathCertificate,
+    /// Học bạ, bảng điểm: school record or academic transcript.
+    Transcript,
+    /// Sổ hộ khẩu, giấy xác nhận thông tin về cư trú: household and residence papers.
+    HouseholdRegistration,
+    /// Giấy chứng nhận quyền sử dụng đất: land-use right certificate.
+    LandUseCertificate,
     /// Any other paper.
     Other,
 }
 
 impl DocumentType {
     /// Every type.
-    pub const ALL: [DocumentType; 6] = [
+    pub const ALL: [DocumentType; 10] = [
         DocumentType::CitizenIdentityCard,
         DocumentType::BirthCertificate,
         DocumentType::MarriageCertificate,
         DocumentType::HighSchoolDiploma,
         DocumentType::UniversityDiploma,
+        DocumentType::DeathCertificate,
+        DocumentType::Transcript,
+        DocumentType::HouseholdRegistration,
+        DocumentType::LandUseCertificate,
         DocumentType::Other,
     ];
 
@@ -134,6 +146,10 @@ impl DocumentType {
             DocumentType::MarriageCertificate => "ket-hon",
             DocumentType::HighSchoolDiploma => "bang-thpt",
             DocumentType::UniversityDiploma => "bang-dai-hoc",
+            DocumentType::DeathCertificate => "khai-tu",
+            DocumentType::Transcript => "hoc-ba",
+            DocumentType::HouseholdRegistration => "cu-tru",
+            DocumentType::LandUseCertificate => "quyen-su-dung-dat",
             DocumentType::Other => "khac",
         }
     }
@@ -151,6 +167,10 @@ impl DocumentType {
             DocumentType::MarriageCertificate => "Giấy chứng nhận kết hôn",
             DocumentType::HighSchoolDiploma => "Bằng tốt nghiệp THPT",
             DocumentType::UniversityDiploma => "Bằng tốt nghiệp đại học",
+            DocumentType::DeathCertificate => "Giấy chứng tử, trích lục khai tử",
+            DocumentType::Transcript => "Học bạ, bảng điểm",
+            DocumentType::HouseholdRegistration => "Giấy tờ về cư trú",
+            DocumentType::LandUseCertificate => "Giấy chứng nhận quyền sử dụng đất",
             DocumentType::Other => "Giấy tờ khác",
         }
     }
@@ -163,6 +183,10 @@ impl DocumentType {
             DocumentType::MarriageCertificate => "Marriage certificate",
             DocumentType::HighSchoolDiploma => "High-school diploma",
             DocumentType::UniversityDiploma => "University diploma",
+            DocumentType::DeathCertificate => "Death certificate",
+            DocumentType::Transcript => "School record or transcript",
+            DocumentType::HouseholdRegistration => "Residence papers",
+            DocumentType::LandUseCertificate => "Land-use right certificate",
             DocumentType::Other => "Other document",
         }
     }

@@ -2,11 +2,13 @@
 //!
 //! - [`world`]: the one world builder — a city, a ward with an official and a kiosk as real node
 //!   directories made by the real key ceremonies (no network), and copies written in bulk;
+//! - [`originals`]: originals with what must be read from them, from two independent generators;
 //! - [`specimens`]: sample identity card photos, camera frames and scanned A4 pages;
 //! - [`SAMPLE_SCAN`] and [`sample_request`]: the sample birth certificate the demo issues.
 //!
 //! Test tooling may use `anyhow`; the product's libraries return typed errors.
 
+pub mod originals;
 pub mod specimens;
 pub mod world;
 
