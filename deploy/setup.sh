@@ -14,8 +14,12 @@ cd "$(dirname "$0")/.."
 # (scanimage) and libsane1 (its backends, the test device included) drive real scanners; curl
 # fetches the face models and the face test photos below; strace kills the crash lab's processes
 # at chosen system calls (node/cli/src/bench/crash.rs); chromium and chromium-driver are the
-# real browser the web page tests drive (node/web/tests).
+# real browser the web page tests drive (node/web/tests) and the one that renders the html test
+# originals (node/testkit/src/originals/html.rs), whose fonts are fonts-liberation2 (serif, sans),
+# fonts-freefont-ttf (serif, typewriter, the handwriting italic) and fonts-roboto-unhinted
+# (Roboto Condensed), all covering Vietnamese.
 packages=(build-essential pkg-config qpdf iproute2 fonts-dejavu-core
+  fonts-liberation2 fonts-freefont-ttf fonts-roboto-unhinted
   libtesseract-dev libleptonica-dev tesseract-ocr-vie libclang-dev
   libdlib-dev libopenblas-dev libblas-dev liblapack-dev libudev-dev
   sane-utils libsane1 curl ca-certificates strace chromium chromium-driver)

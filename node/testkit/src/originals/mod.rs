@@ -13,6 +13,8 @@
 //! names in capitals stay in capitals), dates `DD/MM/YYYY`, numbers as printed.
 //! Field keys are the kiosk's canonical ones (see [`FIELD_KEYS`]).
 
+pub mod html;
+
 use std::collections::BTreeMap;
 
 use bansao_copy::DocumentType;
