@@ -14,11 +14,13 @@ cd "$(dirname "$0")/.."
 # (scanimage) and libsane1 (its backends, the test device included) drive real scanners; curl
 # fetches the face models and the face test photos below; strace kills the crash lab's processes
 # at chosen system calls (node/cli/src/bench/crash.rs); chromium and chromium-driver are the
-# real browser the web page tests drive (node/web/tests); fonts-dejavu-extra, fonts-liberation2
-# and fonts-freefont-ttf are the serif, condensed and typewriter fonts the recognition benchmark
-# draws originals with (node/testkit/src/originals).
+# real browser the web page tests drive (node/web/tests) and the one that renders the html test
+# originals (node/testkit/src/originals/html.rs); fonts-dejavu-extra, fonts-liberation2,
+# fonts-freefont-ttf and fonts-roboto-unhinted are the serif, sans, condensed, typewriter and
+# handwriting-italic fonts both recognition generators draw originals with
+# (node/testkit/src/originals), all covering Vietnamese.
 packages=(build-essential pkg-config qpdf iproute2 fonts-dejavu-core fonts-dejavu-extra
-  fonts-liberation2 fonts-freefont-ttf
+  fonts-liberation2 fonts-freefont-ttf fonts-roboto-unhinted
   libtesseract-dev libleptonica-dev tesseract-ocr-vie libclang-dev
   libdlib-dev libopenblas-dev libblas-dev liblapack-dev libudev-dev
   sane-utils libsane1 curl ca-certificates strace chromium chromium-driver)

@@ -29,7 +29,7 @@ pub enum BenchCommand {
     /// and ordinary ones not to): the tuning part and the held-out part.
     Recognition {
         /// The generators to draw originals with: `drawn` (Rust), `html` (Chromium).
-        #[arg(long, value_delimiter = ',', default_value = "drawn")]
+        #[arg(long, value_delimiter = ',', default_value = "drawn,html")]
         generators: Vec<String>,
         /// Where rendered originals are kept between runs (a cache).
         #[arg(long, default_value = "target/recognition-originals")]

@@ -255,10 +255,10 @@ pub fn run(
     for generator in generators {
         match generator.as_str() {
             "drawn" => set.extend(bansao_testkit::originals::drawn::drawn_originals()?),
-            other => anyhow::bail!("unknown generator {other:?} (known: drawn)"),
+            "html" => set.extend(bansao_testkit::originals::html::html_originals(work_dir)?),
+            other => anyhow::bail!("unknown generator {other:?} (known: drawn, html)"),
         }
     }
-    let _ = work_dir;
     let mut perception = Perception::open(&KioskSettings::default())?;
     let (tuning, held_out, mut times) = score(&set, &mut perception)?;
     print_part(out, &tuning, false, true)?;

@@ -313,7 +313,11 @@ fn content(kind: DocumentType, a: &Person, b: &Person, variant: usize, capitals:
                     ),
                     entry(
                         &pick(&["Ngày, tháng, năm sinh", "Ngày sinh"]),
-                        if variant.is_multiple_of(2) { &born } else { &born_words },
+                        if variant.is_multiple_of(2) {
+                            &born
+                        } else {
+                            &born_words
+                        },
                         "ngay_sinh",
                         &born,
                     ),

@@ -14,6 +14,7 @@
 //! Field keys are the kiosk's canonical ones (see [`FIELD_KEYS`]).
 
 pub mod drawn;
+pub mod html;
 
 use std::collections::BTreeMap;
 
