@@ -84,16 +84,23 @@ fn label_text(words: &[Word]) -> String {
     let text: Vec<&str> = words.iter().map(|word| word.text.as_str()).collect();
     text.join(" ")
         .trim_end_matches([':', ';'])
+        .trim_start_matches(|c: char| !c.is_alphanumeric())
         .trim()
         .to_owned()
 }
 
-/// What a printed label means, with the edits it took; bilingual labels ("Họ và tên / Full
-/// name") are tried part by part.
+/// Edits charged for label words after a known wording that name no person ("Quốc tịch
+/// (Nationality)" read as "Quốc tịch CNationahty"): the field is still known, less surely.
+const UNKNOWN_TAIL_EDITS: usize = 2;
+/// At most this many such words.
+const LONGEST_UNKNOWN_TAIL: usize = 3;
+
+/// What a printed label means, with the edits it took; a bilingual label ("Họ và tên / Full
+/// name") is also tried by its Vietnamese part alone.
 fn meaning_of(printed: &str) -> Option<(Meaning, usize)> {
     let mut best: Option<(Meaning, usize, usize)> = None;
-    let parts = std::iter::once(printed).chain(printed.split('/'));
-    for part in parts {
+    let vietnamese = printed.split('/').next().unwrap_or(printed);
+    for part in [printed, vietnamese] {
         let folded = fold(part);
         if folded.is_empty() {
             continue;
@@ -105,11 +112,14 @@ fn meaning_of(printed: &str) -> Option<(Meaning, usize)> {
         // The label's head names the field; its tail may name a person ("… của chồng").
         for split in (1..=tokens.len()).rev() {
             let head = tokens[..split].join(" ");
-            let person = if split == tokens.len() {
-                None
+            let (person, tail_edits) = if split == tokens.len() {
+                (None, 0)
             } else {
                 match person_of(&tokens[split..].join(" ")) {
-                    Some(person) => Some(person),
+                    Some(person) => (Some(person), 0),
+                    None if tokens.len() - split <= LONGEST_UNKNOWN_TAIL => {
+                        (None, UNKNOWN_TAIL_EDITS)
+                    }
                     None => continue,
                 }
             };
@@ -119,7 +129,7 @@ fn meaning_of(printed: &str) -> Option<(Meaning, usize)> {
                         consider(
                             &mut best,
                             Meaning::Known(concept, person),
-                            edits,
+                            edits + tail_edits,
                             wording.len(),
                         );
                     }
@@ -604,6 +614,19 @@ mod tests {
             "Thôn Đồng, xã Tân Lập, huyện Thanh Sơn, tỉnh Phú Thọ"
         );
         assert_eq!(read["ngay_het_han"], "12/03/2040");
+    }
+
+    #[test]
+    fn a_bilingual_label_does_not_take_the_value_before_it() {
+        // Found on a damaged identity card: the date was read into the next label, whose
+        // English part alone ("Sex") had been enough to name it.
+        let read = values(&page(&[&[(
+            100,
+            "Ngày sinh / Date of birth: 03/06/1992   Giới tính / Sex: Nữ   Quốc tịch CNationahty: Việt Nam",
+        )]]));
+        assert_eq!(read["ngay_sinh"], "03/06/1992");
+        assert_eq!(read["gioi_tinh"], "Nữ");
+        assert_eq!(read["quoc_tich"], "Việt Nam");
     }
 
     #[test]
