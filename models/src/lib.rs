@@ -6,7 +6,8 @@
 //!   marks, blank, illegible), with the reason in Vietnamese;
 //! - [`faces`]: face detection (rustface, SeetaFace model bundled): none, one or several;
 //! - [`face_match`]: the live face against the card's photo (dlib ResNet descriptors): same,
-//!   uncertain (an official decides) or different;
+//!   uncertain (an official decides) or different; [`sface`]: the second descriptor measured
+//!   against it (OpenCV Zoo's SFace, run by tract);
 //! - [`fields`]: the kind of document and its labelled fields, each with a confidence;
 //!   [`names`]: names printed in capitals put right where OCR drops their tone marks;
 //! - [`deskew`]: a crooked page measured (projection profiles) and made level;
@@ -26,3 +27,4 @@ pub mod fields;
 pub mod names;
 pub mod ocr;
 pub mod page;
+pub mod sface;
