@@ -89,6 +89,9 @@ pub fn render_html_originals(
 ) -> anyhow::Result<Vec<Original>> {
     std::fs::create_dir_all(work_dir)
         .with_context(|| format!("creating the work directory {}", work_dir.display()))?;
+    // Chromium is given file URLs: a relative directory would make them invalid.
+    let work_dir = &std::path::absolute(work_dir)
+        .with_context(|| format!("the work directory {}", work_dir.display()))?;
     let jobs: Vec<damage::ScanJob> = plans
         .iter()
         .map(|plan| damage::ScanJob {
