@@ -154,24 +154,11 @@ pub fn classify(pages: &[OcrPage], fields: &BTreeMap<String, ReadField>) -> Clas
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ocr::OcrWord;
 
     fn page(lines: &[&str]) -> OcrPage {
-        let mut words = Vec::new();
-        for (row, line) in lines.iter().enumerate() {
-            let mut x = 100;
-            for word in line.split_whitespace() {
-                let width = 20 * word.chars().count() as u32;
-                words.push(OcrWord {
-                    text: word.to_owned(),
-                    confidence: 90.0,
-                    line: (row as u32, 1, 1),
-                    bounds: (x, 100 + 60 * row as u32, width, 40),
-                });
-                x += width + 12;
-            }
-        }
-        OcrPage { words }
+        let rows: Vec<[(u32, &str); 1]> = lines.iter().map(|line| [(100, *line)]).collect();
+        let rows: Vec<&[(u32, &str)]> = rows.iter().map(|row| row.as_slice()).collect();
+        crate::layout::test_page(&rows, 90.0)
     }
 
     fn kind_of(lines: &[&str]) -> DocumentType {

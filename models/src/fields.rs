@@ -522,27 +522,9 @@ pub fn extract(pages: &[OcrPage]) -> BTreeMap<String, ReadField> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ocr::OcrWord;
 
-    /// A page from rows of `(left, text)` cells, one row each 60 px, words 20 px a letter.
     fn page(rows: &[&[(u32, &str)]]) -> OcrPage {
-        let mut words = Vec::new();
-        for (row_index, cells) in rows.iter().enumerate() {
-            for (left, text) in *cells {
-                let mut x = *left;
-                for word in text.split_whitespace() {
-                    let width = 20 * word.chars().count() as u32;
-                    words.push(OcrWord {
-                        text: word.to_owned(),
-                        confidence: 91.0,
-                        line: (row_index as u32, 1, 1),
-                        bounds: (x, 100 + 60 * row_index as u32, width, 40),
-                    });
-                    x += width + 12;
-                }
-            }
-        }
-        OcrPage { words }
+        crate::layout::test_page(rows, 91.0)
     }
 
     fn values(page: &OcrPage) -> BTreeMap<String, String> {

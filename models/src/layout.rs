@@ -159,6 +159,29 @@ pub fn rows(page: &OcrPage, page_index: usize) -> Vec<Row> {
         .collect()
 }
 
+/// Pages for the tests of this crate's readers: rows of `(left, text)` cells, a row each 60 px,
+/// words 20 px a letter and 40 px high, as Tesseract would box them.
+#[cfg(test)]
+pub(crate) fn test_page(rows: &[&[(u32, &str)]], confidence: f32) -> OcrPage {
+    let mut words = Vec::new();
+    for (row_index, cells) in rows.iter().enumerate() {
+        for (left, text) in *cells {
+            let mut x = *left;
+            for word in text.split_whitespace() {
+                let width = 20 * word.chars().count() as u32;
+                words.push(OcrWord {
+                    text: word.to_owned(),
+                    confidence,
+                    line: (row_index as u32, 1, 1),
+                    bounds: (x, 100 + 60 * row_index as u32, width, 40),
+                });
+                x += width + 12;
+            }
+        }
+    }
+    OcrPage { words }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
