@@ -13,12 +13,15 @@
 //!   normal form); [`names`]: names printed in capitals put right where OCR drops their tone
 //!   marks;
 //! - [`classify`]: the kind of document, from its title and its fields, with a confidence;
+//! - [`binarise`]: a grey scan made black ink on white paper, the threshold following the
+//!   paper's own level (grain, shading and blurred strokes);
 //! - [`deskew`]: a crooked page measured (projection profiles) and made level;
 //! - [`page`]: one scanned page end to end: binarisation, deskew, OCR, upside-down pages,
 //!   checks;
 //! - [`alteration`]: signs of alteration on a scan (correction fluid over the text).
 
 pub mod alteration;
+pub mod binarise;
 pub mod checks;
 pub mod classify;
 pub mod deskew;

@@ -79,6 +79,31 @@ pub fn date(text: &str) -> Option<String> {
     })
 }
 
+/// A date whose ones OCR read as slashes or bars (an italic "1" is a stroke like "/"):
+/// "08//2//999" is "08/12/1999". Only a token of exactly the DD/MM/YYYY shape is put right,
+/// its separators at the third and sixth places and every other place a digit or a stroke.
+fn date_with_ones_read_as_strokes(text: &str) -> Option<String> {
+    let stroke = |c: char| matches!(c, '/' | '|' | 'l' | 'I' | '!');
+    text.split_whitespace().find_map(|token| {
+        let token = token.trim_matches(|c: char| matches!(c, ',' | '.' | ';' | ':'));
+        let chars: Vec<char> = token.chars().collect();
+        if chars.len() != 10 || chars[2] != '/' || chars[5] != '/' {
+            return None;
+        }
+        let repaired: String = chars
+            .iter()
+            .enumerate()
+            .map(|(at, c)| match at {
+                2 | 5 => Some('/'),
+                _ if c.is_ascii_digit() => Some(*c),
+                _ if stroke(*c) => Some('1'),
+                _ => None,
+            })
+            .collect::<Option<String>>()?;
+        date(&repaired)
+    })
+}
+
 /// A year as four digits.
 pub fn year(text: &str) -> Option<String> {
     numbers(text)
@@ -100,7 +125,12 @@ fn personal_number(text: &str) -> Option<String> {
 pub fn normal_value(key: &str, text: &str) -> (String, bool) {
     let text = tidy(text);
     match ValueKind::of(key) {
-        ValueKind::Date => (date(&text).unwrap_or(text), false),
+        ValueKind::Date => (
+            date(&text)
+                .or_else(|| date_with_ones_read_as_strokes(&text))
+                .unwrap_or(text),
+            false,
+        ),
         ValueKind::Year => (year(&text).unwrap_or(text), false),
         ValueKind::PersonalNumber => (personal_number(&text).unwrap_or(text), false),
         ValueKind::Name => match correct_name(&text) {
@@ -129,6 +159,16 @@ mod tests {
         );
         assert_eq!(date("12/03/15"), None);
         assert_eq!(date("Không thời hạn"), None);
+    }
+
+    #[test]
+    fn a_one_read_as_a_slash_in_a_date_is_put_right() {
+        assert_eq!(normal_value("ngay_sinh", "08//2//999").0, "08/12/1999");
+        assert_eq!(normal_value("ngay_sinh", "/7//0/1985").0, "17/10/1985");
+        assert_eq!(normal_value("ngay_sinh", "2l/03/20|5").0, "21/03/2015");
+        // Not the shape of a date: left as read, for a person to see.
+        assert_eq!(normal_value("ngay_sinh", "0249/2020").0, "0249/2020");
+        assert_eq!(normal_value("ngay_sinh", "ab/cd/efgh").0, "ab/cd/efgh");
     }
 
     #[test]

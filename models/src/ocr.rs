@@ -6,9 +6,11 @@
 //! cores: the process must start with `OMP_THREAD_LIMIT=1` (set in `.cargo/config.toml` for
 //! tests and in the service's environment).
 
+use std::ffi::{CStr, CString};
 use std::path::Path;
 
-use leptess::LepTess;
+use image::GrayImage;
+use leptess::tesseract::TessApi;
 
 /// OCR could not run.
 #[derive(Debug, thiserror::Error)]
@@ -28,6 +30,14 @@ pub enum OcrError {
     /// The image could not be handed to Tesseract.
     #[error("ảnh không đọc được để nhận dạng (the image cannot be read for OCR): {0}")]
     Image(String),
+    /// A Tesseract parameter was refused.
+    #[error("tham số nhận dạng không hợp lệ (OCR parameter refused): {name} = {value}")]
+    Parameter {
+        /// The parameter.
+        name: String,
+        /// The value.
+        value: String,
+    },
     /// Tesseract's output was not text.
     #[error("kết quả nhận dạng không hợp lệ (OCR output is not valid text): {0}")]
     Output(String),
@@ -81,7 +91,7 @@ impl OcrPage {
 
 /// A Tesseract engine with one language loaded.
 pub struct OcrEngine {
-    tesseract: LepTess,
+    tesseract: TessApi,
 }
 
 impl std::fmt::Debug for OcrEngine {
@@ -95,28 +105,72 @@ impl OcrEngine {
     /// default, `/usr/share/tesseract-ocr/5/tessdata` on Debian).
     pub fn new(data: Option<&Path>, language: &str) -> Result<OcrEngine, OcrError> {
         let data_text = data.map(|path| path.display().to_string());
-        let tesseract =
-            LepTess::new(data_text.as_deref(), language).map_err(|error| OcrError::Init {
-                language: language.to_owned(),
-                data: data_text.unwrap_or_else(|| "the default tessdata".to_owned()),
-                reason: error.to_string(),
-            })?;
+        let init_error = |reason: String| OcrError::Init {
+            language: language.to_owned(),
+            data: data_text
+                .clone()
+                .unwrap_or_else(|| "the default tessdata".to_owned()),
+            reason,
+        };
+        // leptess would panic on a NUL byte in either.
+        if language.contains('\0') || data_text.as_deref().is_some_and(|text| text.contains('\0')) {
+            return Err(init_error("a NUL byte in the name".to_owned()));
+        }
+        let tesseract = TessApi::new(data_text.as_deref(), language)
+            .map_err(|error| init_error(error.to_string()))?;
         Ok(OcrEngine { tesseract })
+    }
+
+    /// Sets one of Tesseract's parameters (`tessedit_pageseg_mode`, `thresholding_method`, …).
+    pub fn set_parameter(&mut self, name: &str, value: &str) -> Result<(), OcrError> {
+        let invalid = || OcrError::Parameter {
+            name: name.to_owned(),
+            value: value.to_owned(),
+        };
+        let name_c = CString::new(name).map_err(|_| invalid())?;
+        let value_c = CString::new(value).map_err(|_| invalid())?;
+        self.tesseract
+            .raw
+            .set_variable(&name_c, &value_c)
+            .map_err(|_| invalid())
     }
 
     /// Reads a page from an image file's bytes (PNG or JPEG) scanned at `dpi`.
     pub fn read(&mut self, image: &[u8], dpi: u32) -> Result<OcrPage, OcrError> {
-        self.tesseract
-            .set_image_from_mem(image)
+        let pix = leptess::leptonica::pix_read_mem(image)
             .map_err(|error| OcrError::Image(error.to_string()))?;
+        self.tesseract.set_image(&pix);
+        self.recognise(dpi)
+    }
+
+    /// Reads a grey (or black and white) page scanned at `dpi`, handed to Tesseract as it is in
+    /// memory (no encoding on the way).
+    pub fn read_grey(&mut self, image: &GrayImage, dpi: u32) -> Result<OcrPage, OcrError> {
+        let too_large = || OcrError::Image("ảnh quá lớn (image too large)".to_owned());
+        let width = i32::try_from(image.width()).map_err(|_| too_large())?;
+        let height = i32::try_from(image.height()).map_err(|_| too_large())?;
         self.tesseract
+            .raw
+            .set_image(image.as_raw(), width, height, 1, width)
+            .map_err(|error| OcrError::Image(format!("{error:?}")))?;
+        self.recognise(dpi)
+    }
+
+    fn recognise(&mut self, dpi: u32) -> Result<OcrPage, OcrError> {
+        self.tesseract
+            .raw
             .set_source_resolution(i32::try_from(dpi).unwrap_or(300));
         let tsv = self
             .tesseract
+            .raw
             .get_tsv_text(0)
+            .map_err(|_| OcrError::Output("Tesseract gave no text".to_owned()))?;
+        let tsv: &CStr = tsv.as_ref();
+        let tsv = tsv
+            .to_str()
             .map_err(|error| OcrError::Output(error.to_string()))?;
         Ok(OcrPage {
-            words: parse_tsv(&tsv),
+            words: parse_tsv(tsv),
         })
     }
 }

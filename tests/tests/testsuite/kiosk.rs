@@ -11,10 +11,15 @@ use bansao_store::Store;
 use bansao_testkit::specimens;
 use serde_json::Value;
 
-/// The steps of a whole issue session, in order, as its timings name them.
-/// The recognition benchmark's floor on fields read exactly right, each part (measured: see BENCHMARKS.md).
-const FIELD_FLOOR: f64 = 0.25;
+/// The recognition benchmark's floor on fields read exactly right, each part, on the few
+/// originals the test reads (the whole set is measured by the bench: see BENCHMARKS.md).
+const FIELD_FLOOR: f64 = 0.5;
 
+/// The originals the recognition test reads: the clean first copy of every kind and layout,
+/// and marks to refuse and not to refuse, in both parts (the whole set takes minutes).
+const RECOGNITION_SAMPLE: &str = "/clean/0,mark/mat-over-header,mark/mat-corner,mark/toi-mat,mark/tuyet-mat,mark/mat-bang,mark/sao-y";
+
+/// The steps of a whole issue session, in order, as its timings name them.
 const SESSION_STEPS: [&str; 7] = [
     "identify",
     "face",
@@ -463,7 +468,13 @@ fn bench(args: &[&str]) -> Vec<Value> {
 
 #[test]
 fn the_recognition_benchmark_scores_the_tuning_and_held_out_parts_apart() {
-    let figures = bench(&["recognition", "--generators", "drawn"]);
+    let figures = bench(&[
+        "recognition",
+        "--generators",
+        "drawn",
+        "--only",
+        RECOGNITION_SAMPLE,
+    ]);
     let figure = |name: &str| {
         figures
             .iter()
@@ -474,14 +485,14 @@ fn the_recognition_benchmark_scores_the_tuning_and_held_out_parts_apart() {
     for part in ["tuning", "held_out"] {
         let fields = figure(&format!("field_accuracy_{part}"));
         println!("{fields}");
-        assert!(fields["total"].as_u64().unwrap() > 100, "{fields}");
+        assert!(fields["total"].as_u64().unwrap() > 20, "{fields}");
         // A floor under today's figure (BENCHMARKS.md), so that recognition cannot quietly get
         // worse; the issue's target (99 %) is measured by the bench, not asserted here.
         assert!(fields["value"].as_f64().unwrap() >= FIELD_FLOOR, "{fields}");
         let refusals = figure(&format!("refusals_made_{part}"));
         assert!(refusals["total"].as_u64().unwrap() >= 2, "{refusals}");
         let false_refusals = figure(&format!("false_refusal_rate_{part}"));
-        assert!(false_refusals["ordinary_originals"].as_u64().unwrap() > 20);
+        assert!(false_refusals["ordinary_originals"].as_u64().unwrap() >= 3);
         let breakdown = figure(&format!("recognition_breakdown_{part}"));
         for dimension in ["kind", "field", "damage", "rotation"] {
             assert!(breakdown["by"][dimension].is_object(), "{breakdown}");
@@ -491,6 +502,21 @@ fn the_recognition_benchmark_scores_the_tuning_and_held_out_parts_apart() {
     assert!(figure("field_accuracy_tuning")["misses"].is_array());
     assert!(figure("field_accuracy_held_out")["misses"].is_null());
     assert!(figure("recognition_page_time")["value"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn a_recognition_benchmark_that_selects_no_original_says_so() {
+    let (code, output) = run_cli(&[
+        "bansao",
+        "bench",
+        "recognition",
+        "--generators",
+        "drawn",
+        "--only",
+        "no-such-original",
+    ]);
+    assert_ne!(code, 0, "{output}");
+    assert!(output.contains("no-such-original"), "{output}");
 }
 
 #[test]

@@ -240,6 +240,7 @@ fn may_read_the_environment(relative: &Path) -> bool {
         || text.starts_with("tests/")
         || text.contains("/tests/")
         || text.contains("/benches/")
+        || text.contains("/examples/")
         || text.ends_with("/testing.rs")
         || text.contains("/build.rs")
 }

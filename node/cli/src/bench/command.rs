@@ -37,6 +37,10 @@ pub enum BenchCommand {
         /// Also print the held-out part's misses (do not tune to them).
         #[arg(long)]
         show_held_out_misses: bool,
+        /// Only the originals whose name contains one of these (comma-separated), e.g.
+        /// `/clean/,mark/`; all of them when not given.
+        #[arg(long, value_delimiter = ',')]
+        only: Vec<String>,
     },
     /// The face check's false accept and false reject rates on real photos against simulated
     /// identity-card photos.
@@ -171,8 +175,17 @@ pub fn run(command: BenchCommand, out: &mut dyn Write) -> anyhow::Result<u8> {
             generators,
             work_dir,
             show_held_out_misses,
+            only,
         } => {
-            crate::bench::recognition::run(out, &generators, &work_dir, show_held_out_misses)?;
+            crate::bench::recognition::run(
+                out,
+                &crate::bench::recognition::RecognitionRun {
+                    generators: &generators,
+                    work_dir: &work_dir,
+                    show_held_out_misses,
+                    only: &only,
+                },
+            )?;
             Ok(0)
         }
         BenchCommand::Faces { photos, models } => {

@@ -244,20 +244,49 @@ fn print_part(
     Ok(())
 }
 
-/// Runs the measurement on the generators named (`drawn`, `html`).
-pub fn run(
-    out: &mut dyn Write,
-    generators: &[String],
-    work_dir: &Path,
-    show_held_out_misses: bool,
-) -> anyhow::Result<()> {
+/// What to measure.
+#[derive(Debug, Clone, Copy)]
+pub struct RecognitionRun<'a> {
+    /// The generators to draw originals with (`drawn`, `html`).
+    pub generators: &'a [String],
+    /// Where rendered originals are cached.
+    pub work_dir: &'a Path,
+    /// Print the held-out part's misses too.
+    pub show_held_out_misses: bool,
+    /// Only the originals whose name contains one of these (all when empty).
+    pub only: &'a [String],
+}
+
+impl RecognitionRun<'_> {
+    fn wanted(&self, name: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|part| name.contains(part.as_str()))
+    }
+}
+
+/// Runs the measurement.
+pub fn run(out: &mut dyn Write, run: &RecognitionRun<'_>) -> anyhow::Result<()> {
+    let show_held_out_misses = run.show_held_out_misses;
     let mut set = Vec::new();
-    for generator in generators {
+    for generator in run.generators {
         match generator.as_str() {
-            "drawn" => set.extend(bansao_testkit::originals::drawn::drawn_originals()?),
-            "html" => set.extend(bansao_testkit::originals::html::html_originals(work_dir)?),
+            "drawn" => set.extend(bansao_testkit::originals::drawn::drawn_originals_where(
+                |name| run.wanted(name),
+            )?),
+            "html" => {
+                let plans = bansao_testkit::originals::html::html_plans()?
+                    .into_iter()
+                    .filter(|plan| run.wanted(&plan.original.name))
+                    .collect();
+                set.extend(bansao_testkit::originals::html::render_html_originals(
+                    plans,
+                    run.work_dir,
+                )?);
+            }
             other => anyhow::bail!("unknown generator {other:?} (known: drawn, html)"),
         }
+    }
+    if set.is_empty() {
+        anyhow::bail!("no original is named like {:?}", run.only);
     }
     let mut perception = Perception::open(&KioskSettings::default())?;
     let (tuning, held_out, mut times) = score(&set, &mut perception)?;
