@@ -155,6 +155,26 @@ fn secrecy_mark(page: &OcrPage) -> Option<&'static str> {
     None
 }
 
+/// A secrecy stamp read inside a frame standing on its own (`page` OCRs each frame's inside
+/// apart, `frames`): there a capital "MẬT" is a stamp even run into the text it covers
+/// ("HỘMẬTCHỦ"), and a lone capital word folding to "MAT" is one too.
+pub fn framed_secrecy_mark(inside: &OcrPage) -> Option<&'static str> {
+    let text = inside.text();
+    let folded = fold(&text);
+    if folded.contains("TUYET MAT") {
+        return Some("TUYỆT MẬT");
+    }
+    if folded.contains("TOI MAT") {
+        return Some("TỐI MẬT");
+    }
+    let lone_word = inside.words.len() <= 2
+        && inside
+            .words
+            .iter()
+            .any(|word| is_upper_case(&word.text) && fold(&word.text) == "MAT");
+    (text.contains("MẬT") || lone_word).then_some("MẬT")
+}
+
 /// Whether the folded text says the original may not be copied (a letter misread forgiven).
 fn says_no_copying(folded: &str) -> bool {
     let tokens: Vec<&str> = folded.split(' ').collect();
@@ -198,6 +218,21 @@ pub fn check_page(page: &OcrPage, ink_ratio: f64) -> Result<(), PageRefusal> {
 mod tests {
     use super::*;
     use crate::ocr::OcrWord;
+
+    #[test]
+    fn a_secrecy_mark_inside_a_frame_is_found_even_run_into_other_text() {
+        let inside = |lines: &[&str]| page(lines, 90.0);
+        assert_eq!(framed_secrecy_mark(&inside(&["HỘMẬTCHỦ"])), Some("MẬT"));
+        assert_eq!(framed_secrecy_mark(&inside(&["MẶT"])), Some("MẬT"));
+        assert_eq!(framed_secrecy_mark(&inside(&["TỐI MẬT"])), Some("TỐI MẬT"));
+        assert_eq!(
+            framed_secrecy_mark(&inside(&["TUYỆT", "MẬT"])),
+            Some("TUYỆT MẬT")
+        );
+        // A box round ordinary words is no stamp.
+        assert_eq!(framed_secrecy_mark(&inside(&["MẶT BẰNG TẦNG MỘT"])), None);
+        assert_eq!(framed_secrecy_mark(&inside(&["Số: 57/2023"])), None);
+    }
 
     fn page(lines: &[&str], confidence: f32) -> OcrPage {
         let mut words = Vec::new();

@@ -15,6 +15,7 @@
 //! - [`classify`]: the kind of document, from its title and its fields, with a confidence;
 //! - [`binarise`]: a grey scan made black ink on white paper, the threshold following the
 //!   paper's own level (grain, shading and blurred strokes);
+//! - [`frames`]: boxes drawn round a stamp, whose inside is read on its own;
 //! - [`deskew`]: a crooked page measured (projection profiles) and made level;
 //! - [`page`]: one scanned page end to end: binarisation, deskew, OCR, upside-down pages,
 //!   checks;
@@ -31,6 +32,7 @@ pub mod evaluation;
 pub mod face_match;
 pub mod faces;
 pub mod fields;
+pub mod frames;
 pub mod layout;
 pub mod matching;
 pub mod names;

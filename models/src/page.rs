@@ -4,7 +4,7 @@
 //! original any way round on the glass), and run the Decree 23 checks, signs of alteration
 //! (`alteration`) included.
 
-use image::DynamicImage;
+use image::{DynamicImage, GrayImage, Luma};
 
 use crate::binarise::binarise;
 use crate::checks::{BLANK_INK_RATIO, PageRefusal, check_page};
@@ -40,6 +40,42 @@ pub struct PageReading {
 
 fn score(page: &OcrPage) -> f32 {
     page.mean_confidence() * (page.words.len() as f32).sqrt()
+}
+
+/// A secrecy stamp inside one of the page's frames (`frames`), each frame's inside read on
+/// its own.
+fn framed_secrecy_mark(
+    engine: &mut OcrEngine,
+    upright: &GrayImage,
+    dpi: u32,
+) -> Result<Option<&'static str>, OcrError> {
+    let frames = crate::frames::find_frames(upright);
+    if frames.is_empty() {
+        return Ok(None);
+    }
+    for frame in frames {
+        let inset = frame.thickness + 3;
+        if frame.width <= 2 * inset + 8 || frame.height <= 2 * inset + 8 {
+            continue;
+        }
+        let inside = image::imageops::crop_imm(
+            upright,
+            frame.left + inset,
+            frame.top + inset,
+            frame.width - 2 * inset,
+            frame.height - 2 * inset,
+        )
+        .to_image();
+        // A margin of paper round the crop, as Tesseract reads best.
+        let mut padded =
+            GrayImage::from_pixel(inside.width() + 40, inside.height() + 40, Luma([255]));
+        image::imageops::replace(&mut padded, &inside, 20, 20);
+        let reading = engine.read_grey(&padded, dpi)?;
+        if let Some(mark) = crate::checks::framed_secrecy_mark(&reading) {
+            return Ok(Some(mark));
+        }
+    }
+    Ok(None)
 }
 
 /// Reads one page scanned at `dpi`.
@@ -89,7 +125,17 @@ pub fn read_page(
         (true, false) => 90,
         (true, true) => 270,
     };
+    let upright = if upside_down {
+        image::imageops::rotate180(&binary)
+    } else {
+        binary
+    };
     let mut verdict = check_page(&ocr, ink_ratio);
+    if verdict.is_ok()
+        && let Some(mark) = framed_secrecy_mark(engine, &upright, dpi)?
+    {
+        verdict = Err(PageRefusal::Secret(mark.to_owned()));
+    }
     if verdict.is_ok() && altered {
         verdict = Err(PageRefusal::Altered);
     }
