@@ -430,10 +430,17 @@ fn page_fields(rows: &[Row]) -> Vec<Found> {
                     .filter(|word| word.left() >= left && word.left() < right)
                     .cloned()
                     .collect();
-                if number + 1 == labels.len() {
-                    consumed[next] = true;
+                // The next label, read a letter wrong, is no value (the value row was lost).
+                let is_a_label = matches!(
+                    meaning_of(&label_text(&below)),
+                    Some((Meaning::Known(..), _))
+                );
+                if !is_a_label {
+                    if number + 1 == labels.len() {
+                        consumed[next] = true;
+                    }
+                    words = value_words(&below);
                 }
-                words = value_words(&below);
             } else if !words.is_empty() && number + 1 == labels.len() {
                 // A long value goes on at the start of the next row: after a comma, or when the
                 // next row begins in lower case, and the next row is no label of its own.
@@ -596,6 +603,18 @@ mod tests {
             "Thôn Đồng, xã Tân Lập, huyện Thanh Sơn, tỉnh Phú Thọ"
         );
         assert_eq!(read["ngay_het_han"], "12/03/2040");
+    }
+
+    #[test]
+    fn a_label_below_a_label_is_not_its_value() {
+        // Found on a damaged scan laid out label above value: the name's row was lost, and the
+        // next label, one letter misread, was taken for the name.
+        let read = values(&page(&[
+            &[(100, "Họ, chữ đệm, tên")],
+            &[(100, "Ngày, tháng, nām sinb")],
+            &[(100, "03/06/1992")],
+        ]));
+        assert_eq!(read.get("ho_ten"), None, "{read:?}");
     }
 
     #[test]

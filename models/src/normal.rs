@@ -18,6 +18,10 @@ pub enum ValueKind {
     PersonalNumber,
     /// A person's name.
     Name,
+    /// A place or an authority (a birthplace, an address, where a record was registered).
+    Place,
+    /// An area (of land).
+    Area,
     /// Anything else.
     Text,
 }
@@ -36,6 +40,16 @@ impl ValueKind {
             "nam_sinh" | "nam_tot_nghiep" => ValueKind::Year,
             "so_dinh_danh" => ValueKind::PersonalNumber,
             "ho_ten" | "ho_ten_chu_ho" => ValueKind::Name,
+            "noi_sinh"
+            | "noi_cu_tru"
+            | "noi_dang_ky"
+            | "que_quan"
+            | "noi_thuong_tru"
+            | "dia_chi"
+            | "noi_chet"
+            | "noi_dang_ky_khai_sinh"
+            | "noi_cap" => ValueKind::Place,
+            "dien_tich" => ValueKind::Area,
             _ => ValueKind::Text,
         }
     }
@@ -104,6 +118,112 @@ fn date_with_ones_read_as_strokes(text: &str) -> Option<String> {
     })
 }
 
+/// The words of Vietnamese addresses and authorities, folded, and how they are written: OCR
+/// often puts a tone mark wrong on them ("tính Nam Định", "Ủy bạn nhân dân") while the words
+/// themselves are fixed by the administrative divisions' names.
+/// Words that are also names ("Phương", "Quán", "Tổ") are left out.
+const PLACE_WORDS: [(&str, &str); 9] = [
+    ("UY BAN NHAN DAN", "ủy ban nhân dân"),
+    ("BENH VIEN", "bệnh viện"),
+    ("THANH PHO", "thành phố"),
+    ("THI TRAN", "thị trấn"),
+    ("THI XA", "thị xã"),
+    ("TINH", "tỉnh"),
+    ("HUYEN", "huyện"),
+    ("XA", "xã"),
+    ("THON", "thôn"),
+];
+
+/// `word` written as `written`, its first letter in the case it was read in.
+fn in_case_of(word: &str, written: &str) -> String {
+    let upper = word.chars().next().is_some_and(char::is_uppercase);
+    let all_upper = word
+        .chars()
+        .filter(|c| c.is_alphabetic())
+        .all(char::is_uppercase)
+        && word.chars().filter(|c| c.is_alphabetic()).count() > 1;
+    if all_upper {
+        return written.to_uppercase();
+    }
+    let mut chars = written.chars();
+    match chars.next() {
+        Some(first) if upper => first.to_uppercase().chain(chars).collect(),
+        _ => written.to_owned(),
+    }
+}
+
+/// A place with its division and authority words put right where a proper name follows them
+/// ("tính Nam Định" is "tỉnh Nam Định"; "xa" alone, not before a name, stays).
+fn place(text: &str) -> String {
+    let tokens: Vec<&str> = text.split(' ').collect();
+    let mut out: Vec<String> = Vec::with_capacity(tokens.len());
+    let mut at = 0;
+    // A place written all in capitals ("ỦY BAN NHÂN DÂN XÃ TÂN LẬP") has no case to tell by.
+    let capitals = !text.chars().any(char::is_lowercase);
+    'tokens: while at < tokens.len() {
+        for (folded, written) in PLACE_WORDS {
+            let length = folded.split(' ').count();
+            if at + length > tokens.len() {
+                continue;
+            }
+            let words = &tokens[at..at + length];
+            let (last, punctuation) = split_punctuation(words[length - 1]);
+            let mut candidate: Vec<&str> = words[..length - 1].to_vec();
+            candidate.push(last);
+            if crate::checks::fold(&candidate.join(" ")) != folded {
+                continue;
+            }
+            let before_a_name = tokens
+                .get(at + length)
+                .and_then(|next| next.chars().next())
+                .is_some_and(char::is_uppercase);
+            let authority = length > 1;
+            // A one-word division is written in lower case inside a place ("Tịnh Biên" is a
+            // name), or begins it.
+            let as_division = before_a_name
+                && punctuation.is_empty()
+                && (at == 0 || capitals || last.chars().next().is_some_and(char::is_lowercase));
+            if !(authority || as_division) {
+                continue;
+            }
+            let written_words: Vec<&str> = written.split(' ').collect();
+            for (index, (read, right)) in candidate.iter().zip(&written_words).enumerate() {
+                let mut word = in_case_of(read, right);
+                if index == length - 1 {
+                    word.push_str(punctuation);
+                }
+                out.push(word);
+            }
+            at += length;
+            continue 'tokens;
+        }
+        out.push(tokens[at].to_owned());
+        at += 1;
+    }
+    out.join(" ")
+}
+
+/// A word and the punctuation after it.
+fn split_punctuation(token: &str) -> (&str, &str) {
+    let end = token
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| matches!(c, ',' | '.' | ';'))
+        .last()
+        .map_or(token.len(), |(at, _)| at);
+    token.split_at(end)
+}
+
+/// An area with its unit written "m²" (OCR reads the raised 2 as a plain one).
+fn area(text: &str) -> String {
+    match text.strip_suffix("m2") {
+        Some(number) if number.ends_with(|c: char| c.is_ascii_digit() || c == ' ') => {
+            format!("{number}m²")
+        }
+        _ => text.to_owned(),
+    }
+}
+
 /// A year as four digits.
 pub fn year(text: &str) -> Option<String> {
     numbers(text)
@@ -132,6 +252,8 @@ pub fn normal_value(key: &str, text: &str) -> (String, bool) {
             false,
         ),
         ValueKind::Year => (year(&text).unwrap_or(text), false),
+        ValueKind::Place => (place(&text), false),
+        ValueKind::Area => (area(&text), false),
         ValueKind::PersonalNumber => (personal_number(&text).unwrap_or(text), false),
         ValueKind::Name => match correct_name(&text) {
             Some(corrected) => (corrected.nfc().collect(), true),
@@ -159,6 +281,38 @@ mod tests {
         );
         assert_eq!(date("12/03/15"), None);
         assert_eq!(date("Không thời hạn"), None);
+    }
+
+    #[test]
+    fn division_and_authority_words_are_put_right_before_a_name() {
+        let place = |text: &str| normal_value("noi_sinh", text).0;
+        assert_eq!(
+            place("Bệnh viện Đa khoa tính Nam Định"),
+            "Bệnh viện Đa khoa tỉnh Nam Định"
+        );
+        assert_eq!(
+            normal_value("noi_dang_ky", "Ủy bạn nhân dân xã Tân Lập").0,
+            "Ủy ban nhân dân xã Tân Lập"
+        );
+        assert_eq!(
+            place("Xã Yên Bình, huyện Hữu Lũng, tinh Lạng Sơn"),
+            "Xã Yên Bình, huyện Hữu Lũng, tỉnh Lạng Sơn"
+        );
+        assert_eq!(
+            place("UỶ BAN NHÂN DÂN XA TÂN LẬP"),
+            "ỦY BAN NHÂN DÂN XÃ TÂN LẬP"
+        );
+        // Not before a name, or a name itself: left as read.
+        assert_eq!(place("nhà ở xa chợ"), "nhà ở xa chợ");
+        assert_eq!(
+            place("thị xã Tịnh Biên, tỉnh An Giang"),
+            "thị xã Tịnh Biên, tỉnh An Giang"
+        );
+        assert_eq!(place("Bệnh viện Phương Đông"), "Bệnh viện Phương Đông");
+        // Other fields are not touched.
+        assert_eq!(normal_value("dan_toc", "tính").0, "tính");
+        assert_eq!(normal_value("dien_tich", "320,5 m2").0, "320,5 m²");
+        assert_eq!(normal_value("dien_tich", "320,5 m²").0, "320,5 m²");
     }
 
     #[test]
