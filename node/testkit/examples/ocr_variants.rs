@@ -106,6 +106,29 @@ fn main() {
                 .save(format!("/tmp/ocrv-{file}-binary.png"))
                 .unwrap();
             println!("{file}");
+            let (level, _) = bansao_models::deskew::deskew(&binary);
+            for frame in bansao_models::frames::find_frames(&level) {
+                let inset = frame.thickness + 3;
+                let inside = image::imageops::crop_imm(
+                    &level,
+                    frame.left + inset,
+                    frame.top + inset,
+                    frame.width - 2 * inset,
+                    frame.height - 2 * inset,
+                )
+                .to_image();
+                let mut padded = GrayImage::from_pixel(
+                    inside.width() + 40,
+                    inside.height() + 40,
+                    image::Luma([255]),
+                );
+                image::imageops::replace(&mut padded, &inside, 20, 20);
+                padded.save(format!("/tmp/ocrv-{file}-frame.png")).unwrap();
+                println!(
+                    "{frame:?}: {:?}",
+                    engine.read_grey(&padded, 300).unwrap().text()
+                );
+            }
             if show_misses {
                 println!("{}", read(&mut engine, &grey, "binary").text());
             }

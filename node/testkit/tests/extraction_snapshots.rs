@@ -79,7 +79,7 @@ fn a_handwritten_marriage_certificate() {
             ngay_sinh_vo [Ngày, tháng, năm sinh] = 08/12/1999
             noi_cu_tru_chong [Nơi cư trú] = Xã Yên Bình, huyện Hữu Lũng, tỉnh Lạng Sơn
             noi_cu_tru_vo [Nơi cư trú] = Bệnh viện Từ Dũ. Thành phố Hồ Chí Minh
-            noi_dang_ky [Nơi đăng ký] = Ủy bạn nhân dân xã Tân Lập
+            noi_dang_ky [Nơi đăng ký] = Ủy ban nhân dân xã Tân Lập
         "#]],
     );
 }
