@@ -23,6 +23,7 @@ use image::{DynamicImage, GrayImage, ImageFormat, Rgb, RgbImage};
 
 use crate::face_match::{FaceDescriptor, FaceVerdict, FaceVerifier};
 use crate::faces::{Face, FaceCount, FaceDetector};
+#[cfg(feature = "sface")]
 use crate::sface::SfaceVerifier;
 
 /// How worn a simulated card photo is.
@@ -512,7 +513,8 @@ pub fn live_frame(sample: &FaceSample) -> RgbImage {
 pub enum Descriptor<'a> {
     /// dlib's ResNet.
     Dlib(&'a FaceVerifier),
-    /// SFace, aligned on dlib's landmarks.
+    /// SFace, aligned on dlib's landmarks (with the `sface` feature).
+    #[cfg(feature = "sface")]
     Sface(&'a FaceVerifier, &'a SfaceVerifier),
 }
 
@@ -521,6 +523,7 @@ impl Descriptor<'_> {
     pub fn code(&self) -> &'static str {
         match self {
             Descriptor::Dlib(_) => "dlib",
+            #[cfg(feature = "sface")]
             Descriptor::Sface(..) => "sface",
         }
     }
@@ -529,6 +532,7 @@ impl Descriptor<'_> {
     pub fn describe(&self, image: &RgbImage, face: &Face) -> Option<FaceDescriptor> {
         match self {
             Descriptor::Dlib(verifier) => verifier.describe(image, face),
+            #[cfg(feature = "sface")]
             Descriptor::Sface(landmarks, sface) => {
                 sface.describe(image, &landmarks.landmarks(image, face)?)
             }

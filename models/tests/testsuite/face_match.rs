@@ -69,6 +69,7 @@ fn missing_models_are_a_clear_error() {
     assert!(text.contains("damaged or not the expected model"), "{text}");
 }
 
+#[cfg(feature = "sface")]
 fn sface() -> bansao_models::sface::SfaceVerifier {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../.models/sface");
     bansao_models::sface::SfaceVerifier::open(&dir).unwrap()
@@ -82,6 +83,7 @@ fn extra_dir() -> PathBuf {
 
 /// SFace's block-quantised weights are dequantised before tract runs them: wrong scales give
 /// descriptors that do not tell people apart, so Obama must be nearer Obama than Biden.
+#[cfg(feature = "sface")]
 #[test]
 fn sface_tells_the_same_person_from_another() {
     let verifier = verifier();
@@ -137,11 +139,14 @@ fn the_wider_set_is_split_and_tuned_on_its_tuning_part_alone() {
     assert!(tuning_people.len() >= 10 && held_out_people.len() >= 10);
     let mut live = FaceDetector::new(60).unwrap();
     let mut card = FaceDetector::new(20).unwrap();
+    #[cfg(feature = "sface")]
     let sface = sface();
-    for model in [
+    let models = [
         Descriptor::Dlib(&verifier),
+        #[cfg(feature = "sface")]
         Descriptor::Sface(&verifier, &sface),
-    ] {
+    ];
+    for model in models {
         let pairs = pair_distances(&samples, model, &mut live, &mut card);
         let thresholds = tune(&pairs).unwrap();
         println!("{} tuned {thresholds:?}", model.code());

@@ -39,8 +39,8 @@ pub enum BenchCommand {
         show_held_out_misses: bool,
     },
     /// The face check's false accept, false reject and referral rates, per descriptor model
-    /// (dlib, SFace), card wear level and part (tuning, held out), on real photos against
-    /// simulated identity-card photos.
+    /// (dlib, and SFace in a build with `--features sface`), card wear level and part (tuning,
+    /// held out), on real photos against simulated identity-card photos.
     Faces {
         /// The face photos (obama.jpg, obama2.jpg, ..., biden.jpg of the face_recognition package).
         #[arg(long, default_value = crate::bench::issue::DEFAULT_PHOTOS)]
@@ -51,7 +51,7 @@ pub enum BenchCommand {
         /// The dlib face models directory (default: BANSAO_FACE_MODELS, then the system's).
         #[arg(long)]
         models: Option<PathBuf>,
-        /// The SFace model's directory.
+        /// The SFace model's directory (read only in a build with `--features sface`).
         #[arg(long, default_value = crate::bench::faces::DEFAULT_SFACE_MODELS)]
         sface_models: PathBuf,
     },

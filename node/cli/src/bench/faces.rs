@@ -10,6 +10,9 @@
 //! - `face_frr`: genuine pairs the distance alone would refuse;
 //!
 //! then `face_describe_ms`, the median time to describe one face (landmarks included).
+//!
+//! SFace is measured only in a build with `--features sface` (it needs tract-onnx, which CI
+//! does not build); without it dlib alone is measured and one `face_model_skipped` line says so.
 
 use std::io::Write;
 use std::path::Path;
@@ -21,6 +24,7 @@ use bansao_models::evaluation::{
 };
 use bansao_models::face_match::{DIFFERENT_ABOVE, FaceVerifier, SAME_BELOW};
 use bansao_models::faces::FaceDetector;
+#[cfg(feature = "sface")]
 use bansao_models::sface::SfaceVerifier;
 
 use super::{Figure, median};
@@ -41,20 +45,26 @@ pub struct FaceBenchInputs<'a> {
     pub extra: &'a Path,
     /// dlib's models.
     pub dlib_models: &'a Path,
-    /// SFace's model.
+    /// SFace's model (read only in a build with the `sface` feature).
     pub sface_models: &'a Path,
 }
 
 /// Runs the measurement and prints its figures.
 pub fn run(inputs: &FaceBenchInputs<'_>, out: &mut dyn Write) -> anyhow::Result<()> {
     let dlib = FaceVerifier::open(inputs.dlib_models)?;
+    #[cfg(feature = "sface")]
     let sface = SfaceVerifier::open(inputs.sface_models)?;
     let mut sample_detector = FaceDetector::new(40)?;
     let samples = load_face_samples(inputs.photos, inputs.extra, &mut sample_detector)
         .map_err(anyhow::Error::msg)?;
     let mut live_detector = FaceDetector::new(60)?;
     let mut card_detector = FaceDetector::new(20)?;
-    for model in [Descriptor::Dlib(&dlib), Descriptor::Sface(&dlib, &sface)] {
+    let models = [
+        Descriptor::Dlib(&dlib),
+        #[cfg(feature = "sface")]
+        Descriptor::Sface(&dlib, &sface),
+    ];
+    for model in models {
         let pairs = pair_distances(&samples, model, &mut live_detector, &mut card_detector);
         let tuned =
             tune(&pairs).ok_or_else(|| anyhow::anyhow!("no tuning pairs for {}", model.code()))?;
@@ -95,6 +105,11 @@ pub fn run(inputs: &FaceBenchInputs<'_>, out: &mut dyn Write) -> anyhow::Result<
             )
             .print(out)?;
     }
+    #[cfg(not(feature = "sface"))]
+    Figure::new("face_model_skipped", 0.0, "count")
+        .with("model", "sface")
+        .with("reason", "built without --features sface")
+        .print(out)?;
     Ok(())
 }
 
