@@ -136,7 +136,11 @@ fn the_wider_set_is_split_and_tuned_on_its_tuning_part_alone() {
         samples.iter().filter(|s| s.east_asian).count()
     );
     assert!(samples.iter().any(|s| s.east_asian));
-    assert!(tuning_people.len() >= 10 && held_out_people.len() >= 10);
+    // What BENCHMARKS.md states: 35 faces, 9 people in the tuning part, 21 held out.
+    assert_eq!(
+        (samples.len(), tuning_people.len(), held_out_people.len()),
+        (35, 9, 21)
+    );
     let mut live = FaceDetector::new(60).unwrap();
     let mut card = FaceDetector::new(20).unwrap();
     #[cfg(feature = "sface")]
@@ -196,4 +200,47 @@ fn a_worn_card_portrait_is_told_from_a_new_one() {
             );
         }
     }
+}
+
+/// The closest tuning "impostor" (dlib 0.298) was one woman counted twice: in face-api's
+/// sample1.jpg rustface found her face and, overlapping it, her neck, and each was a person.
+/// The next closest (dlib 0.398) was one woman in two of face-api's photos. Neither may come
+/// back as an impostor pair.
+#[test]
+fn one_person_is_one_identity_in_the_wider_set() {
+    let mut detector = FaceDetector::new(40).unwrap();
+    let samples = bansao_models::evaluation::load_face_samples(
+        &crate::common::photos_dir(),
+        &extra_dir(),
+        &mut detector,
+    )
+    .unwrap_or_else(|error| panic!("{error}"));
+    let names: Vec<&str> = samples.iter().map(|s| s.name.as_str()).collect();
+    assert!(!names.contains(&"face-api/sample1.jpg#2"), "{names:?}");
+    for (i, a) in samples.iter().enumerate() {
+        for b in &samples[i + 1..] {
+            let same_photo = a.name.split('#').next() == b.name.split('#').next();
+            let overlap = a.face.x < b.face.x + b.face.width as i32
+                && b.face.x < a.face.x + a.face.width as i32
+                && a.face.y < b.face.y + b.face.height as i32
+                && b.face.y < a.face.y + a.face.height as i32;
+            assert!(
+                !(same_photo && overlap),
+                "{} and {} overlap",
+                a.name,
+                b.name
+            );
+        }
+    }
+    let person = |name: &str| {
+        samples
+            .iter()
+            .find(|s| s.name == name)
+            .map(|s| s.person.clone())
+            .unwrap()
+    };
+    assert_eq!(
+        person("face-api/sample1.jpg#3"),
+        person("face-api/sample3.jpg#1")
+    );
 }
