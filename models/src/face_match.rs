@@ -40,12 +40,28 @@ const MODEL_SHA256: [(&str, &str); 2] = [
 
 /// Distances below this are the same person: stricter than dlib's 0.6 (99.38 % on LFW), since a
 /// false accept certifies a copy for the wrong person while an uncertain answer only costs an
-/// official's glance.
+/// official's glance. Not shown safe on worn cards: the wider measurement's held-out part has
+/// impostors at 0.488 (older card) and 0.475 (faded) (BENCHMARKS.md, face check).
 pub const SAME_BELOW: f64 = 0.50;
 /// Distances above this are another person; between the two, an official decides. A worn card
 /// photo pushes one person's distances up to ~0.67 (measured, BENCHMARKS.md), so refusing
 /// outright at dlib's 0.6 would turn away genuine citizens; up to 0.70 they go to an official.
 pub const DIFFERENT_ABOVE: f64 = 0.70;
+
+/// A card portrait whose eyes are closer than this many pixels is worn (small, or photographed
+/// from afar): on the simulated cards of BENCHMARKS.md the new card has 38–45 px between the
+/// eyes, the older one 27–32 and the faded one 19–22.
+pub const WORN_EYE_DISTANCE_PX: f64 = 35.0;
+/// A card portrait less sharp than this ([`crate::faces::face_sharpness`]) is worn (blurred or
+/// faded): measured 95–200 on the new card, 27–43 on the older, 9–22 on the faded.
+pub const WORN_SHARPNESS: f64 = 60.0;
+
+/// Whether a card portrait is too worn for its distance to refuse anyone: then a "different"
+/// answer goes to an official instead (issue 12: on a faded card 3.9 % of genuine citizens
+/// were refused outright).
+pub fn portrait_is_worn(eye_distance: f64, sharpness: f64) -> bool {
+    eye_distance < WORN_EYE_DISTANCE_PX || sharpness < WORN_SHARPNESS
+}
 
 /// The verifier could not start.
 #[derive(Debug, thiserror::Error)]
@@ -67,6 +83,11 @@ pub enum FaceMatchError {
 pub struct FaceDescriptor(Vec<f64>);
 
 impl FaceDescriptor {
+    /// A descriptor from its numbers (a model's output).
+    pub fn from_values(values: Vec<f64>) -> FaceDescriptor {
+        FaceDescriptor(values)
+    }
+
     /// The Euclidean distance between two descriptors (0 = identical).
     pub fn distance(&self, other: &FaceDescriptor) -> f64 {
         self.0
@@ -99,6 +120,65 @@ impl FaceVerdict {
         } else {
             FaceVerdict::Different
         }
+    }
+}
+
+/// dlib's five landmarks of a face: the two corners of each eye and the base of the nose, in
+/// image pixels.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FaceLandmarks {
+    points: [(f64, f64); 5],
+}
+
+impl FaceLandmarks {
+    /// Landmarks from dlib's five points, in dlib's order (one eye's corners, the other's, the
+    /// base of the nose).
+    pub fn from_points(points: [(f64, f64); 5]) -> FaceLandmarks {
+        FaceLandmarks { points }
+    }
+
+    fn eye_centres(&self) -> [(f64, f64); 2] {
+        let centre = |a: (f64, f64), b: (f64, f64)| ((a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0);
+        let first = centre(self.points[0], self.points[1]);
+        let second = centre(self.points[2], self.points[3]);
+        if first.0 <= second.0 {
+            [first, second]
+        } else {
+            [second, first]
+        }
+    }
+
+    /// The centre of the eye on the image's left.
+    pub fn left_eye(&self) -> (f64, f64) {
+        self.eye_centres()[0]
+    }
+
+    /// The centre of the eye on the image's right.
+    pub fn right_eye(&self) -> (f64, f64) {
+        self.eye_centres()[1]
+    }
+
+    /// The base of the nose.
+    pub fn nose_base(&self) -> (f64, f64) {
+        self.points[4]
+    }
+
+    /// The distance between the eye centres, in pixels: how large the face is for the models.
+    pub fn eye_distance(&self) -> f64 {
+        let [left, right] = self.eye_centres();
+        ((right.0 - left.0).powi(2) + (right.1 - left.1).powi(2)).sqrt()
+    }
+
+    /// How far the face is turned, 0 (frontal) to 1 (in profile): the nose's offset from the
+    /// middle of the eyes, over half the eye distance.
+    pub fn turn(&self) -> f64 {
+        let [left, right] = self.eye_centres();
+        let middle = (left.0 + right.0) / 2.0;
+        let half = self.eye_distance() / 2.0;
+        if half <= 0.0 {
+            return 1.0;
+        }
+        ((self.points[4].0 - middle).abs() / half).min(1.0)
     }
 }
 
@@ -152,6 +232,33 @@ impl FaceVerifier {
 
     /// The descriptor of `face` in `image` (aligned on its landmarks, cropped to 150 × 150).
     pub fn describe(&self, image: &RgbImage, face: &Face) -> Option<FaceDescriptor> {
+        let rectangle = dlib_rectangle(image, face)?;
+        let matrix = ImageMatrix::from_image(&as_dlib_image(image)?);
+        let landmarks = self.landmarks.face_landmarks(&matrix, &rectangle);
+        let descriptors = self.descriptor.get_face_encodings(&matrix, &[landmarks], 0);
+        descriptors
+            .first()
+            .map(|encoding| FaceDescriptor(encoding.as_ref().to_vec()))
+    }
+
+    /// The five landmarks of `face` in `image` (for another model's alignment, and for judging
+    /// a frame: face size and turn).
+    pub fn landmarks(&self, image: &RgbImage, face: &Face) -> Option<FaceLandmarks> {
+        let rectangle = dlib_rectangle(image, face)?;
+        let matrix = ImageMatrix::from_image(&as_dlib_image(image)?);
+        let landmarks = self.landmarks.face_landmarks(&matrix, &rectangle);
+        let points: Vec<(f64, f64)> = landmarks
+            .iter()
+            .map(|point| (point.x() as f64, point.y() as f64))
+            .collect();
+        let points: [(f64, f64); 5] = points.try_into().ok()?;
+        Some(FaceLandmarks::from_points(points))
+    }
+}
+
+/// dlib's box for `face`, inside `image`; `None` when too small to describe.
+fn dlib_rectangle(image: &RgbImage, face: &Face) -> Option<Rectangle> {
+    {
         let (width, height) = (i64::from(image.width()), i64::from(image.height()));
         let rectangle = Rectangle {
             left: i64::from(face.x).clamp(0, width - 1),
@@ -162,12 +269,7 @@ impl FaceVerifier {
         if rectangle.width() < 8 || rectangle.height() < 8 {
             return None;
         }
-        let matrix = ImageMatrix::from_image(&as_dlib_image(image)?);
-        let landmarks = self.landmarks.face_landmarks(&matrix, &rectangle);
-        let descriptors = self.descriptor.get_face_encodings(&matrix, &[landmarks], 0);
-        descriptors
-            .first()
-            .map(|encoding| FaceDescriptor(encoding.as_ref().to_vec()))
+        Some(rectangle)
     }
 }
 

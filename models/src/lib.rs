@@ -6,7 +6,8 @@
 //!   marks, blank, illegible), with the reason in Vietnamese;
 //! - [`faces`]: face detection (rustface, SeetaFace model bundled): none, one or several;
 //! - [`face_match`]: the live face against the card's photo (dlib ResNet descriptors): same,
-//!   uncertain (an official decides) or different;
+//!   uncertain (an official decides) or different; `sface` (only with the `sface` feature):
+//!   the second descriptor measured against it (OpenCV Zoo's SFace, run by tract);
 //! - [`fields`]: every labelled value on the page as a field (label as printed, box,
 //!   confidence), over [`layout`] (words back into rows and cells), [`vocabulary`] (the
 //!   templates' wordings), [`matching`] (OCR-tolerant comparison) and [`normal`] (values in
@@ -39,4 +40,6 @@ pub mod names;
 pub mod normal;
 pub mod ocr;
 pub mod page;
+#[cfg(feature = "sface")]
+pub mod sface;
 pub mod vocabulary;

@@ -12,7 +12,10 @@
 //! - nothing is issued before identity, face, at least one accepted page, confirmed fields and
 //!   an accepted fee; a refused original (a "MẬT" mark, a blank or illegible page) ends the
 //!   session with the reason, and nothing is issued;
-//! - an uncertain face match is not a yes: the copy is issued, but flagged for the official;
+//! - an uncertain face match is not a yes: the citizen is asked to look at the camera again,
+//!   and if the second look is still not a match the copy is issued, but flagged for the
+//!   official; a mismatch is refused only after the second look and never on a worn card
+//!   portrait, which goes to the official instead;
 //! - the receipt is printed only after the copy is committed, and a printer failure after that
 //!   leaves the copy issued (the receipt can be printed again), never undone.
 
@@ -44,6 +47,9 @@ pub enum FaceOutcome {
     Uncertain,
     /// Not the person on the card.
     NoMatch,
+    /// The faces differ, but the card's portrait is worn (small or blurred), so the distance
+    /// cannot be trusted to refuse: an official must look.
+    NoMatchOnWornCard,
     /// No face in the capture.
     NoFace,
     /// More than one face in the capture.
@@ -194,7 +200,7 @@ fn pages_en(pages: usize) -> String {
 #[derive(Debug, Clone, PartialEq)]
 enum State {
     Identify,
-    Face { attempts: u32 },
+    Face { attempts: u32, looked_again: bool },
     Scan,
     Recognising,
     Review,
@@ -311,14 +317,40 @@ impl KioskSession {
             }
             (State::Identify, Event::Identified(citizen)) => {
                 self.citizen = Some(citizen);
-                self.state = State::Face { attempts: 0 };
+                self.state = State::Face {
+                    attempts: 0,
+                    looked_again: false,
+                };
                 self.step()
             }
-            (State::Face { attempts }, Event::FaceChecked(outcome)) => {
-                let attempts = attempts + 1;
+            (
+                State::Face {
+                    attempts,
+                    looked_again,
+                },
+                Event::FaceChecked(outcome),
+            ) => {
+                let (attempts, looked_again) = (attempts + 1, *looked_again);
                 match outcome {
-                    FaceOutcome::Match | FaceOutcome::Uncertain => {
-                        self.face_needs_review = outcome == FaceOutcome::Uncertain;
+                    FaceOutcome::Match => {
+                        self.face_needs_review = false;
+                        self.state = State::Scan;
+                    }
+                    FaceOutcome::Uncertain
+                    | FaceOutcome::NoMatch
+                    | FaceOutcome::NoMatchOnWornCard
+                        if !looked_again =>
+                    {
+                        self.notice = Some(
+                            "Xin nhìn thẳng vào máy ảnh thêm một lần nữa (please look at the camera once more)".to_owned(),
+                        );
+                        self.state = State::Face {
+                            attempts,
+                            looked_again: true,
+                        };
+                    }
+                    FaceOutcome::Uncertain | FaceOutcome::NoMatchOnWornCard => {
+                        self.face_needs_review = true;
                         self.state = State::Scan;
                     }
                     FaceOutcome::NoMatch => {
@@ -337,11 +369,17 @@ impl KioskSession {
                         self.notice = Some(
                             "Xin nhìn thẳng vào máy ảnh (please look at the camera)".to_owned(),
                         );
-                        self.state = State::Face { attempts };
+                        self.state = State::Face {
+                            attempts,
+                            looked_again,
+                        };
                     }
                     FaceOutcome::SeveralFaces => {
                         self.notice = Some("Chỉ một người đứng trước máy ảnh (only one person in front of the camera)".to_owned());
-                        self.state = State::Face { attempts };
+                        self.state = State::Face {
+                            attempts,
+                            looked_again,
+                        };
                     }
                 }
                 self.step()

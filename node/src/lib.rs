@@ -7,7 +7,8 @@
 //! - [`files`] and [`entropy`]: key and certificate files, atomic writes, randomness and clock;
 //! - [`kiosk`]: issuance ([`kiosk_clock`]: whether the kiosk's clock may date a copy);
 //!   [`kiosk_session`]: the citizen's steps at the kiosk (state machine); [`kiosk_shell`]: the
-//!   session driven with devices and perception;
+//!   session driven with devices and perception; [`face_record`]: the two faces compared,
+//!   kept with a copy an official must look at;
 //! - [`ward`]: the review queue, a copy's case, approve and reject; [`decisions`]: the one rule
 //!   for signing a decision, with the ward's certification numbers;
 //! - [`city`]: key ceremonies, the published trust and revocation lists, registration;
@@ -22,6 +23,7 @@ pub mod copies;
 pub mod day_report;
 pub mod decisions;
 pub mod entropy;
+pub mod face_record;
 pub mod files;
 pub mod kiosk;
 pub mod kiosk_clock;

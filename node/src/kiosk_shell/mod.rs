@@ -1,9 +1,10 @@
 //! The kiosk shell: drives one citizen's [`KioskSession`] with real devices or their
 //! simulators and the kiosk's perception, and reports what happened.
 //!
-//! The session (a state machine) decides; this module does: reads the card, captures and checks
-//! the face, scans and checks pages, recognises the document, applies the citizen's corrections,
-//! takes the fee, signs and commits the copy (with the identity and face check recorded in it),
+//! The session (a state machine) decides; this module does: reads the card, captures
+//! [`FACE_FRAMES`] frames of the face and checks the best against the card, scans and checks pages, recognises the document, applies the citizen's corrections,
+//! takes the fee, signs and commits the copy (with the identity and face check recorded in it,
+//! and the two faces compared when an official must settle the face check),
 //! writes the sealed PDF, and prints the receipt — timing each step. It backs
 //! `bansao kiosk issue` and `bansao bench issue`.
 
@@ -28,7 +29,12 @@ use crate::kiosk::{IssueRequest, IssuedCopy, Kiosk};
 use crate::kiosk_session::{
     Citizen, Ending, Event, FaceOutcome, IssueOrder, KioskSession, PageOutcome, Step,
 };
-use perception::{FaceCheck, Perception};
+use perception::{FaceCheck, FaceImages, Perception};
+
+use crate::face_record::{FACE_IMAGES_EVENT, face_images_detail};
+
+/// Frames taken in one look at the camera; the best is compared (sharpness, size, pose).
+pub const FACE_FRAMES: usize = 3;
 
 /// A guard against a session that never ends (each device answer moves it on; 50 pages with
 /// retries stay far below this).
@@ -195,6 +201,7 @@ fn face_outcome_code(outcome: FaceOutcome) -> &'static str {
         FaceOutcome::Match => "match",
         FaceOutcome::Uncertain => "uncertain",
         FaceOutcome::NoMatch => "no_match",
+        FaceOutcome::NoMatchOnWornCard => "no_match_worn_card",
         FaceOutcome::NoFace => "no_face",
         FaceOutcome::SeveralFaces => "several_faces",
     }
@@ -219,10 +226,28 @@ fn identify(card: &InputImage) -> Event {
     }
 }
 
-/// What is recorded with the copy: who asked for it and how the face check went.
+/// The frames of one look at the camera: [`FACE_FRAMES`] of them, or as many as the camera
+/// gave before failing (at least one, or the camera's error).
+fn capture_frames(
+    camera: &mut dyn bansao_hw::camera::Camera,
+) -> Result<Vec<image::DynamicImage>, bansao_hw::camera::CameraError> {
+    let mut frames = Vec::with_capacity(FACE_FRAMES);
+    for _ in 0..FACE_FRAMES {
+        match camera.capture() {
+            Ok(frame) => frames.push(frame.image),
+            Err(error) if frames.is_empty() => return Err(error),
+            Err(_) => break,
+        }
+    }
+    Ok(frames)
+}
+
+/// What is recorded with the copy: who asked for it, how the face check went, and — when an
+/// official must settle the face — the two faces compared ([`crate::face_record`]).
 fn issue_records(
     order: &IssueOrder,
     face: &FaceReport,
+    face_images: Option<&FaceImages>,
     kiosk_id: &str,
     now: Timestamp,
 ) -> (Vec<CopyEvent>, Vec<ReviewNote>) {
@@ -253,6 +278,17 @@ fn issue_records(
                 .map_or_else(String::new, |detail| format!(": {detail}"))
         ),
     });
+    let kept_faces = face_images
+        .filter(|_| order.face_needs_review && !order.citizen.number.is_empty())
+        .and_then(|images| face_images_detail(&images.card, &images.live));
+    if let Some(detail) = kept_faces {
+        events.push(CopyEvent {
+            kind: FACE_IMAGES_EVENT.to_owned(),
+            at: now,
+            by: kiosk_id.to_owned(),
+            detail,
+        });
+    }
     let mut notes = Vec::new();
     if order.face_needs_review {
         notes.push(ReviewNote {
@@ -281,6 +317,7 @@ pub fn run_session(
     let mut session = KioskSession::new();
     let mut step = session.step();
     let mut accepted_scans: Vec<Vec<u8>> = Vec::new();
+    let mut face_images: Option<FaceImages> = None;
     let mut accepted_pages: Vec<OcrPage> = Vec::new();
     let mut last_retry: Option<String> = None;
     let mut issued: Option<IssuedCopy> = None;
@@ -305,16 +342,20 @@ pub fn run_session(
             }
             Step::CaptureFace => {
                 report.face.attempts += 1;
-                let event = match (devices.camera.capture(), &devices.id_card) {
-                    (Ok(frame), Some(card)) => {
+                let event = match (capture_frames(devices.camera.as_mut()), &devices.id_card) {
+                    (Ok(frames), Some(card)) => {
                         let FaceCheck {
                             outcome,
                             distance,
                             detail,
-                        } = perception.check_face(&frame.image, &card.image);
+                            images,
+                        } = perception.check_face(&frames, &card.image);
                         report.face.outcome = face_outcome_code(outcome);
                         report.face.distance = distance;
                         report.face.detail = detail;
+                        if images.is_some() {
+                            face_images = images;
+                        }
                         Event::FaceChecked(outcome)
                     }
                     (Err(error), _) => Event::DeviceFailed(error.to_string()),
@@ -377,7 +418,13 @@ pub fn run_session(
             Step::Issue(order) => {
                 let issued_at = now();
                 let kiosk_id = kiosk.settings.id.to_string();
-                let (events, notes) = issue_records(order, &report.face, &kiosk_id, issued_at);
+                let (events, notes) = issue_records(
+                    order,
+                    &report.face,
+                    face_images.as_ref(),
+                    &kiosk_id,
+                    issued_at,
+                );
                 report.needs_official_review = order.face_needs_review;
                 let request = IssueRequest {
                     document_type: order.document_type,

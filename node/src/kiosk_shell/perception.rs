@@ -10,8 +10,8 @@ use std::path::PathBuf;
 
 use bansao_copy::{DocumentType, ExtractedField, FieldSource};
 use bansao_models::classify::classify;
-use bansao_models::face_match::{FaceVerdict, FaceVerifier};
-use bansao_models::faces::{Face, FaceCount, FaceDetector};
+use bansao_models::face_match::{FaceVerdict, FaceVerifier, portrait_is_worn};
+use bansao_models::faces::{Face, FaceCount, FaceDetector, face_sharpness};
 use bansao_models::fields;
 use bansao_models::ocr::{OcrEngine, OcrPage};
 use bansao_models::page::{PageReading, read_page};
@@ -41,6 +41,18 @@ pub struct FaceCheck {
     /// Why the answer is uncertain when it is not about the faces (no models, no photo found
     /// on the card).
     pub detail: Option<String>,
+    /// The two faces compared, when both were found: kept with the copy when an official must
+    /// look, so the review page shows them side by side.
+    pub images: Option<FaceImages>,
+}
+
+/// The card's portrait and the kept live frame's face, cropped to the same height.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FaceImages {
+    /// The portrait on the card.
+    pub card: RgbImage,
+    /// The face in the live frame.
+    pub live: RgbImage,
 }
 
 /// OCR, face detection and verification.
@@ -148,16 +160,36 @@ impl Perception {
         (document_type, fields)
     }
 
-    /// Checks the live capture against the card's photo.
-    pub fn check_face(&mut self, live: &DynamicImage, card: &DynamicImage) -> FaceCheck {
-        let live = shrink(live.to_rgb8(), LIVE_LONG_SIDE);
-        let live_face = match self
-            .live_faces
-            .count(&DynamicImage::ImageRgb8(live.clone()).to_luma8())
-        {
-            FaceCount::None => return face_check(FaceOutcome::NoFace, None, None),
-            FaceCount::Several(_) => return face_check(FaceOutcome::SeveralFaces, None, None),
-            FaceCount::One(face) => face,
+    /// Checks the live frames of one look against the card's photo: the best frame with exactly
+    /// one face is kept (sharpness, face size, how frontal: [`frame_quality`]), and a mismatch on
+    /// a worn card portrait ([`portrait_is_worn`]) is
+    /// [`FaceOutcome::NoMatchOnWornCard`], which the session refers instead of refusing.
+    pub fn check_face(&mut self, frames: &[DynamicImage], card: &DynamicImage) -> FaceCheck {
+        let verifier = self.verifier.as_ref().ok();
+        let mut several = false;
+        let mut best: Option<(f64, RgbImage, Face)> = None;
+        for frame in frames {
+            let live = shrink(frame.to_rgb8(), LIVE_LONG_SIDE);
+            let grey = DynamicImage::ImageRgb8(live.clone()).to_luma8();
+            match self.live_faces.count(&grey) {
+                FaceCount::None => {}
+                FaceCount::Several(_) => several = true,
+                FaceCount::One(face) => {
+                    let landmarks = verifier.and_then(|v| v.landmarks(&live, &face));
+                    let quality = frame_quality(&grey, &face, landmarks.as_ref());
+                    if best.as_ref().is_none_or(|(kept, ..)| quality > *kept) {
+                        best = Some((quality, live, face));
+                    }
+                }
+            }
+        }
+        let Some((_, live, live_face)) = best else {
+            let outcome = if several {
+                FaceOutcome::SeveralFaces
+            } else {
+                FaceOutcome::NoFace
+            };
+            return face_check(outcome, None, None);
         };
         let verifier = match &self.verifier {
             Ok(verifier) => verifier,
@@ -176,7 +208,17 @@ impl Perception {
                 ),
             );
         };
-        match (
+        let images = Some(FaceImages {
+            card: face_crop(&card, &card_face),
+            live: face_crop(&live, &live_face),
+        });
+        let worn = verifier
+            .landmarks(&card, &card_face)
+            .is_none_or(|landmarks| {
+                let grey = DynamicImage::ImageRgb8(card.clone()).to_luma8();
+                portrait_is_worn(landmarks.eye_distance(), face_sharpness(&grey, &card_face))
+            });
+        let mut check = match (
             verifier.describe(&live, &live_face),
             verifier.describe(&card, &card_face),
         ) {
@@ -185,6 +227,7 @@ impl Perception {
                 let outcome = match FaceVerdict::of_distance(distance) {
                     FaceVerdict::Same => FaceOutcome::Match,
                     FaceVerdict::Uncertain => FaceOutcome::Uncertain,
+                    FaceVerdict::Different if worn => FaceOutcome::NoMatchOnWornCard,
                     FaceVerdict::Different => FaceOutcome::NoMatch,
                 };
                 face_check(outcome, Some(distance), None)
@@ -194,8 +237,47 @@ impl Perception {
                 None,
                 Some("không mô tả được khuôn mặt (a face could not be described)".to_owned()),
             ),
-        }
+        };
+        check.images = images;
+        check
     }
+}
+
+/// How good a live frame is for the face check, higher better: the face's sharpness
+/// ([`face_sharpness`]), scaled down when the eyes are closer than 60 pixels (a small face) and
+/// when the face is turned away (dlib's landmarks; without them, size alone).
+pub fn frame_quality(
+    grey: &image::GrayImage,
+    face: &Face,
+    landmarks: Option<&bansao_models::face_match::FaceLandmarks>,
+) -> f64 {
+    let sharpness = face_sharpness(grey, face);
+    let (size, frontal) = match landmarks {
+        Some(landmarks) => (
+            (landmarks.eye_distance() / 60.0).min(1.0),
+            1.0 - landmarks.turn(),
+        ),
+        None => ((f64::from(face.width) / 150.0).min(1.0), 1.0),
+    };
+    sharpness * size * frontal.max(0.05)
+}
+
+/// The face in `face`'s box with a margin of half its size, for the official's review page.
+fn face_crop(image: &RgbImage, face: &Face) -> RgbImage {
+    let margin = (face.width.max(face.height) / 2) as i32;
+    let left = (face.x - margin).max(0) as u32;
+    let top = (face.y - margin).max(0) as u32;
+    let width = (face.width + 2 * margin as u32).min(image.width().saturating_sub(left));
+    let height = (face.height + 2 * margin as u32).min(image.height().saturating_sub(top));
+    let crop = image::imageops::crop_imm(image, left, top, width.max(1), height.max(1)).to_image();
+    // The same height for both, so they sit side by side.
+    let scale = 200.0 / f64::from(crop.height().max(1));
+    image::imageops::resize(
+        &crop,
+        ((f64::from(crop.width()) * scale) as u32).max(1),
+        200,
+        FilterType::Triangle,
+    )
 }
 
 fn face_check(outcome: FaceOutcome, distance: Option<f64>, detail: Option<String>) -> FaceCheck {
@@ -203,6 +285,7 @@ fn face_check(outcome: FaceOutcome, distance: Option<f64>, detail: Option<String
         outcome,
         distance,
         detail,
+        images: None,
     }
 }
 

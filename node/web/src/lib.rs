@@ -44,6 +44,7 @@ pub fn ward_router(state: WebState) -> Router {
         .route("/queue/approve-clean", post(pages::queue::approve_clean))
         .route("/copies/{copy}", get(pages::case::page))
         .route("/copies/{copy}/scans/{page}", get(pages::case::scan))
+        .route("/copies/{copy}/faces/{side}", get(pages::case::face))
         .route("/copies/{copy}/pdf", get(pages::case::pdf))
         .route("/copies/{copy}/approve", post(pages::case::approve))
         .route("/copies/{copy}/reject", post(pages::case::reject))

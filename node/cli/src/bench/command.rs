@@ -42,15 +42,22 @@ pub enum BenchCommand {
         #[arg(long, value_delimiter = ',')]
         only: Vec<String>,
     },
-    /// The face check's false accept and false reject rates on real photos against simulated
-    /// identity-card photos.
+    /// The face check's false accept, false reject and referral rates, per descriptor model
+    /// (dlib, and SFace in a build with `--features sface`), card wear level and part (tuning,
+    /// held out), on real photos against simulated identity-card photos.
     Faces {
         /// The face photos (obama.jpg, obama2.jpg, ..., biden.jpg of the face_recognition package).
         #[arg(long, default_value = crate::bench::issue::DEFAULT_PHOTOS)]
         photos: PathBuf,
-        /// The face models directory (default: BANSAO_FACE_MODELS, then the system's).
+        /// The other packages' face photos (face-api/, insightface/).
+        #[arg(long, default_value = crate::bench::faces::DEFAULT_EXTRA_PHOTOS)]
+        extra_photos: PathBuf,
+        /// The dlib face models directory (default: BANSAO_FACE_MODELS, then the system's).
         #[arg(long)]
         models: Option<PathBuf>,
+        /// The SFace model's directory (read only in a build with `--features sface`).
+        #[arg(long, default_value = crate::bench::faces::DEFAULT_SFACE_MODELS)]
+        sface_models: PathBuf,
     },
     /// The crash lab: issuing processes and a ward killed with SIGKILL at random moments and at
     /// chosen system calls; after each kill nothing acknowledged may be lost or damaged.
@@ -188,8 +195,28 @@ pub fn run(command: BenchCommand, out: &mut dyn Write) -> anyhow::Result<u8> {
             )?;
             Ok(0)
         }
-        BenchCommand::Faces { photos, models } => {
-            crate::bench::issue::run_faces(&photos, models.as_deref(), out)?;
+        BenchCommand::Faces {
+            photos,
+            extra_photos,
+            models,
+            sface_models,
+        } => {
+            let dlib_models = models.unwrap_or_else(|| {
+                bansao_node::kiosk_shell::perception::face_models_dir(
+                    &crate::kiosk_commands::with_environment(
+                        &bansao_node::config::KioskSettings::default(),
+                    ),
+                )
+            });
+            crate::bench::faces::run(
+                &crate::bench::faces::FaceBenchInputs {
+                    photos: &photos,
+                    extra: &extra_photos,
+                    dlib_models: &dlib_models,
+                    sface_models: &sface_models,
+                },
+                out,
+            )?;
             Ok(0)
         }
         BenchCommand::Ward {

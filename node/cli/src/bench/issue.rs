@@ -1,4 +1,4 @@
-//! `bansao bench issue` and `bansao bench faces`: the kiosk's figures.
+//! `bansao bench issue`: the kiosk's session time.
 //!
 //! - `issue_a4_page`: machine time of one whole kiosk session for a one-page original — an A4
 //!   page scanned at 300 dpi (grey paper, grain, a crooked page, JPEG) — through identity (the
@@ -6,9 +6,8 @@
 //!   classification and fields, signing and the durable SQLite commit, the sealed PDF, and the
 //!   receipt's ESC/POS bytes written to a file printer. Median over the runs, each step's median
 //!   as details. The engines are loaded once before the runs, as a kiosk does at start.
-//! - `face_far`, `face_frr`, `face_referral`: error rates of the face check on genuine and
-//!   impostor pairs of real photos against simulated ID-card photos at three wear levels
-//!   (`bansao_models::evaluation`).
+//!
+//! `bansao bench faces` is in `faces.rs`.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -19,13 +18,10 @@ use bansao_hw::camera::SimulatedCamera;
 use bansao_hw::image_input::open_image;
 use bansao_hw::printer::FilePrinter;
 use bansao_hw::scanner::SimulatedScanner;
-use bansao_models::evaluation::{WEAR_LEVELS, load_trial_set, measure};
-use bansao_models::face_match::FaceVerifier;
-use bansao_models::faces::FaceDetector;
 
 use super::{Figure, median};
 use bansao_node::kiosk::Kiosk;
-use bansao_node::kiosk_shell::perception::{Perception, face_models_dir};
+use bansao_node::kiosk_shell::perception::Perception;
 use bansao_node::kiosk_shell::{SessionDevices, run_session};
 use bansao_testkit::World;
 use bansao_testkit::specimens;
@@ -141,65 +137,6 @@ pub fn run_issue(
             "A4, 300 dpi, 2480x3508 grey JPEG, 0.8 degrees crooked",
         )
         .with("engines_load_ms", load_ms.round())
-        .print(out)?;
-    Ok(())
-}
-
-/// Measures the face check's error rates on the photos in `photos`.
-pub fn run_faces(photos: &Path, models: Option<&Path>, out: &mut dyn Write) -> anyhow::Result<()> {
-    let set = load_trial_set(photos).map_err(anyhow::Error::msg)?;
-    let models = models.map_or_else(
-        || {
-            face_models_dir(&crate::kiosk_commands::with_environment(
-                &bansao_node::config::KioskSettings::default(),
-            ))
-        },
-        Path::to_path_buf,
-    );
-    let verifier = FaceVerifier::open(&models)?;
-    let mut detector = FaceDetector::new(40)?;
-    let rates = measure(&set, &mut detector, &verifier);
-    let people = "5 photos of one person, 1 of another (face_recognition 1.3.0 test images)";
-    let mut per_wear = Vec::new();
-    for (index, wear) in WEAR_LEVELS.iter().enumerate() {
-        let trials: Vec<_> = rates.trials.iter().filter(|t| t.wear == index).collect();
-        let genuine: Vec<_> = trials.iter().filter(|t| t.genuine).collect();
-        let accepted = genuine
-            .iter()
-            .filter(|t| t.verdict == bansao_models::face_match::FaceVerdict::Same)
-            .count();
-        let worst_genuine = genuine
-            .iter()
-            .filter_map(|t| t.distance)
-            .fold(0.0f64, f64::max);
-        let closest_impostor = trials
-            .iter()
-            .filter(|t| !t.genuine)
-            .filter_map(|t| t.distance)
-            .fold(f64::INFINITY, f64::min);
-        per_wear.push(serde_json::json!({
-            "portrait_px": wear.portrait_width,
-            "jpeg_quality": wear.jpeg_quality,
-            "genuine_accepted": format!("{accepted}/{}", genuine.len()),
-            "largest_genuine_distance": (worst_genuine * 1000.0).round() / 1000.0,
-            "smallest_impostor_distance": (closest_impostor * 1000.0).round() / 1000.0,
-        }));
-    }
-    Figure::new("face_far", rates.far(), "ratio")
-        .with("false_accepts", rates.false_accepts)
-        .with("impostor_trials", rates.impostor)
-        .with("set", people)
-        .print(out)?;
-    Figure::new("face_frr", rates.frr(), "ratio")
-        .with("false_rejects", rates.false_rejects)
-        .with("genuine_trials", rates.genuine)
-        .print(out)?;
-    Figure::new("face_referral", rates.genuine_referral_rate(), "ratio")
-        .with(
-            "meaning",
-            "genuine citizens the machine sends to an official (uncertain)",
-        )
-        .with("by_wear", serde_json::Value::Array(per_wear))
         .print(out)?;
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 pub mod command;
 pub mod crash;
+pub mod faces;
 pub mod issue;
 pub mod netlab;
 pub mod partitions;

@@ -1,5 +1,6 @@
 //! `GET /copies/{copy}`: one copy as an official weighs it — the scans, every field with its
-//! confidence (low ones marked), the citizen's corrections, the kiosk's checks (identity, face),
+//! confidence (low ones marked), the citizen's corrections, the kiosk's checks (identity, face —
+//! with the card portrait and the live face side by side when the kiosk referred the face),
 //! kiosk id, sequence and time, flags and decisions — and `POST …/approve`, `POST …/reject`,
 //! which counter-sign or refuse it with the signed-in official's key through the ward service.
 
@@ -10,6 +11,7 @@ use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use bansao_copy::{CopyId, CopyStatus, RejectionGround};
 use bansao_node::entropy;
+use bansao_node::face_record::{FACE_IMAGES_EVENT, FaceSide, face_image};
 use bansao_node::ward::{LOW_CONFIDENCE_PERMILLE, field_label, field_label_en, field_rank};
 use serde::Deserialize;
 
@@ -82,6 +84,8 @@ struct CasePage {
     notice: Option<String>,
     identity: Option<String>,
     face_check: Option<String>,
+    /// The kiosk kept the two faces it compared (an official must settle the face check).
+    face_images: bool,
 }
 
 /// What the page was sent back with after a decision.
@@ -136,9 +140,19 @@ pub async fn page(
             kind: event.kind.clone(),
             at: event.at.vietnam_local(),
             by: event.by.clone(),
-            detail: event.detail.clone(),
+            // The two images are shown side by side above, not as text.
+            detail: if event.kind == FACE_IMAGES_EVENT {
+                "ảnh thẻ và ảnh chụp tại ki-ốt (card portrait and live frame, shown above)"
+                    .to_owned()
+            } else {
+                event.detail.clone()
+            },
         })
         .collect();
+    let face_images = case
+        .events
+        .iter()
+        .any(|event| event.kind == FACE_IMAGES_EVENT);
     let decisions = case
         .report
         .decisions
@@ -204,8 +218,36 @@ pub async fn page(
             .iter()
             .find(|event| event.kind == "face-check")
             .map(|event| event.detail.clone()),
+        face_images,
     };
     Ok(Html(page.render()?))
+}
+
+/// `GET /copies/{copy}/faces/{side}`: the card's portrait (`card`) or the live frame's face
+/// (`live`) the kiosk compared, when it kept them.
+pub async fn face(
+    State(state): State<WebState>,
+    _current: CurrentOfficial,
+    Path((copy, side)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    let copy_id = parse_copy(&copy)?;
+    let side = FaceSide::parse(&side).ok_or(WebError::NotFound)?;
+    let case = state.with_ward(move |ward| Ok(ward.case(copy_id)?)).await?;
+    let bytes = case
+        .events
+        .iter()
+        .filter(|event| event.kind == FACE_IMAGES_EVENT)
+        .find_map(|event| face_image(&event.detail, side))
+        .ok_or(WebError::NotFound)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "image/jpeg".to_owned()),
+            (header::CONTENT_DISPOSITION, "inline".to_owned()),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 /// `GET /copies/{copy}/scans/{page}`: one scan, as the kiosk captured it.

@@ -338,6 +338,71 @@ async fn a_scan_is_not_kept_in_the_browser_cache_after_sign_out() {
     );
 }
 
+/// Issue 12: a copy whose face check the kiosk referred showed the official only a distance,
+/// never the two faces; the official could not compare them. The page now shows the card
+/// portrait and the live face side by side, served as JPEG with `no-store` like the scans, and
+/// an event detail that is not a JPEG (a document from elsewhere) is never served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_referred_face_shows_the_card_portrait_and_the_live_face_side_by_side() {
+    use bansao_node::face_record::{FACE_IMAGES_EVENT, face_images_detail};
+    let root = tempfile::tempdir().unwrap();
+    let world = bansao_testkit::World::create(root.path()).unwrap();
+    let mut kiosk = bansao_node::kiosk::Kiosk::open(&world.dir("kiosk")).unwrap();
+    let card = image::RgbImage::from_pixel(150, 200, image::Rgb([200, 180, 160]));
+    let live = image::RgbImage::from_pixel(170, 200, image::Rgb([90, 80, 70]));
+    let mut ids = Vec::new();
+    for detail in [
+        face_images_detail(&card, &live).unwrap(),
+        "card=PHN2Zz48L3N2Zz4=;live=PHN2Zz48L3N2Zz4=".to_owned(),
+    ] {
+        let mut request = bansao_testkit::sample_request();
+        request.events.push(bansao_copy::CopyEvent {
+            kind: FACE_IMAGES_EVENT.to_owned(),
+            at: entropy::now(),
+            by: "kiosk".to_owned(),
+            detail,
+        });
+        let issued = kiosk.issue(request, entropy::now()).unwrap();
+        ids.push(issued.document.content().copy_id);
+    }
+    drop(kiosk);
+    world.copy_database("kiosk", "ward").unwrap();
+    let address = serve(&world).await;
+    let session = sign_in(address).await;
+    let page = get(address, &session, &format!("/copies/{}", ids[0])).await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("id=\"face-card\"") && page.body.contains("id=\"face-live\""),
+        "{}",
+        page.body
+    );
+    assert!(
+        !page.body.contains("card=/9j"),
+        "the images are not printed as text"
+    );
+    for (side, width) in [("card", 150), ("live", 170)] {
+        let image = get(
+            address,
+            &session,
+            &format!("/copies/{}/faces/{side}", ids[0]),
+        )
+        .await;
+        assert_eq!(image.status, 200, "{side}");
+        let headers = image.headers.to_lowercase();
+        assert!(headers.contains("content-type: image/jpeg"), "{headers}");
+        assert!(headers.contains("cache-control: no-store"), "{headers}");
+        let decoded = image::load_from_memory(&image.bytes).unwrap();
+        assert_eq!((decoded.width(), decoded.height()), (width, 200));
+    }
+    // Not JPEG bytes, an unknown side, a copy with no images: nothing is served.
+    for path in [
+        format!("/copies/{}/faces/card", ids[1]),
+        format!("/copies/{}/faces/other", ids[0]),
+    ] {
+        assert_eq!(get(address, &session, &path).await.status, 404, "{path}");
+    }
+}
+
 /// Everything that is correctly refused, in one ward: forged and stale CSRF tokens, the sign-in
 /// form's own token, session after sign-out, odd path segments and forms, injection in notes,
 /// decisions on decided copies and conflicts one is not part of.
