@@ -75,6 +75,39 @@ fn main() {
         .iter()
         .filter(|original| !original.held_out && !original.must_refuse)
         .collect();
+    if variants[0] == "time" {
+        let original = &originals[0];
+        let grey = image::load_from_memory(&original.pages[0])
+            .unwrap()
+            .to_luma8();
+        let mut engine = OcrEngine::new(None, "vie").unwrap();
+        let started = Instant::now();
+        let (binary, _) = binarise_with(&grey, &Binarisation::default());
+        println!("binarise {:?}", started.elapsed());
+        let started = Instant::now();
+        let frames = bansao_models::frames::find_frames(&binary);
+        println!("frames {:?}: {frames:?}", started.elapsed());
+        let started = Instant::now();
+        let page = engine.read_grey(&binary, 300).unwrap();
+        println!(
+            "ocr {:?} confidence {}",
+            started.elapsed(),
+            page.mean_confidence()
+        );
+        let started = Instant::now();
+        let reading = bansao_models::page::read_page(
+            &mut engine,
+            &image::DynamicImage::ImageLuma8(grey.clone()),
+            300,
+        )
+        .unwrap();
+        println!(
+            "read_page {:?} turned {}",
+            started.elapsed(),
+            reading.turned_degrees
+        );
+        return;
+    }
     if variants[0] == "dump" {
         let mut engine = OcrEngine::new(None, "vie").unwrap();
         for original in originals
