@@ -171,15 +171,20 @@ pub fn binarise_with(grey: &GrayImage, settings: &Binarisation) -> (GrayImage, f
     let half = f64::from(TILE) / 2.0;
     let raw = smoothed.as_raw();
     let mut line = vec![0f64; width as usize];
+    // Where each column falls between tile columns: the same on every row.
+    let between_columns: Vec<(usize, usize, f64)> = (0..width as usize)
+        .map(|x| {
+            let fx = ((x as f64 - half) / f64::from(TILE)).clamp(0.0, (columns - 1) as f64);
+            let (column_a, column_b) = (fx.floor() as usize, (fx.ceil() as usize).min(columns - 1));
+            (column_a, column_b, fx - column_a as f64)
+        })
+        .collect();
     for y in 0..height {
         // Vertical position between tile rows.
         let fy = ((f64::from(y) - half) / f64::from(TILE)).clamp(0.0, (rows - 1) as f64);
         let (row_a, row_b) = (fy.floor() as usize, (fy.ceil() as usize).min(rows - 1));
         let ty = fy - row_a as f64;
-        for (x, value) in line.iter_mut().enumerate() {
-            let fx = ((x as f64 - half) / f64::from(TILE)).clamp(0.0, (columns - 1) as f64);
-            let (column_a, column_b) = (fx.floor() as usize, (fx.ceil() as usize).min(columns - 1));
-            let tx = fx - column_a as f64;
+        for (value, &(column_a, column_b, tx)) in line.iter_mut().zip(&between_columns) {
             let at = |row: usize, column: usize| thresholds[row * columns + column];
             let upper = at(row_a, column_a) * (1.0 - tx) + at(row_a, column_b) * tx;
             let lower = at(row_b, column_a) * (1.0 - tx) + at(row_b, column_b) * tx;

@@ -109,14 +109,17 @@ pub fn read_page(
     } else {
         binary
     };
-    let (binary, skew_degrees) = crate::deskew::deskew(&binary);
-    let mut ocr = engine.read_grey(&binary, dpi)?;
+    let (mut upright, skew_degrees) = crate::deskew::deskew(&binary);
+    let mut ocr = engine.read_grey(&upright, dpi)?;
     let mut upside_down = false;
     if ink_ratio > 0.0 && ocr.mean_confidence() < RETRY_UPSIDE_DOWN_BELOW {
-        let turned = engine.read_grey(&image::imageops::rotate180(&binary), dpi)?;
+        let turned_page = image::imageops::rotate180(&upright);
+        let turned = engine.read_grey(&turned_page, dpi)?;
         if score(&turned) > score(&ocr) {
             ocr = turned;
             upside_down = true;
+            // The frames are looked for on the page as it was read.
+            upright = turned_page;
         }
     }
     let turned_degrees = match (sideways, upside_down) {
@@ -124,11 +127,6 @@ pub fn read_page(
         (false, true) => 180,
         (true, false) => 90,
         (true, true) => 270,
-    };
-    let upright = if upside_down {
-        image::imageops::rotate180(&binary)
-    } else {
-        binary
     };
     let mut verdict = check_page(&ocr, ink_ratio);
     if verdict.is_ok()
