@@ -5,7 +5,7 @@
 use ct_merkle::RootHash;
 use sha2::Sha256;
 
-use crate::hash::{Hash, MAX_TREE_SIZE, TreeHead};
+use crate::hash::{Hash, MAX_TREE_SIZE, TreeHead, node_hash};
 use crate::store::TileStore;
 use crate::tree::{HashReader, TreeError, largest_power_of_two_below};
 
@@ -233,6 +233,52 @@ pub fn verify_consistency(
         })
 }
 
+/// The old and new roots a consistency proof leads to, by RFC 9162 §2.1.4.2 (the algorithm
+/// that computes both), or `None` when the proof's shape does not fit its sizes. Used only to
+/// tell a fork from a bad proof after `ct-merkle` refused one; acceptance is `ct-merkle`'s.
+pub(crate) fn roots_from_consistency_proof(
+    old: &TreeHead,
+    new_size: u64,
+    path: &[Hash],
+) -> Option<(Hash, Hash)> {
+    if old.size == 0 || old.size >= new_size || new_size > MAX_TREE_SIZE {
+        return None;
+    }
+    let mut hashes: Vec<Hash> = Vec::with_capacity(path.len() + 1);
+    if old.size.is_power_of_two() {
+        hashes.push(old.root);
+    }
+    hashes.extend_from_slice(path);
+    let (first, rest) = hashes.split_first()?;
+    let mut first_node = old.size - 1;
+    let mut second_node = new_size - 1;
+    while first_node & 1 == 1 {
+        first_node >>= 1;
+        second_node >>= 1;
+    }
+    let (mut old_root, mut new_root) = (*first, *first);
+    for hash in rest {
+        if second_node == 0 {
+            return None;
+        }
+        if first_node & 1 == 1 || first_node == second_node {
+            old_root = node_hash(hash, &old_root);
+            new_root = node_hash(hash, &new_root);
+            if first_node & 1 == 0 {
+                while first_node & 1 == 0 && first_node != 0 {
+                    first_node >>= 1;
+                    second_node >>= 1;
+                }
+            }
+        } else {
+            new_root = node_hash(&new_root, hash);
+        }
+        first_node >>= 1;
+        second_node >>= 1;
+    }
+    (second_node == 0).then_some((old_root, new_root))
+}
+
 impl InclusionProof {
     /// The proof's hashes concatenated (32 bytes each), as RFC 6962 transmits them.
     pub fn path_bytes(&self) -> Vec<u8> {
@@ -253,4 +299,43 @@ pub fn path_from_bytes(bytes: &[u8]) -> Option<Vec<Hash>> {
         return None;
     }
     bytes.chunks_exact(32).map(Hash::from_slice).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::store::MemoryTileStore;
+    use crate::tree::{append, tree_head};
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// The RFC 9162 root computation that tells forks from bad proofs accepts exactly what
+        /// ct-merkle accepts, for honest proofs and for proofs with one hash changed.
+        #[test]
+        fn the_fork_classifier_agrees_with_ct_merkle(
+            new_size in 2u64..600,
+            old_fraction in 0.0f64..1.0,
+            flip in proptest::option::of((any::<prop::sample::Index>(), 0usize..32)),
+        ) {
+            let entries: Vec<Vec<u8>> = (0..new_size).map(|index| index.to_le_bytes().to_vec()).collect();
+            let mut store = MemoryTileStore::new();
+            store.apply(append(&store, 0, &entries).unwrap().updates);
+            let old_size = 1 + ((new_size - 1) as f64 * old_fraction) as u64;
+            prop_assume!(old_size < new_size);
+            let old = tree_head(&store, old_size).unwrap();
+            let new = tree_head(&store, new_size).unwrap();
+            let mut proof = prove_consistency(&store, old_size, new_size).unwrap();
+            if let Some((position, byte)) = flip {
+                let at = position.index(proof.path.len());
+                proof.path[at].0[byte] ^= 0x40;
+            }
+            let accepted = verify_consistency(&old, &new, &proof).is_ok();
+            let roots = roots_from_consistency_proof(&old, new_size, &proof.path);
+            prop_assert_eq!(accepted, roots == Some((old.root, new.root)));
+            prop_assert_eq!(accepted, flip.is_none());
+        }
+    }
 }
