@@ -12,7 +12,7 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use bansao_tlog::measure::{bench_entry, build_memory_log, measure_log};
+use bansao_tlog::measure::{Figure, bench_entry, build_memory_log, measure_proofs};
 use bansao_tlog::{prove_inclusion, verify_inclusion};
 use criterion::Criterion;
 
@@ -21,11 +21,19 @@ fn main() {
         .ok()
         .and_then(|text| text.parse().ok())
         .unwrap_or(10_000_000);
-    for figure in measure_log(size, 1_000, &Instant::now).expect("the log is measured") {
+    let start = Instant::now();
+    let (store, head) = build_memory_log(size).expect("the log is built");
+    let build = Figure {
+        name: "tlog_build_in_memory",
+        value: start.elapsed().as_secs_f64(),
+        unit: "s",
+    };
+    println!("{}", build.json_line());
+    for figure in measure_proofs(&store, &head, 1_000, &Instant::now).expect("the log is measured")
+    {
         println!("{}", figure.json_line());
     }
 
-    let (store, head) = build_memory_log(size).expect("the log is built");
     let leaf_index = size / 3;
     let entry = bench_entry(leaf_index);
     let proof = prove_inclusion(&store, size, leaf_index).expect("the proof is built");
