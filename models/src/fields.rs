@@ -18,7 +18,8 @@ use crate::layout::{Row, Word, rows};
 use crate::matching::distance;
 use crate::normal::normal_value;
 use crate::ocr::OcrPage;
-use crate::vocabulary::{CONCEPTS, Concept, Person, field_names, person_of};
+use crate::vocabulary::{CONCEPTS, Concept, KIND_SYNONYMS, Person, field_names, person_of};
+use bansao_copy::DocumentType;
 
 /// Below this confidence a lone letter at the end of a value is taken for a mark.
 const SURE_OF_A_LONE_LETTER: f32 = 60.0;
@@ -137,7 +138,39 @@ fn meaning_of(printed: &str) -> Option<(Meaning, usize)> {
             }
         }
     }
+    if best.is_none() {
+        best = meaning_without_spaces(printed);
+    }
     best.map(|(meaning, edits, _)| (meaning, edits))
+}
+
+/// A label whose spaces OCR lost on a blurred scan ("Nơisinh", "Nămtốtnghiệp"): matched
+/// against the wordings without their spaces, a known wording of at least two words only
+/// (one edit more than with its spaces, so a spaced reading is always preferred).
+fn meaning_without_spaces(printed: &str) -> Option<(Meaning, usize, usize)> {
+    let folded = fold(printed.split('/').next().unwrap_or(printed));
+    if folded.contains(' ') || folded.len() < 6 {
+        return None;
+    }
+    let mut best = None;
+    for concept in CONCEPTS {
+        for wording in concept
+            .wordings
+            .iter()
+            .filter(|wording| wording.contains(' '))
+        {
+            let joined = wording.replace(' ', "");
+            if let Some(edits) = distance(&folded, &joined) {
+                consider(
+                    &mut best,
+                    Meaning::Known(concept, None),
+                    edits + 1,
+                    joined.len(),
+                );
+            }
+        }
+    }
+    best
 }
 
 /// Keeps the better of two readings: fewer edits, then the longer wording.
@@ -226,6 +259,11 @@ fn labels(row: &Row) -> Vec<Label> {
         boundary = colon + 1;
         found.push(label);
     }
+    if found.is_empty()
+        && let Some(row_of_labels) = labels_without_colons(row)
+    {
+        return row_of_labels;
+    }
     if found.first().is_none_or(|label| label.start > 0) {
         // A table row's first cell, or a row that is a label alone (its value below), with no
         // colon: only a known wording counts, read exactly enough.
@@ -257,6 +295,30 @@ fn labels(row: &Row) -> Vec<Label> {
     found
 }
 
+/// A row of several labels and nothing else, without colons ("Giới tính | Dân tộc | Quốc
+/// tịch", the values on the row below, each under its label): every cell a known wording,
+/// read exactly enough; a cell of a stamp's or a rule's marks (no two letters or digits) is
+/// not counted against it.
+fn labels_without_colons(row: &Row) -> Option<Vec<Label>> {
+    let mut found = Vec::new();
+    for (cell, &start) in row.cells().into_iter().zip(&row.cell_starts) {
+        let printed = label_text(cell);
+        if printed.chars().filter(|c| c.is_alphanumeric()).count() < 2 {
+            continue;
+        }
+        match meaning_of(&printed) {
+            Some((meaning @ Meaning::Known(..), 0)) => found.push(Label {
+                start,
+                end: start + cell.len(),
+                meaning: Some(meaning),
+                printed,
+            }),
+            _ => return None,
+        }
+    }
+    (found.len() >= 2).then_some(found)
+}
+
 /// The words of a value up to where something else begins: a wide gap (a seal's ring or a
 /// signature beside the text, another column) or marks that are not writing (OCR's reading of
 /// a stamp: no letter or digit and not sure of itself).
@@ -270,13 +332,20 @@ fn value_words(words: &[Word]) -> Vec<Word> {
             }
         }
         let writing = word.text.chars().any(char::is_alphanumeric);
+        if !writing && kept.is_empty() {
+            // Marks before a value are a rule's end or a stamp's ink, never the value.
+            continue;
+        }
         if !writing && word.confidence < 80.0 {
-            if kept.is_empty() {
-                continue;
-            }
             break;
         }
         kept.push(word.clone());
+    }
+    while kept
+        .last()
+        .is_some_and(|word| !word.text.chars().any(char::is_alphanumeric))
+    {
+        kept.pop();
     }
     // A last word OCR is unsure of and that is a single letter is a mark, not writing.
     while kept.len() > 1
@@ -411,6 +480,14 @@ fn page_fields(rows: &[Row]) -> Vec<Found> {
                 context = if personal { person } else { Person::Main };
             }
             let mut words = value_words(&row.words[label.end..value_end]);
+            if let [word] = words.as_slice()
+                && word.text.chars().count() == 1
+                && word.confidence < SURE_OF_A_LONE_LETTER
+            {
+                // A lone letter OCR is unsure of, beside a label, is a stamp's or a rule's
+                // mark: the value is elsewhere (below).
+                words.clear();
+            }
             let next = index + 1;
             if words.is_empty()
                 && next < rows.len()
@@ -526,6 +603,19 @@ pub fn extract(pages: &[OcrPage]) -> BTreeMap<String, ReadField> {
     fields
 }
 
+/// The fields of a paper of `kind` under that kind's keys ([`KIND_SYNONYMS`]): a field read
+/// under another wording of the same thing takes its key, unless that key was read too.
+pub fn settle_for_kind(kind: DocumentType, fields: &mut BTreeMap<String, ReadField>) {
+    for (synonym_kind, read_as, meant) in KIND_SYNONYMS {
+        if *synonym_kind == kind
+            && !fields.contains_key(*meant)
+            && let Some(field) = fields.remove(*read_as)
+        {
+            fields.insert((*meant).to_owned(), field);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -618,6 +708,58 @@ mod tests {
     }
 
     #[test]
+    fn a_row_of_labels_without_colons_takes_the_values_below_each() {
+        // Found on a boxed birth certificate: "Giới tính | Dân tộc | Quốc tịch" over "Nam |
+        // Nùng | Việt Nam" gave the sex "Dân tộc" and no ethnicity or nationality.
+        let read = values(&page(&[
+            &[(100, "Giới tính"), (800, "Dân tộc"), (1500, "Quốc tịch")],
+            &[(100, "Nam"), (800, "Nùng"), (1500, "Việt Nam")],
+        ]));
+        assert_eq!(read.get("gioi_tinh").map(String::as_str), Some("Nam"));
+        assert_eq!(read.get("dan_toc").map(String::as_str), Some("Nùng"));
+        assert_eq!(read.get("quoc_tich").map(String::as_str), Some("Việt Nam"));
+    }
+
+    #[test]
+    fn a_lone_unsure_letter_beside_a_label_is_no_value() {
+        // Found where a seal overlaps a form's last row: "Ngày đăng ký | n", the date below.
+        let mut unsure = page(&[&[(100, "Ngày đăng ký"), (900, "n")], &[(100, "31/03/2010")]]);
+        unsure.words[3].confidence = 30.0;
+        let read = values(&unsure);
+        assert_eq!(
+            read.get("ngay_dang_ky").map(String::as_str),
+            Some("31/03/2010")
+        );
+    }
+
+    #[test]
+    fn a_person_read_a_letter_wrong_still_opens_their_section() {
+        // "người đi khai sinh" read "người đt khai sinh": the declarant's paper was filed
+        // under the father above.
+        let read = values(&page(&[
+            &[(100, "Họ và tên cha: TẠ VĂN KHÔI")],
+            &[(100, "Họ, chữ đệm, tên người đt khai sinh: Tạ Văn Khôi")],
+            &[(100, "Giấy tờ tùy thân: Căn cước công dân số 075088968647")],
+        ]));
+        assert!(read.contains_key("giay_to_tuy_than_nguoi_khai"), "{read:?}");
+        assert!(!read.contains_key("giay_to_tuy_than_cha"), "{read:?}");
+    }
+
+    #[test]
+    fn the_place_a_birth_was_registered_is_a_birth_certificate_s_place_of_registration() {
+        let pages = [page(&[&[(
+            100,
+            "Nơi đăng ký khai sinh: Ủy ban nhân dân xã Cẩm Hà",
+        )]])];
+        let mut read = extract(&pages);
+        let card = read.clone();
+        settle_for_kind(DocumentType::BirthCertificate, &mut read);
+        assert_eq!(read["noi_dang_ky"].value, "Ủy ban nhân dân xã Cẩm Hà");
+        // On an identity card it stays the holder's birth registration.
+        assert!(card.contains_key("noi_dang_ky_khai_sinh"));
+    }
+
+    #[test]
     fn a_bilingual_label_does_not_take_the_value_before_it() {
         // Found on a damaged identity card: the date was read into the next label, whose
         // English part alone ("Sex") had been enough to name it.
@@ -628,6 +770,17 @@ mod tests {
         assert_eq!(read["ngay_sinh"], "03/06/1992");
         assert_eq!(read["gioi_tinh"], "Nữ");
         assert_eq!(read["quoc_tich"], "Việt Nam");
+    }
+
+    #[test]
+    fn a_label_whose_spaces_were_lost_still_finds_its_field() {
+        // Found on a heavily blurred diploma: "Nơisinh:", "Nămtốtnghiệp:".
+        let read = values(&page(&[&[(
+            100,
+            "Nơisinh: Khánh Hòa   Nămtốtnghiệp: 2006",
+        )]]));
+        assert_eq!(read.get("noi_sinh").map(String::as_str), Some("Khánh Hòa"));
+        assert_eq!(read.get("nam_tot_nghiep").map(String::as_str), Some("2006"));
     }
 
     #[test]

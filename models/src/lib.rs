@@ -16,8 +16,10 @@
 //! - [`classify`]: the kind of document, from its title and its fields, with a confidence;
 //! - [`binarise`]: a grey scan made black ink on white paper, the threshold following the
 //!   paper's own level (grain, shading and blurred strokes);
-//! - [`frames`]: boxes drawn round a stamp, whose inside is read on its own;
 //! - [`deskew`]: a crooked page measured (projection profiles) and made level;
+//! - [`rules`]: a form's ruled lines taken off the page Tesseract reads;
+//! - [`frames`], [`tilted_frames`]: boxes standing on their own, level or stamped at a slant
+//!   (a secrecy stamp's), read apart;
 //! - [`page`]: one scanned page end to end: binarisation, deskew, OCR, upside-down pages,
 //!   checks;
 //! - [`alteration`]: signs of alteration on a scan (correction fluid over the text).
@@ -40,6 +42,8 @@ pub mod names;
 pub mod normal;
 pub mod ocr;
 pub mod page;
+pub mod rules;
 #[cfg(feature = "sface")]
 pub mod sface;
+pub mod tilted_frames;
 pub mod vocabulary;

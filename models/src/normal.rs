@@ -93,15 +93,17 @@ pub fn date(text: &str) -> Option<String> {
     })
 }
 
-/// A date whose ones OCR read as slashes or bars (an italic "1" is a stroke like "/"):
-/// "08//2//999" is "08/12/1999". Only a token of exactly the DD/MM/YYYY shape is put right,
-/// its separators at the third and sixth places and every other place a digit or a stroke.
+/// A date whose ones OCR read as slashes or bars (an italic "1" is a stroke like "/"), or
+/// whose slashes it read as ones: "08//2//999" is "08/12/1999", "0210712013" is "02/07/2013".
+/// Only a token of exactly the DD/MM/YYYY shape is put right, a slash or a stroke at the third
+/// and sixth places and every other place a digit or a stroke, and only into a real date.
 fn date_with_ones_read_as_strokes(text: &str) -> Option<String> {
     let stroke = |c: char| matches!(c, '/' | '|' | 'l' | 'I' | '!');
+    let separator = |c: char| stroke(c) || c == '1';
     text.split_whitespace().find_map(|token| {
         let token = token.trim_matches(|c: char| matches!(c, ',' | '.' | ';' | ':'));
         let chars: Vec<char> = token.chars().collect();
-        if chars.len() != 10 || chars[2] != '/' || chars[5] != '/' {
+        if chars.len() != 10 || !separator(chars[2]) || !separator(chars[5]) {
             return None;
         }
         let repaired: String = chars
@@ -115,6 +117,31 @@ fn date_with_ones_read_as_strokes(text: &str) -> Option<String> {
             })
             .collect::<Option<String>>()?;
         date(&repaired)
+    })
+}
+
+/// A date whose slashes OCR lost, one or both ("24/091988", "24091988"): a token of eight
+/// digits and at most two separators, read DDMMYYYY, when that is a real date.
+fn date_with_a_separator_lost(text: &str) -> Option<String> {
+    text.split_whitespace().find_map(|token| {
+        let token = token.trim_matches(|c: char| matches!(c, ',' | '.' | ';' | ':'));
+        let separators = token
+            .chars()
+            .filter(|c| matches!(c, '/' | '-' | '.'))
+            .count();
+        let digits: String = token.chars().filter(char::is_ascii_digit).collect();
+        let only = token
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '/' | '-' | '.'));
+        if !only || separators > 2 || digits.len() != 8 {
+            return None;
+        }
+        date(&format!(
+            "{}/{}/{}",
+            &digits[..2],
+            &digits[2..4],
+            &digits[4..]
+        ))
     })
 }
 
@@ -248,6 +275,7 @@ pub fn normal_value(key: &str, text: &str) -> (String, bool) {
         ValueKind::Date => (
             date(&text)
                 .or_else(|| date_with_ones_read_as_strokes(&text))
+                .or_else(|| date_with_a_separator_lost(&text))
                 .unwrap_or(text),
             false,
         ),
@@ -313,6 +341,28 @@ mod tests {
         assert_eq!(normal_value("dan_toc", "tính").0, "tính");
         assert_eq!(normal_value("dien_tich", "320,5 m2").0, "320,5 m²");
         assert_eq!(normal_value("dien_tich", "320,5 m²").0, "320,5 m²");
+    }
+
+    #[test]
+    fn a_date_that_lost_a_slash_is_put_right() {
+        // Found on a heavily blurred diploma: "24/09/1988" read "24/091988".
+        assert_eq!(normal_value("ngay_sinh", "24/091988").0, "24/09/1988");
+        assert_eq!(normal_value("ngay_sinh", "24091988").0, "24/09/1988");
+        assert_eq!(normal_value("ngay_sinh", "99/091988").0, "99/091988");
+    }
+
+    #[test]
+    fn a_date_whose_slashes_were_read_as_ones_is_put_right() {
+        // Found in a ruled table of a birth certificate: "02/07/2013" read as "0210712013".
+        assert_eq!(
+            normal_value("ngay_sinh", "0210712013").0,
+            "02/07/2013".to_owned()
+        );
+        // Not a date when put so: left as read.
+        assert_eq!(
+            normal_value("ngay_sinh", "4518912013").0,
+            "4518912013".to_owned()
+        );
     }
 
     #[test]

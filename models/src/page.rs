@@ -42,24 +42,37 @@ fn score(page: &OcrPage) -> f32 {
     page.mean_confidence() * (page.words.len() as f32).sqrt()
 }
 
-/// A secrecy stamp inside one of the page's frames (`frames`), each frame's inside read on
-/// its own.
+/// A secrecy stamp inside one of the page's frames, level (`frames`) or stamped at a slant
+/// (`tilted_frames`: turned level first), each frame's inside read on its own.
+/// `unruled` is `upright` without its rules, where slanted frames are looked for.
 fn framed_secrecy_mark(
     engine: &mut OcrEngine,
     upright: &GrayImage,
+    unruled: &GrayImage,
     dpi: u32,
 ) -> Result<Option<&'static str>, OcrError> {
-    let frames = crate::frames::find_frames(upright);
-    if frames.is_empty() {
-        return Ok(None);
+    for tilted in crate::tilted_frames::find_tilted_frames(unruled) {
+        let level = crate::tilted_frames::levelled(upright, &tilted);
+        if let Some(mark) = secrecy_mark_inside_frames(engine, &level, dpi)? {
+            return Ok(Some(mark));
+        }
     }
-    for frame in frames {
+    secrecy_mark_inside_frames(engine, upright, dpi)
+}
+
+/// A secrecy stamp inside one of the level frames of `page`.
+fn secrecy_mark_inside_frames(
+    engine: &mut OcrEngine,
+    page: &GrayImage,
+    dpi: u32,
+) -> Result<Option<&'static str>, OcrError> {
+    for frame in crate::frames::find_frames(page) {
         let inset = frame.thickness + 3;
         if frame.width <= 2 * inset + 8 || frame.height <= 2 * inset + 8 {
             continue;
         }
         let inside = image::imageops::crop_imm(
-            upright,
+            page,
             frame.left + inset,
             frame.top + inset,
             frame.width - 2 * inset,
@@ -110,16 +123,19 @@ pub fn read_page(
         binary
     };
     let (mut upright, skew_degrees) = crate::deskew::deskew(&binary);
-    let mut ocr = engine.read_grey(&upright, dpi)?;
+    // Tesseract reads the page without its ruled lines; the frames are looked for with them.
+    let (mut unruled, _) = crate::rules::without_rules(&upright, dpi);
+    let mut ocr = engine.read_grey(&unruled, dpi)?;
     let mut upside_down = false;
     if ink_ratio > 0.0 && ocr.mean_confidence() < RETRY_UPSIDE_DOWN_BELOW {
-        let turned_page = image::imageops::rotate180(&upright);
+        let turned_page = image::imageops::rotate180(&unruled);
         let turned = engine.read_grey(&turned_page, dpi)?;
         if score(&turned) > score(&ocr) {
             ocr = turned;
             upside_down = true;
             // The frames are looked for on the page as it was read.
-            upright = turned_page;
+            upright = image::imageops::rotate180(&upright);
+            unruled = turned_page;
         }
     }
     let turned_degrees = match (sideways, upside_down) {
@@ -130,7 +146,7 @@ pub fn read_page(
     };
     let mut verdict = check_page(&ocr, ink_ratio);
     if verdict.is_ok()
-        && let Some(mark) = framed_secrecy_mark(engine, &upright, dpi)?
+        && let Some(mark) = framed_secrecy_mark(engine, &upright, &unruled, dpi)?
     {
         verdict = Err(PageRefusal::Secret(mark.to_owned()));
     }

@@ -58,6 +58,7 @@ pub const CONCEPTS: &[Concept] = &[
             "HO TEN",
             "FULL NAME",
             "CAP CHO",
+            "CHO",
             "ONG",
             "BA",
             "ONG BA",
@@ -298,7 +299,7 @@ pub const CONCEPTS: &[Concept] = &[
     concept(
         "noi_dang_ky_khai_sinh",
         &["NOI DANG KY KHAI SINH", "PLACE OF BIRTH REGISTRATION"],
-        true,
+        false,
         "Nơi đăng ký khai sinh",
         "place of birth registration",
     ),
@@ -454,13 +455,20 @@ pub const PERSONS: &[(&str, Person)] = &[
     ("WIFE", Person::Wife),
 ];
 
-/// The person a whole folded phrase names.
+/// The person a whole folded phrase names: exactly, or within OCR's confusions and a letter
+/// on the longer phrases ("NGUOI DT KHAI SINH", [`crate::matching::distance`]).
 pub fn person_of(folded: &str) -> Option<Person> {
     let folded = folded.strip_prefix("CUA ").unwrap_or(folded);
+    if let Some((_, person)) = PERSONS.iter().find(|(phrase, _)| *phrase == folded) {
+        return Some(*person);
+    }
     PERSONS
         .iter()
-        .find(|(phrase, _)| *phrase == folded)
-        .map(|(_, person)| *person)
+        .filter_map(|(phrase, person)| {
+            crate::matching::distance(folded, phrase).map(|edits| (edits, *person))
+        })
+        .min_by_key(|(edits, _)| *edits)
+        .map(|(_, person)| person)
 }
 
 /// The concept of a canonical key.
@@ -553,6 +561,14 @@ pub const TITLES: &[(&str, DocumentType)] = &[
         DocumentType::LandUseCertificate,
     ),
 ];
+
+/// Keys that mean another on one kind of paper: on a birth certificate the place the birth
+/// was registered ("Nơi đăng ký khai sinh") is the paper's place of registration.
+pub const KIND_SYNONYMS: &[(DocumentType, &str, &str)] = &[(
+    DocumentType::BirthCertificate,
+    "noi_dang_ky_khai_sinh",
+    "noi_dang_ky",
+)];
 
 /// Fields that point at a kind when no title is read, with their weight.
 pub const EVIDENCE: &[(&str, DocumentType, u32)] = &[

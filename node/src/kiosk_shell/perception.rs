@@ -137,8 +137,9 @@ impl Perception {
 
     /// The kind of document and its fields, from the accepted pages.
     pub fn recognise(pages: &[OcrPage]) -> (DocumentType, BTreeMap<String, ExtractedField>) {
-        let read = fields::extract(pages);
+        let mut read = fields::extract(pages);
         let document_type = classify(pages, &read).kind;
+        fields::settle_for_kind(document_type, &mut read);
         let fields = read
             .into_iter()
             .map(|(name, read)| {

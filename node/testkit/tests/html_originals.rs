@@ -37,7 +37,6 @@ fn the_plan_covers_every_kind_in_several_layouts_fonts_and_damages() {
     for plan in &plans {
         let original = &plan.original;
         assert_eq!(original.generator, "html");
-        assert!(original.held_out, "{} is not held out", original.name);
         assert!(original.pages.is_empty());
         assert!(
             names.insert(original.name.clone()),
@@ -55,6 +54,41 @@ fn the_plan_covers_every_kind_in_several_layouts_fonts_and_damages() {
     }
     let fonts: BTreeSet<&str> = plans.iter().map(|p| p.original.font.as_str()).collect();
     assert!(fonts.len() >= 4, "fonts: {fonts:?}");
+    // Held out: most originals, two font families entirely, and every kind; tuning: every kind
+    // too, in fonts of its own.
+    let held_out = plans.iter().filter(|p| p.original.held_out).count();
+    assert!(
+        held_out * 10 >= plans.len() * 6,
+        "only {held_out} of {} held out",
+        plans.len()
+    );
+    let tuning_fonts: BTreeSet<&str> = plans
+        .iter()
+        .filter(|p| !p.original.held_out)
+        .map(|p| p.original.font.as_str())
+        .collect();
+    let unseen_fonts = fonts.difference(&tuning_fonts).count();
+    assert!(unseen_fonts >= 2, "tuning sees the fonts {tuning_fonts:?}");
+    for kind in DocumentType::ALL {
+        for part in [true, false] {
+            assert!(
+                plans
+                    .iter()
+                    .any(|p| p.original.kind == kind && p.original.held_out == part),
+                "{kind:?} has no {} original",
+                if part { "held-out" } else { "tuning" }
+            );
+        }
+    }
+    for part in [true, false] {
+        assert!(
+            plans
+                .iter()
+                .any(|p| p.original.must_refuse && p.original.held_out == part),
+            "no refusal in the {} part",
+            if part { "held-out" } else { "tuning" }
+        );
+    }
     for damage in Damage::ALL {
         assert!(
             plans.iter().any(|p| p.original.damage == damage),

@@ -14,7 +14,8 @@
 //!
 //! Every page is an A4 sheet at 300 dpi (2480 × 3508 px). Identity cards are drawn at their real
 //! size (85.6 × 54 mm, 1011 × 638 px), front above back on an A4 sheet, the way a card is laid on a
-//! flatbed. Every original is `held_out`: nobody tunes to this generator.
+//! flatbed. Two of the five font families, and every second original of the other three, are
+//! `held_out` of any tuning (`templates::held_out`).
 //!
 //! Originals that must be refused keep the kind and fields of the paper they are printed on
 //! (a benchmark counts the refusal, not the fields); a page blacked out beyond reading is `Other`
@@ -70,7 +71,7 @@ pub fn html_plans() -> anyhow::Result<Vec<HtmlPlan>> {
                 font: planned.font.to_owned(),
                 damage: planned.damage,
                 rotation: planned.rotation,
-                held_out: true,
+                held_out: planned.held_out,
                 kind: planned.kind,
                 fields: planned.fields,
                 must_refuse: planned.must_refuse,
