@@ -17,6 +17,7 @@
 //! - [`copies`]: status, damage and the sealed PDF artifact;
 //! - [`sync`]: the sync service over QUIC (sessions of `bansao-sync`, storage in SQLite);
 //! - [`verify`] and [`trust_export`]: offline verification and trust list listings;
+//!   [`log_inclusion`]: the city log inclusion a registered copy carries, checked offline;
 //!   [`trust_floor`]: a node never goes back to older trust than it has used.
 
 pub mod city;
@@ -33,6 +34,7 @@ pub mod kiosk;
 pub mod kiosk_clock;
 pub mod kiosk_session;
 pub mod kiosk_shell;
+pub mod log_inclusion;
 pub mod node_dir;
 pub mod reconciliation;
 pub mod sync;
