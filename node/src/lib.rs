@@ -14,6 +14,7 @@
 //! - [`city`]: key ceremonies, the published trust and revocation lists, registration;
 //!   [`city_config`]: the `[city]` settings; [`city_log`]: the transparency log's rounds
 //!   (automatic registration, events logged once, checkpoints, proofs written into copies);
+//!   [`log_audit`]: the log recomputed from its entries and checked;
 //! - [`copies`]: status, damage and the sealed PDF artifact;
 //! - [`sync`]: the sync service over QUIC (sessions of `bansao-sync`, storage in SQLite);
 //! - [`verify`] and [`trust_export`]: offline verification and trust list listings;
@@ -34,6 +35,7 @@ pub mod kiosk;
 pub mod kiosk_clock;
 pub mod kiosk_session;
 pub mod kiosk_shell;
+pub mod log_audit;
 pub mod log_inclusion;
 pub mod node_dir;
 pub mod reconciliation;

@@ -15,6 +15,7 @@ pub mod demo;
 pub mod exit;
 pub mod keys_commands;
 pub mod kiosk_commands;
+pub mod log_commands;
 pub mod passphrase;
 pub mod store_commands;
 pub mod sync_commands;

@@ -181,3 +181,102 @@ fn held_registration_leaves_an_approved_copy_countersigned_at_the_city() {
         Some(CopyStatus::Countersigned)
     );
 }
+
+#[test]
+fn bansao_log_prints_the_checkpoint_proves_a_copy_and_audits_the_log() {
+    let world = world();
+    let runtime = runtime();
+    let [kiosk_dir, ward_dir, city_dir] = world.dirs(["kiosk", "ward", "city"]);
+    set_registration(&city_dir, "automatic");
+    let issued = issue(&kiosk_dir, 2);
+    let (_ward, ward_address) = serve(&runtime, &ward_dir);
+    let (_city, city_address) = serve(&runtime, &city_dir);
+    assert!(sync(&runtime, &kiosk_dir, ward_address).unwrap().finished);
+    approve_at_ward(&ward_dir, issued[0]);
+    assert!(sync(&runtime, &ward_dir, city_address).unwrap().finished);
+    wait_until(
+        "the city registers and logs the approved copy",
+        std::time::Duration::from_secs(30),
+        || carries_log_inclusion(&city_dir, issued[0]),
+    );
+    let city = city_dir.to_string_lossy().to_string();
+
+    let run = common::bansao(&["log", "checkpoint", "--node", &city]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let note = run.stdout.clone();
+    let mut lines = note.lines();
+    assert!(
+        lines.next().unwrap().starts_with("bansao/city-log/"),
+        "{note}"
+    );
+    assert_eq!(lines.next(), Some("4"), "{note}");
+    assert!(note.contains("\n\n\u{2014} bansao/city-log/"), "{note}");
+
+    let run = common::bansao(&["log", "prove", "--node", &city, &issued[0].to_string()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let json = run.json();
+    let trust = bansao_trust::TrustContext::from_bundle(
+        &std::fs::read(city_dir.join("trust.cbor")).unwrap(),
+    )
+    .unwrap();
+    let verifiers: Vec<_> = bansao_node::city_log::log_verifiers(&trust)
+        .into_iter()
+        .map(|(verifier, _)| verifier)
+        .collect();
+    let decisions: Vec<&str> = json["proofs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|proof| {
+            let checkpoint = bansao_tlog::VerifiedCheckpoint::open(
+                proof["checkpoint"].as_str().unwrap().as_bytes(),
+                &bansao_node::city_log::log_origin(&trust),
+                &verifiers,
+            )
+            .unwrap();
+            let path = proof["path"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|hash| bansao_tlog::Hash::from_hex(hash.as_str().unwrap()).unwrap())
+                .collect();
+            let inclusion = bansao_tlog::InclusionProof {
+                leaf_index: proof["leaf_index"].as_u64().unwrap(),
+                tree_size: proof["tree_size"].as_u64().unwrap(),
+                path,
+            };
+            let entry = hex::decode(proof["entry"].as_str().unwrap()).unwrap();
+            bansao_tlog::verify_inclusion(&entry, checkpoint.head(), &inclusion).unwrap();
+            proof["event"]["decision"].as_str().unwrap()
+        })
+        .collect();
+    assert_eq!(decisions, ["issue", "approve", "register"], "{json}");
+    let unknown = CopyId::parse("01J00000000000000000000000").unwrap();
+    let run = common::bansao(&["log", "prove", "--node", &city, &unknown.to_string()]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    run.assert_stderr_has("no entry about copy");
+
+    let run = common::bansao(&["log", "audit", "--node", &city, "--json"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(run.json()["passed"], true, "{}", run.stdout);
+    assert_eq!(run.json()["recomputed"]["size"], 4, "{}", run.stdout);
+
+    // An entry changed in the database is found by the audit (exit 5, damage).
+    let connection = rusqlite::Connection::open(city_dir.join("bansao.sqlite")).unwrap();
+    connection
+        .execute(
+            "UPDATE log_entries SET entry = x'a0' WHERE leaf_index = 1",
+            [],
+        )
+        .unwrap();
+    drop(connection);
+    let run = common::bansao(&["log", "audit", "--node", &city]);
+    assert_eq!(run.code, 5, "{}", run.stdout);
+    run.assert_stdout_has("entry 1 is not an event");
+    run.assert_stdout_has("the entries give 4 leaves with root");
+
+    // The city has its log key already: the ceremony for older cities refuses to replace it.
+    let run = common::bansao(&["keys", "log-key", "--city", &city]);
+    assert_ne!(run.code, 0);
+    run.assert_stderr_has("exists already");
+}
