@@ -10,6 +10,7 @@
 //!   figures and the fault labs.
 
 pub mod bench;
+pub mod city_commands;
 pub mod cli;
 pub mod demo;
 pub mod exit;

@@ -2,7 +2,7 @@
 //! the city as it arrives (`[city] registration = "automatic"`), logged, given its inclusion
 //! proof with the next checkpoint, and the registration with its proof comes back down to the
 //! ward and the kiosk, whose PDF `bansao verify` finds included in the log (and a changed proof
-//! or checkpoint tampered); held registration leaves it for a person.
+//! or checkpoint tampered); held registration leaves it for a person (`bansao city register`).
 
 use std::path::Path;
 
@@ -180,6 +180,19 @@ fn held_registration_leaves_an_approved_copy_countersigned_at_the_city() {
         status_at(&city_dir, issued[0]),
         Some(CopyStatus::Countersigned)
     );
+    // City staff register it by hand; it is logged at once.
+    let run = common::bansao(&[
+        "city",
+        "register",
+        "--node",
+        &city_dir.to_string_lossy(),
+        &issued[0].to_string(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.assert_stdout_has("registered");
+    assert_status(&city_dir, issued[0], CopyStatus::Registered);
+    let store = Store::open(&city_dir.join("bansao.sqlite")).unwrap();
+    assert_eq!(store.log_head().unwrap().unwrap().size, 3);
 }
 
 #[test]
