@@ -5,7 +5,8 @@
 //! and are exported after every change as the `trust.cbor` bundle that verifiers and the other
 //! nodes read. A city directory holds:
 //! `bansao.toml`, `root.key` + `root.cert` (the city root: keep offline outside ceremonies),
-//! `node.key` + `node.cert` (the registrar), `bansao.sqlite`, `trust.cbor`.
+//! `node.key` + `node.cert` (the registrar), `log.key` + `log.cert` (the transparency log's
+//! key: signs checkpoints only, `city_log.rs`), `bansao.sqlite`, `trust.cbor`.
 
 use std::path::{Path, PathBuf};
 
@@ -55,6 +56,9 @@ pub enum CityError {
     /// The directory already holds a city.
     #[error("{0} already holds a city root key")]
     CityExists(PathBuf),
+    /// The city has a log key already.
+    #[error("{0} exists already: rotate the log key instead (bansao keys rotate)")]
+    LogKeyExists(PathBuf),
     /// A certificate could not be made.
     #[error(transparent)]
     Certify(#[from] CertifyError),
@@ -102,6 +106,10 @@ pub enum CityError {
 pub const ROOT_KEY_FILE: &str = "root.key";
 /// The city root's certificate file.
 pub const ROOT_CERTIFICATE_FILE: &str = "root.cert";
+/// The transparency log's private key file, inside the city directory.
+pub const LOG_KEY_FILE: &str = "log.key";
+/// The transparency log key's certificate file.
+pub const LOG_CERTIFICATE_FILE: &str = "log.cert";
 const TRUST_LIST_DOCUMENT: &str = "trust-list";
 const REVOCATION_LIST_DOCUMENT: &str = "revocation-list";
 
@@ -126,10 +134,10 @@ impl Default for Validity {
 /// An opened city directory.
 #[derive(Debug)]
 pub struct City {
-    dir: PathBuf,
-    config: NodeConfig,
-    store: Store,
-    actor: ActorId,
+    pub(crate) dir: PathBuf,
+    pub(crate) config: NodeConfig,
+    pub(crate) store: Store,
+    pub(crate) actor: ActorId,
 }
 
 fn new_key() -> Result<SecretKey, CityError> {
@@ -217,10 +225,22 @@ impl City {
             now,
             validity.node_days,
         )?;
+        let log_key = new_key()?;
+        let log = certify(
+            &root_key,
+            &log_key,
+            Role::Log,
+            name,
+            None,
+            now,
+            validity.node_days,
+        )?;
         files::write_new_secret_key(&dir.join(ROOT_KEY_FILE), &root_key)?;
         files::write_certificate(&dir.join(ROOT_CERTIFICATE_FILE), &root)?;
         files::write_new_secret_key(&config.paths.key, &registrar_key)?;
         files::write_certificate(&config.paths.certificate, &registrar)?;
+        files::write_new_secret_key(&dir.join(LOG_KEY_FILE), &log_key)?;
+        files::write_certificate(&dir.join(LOG_CERTIFICATE_FILE), &log)?;
 
         let store = Store::open(&config.paths.database)?;
         let mut city = City {
@@ -233,7 +253,9 @@ impl City {
             version: 1,
             issued_at: now.unix(),
             root,
-            certificates: [(registrar.key_id(), registrar)].into_iter().collect(),
+            certificates: [(registrar.key_id(), registrar), (log.key_id(), log)]
+                .into_iter()
+                .collect(),
             retired: Default::default(),
             revoked: Default::default(),
         };
@@ -374,6 +396,36 @@ impl City {
             revocation_document.publish(&list.to_signed_list(), &signer)?;
         }
         self.save_documents(trust_document, revocation_document, now)
+    }
+
+    /// Certifies a transparency log key for a city made before cities had one (a root
+    /// ceremony): `log.key` and `log.cert`, published in a new trust list edition.
+    pub fn certify_log_key(
+        &mut self,
+        now: Timestamp,
+        validity: Validity,
+    ) -> Result<Certificate, CityError> {
+        let key_path = self.dir.join(LOG_KEY_FILE);
+        if key_path.exists() {
+            return Err(CityError::LogKeyExists(key_path));
+        }
+        let key = new_key()?;
+        let certificate = certify(
+            &self.root_key()?,
+            &key,
+            Role::Log,
+            &self.config.name,
+            None,
+            now,
+            validity.node_days,
+        )?;
+        files::write_new_secret_key(&key_path, &key)?;
+        files::write_certificate(&self.dir.join(LOG_CERTIFICATE_FILE), &certificate)?;
+        let added = certificate.clone();
+        self.edit_trust_list(now, |list| {
+            list.certificates.insert(added.key_id(), added);
+        })?;
+        Ok(certificate)
     }
 
     /// Certifies a ward: creates its directory, key, certificate and configuration.

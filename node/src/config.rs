@@ -11,6 +11,8 @@ use std::time::Duration;
 use bansao_copy::{CommuneCode, KioskId};
 use serde::Deserialize;
 
+pub use crate::city_config::{CityConfig, RegistrationPolicy};
+
 /// The file name of a node's configuration inside its directory.
 pub const CONFIG_FILE_NAME: &str = "bansao.toml";
 
@@ -44,6 +46,7 @@ struct RawConfig {
     name: String,
     commune: Option<RawCommune>,
     kiosk: Option<RawKiosk>,
+    city: Option<crate::city_config::RawCity>,
     #[serde(default)]
     storage: RawStorage,
     #[serde(default)]
@@ -297,7 +300,7 @@ pub enum RoleConfig {
     /// A ward.
     Ward(WardConfig),
     /// The city.
-    City,
+    City(CityConfig),
 }
 
 /// What only a kiosk is configured with.
@@ -324,7 +327,7 @@ impl RoleConfig {
         match self {
             RoleConfig::Kiosk(_) => NodeRole::Kiosk,
             RoleConfig::Ward(_) => NodeRole::Ward,
-            RoleConfig::City => NodeRole::City,
+            RoleConfig::City(_) => NodeRole::City,
         }
     }
 }
@@ -340,7 +343,15 @@ impl NodeConfig {
         match &self.role {
             RoleConfig::Kiosk(kiosk) => Some(&kiosk.commune),
             RoleConfig::Ward(ward) => Some(&ward.commune),
-            RoleConfig::City => None,
+            RoleConfig::City(_) => None,
+        }
+    }
+
+    /// The city's settings (`None` for a kiosk or a ward).
+    pub fn city(&self) -> Option<&CityConfig> {
+        match &self.role {
+            RoleConfig::City(city) => Some(city),
+            _ => None,
         }
     }
 
@@ -413,6 +424,10 @@ impl NodeConfig {
                 .ok();
             (id, kiosk_settings(&kiosk, base, &mut problems))
         });
+        let city_section = raw.city;
+        if raw.role != NodeRole::City && city_section.is_some() {
+            problems.push("only the city has a [city] section".to_owned());
+        }
         let role = match (raw.role, commune, kiosk) {
             (NodeRole::Kiosk, commune, Some((id, devices))) => {
                 let commune = commune.or_else(|| {
@@ -463,7 +478,10 @@ impl NodeConfig {
                 if kiosk.is_some() {
                     problems.push("a city has no [kiosk] section".to_owned());
                 }
-                Some(RoleConfig::City)
+                Some(RoleConfig::City(crate::city_config::city_settings(
+                    city_section.unwrap_or_default(),
+                    &mut problems,
+                )))
             }
         };
         let sync = sync_settings(raw.role, raw.sync, &mut problems);

@@ -12,12 +12,18 @@
 //! - [`ward`]: the review queue, a copy's case, approve and reject; [`decisions`]: the one rule
 //!   for signing a decision, with the ward's certification numbers;
 //! - [`city`]: key ceremonies, the published trust and revocation lists, registration;
+//!   [`city_config`]: the `[city]` settings; [`city_log`]: the transparency log's rounds
+//!   (automatic registration, events logged once, checkpoints, proofs written into copies);
+//!   [`log_audit`]: the log recomputed from its entries and checked;
 //! - [`copies`]: status, damage and the sealed PDF artifact;
 //! - [`sync`]: the sync service over QUIC (sessions of `bansao-sync`, storage in SQLite);
 //! - [`verify`] and [`trust_export`]: offline verification and trust list listings;
+//!   [`log_inclusion`]: the city log inclusion a registered copy carries, checked offline;
 //!   [`trust_floor`]: a node never goes back to older trust than it has used.
 
 pub mod city;
+pub mod city_config;
+pub mod city_log;
 pub mod config;
 pub mod copies;
 pub mod day_report;
@@ -29,6 +35,8 @@ pub mod kiosk;
 pub mod kiosk_clock;
 pub mod kiosk_session;
 pub mod kiosk_shell;
+pub mod log_audit;
+pub mod log_inclusion;
 pub mod node_dir;
 pub mod reconciliation;
 pub mod sync;

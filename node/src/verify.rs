@@ -16,6 +16,8 @@ use bansao_trust::{Certificate, Role, TrustBundleError, TrustContext};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
+pub use crate::log_inclusion::{LogCheck, check_log_inclusion};
+
 /// Why no verdict could be given.
 #[derive(Debug, thiserror::Error)]
 pub enum VerifyError {
@@ -157,23 +159,48 @@ pub fn read_qr_from_image(bytes: &[u8]) -> Result<String, VerifyError> {
 
 /// Verifies a sealed PDF artifact: the seal over every byte, then the embedded record.
 pub fn verify_pdf(bytes: &[u8], trust: &TrustContext) -> Result<Verification, VerifyError> {
+    verify_pdf_with_log(bytes, trust).map(|(verification, _)| verification)
+}
+
+/// [`verify_pdf`], and what the city log inclusion the record carries shows (`None` when it
+/// carries none). An inclusion that does not verify makes the verdict `tampered`.
+pub fn verify_pdf_with_log(
+    bytes: &[u8],
+    trust: &TrustContext,
+) -> Result<(Verification, Option<LogCheck>), VerifyError> {
     let opened = match open_sealed_pdf(bytes) {
         Ok(opened) => opened,
         // A file that carries a bansao seal but no longer opens as one was changed after sealing.
         Err(error) if !matches!(error, OpenError::NotPdf(_)) && contains(bytes, b"/BansaoSeal") => {
-            return Ok(Verification {
+            let verification = Verification {
                 verdict: Verdict::Tampered(format!(
                     "Tệp PDF đã bị sửa sau khi niêm phong. The sealed PDF was changed: {error}"
                 )),
                 claims: None,
                 content: None,
                 report: None,
-            });
+            };
+            return Ok((verification, None));
         }
         Err(error) => return Err(error.into()),
     };
     let record = CopyRecord::from_cbor(&opened.metadata_cbor)?;
     let mut verification = verify_record(&record, trust);
+    let log = match (&record.log_inclusion, &verification.content) {
+        (Some(inclusion), Some(content)) => Some(check_log_inclusion(
+            inclusion,
+            content,
+            bansao_copy::content::hash_content_bytes(&record.content),
+            &record.signatures,
+            trust,
+        )),
+        _ => None,
+    };
+    if let (Some(LogCheck::Refused(reason)), true) = (&log, verification.verdict.is_genuine()) {
+        verification.verdict = Verdict::Tampered(format!(
+            "Bằng chứng nhật ký của thành phố trong tệp không hợp lệ. The city log inclusion the file carries does not verify: {reason}"
+        ));
+    }
     let seal_key = bansao_trust::KeyId(opened.seal_key_id);
     // The seal is made when the file is written, after the newest signature it holds.
     let sealed_after = record
@@ -207,7 +234,7 @@ pub fn verify_pdf(bytes: &[u8], trust: &TrustContext) -> Result<Verification, Ve
             verification.verdict = verdict;
         }
     }
-    Ok(verification)
+    Ok((verification, log))
 }
 
 /// Only the issuing kiosk (under any of its keys), the copy's ward or the city may seal a copy's
@@ -292,6 +319,14 @@ pub fn verify_input(
     input: &str,
     trust: &TrustContext,
 ) -> Result<(InputKind, Verification), VerifyError> {
+    verify_input_with_log(input, trust).map(|(kind, verification, _)| (kind, verification))
+}
+
+/// [`verify_input`], with what a PDF's city log inclusion shows.
+pub fn verify_input_with_log(
+    input: &str,
+    trust: &TrustContext,
+) -> Result<(InputKind, Verification, Option<LogCheck>), VerifyError> {
     let bytes = if input == "-" {
         let mut buffer = Vec::new();
         std::io::stdin()
@@ -306,14 +341,15 @@ pub fn verify_input(
         read_bounded(input)?
     };
     if bytes.starts_with(b"%PDF-") {
-        return Ok((InputKind::Pdf, verify_pdf(&bytes, trust)?));
+        let (verification, log) = verify_pdf_with_log(&bytes, trust)?;
+        return Ok((InputKind::Pdf, verification, log));
     }
     if image::guess_format(&bytes).is_ok() {
         let text = read_qr_from_image(&bytes)?;
-        return Ok((InputKind::QrImage, verify_qr(&text, trust)?));
+        return Ok((InputKind::QrImage, verify_qr(&text, trust)?, None));
     }
     let text = std::str::from_utf8(&bytes).map_err(|_| VerifyError::UnknownInput)?;
-    Ok((InputKind::QrText, verify_qr(text, trust)?))
+    Ok((InputKind::QrText, verify_qr(text, trust)?, None))
 }
 
 /// The exit code of a verdict.

@@ -52,6 +52,12 @@ enum Command {
     /// Key ceremonies: create the city root, certify, rotate, revoke.
     #[command(subcommand)]
     Keys(crate::keys_commands::KeysCommand),
+    /// City staff's work: register a copy its ward approved.
+    #[command(subcommand)]
+    City(crate::city_commands::CityCommand),
+    /// The city's transparency log: the signed checkpoint, inclusion proofs, an audit.
+    #[command(subcommand)]
+    Log(crate::log_commands::LogCommand),
     /// The ward's work: the review queue, one copy's case, approve, reject.
     #[command(subcommand)]
     Ward(crate::ward_commands::WardCommand),
@@ -230,6 +236,8 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<u8> {
             input,
         } => crate::verify_commands::run(trust.as_deref(), node.as_deref(), json, &input, out),
         Command::Ward(command) => crate::ward_commands::run(command, out),
+        Command::Log(command) => crate::log_commands::run(command, out),
+        Command::City(command) => crate::city_commands::run(command, now, out),
         Command::Keys(command) => {
             crate::keys_commands::run(command, now, out)?;
             Ok(0)

@@ -6,6 +6,7 @@
 //! 6 invalid configuration.
 
 use bansao_node::city::CityError;
+use bansao_node::city_log::CityLogError;
 use bansao_node::config::ConfigError;
 use bansao_node::decisions::DecisionError;
 use bansao_node::files::FileError;
@@ -170,6 +171,19 @@ impl ExitStatus for CityError {
     }
 }
 
+impl ExitStatus for CityLogError {
+    fn exit_code(&self) -> u8 {
+        match self {
+            CityLogError::City(error) => error.exit_code(),
+            CityLogError::Store(error) => error.exit_code(),
+            CityLogError::LogKey(error) => error.exit_code(),
+            CityLogError::NoLogKey(_) => KEY_FILE_EXIT_CODE,
+            CityLogError::LogKeyNotTrusted { .. } => TRUST_EXIT_CODE,
+            _ => FAILURE,
+        }
+    }
+}
+
 impl ExitStatus for SyncShellError {
     fn exit_code(&self) -> u8 {
         match self {
@@ -219,6 +233,7 @@ pub fn exit_code_for(error: &anyhow::Error) -> u8 {
             ReprintError,
             WardError,
             CityError,
+            CityLogError,
             DecisionError,
             SyncShellError,
             VerifyError,

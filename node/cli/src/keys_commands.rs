@@ -149,6 +149,13 @@ pub enum KeysCommand {
         #[arg(long)]
         reason: String,
     },
+    /// Certify the city's transparency log key (log.key, log.cert) for a city made before
+    /// cities had one; it signs the log's checkpoints and nothing else.
+    LogKey {
+        /// The city directory.
+        #[arg(long)]
+        city: PathBuf,
+    },
     /// Copy the city's current trust.cbor into node directories.
     Publish {
         /// The city directory.
@@ -348,6 +355,15 @@ pub fn run(
             let copy_id = CopyId::parse(&copy)?;
             city.revoke_copy(copy_id, &reason, now)?;
             writeln!(out, "Đã thu hồi bản sao {copy_id} (copy revoked).")?;
+        }
+        KeysCommand::LogKey { city } => {
+            let mut city = City::open(&city)?;
+            let certificate = city.certify_log_key(now, Validity::default())?;
+            writeln!(
+                out,
+                "Đã cấp khóa nhật ký {} (log key certified). Phát hành lại trust.cbor cho các nút.",
+                certificate.key_id()
+            )?;
         }
         KeysCommand::Publish { city, to } => {
             let city = City::open(&city)?;

@@ -10,11 +10,13 @@
 //!   figures and the fault labs.
 
 pub mod bench;
+pub mod city_commands;
 pub mod cli;
 pub mod demo;
 pub mod exit;
 pub mod keys_commands;
 pub mod kiosk_commands;
+pub mod log_commands;
 pub mod passphrase;
 pub mod store_commands;
 pub mod sync_commands;

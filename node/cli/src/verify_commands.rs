@@ -1,6 +1,7 @@
 //! `bansao verify`: a copy checked offline from its QR text, a photo of its QR code or its PDF,
 //! with a trust file or a node directory (whose store also says what it knows of the kiosk's
-//! chain); the verdict is the exit code.
+//! chain); a registered copy's PDF also says whether it is included in the city log; the
+//! verdict is the exit code.
 
 use std::io::Write;
 use std::path::Path;
@@ -24,22 +25,28 @@ pub fn run(
         (None, Some(node)) => node.config.paths.trust.clone(),
         (None, None) => anyhow::bail!("give --trust FILE or --node DIR"),
     };
-    let result =
-        verify::load_trust(&trust_path).and_then(|context| verify::verify_input(input, &context));
+    let result = verify::load_trust(&trust_path)
+        .and_then(|context| verify::verify_input_with_log(input, &context));
     match result {
-        Ok((kind, verification)) => {
+        Ok((kind, verification, log)) => {
             let chain = match &node {
                 Some(node) => Some(verify::chain_knowledge(&node.open_store()?, &verification)?),
                 None => None,
             };
             if json {
                 let mut value = verify::verification_json(kind, &verification);
+                if let Some(log) = &log {
+                    value["log"] = log.to_json();
+                }
                 if let Some(chain) = &chain {
                     value["chain"] = chain.to_json();
                 }
                 print_json(out, &value)?;
             } else {
                 writeln!(out, "{}", verify::verification_text(&verification))?;
+                if let Some(log) = &log {
+                    writeln!(out, "{}", log.line())?;
+                }
                 if let Some(chain) = &chain {
                     for line in chain.lines() {
                         writeln!(out, "{line}")?;

@@ -13,7 +13,9 @@
 //!   returns in full so the status can report it. The issue slot is never overwritten by a
 //!   decision, whoever signs it;
 //! - `events`: a list of `{kind, at, by, detail}` maps (printed, notified, ...);
-//! - `notes`: a list of `{author, at, text}` maps (review notes).
+//! - `notes`: a list of `{author, at, text}` maps (review notes);
+//! - `log_inclusion` (once the city logged the registration and signed a checkpoint over it):
+//!   the [`LogInclusion`] CBOR bytes, written by the city, checked by whoever verifies.
 //!
 //! Events and notes are annotations, not proofs: only signatures change a copy's status.
 
@@ -26,6 +28,7 @@ use automerge::{
 use sha2::{Digest, Sha256};
 
 use crate::content::{ContentDecodeError, ContentHash, CopyContent, hash_content_bytes};
+use crate::log_event::{LogEventError, LogInclusion};
 use crate::signature::SignatureRecord;
 use crate::timestamp::Timestamp;
 
@@ -468,6 +471,30 @@ impl CopyDocument {
         crate::qr::QrClaims::for_content(&self.content)
             .qr_text_from_seal(&seal)
             .ok()
+    }
+
+    /// Writes the registration's inclusion in the city's log (replacing an earlier one) and
+    /// commits.
+    pub fn set_log_inclusion(&mut self, inclusion: &LogInclusion) -> Result<(), CopyDocumentError> {
+        self.doc.put(
+            ROOT,
+            "log_inclusion",
+            ScalarValue::Bytes(inclusion.to_cbor()),
+        )?;
+        self.doc.commit();
+        Ok(())
+    }
+
+    /// The registration's inclusion in the city's log, if the copy carries one (an unreadable
+    /// one is returned as its error, to be reported, not ignored).
+    pub fn log_inclusion(&self) -> Option<Result<LogInclusion, LogEventError>> {
+        match self.doc.get(ROOT, "log_inclusion").ok()?? {
+            (Value::Scalar(scalar), _) => match scalar.as_bytes() {
+                Some(bytes) => Some(LogInclusion::from_cbor(bytes)),
+                None => Some(Err(LogEventError::Invalid("not a byte string".to_owned()))),
+            },
+            _ => Some(Err(LogEventError::Invalid("not a byte string".to_owned()))),
+        }
     }
 
     /// The review notes.

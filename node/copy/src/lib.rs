@@ -8,6 +8,8 @@
 //!   several parties append to concurrently;
 //! - [`status`]: the status derived from valid signatures, with conflicts surfaced;
 //! - [`qr`]: the COSE/Base45 QR payload; [`record`]: the portable record the PDF embeds;
+//! - [`log_event`]: the events of the city's transparency log (its leaves) and the inclusion
+//!   proof a registered copy carries;
 //! - [`verify`]: offline verdicts from a QR or a record;
 //! - [`fee`] and [`timestamp`]: the fee schedule and how times are stored and shown;
 //! - [`ids`]: commune codes, kiosk ids and official ids, checked where they enter;
@@ -19,6 +21,7 @@ pub mod content;
 pub mod document;
 pub mod fee;
 pub mod ids;
+pub mod log_event;
 pub mod qr;
 pub mod record;
 pub mod rejection;
@@ -34,6 +37,7 @@ pub use content::{
 };
 pub use document::{CopyDocument, CopyEvent, ReviewNote};
 pub use ids::{CommuneCode, InvalidId, KioskId, OfficialId};
+pub use log_event::{LogEventError, LogInclusion, LoggedEvent};
 pub use qr::QrClaims;
 pub use record::CopyRecord;
 pub use rejection::RejectionGround;

@@ -6,6 +6,7 @@ use bansao_trust::cbor::{self, CborError};
 use ciborium::value::Value;
 
 use crate::document::{CopyDocument, CopyDocumentError};
+use crate::log_event::LogInclusion;
 use crate::signature::SignatureRecord;
 
 /// Most signatures a record may carry.
@@ -20,6 +21,9 @@ pub struct CopyRecord {
     pub signatures: Vec<SignatureRecord>,
     /// The QR text printed for the copy.
     pub qr_text: String,
+    /// The registration's inclusion in the city's log, when the copy carried one (the `log`
+    /// key; absent in records of copies not yet logged, and in older records).
+    pub log_inclusion: Option<LogInclusion>,
 }
 
 /// A record could not be decoded.
@@ -31,10 +35,13 @@ pub enum CopyRecordError {
     /// A signature inside is malformed.
     #[error("malformed signature in the copy record: {0}")]
     Signature(String),
+    /// The log inclusion inside is malformed.
+    #[error("malformed log inclusion in the copy record: {0}")]
+    LogInclusion(String),
 }
 
 impl CopyRecord {
-    /// The record of a document as it stands.
+    /// The record of a document as it stands (an unreadable log inclusion is left out).
     pub fn from_document(
         document: &CopyDocument,
         qr_text: String,
@@ -44,12 +51,13 @@ impl CopyRecord {
             content: document.content_bytes().to_vec(),
             signatures,
             qr_text,
+            log_inclusion: document.log_inclusion().and_then(Result::ok),
         })
     }
 
     /// Encodes the record.
     pub fn to_cbor(&self) -> Vec<u8> {
-        cbor::to_canonical_vec(Value::Map(vec![
+        let mut entries = vec![
             (
                 Value::Text("content".into()),
                 Value::Bytes(self.content.clone()),
@@ -64,7 +72,11 @@ impl CopyRecord {
                 ),
             ),
             (Value::Text("qr".into()), Value::Text(self.qr_text.clone())),
-        ]))
+        ];
+        if let Some(inclusion) = &self.log_inclusion {
+            entries.push((Value::Text("log".into()), inclusion.to_value()));
+        }
+        cbor::to_canonical_vec(Value::Map(entries))
     }
 
     /// Decodes a record.
@@ -93,10 +105,17 @@ impl CopyRecord {
             4_000,
             "qr",
         )?;
+        let log_inclusion = cbor::take_field(&mut map, "log")
+            .map(|value| {
+                LogInclusion::from_value(value)
+                    .map_err(|e| CopyRecordError::LogInclusion(e.to_string()))
+            })
+            .transpose()?;
         Ok(CopyRecord {
             content,
             signatures,
             qr_text,
+            log_inclusion,
         })
     }
 }

@@ -7,11 +7,13 @@
 //!   durable application of its storage effects;
 //! - [`stream`]: one session driven over one QUIC bi-stream (storage on a blocking thread);
 //! - [`backoff`]: reconnection delays with jitter;
+//! - [`city_rounds`]: the city's transparency log rounds, after intake and on a timer;
 //! - [`peers`]: the per-peer state `bansao status` prints;
 //! - [`service`]: the node's sync service: listener, upstream rounds with backoff, LAN peers.
 
 pub mod authorize;
 pub mod backoff;
+pub mod city_rounds;
 pub mod peers;
 pub mod replica;
 pub mod service;

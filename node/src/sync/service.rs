@@ -26,6 +26,7 @@ use crate::node_dir::{Node, NodeDir};
 use crate::sync::SyncShellError;
 use crate::sync::authorize::TrustAuthorizer;
 use crate::sync::backoff::Backoff;
+use crate::sync::city_rounds::CityLogRounds;
 use crate::sync::peers::PeerBook;
 use crate::sync::replica::StoreReplica;
 use crate::sync::stream::{SessionOutcome, StreamLimits, run_session};
@@ -82,6 +83,8 @@ struct Inner {
     peers: PeerBook,
     tuning: Tuning,
     reconcile_cache: Arc<ReconcileCache>,
+    /// The city's log rounds (`None` on kiosks and wards).
+    city_log: Option<CityLogRounds>,
 }
 
 async fn resolve(address: &str) -> Result<SocketAddr, SyncShellError> {
@@ -145,6 +148,10 @@ impl SyncNode {
             trust_bundle,
             ..
         } = node;
+        let city_log = dir
+            .config
+            .city()
+            .map(|city| CityLogRounds::new(dir.path.clone(), city.checkpoint_interval));
         let config = dir.config;
         let trust = TrustHandle::of_verified(&config.paths.trust, trust_bundle, trust);
         let key_id = key.key_id();
@@ -171,6 +178,7 @@ impl SyncNode {
                 peers,
                 tuning: Tuning::default(),
                 reconcile_cache: Arc::default(),
+                city_log,
             }),
         })
     }
@@ -186,6 +194,7 @@ impl SyncNode {
                 peers: self.inner.peers.clone(),
                 tuning,
                 reconcile_cache: self.inner.reconcile_cache.clone(),
+                city_log: self.inner.city_log.clone(),
             }),
         }
     }
@@ -262,6 +271,13 @@ impl SyncNode {
             let outcome = self.run_stream(Side::Responder, peer_key, send, recv).await;
             let outcome = with_close_reason(outcome, &connection);
             self.record(peer_key, &address, &outcome).await;
+            // The city registers and logs what a ward just brought.
+            if let Some(rounds) = &self.inner.city_log
+                && outcome.stats.documents_received > 0
+            {
+                let rounds = rounds.clone();
+                tokio::spawn(async move { rounds.run_round().await });
+            }
             if outcome.stats.refusals > 0 {
                 connection.close(CLOSE_REFUSED.into(), b"refused");
                 break;
@@ -515,6 +531,14 @@ impl SyncNode {
         } else {
             None
         };
+        if let Some(rounds) = self.inner.city_log.clone() {
+            tasks.push(tokio::spawn(async move {
+                loop {
+                    rounds.run_round().await;
+                    tokio::time::sleep(rounds.interval()).await;
+                }
+            }));
+        }
         tasks.push(tokio::spawn({
             let node = self.clone();
             async move {

@@ -12,6 +12,7 @@ mod anomalies;
 mod check;
 mod decisions;
 mod editions;
+mod log;
 mod schema;
 mod sync;
 
@@ -19,6 +20,8 @@ pub use anomalies::{Anomaly, AnomalyKind, AnomalyResolution, FUTURE_TOLERANCE_SE
 pub use check::{ContentCheck, Damage, DamagedPart};
 pub use decisions::{CertificationEntry, NumberBook};
 pub use editions::TrustEditions;
+pub use log::{LogAppended, LogEvent, LoggedEntry, SqlTiles, StoredCheckpoint};
+pub use schema::SCHEMA_VERSION;
 
 pub use sync::{BlobTransfer, COPIES_PER_QUERY, MissingBlob, SyncItem};
 
@@ -105,12 +108,36 @@ pub enum StoreError {
         /// When the check ran.
         checked_at: String,
     },
+    /// The transparency log is not started in this database (only the city keeps one).
+    #[error("this database keeps no transparency log")]
+    LogNotStarted,
+    /// The transparency log's stored rows do not agree with each other.
+    #[error("the transparency log in the database is damaged: {reason}")]
+    LogDamaged {
+        /// What disagrees.
+        reason: String,
+    },
+    /// The log's tree could not be read or appended to.
+    #[error("the transparency log's tree: {0}")]
+    LogTree(Box<bansao_tlog::AppendError>),
     /// A scan does not match the hash the content names.
     #[error("scan {index} does not match the page hash in the copy's content")]
     ScanMismatch {
         /// Page index, from 0.
         index: usize,
     },
+}
+
+impl From<bansao_tlog::AppendError> for StoreError {
+    fn from(error: bansao_tlog::AppendError) -> StoreError {
+        StoreError::LogTree(Box::new(error))
+    }
+}
+
+impl From<bansao_tlog::TreeError> for StoreError {
+    fn from(error: bansao_tlog::TreeError) -> StoreError {
+        StoreError::LogTree(Box::new(error.into()))
+    }
 }
 
 impl From<rusqlite::Error> for StoreError {

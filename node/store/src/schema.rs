@@ -8,7 +8,7 @@ use rusqlite_migration::{M, Migrations};
 
 /// The schema version the migrations lead to (`PRAGMA user_version`); a database with a higher
 /// one was written by a newer bansao and is not opened.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 
 /// Every migration, oldest first. Never edit a released one; append.
 pub fn migrations() -> Migrations<'static> {
@@ -198,6 +198,57 @@ pub fn migrations() -> Migrations<'static> {
             key_id      TEXT NOT NULL,
             note        TEXT NOT NULL,
             signature   BLOB NOT NULL
+        ) STRICT;",
+        ),
+        // The city's transparency log (`log.rs`): its entries (the canonical CBOR of each event,
+        // once per event key), its hash tiles (tlog-tiles, the widest version of each), its
+        // size and root (one row, present once the log is started: only the city starts it),
+        // the checkpoints it signed, the copies whose changes are still to be logged (kept by
+        // triggers in the transaction that writes the copy, so a crash loses none), and the
+        // registrations whose copy still waits for its inclusion proof.
+        M::up(
+            "CREATE TABLE log_entries (
+            leaf_index INTEGER PRIMARY KEY NOT NULL,
+            event_key  TEXT NOT NULL UNIQUE,
+            copy_id    TEXT,
+            entry      BLOB NOT NULL,
+            logged_at  TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX log_entries_by_copy ON log_entries (copy_id);
+
+        CREATE TABLE log_tiles (
+            level      INTEGER NOT NULL,
+            tile_index INTEGER NOT NULL,
+            hashes     BLOB NOT NULL,
+            PRIMARY KEY (level, tile_index)
+        ) STRICT, WITHOUT ROWID;
+
+        CREATE TABLE log_state (
+            only       INTEGER PRIMARY KEY CHECK (only = 1),
+            tree_size  INTEGER NOT NULL,
+            root_hash  BLOB NOT NULL,
+            updated_at TEXT NOT NULL
+        ) STRICT;
+
+        CREATE TABLE log_checkpoints (
+            tree_size INTEGER PRIMARY KEY NOT NULL,
+            note      TEXT NOT NULL,
+            signed_at TEXT NOT NULL
+        ) STRICT;
+
+        CREATE TABLE log_pending_copies (
+            copy_id TEXT PRIMARY KEY NOT NULL
+        ) STRICT, WITHOUT ROWID;
+        CREATE TRIGGER copies_inserted_log_pending AFTER INSERT ON copies
+            WHEN EXISTS (SELECT 1 FROM log_state)
+        BEGIN INSERT OR IGNORE INTO log_pending_copies (copy_id) VALUES (NEW.copy_id); END;
+        CREATE TRIGGER copies_updated_log_pending AFTER UPDATE OF document ON copies
+            WHEN EXISTS (SELECT 1 FROM log_state)
+        BEGIN INSERT OR IGNORE INTO log_pending_copies (copy_id) VALUES (NEW.copy_id); END;
+
+        CREATE TABLE log_proofs_wanted (
+            leaf_index INTEGER PRIMARY KEY NOT NULL REFERENCES log_entries (leaf_index),
+            copy_id    TEXT NOT NULL
         ) STRICT;",
         ),
     ])

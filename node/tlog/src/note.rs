@@ -181,10 +181,13 @@ impl NoteVerifier {
     }
 }
 
+/// Makes the Ed25519 signature of a note's text.
+type SignText = Box<dyn Fn(&[u8]) -> Signature + Send + Sync>;
+
 /// A key that signs notes. Its Debug shows the name and key id only.
 pub struct NoteSigner {
     verifier: NoteVerifier,
-    key: SigningKey,
+    key: SignText,
 }
 
 impl fmt::Debug for NoteSigner {
@@ -200,7 +203,24 @@ impl NoteSigner {
     /// Signs with `key` under `name`.
     pub fn ed25519(name: NoteKeyName, key: SigningKey) -> NoteSigner {
         let verifier = NoteVerifier::ed25519(name, key.verifying_key());
-        NoteSigner { verifier, key }
+        NoteSigner {
+            verifier,
+            key: Box::new(move |text| key.sign(text)),
+        }
+    }
+
+    /// Signs under `name` with a key held elsewhere: `sign` makes the Ed25519 signature of the
+    /// raw text by the private key of `public_key` (so the private key need not leave the crate
+    /// that keeps it).
+    pub fn ed25519_by(
+        name: NoteKeyName,
+        public_key: VerifyingKey,
+        sign: impl Fn(&[u8]) -> Signature + Send + Sync + 'static,
+    ) -> NoteSigner {
+        NoteSigner {
+            verifier: NoteVerifier::ed25519(name, public_key),
+            key: Box::new(sign),
+        }
     }
 
     /// The verifier of this signer's notes.
@@ -212,7 +232,7 @@ impl NoteSigner {
         NoteSignature {
             name: self.verifier.name.as_str().to_owned(),
             key_id: self.verifier.id,
-            signature: self.key.sign(text.as_bytes()).to_bytes().to_vec(),
+            signature: (self.key)(text.as_bytes()).to_bytes().to_vec(),
         }
     }
 }

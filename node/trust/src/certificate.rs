@@ -30,16 +30,19 @@ pub enum Role {
     Kiosk,
     /// A commune official: approves or rejects copies (counter-signs).
     Official,
+    /// The city's transparency log key: signs the log's checkpoints, nothing else.
+    Log,
 }
 
 impl Role {
     /// Every role, in hierarchy order.
-    pub const ALL: [Role; 5] = [
+    pub const ALL: [Role; 6] = [
         Role::CityRoot,
         Role::Registrar,
         Role::Ward,
         Role::Kiosk,
         Role::Official,
+        Role::Log,
     ];
 
     fn code(self) -> u64 {
@@ -49,6 +52,7 @@ impl Role {
             Role::Ward => 3,
             Role::Kiosk => 4,
             Role::Official => 5,
+            Role::Log => 6,
         }
     }
 
@@ -64,6 +68,7 @@ impl Role {
             Role::Ward => "ward",
             Role::Kiosk => "kiosk",
             Role::Official => "official",
+            Role::Log => "log",
         }
     }
 
@@ -75,13 +80,14 @@ impl Role {
             Role::Ward => "Xã/phường",
             Role::Kiosk => "Ki-ốt",
             Role::Official => "Cán bộ tư pháp",
+            Role::Log => "Khóa nhật ký minh bạch thành phố",
         }
     }
 
     /// The role whose key may certify this one.
     pub fn issuer_role(self) -> Role {
         match self {
-            Role::CityRoot | Role::Registrar | Role::Ward => Role::CityRoot,
+            Role::CityRoot | Role::Registrar | Role::Ward | Role::Log => Role::CityRoot,
             Role::Kiosk | Role::Official => Role::Ward,
         }
     }
@@ -105,7 +111,7 @@ impl std::str::FromStr for Role {
         Role::ALL
             .into_iter()
             .find(|role| role.as_str() == text)
-            .ok_or_else(|| format!("unknown role {text:?} (expected one of city-root, registrar, ward, kiosk, official)"))
+            .ok_or_else(|| format!("unknown role {text:?} (expected one of city-root, registrar, ward, kiosk, official, log)"))
     }
 }
 
@@ -379,7 +385,7 @@ mod tests {
         #[test]
         fn certificates_round_trip(
             seed in any::<[u8; 32]>(),
-            role_index in 0usize..5,
+            role_index in 0usize..Role::ALL.len(),
             subject in "\\PC{0,40}",
             commune in "[0-9]{5}",
             not_before in any::<i64>(),

@@ -132,7 +132,8 @@ impl SecretKey {
     }
 
     /// Signs raw bytes with no context. Only for formats that bring their own domain separation
-    /// (COSE's `Sig_structure`, the artifact seal, and in `bansao-sync-net` the node's X.509
+    /// (COSE's `Sig_structure`, the artifact seal, the log key's C2SP signed notes — a key that
+    /// signs nothing else —, and in `bansao-sync-net` the node's X.509
     /// `TBSCertificate` and the TLS 1.3 `CertificateVerify` content).
     pub fn sign_raw(&self, message: &[u8]) -> Signature {
         self.signing_key.sign(message)

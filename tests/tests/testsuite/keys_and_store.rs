@@ -135,8 +135,8 @@ fn a_city_certifies_a_ward_kiosk_and_official_from_the_command_line() {
         "one edition per ceremony after the first"
     );
     let roles = common::strings_of(&json["keys"], "role");
-    assert_eq!(roles.len(), 5);
-    for role in ["city-root", "registrar", "ward", "kiosk", "official"] {
+    assert_eq!(roles.len(), 6);
+    for role in ["city-root", "registrar", "log", "ward", "kiosk", "official"] {
         assert!(roles.contains(&role), "{role} in {roles:?}");
     }
     let kiosk = key_of(&json, "kiosk", "KIOSK-DONGHOI-01")[0];

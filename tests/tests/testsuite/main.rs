@@ -6,6 +6,7 @@
 
 #[macro_use]
 mod common;
+mod city;
 mod keys_and_store;
 mod kiosk;
 mod sync;

@@ -22,18 +22,18 @@ use bansao_node::{entropy, files};
 use bansao_store::Store;
 use bansao_trust::{SecretKey, TrustContext};
 
-struct World {
+pub(crate) struct World {
     _temp: tempfile::TempDir,
     root: PathBuf,
 }
 
 impl World {
-    fn dir(&self, name: &str) -> PathBuf {
+    pub(crate) fn dir(&self, name: &str) -> PathBuf {
         self.root.join(name)
     }
 
     /// The directories of the nodes `names`.
-    fn dirs<const N: usize>(&self, names: [&str; N]) -> [PathBuf; N] {
+    pub(crate) fn dirs<const N: usize>(&self, names: [&str; N]) -> [PathBuf; N] {
         names.map(|name| self.dir(name))
     }
 }
@@ -47,7 +47,7 @@ fn commune(code: &str, name: &str) -> Commune {
 
 /// A city, the ward of Tân Lập with an official and two kiosks, and the ward of another commune
 /// with one kiosk; every node has the trust list of that moment.
-fn world() -> World {
+pub(crate) fn world() -> World {
     let temp = tempfile::tempdir().unwrap();
     let root = temp.path().to_owned();
     let now = entropy::now();
@@ -101,7 +101,7 @@ fn world() -> World {
     World { _temp: temp, root }
 }
 
-fn issue(kiosk_dir: &Path, count: usize) -> Vec<CopyId> {
+pub(crate) fn issue(kiosk_dir: &Path, count: usize) -> Vec<CopyId> {
     let mut kiosk = Kiosk::open(kiosk_dir).unwrap();
     let field = |value: &str| ExtractedField {
         value: value.to_owned(),
@@ -140,11 +140,11 @@ fn issue(kiosk_dir: &Path, count: usize) -> Vec<CopyId> {
 
 /// Asserts the status the node at `dir` holds for `copy_id`.
 #[track_caller]
-fn assert_status(dir: &Path, copy_id: CopyId, status: CopyStatus) {
+pub(crate) fn assert_status(dir: &Path, copy_id: CopyId, status: CopyStatus) {
     assert_eq!(status_at(dir, copy_id), Some(status));
 }
 
-fn status_at(dir: &Path, copy_id: CopyId) -> Option<CopyStatus> {
+pub(crate) fn status_at(dir: &Path, copy_id: CopyId) -> Option<CopyStatus> {
     let store = Store::open(&dir.join("bansao.sqlite")).unwrap();
     let row = store
         .list_copies(None, 10_000)
@@ -167,7 +167,7 @@ fn scans_missing(dir: &Path, commune: &str) -> usize {
 }
 
 /// Starts a node's listener on a free loopback port.
-fn serve(runtime: &tokio::runtime::Runtime, dir: &Path) -> (SyncNode, SocketAddr) {
+pub(crate) fn serve(runtime: &tokio::runtime::Runtime, dir: &Path) -> (SyncNode, SocketAddr) {
     let node = SyncNode::open(dir).unwrap();
     let endpoint = runtime
         .block_on(async { node.bind(SocketAddr::from(([127, 0, 0, 1], 0))) })
@@ -179,7 +179,7 @@ fn serve(runtime: &tokio::runtime::Runtime, dir: &Path) -> (SyncNode, SocketAddr
 }
 
 /// One round from `dir` to `address`.
-fn sync(
+pub(crate) fn sync(
     runtime: &tokio::runtime::Runtime,
     dir: &Path,
     address: SocketAddr,
@@ -196,7 +196,13 @@ fn sync(
     })
 }
 
-fn decide(dir: &Path, ward: &Ward, key: &SecretKey, copy_id: CopyId, decision: Decision) {
+pub(crate) fn decide(
+    dir: &Path,
+    ward: &Ward,
+    key: &SecretKey,
+    copy_id: CopyId,
+    decision: Decision,
+) {
     let trust = TrustContext::from_bundle(&files::read(&dir.join("trust.cbor")).unwrap()).unwrap();
     let mut store = Store::open(&dir.join("bansao.sqlite")).unwrap();
     let _ = ward;
@@ -215,7 +221,7 @@ fn decide(dir: &Path, ward: &Ward, key: &SecretKey, copy_id: CopyId, decision: D
     .unwrap();
 }
 
-fn runtime() -> tokio::runtime::Runtime {
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
     // Sync's log lines explain a failing test (`BANSAO_LOG=debug` shows every decision).
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
@@ -957,7 +963,7 @@ fn serve_at(runtime: &tokio::runtime::Runtime, dir: &Path, address: SocketAddr) 
     node
 }
 
-fn wait_until(what: &str, limit: std::time::Duration, mut done: impl FnMut() -> bool) {
+pub(crate) fn wait_until(what: &str, limit: std::time::Duration, mut done: impl FnMut() -> bool) {
     let started = std::time::Instant::now();
     while !done() {
         assert!(started.elapsed() < limit, "{what}: not within {limit:?}");

@@ -77,7 +77,7 @@ fn the_database_is_durable_wal_with_full_sync() {
     let version: i64 = connection
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 6);
+    assert_eq!(version, bansao_store::SCHEMA_VERSION);
 }
 
 #[test]
