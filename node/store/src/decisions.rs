@@ -50,20 +50,7 @@ impl Store {
             .connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(StoreError::from)?;
-        let bytes: Vec<u8> = transaction
-            .query_row(
-                "SELECT document FROM copies WHERE copy_id = ?1",
-                [&id],
-                |row| row.get(0),
-            )
-            .optional()
-            .map_err(StoreError::from)?
-            .ok_or_else(|| StoreError::NotFound(id.clone()))?;
-        let mut document =
-            CopyDocument::load(&bytes, actor).map_err(|error| StoreError::Document {
-                copy_id: id.clone(),
-                error: Box::new(error),
-            })?;
+        let mut document = crate::decisions::stored_document(&transaction, &id, actor)?;
         // A copy keeps the number it was given (an approval that resolves a conflict on a copy
         // approved before): one number a copy, one copy a number.
         let given: Option<i64> = match book {
@@ -153,4 +140,24 @@ impl Store {
             )
             .optional()?)
     }
+}
+
+/// The copy `id`'s document as stored, loaded for a change inside `transaction`.
+pub(crate) fn stored_document(
+    transaction: &rusqlite::Transaction<'_>,
+    id: &str,
+    actor: ActorId,
+) -> Result<CopyDocument, StoreError> {
+    let bytes: Vec<u8> = transaction
+        .query_row(
+            "SELECT document FROM copies WHERE copy_id = ?1",
+            [id],
+            |row| row.get(0),
+        )
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(id.to_owned()))?;
+    CopyDocument::load(&bytes, actor).map_err(|error| StoreError::Document {
+        copy_id: id.to_owned(),
+        error: Box::new(error),
+    })
 }

@@ -473,20 +473,7 @@ impl Store {
             .connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(StoreError::from)?;
-        let bytes: Vec<u8> = transaction
-            .query_row(
-                "SELECT document FROM copies WHERE copy_id = ?1",
-                [&id],
-                |row| row.get(0),
-            )
-            .optional()
-            .map_err(StoreError::from)?
-            .ok_or_else(|| StoreError::NotFound(id.clone()))?;
-        let mut document =
-            CopyDocument::load(&bytes, actor).map_err(|error| StoreError::Document {
-                copy_id: id.clone(),
-                error: Box::new(error),
-            })?;
+        let mut document = crate::decisions::stored_document(&transaction, &id, actor)?;
         let status = attach(&mut document)?;
         upsert_copy(&transaction, &mut document, status, now)?;
         transaction
