@@ -19,6 +19,7 @@
 //! - [`copies`]: status, damage and the sealed PDF artifact;
 //! - [`sync`]: the sync service over QUIC (sessions of `bansao-sync`, storage in SQLite);
 //! - [`verify`] and [`trust_export`]: offline verification and trust list listings;
+//!   [`verify_online`]: the public verify page's checks, with what the node knows now;
 //!   [`log_inclusion`]: the city log inclusion a registered copy carries, checked offline;
 //!   [`trust_floor`]: a node never goes back to older trust than it has used.
 
@@ -46,6 +47,7 @@ pub mod sync;
 pub mod trust_export;
 pub mod trust_floor;
 pub mod verify;
+pub mod verify_online;
 pub mod ward;
 
 /// The media type of a scan file from its first bytes: PNG or JPEG, nothing else.

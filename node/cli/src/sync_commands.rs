@@ -44,18 +44,21 @@ async fn stop_signal() {
 }
 
 /// The parts of the site a node of `role` serves, and what its pages are called: a ward its
-/// officials' pages, a city its staff's pages.
+/// officials' pages, a city its staff's pages, every node the public verify page.
 fn web_parts(
     dir: &Path,
     role: NodeRole,
 ) -> anyhow::Result<(Vec<bansao_web::Router>, &'static str)> {
     let web_error = |error: bansao_web::WebError| anyhow::anyhow!("{error}");
+    let verify = bansao_web::verify_router(bansao_web::VerifyState::new(
+        bansao_node::verify_online::OnlineVerifier::open(dir)?,
+    ));
     Ok(match role {
         NodeRole::Ward => {
             let state =
                 WebState::new(Ward::open(dir)?, SessionRules::default()).map_err(web_error)?;
             (
-                vec![bansao_web::ward_router(state)],
+                vec![bansao_web::ward_router(state), verify],
                 "Trang của cán bộ (officials' pages)",
             )
         }
@@ -63,11 +66,14 @@ fn web_parts(
             let state =
                 CityState::new(City::open(dir)?, SessionRules::default()).map_err(web_error)?;
             (
-                vec![bansao_web::city_router(state)],
+                vec![bansao_web::city_router(state), verify],
                 "Trang của cán bộ Sở (city staff's pages)",
             )
         }
-        NodeRole::Kiosk => (Vec::new(), "Trang của ki-ốt (the kiosk's pages)"),
+        NodeRole::Kiosk => (
+            vec![bansao_web::home_router(), verify],
+            "Trang kiểm tra bản sao (the verify page)",
+        ),
     })
 }
 

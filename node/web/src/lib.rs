@@ -16,6 +16,8 @@
 //!   here;
 //! - [`city`]: the city staff's pages (keys and revocations, the audit trail) over
 //!   [`bansao_node::city_desk`];
+//! - [`verify`]: the public verify page every node serves, with no sign-in, over
+//!   [`bansao_node::verify_online`];
 //! - [`assets`]: the style sheet, embedded in the binary (no CDN: wards have no internet);
 //! - [`error`]: the error page.
 //!
@@ -29,6 +31,7 @@ pub mod error;
 pub mod pages;
 pub mod sessions;
 pub mod state;
+pub mod verify;
 
 use std::future::Future;
 
@@ -41,6 +44,7 @@ pub use city::{CityState, city_router};
 pub use error::WebError;
 pub use sessions::SessionRules;
 pub use state::WebState;
+pub use verify::{VerifyState, home_router, verify_router};
 
 /// A node's whole site: `parts` merged (their paths must not overlap), the embedded assets, and
 /// the security headers on every response.

@@ -9,4 +9,5 @@ mod browser;
 mod city;
 mod http;
 mod official_day;
+mod verify;
 mod world;
