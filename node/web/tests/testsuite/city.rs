@@ -120,3 +120,105 @@ async fn a_ward_official_is_not_city_staff_and_city_pages_need_a_session() {
         refused.headers
     );
 }
+
+async fn staff_session(address: std::net::SocketAddr) -> (String, String) {
+    let page = http::request(address, "GET", "/sign-in", &[], "").await;
+    let cookie = set_cookie(&page, "bansao_sign_in").unwrap();
+    let body = form(&[
+        ("csrf", &csrf_field(&page.body)),
+        ("official", STAFF_ID),
+        ("passphrase", STAFF_PASSPHRASE),
+    ]);
+    let signed_in = http::request(
+        address,
+        "POST",
+        "/sign-in",
+        &[
+            format!("Cookie: bansao_sign_in={cookie}"),
+            "Content-Type: application/x-www-form-urlencoded".to_owned(),
+        ],
+        &body,
+    )
+    .await;
+    assert_eq!(signed_in.status, 303, "{}", signed_in.body);
+    let session = set_cookie(&signed_in, "bansao_session").unwrap();
+    let keys = http::request(
+        address,
+        "GET",
+        "/keys",
+        &[format!("Cookie: bansao_session={session}")],
+        "",
+    )
+    .await;
+    (session, csrf_field(&keys.body))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_revoke_a_kiosk_key_but_not_the_registrar_and_both_are_audited() {
+    let root = tempfile::tempdir().unwrap();
+    let (world, _) = city_with_staff(root.path(), 0);
+    let address = serve_city(&world).await;
+    let (session, csrf) = staff_session(address).await;
+    let trust = City::open(&world.dir("city")).unwrap().trust().unwrap();
+    let key_of = |role: bansao_trust::Role| {
+        trust
+            .trust_list()
+            .certificates
+            .values()
+            .find(|certificate| certificate.body.role == role)
+            .unwrap()
+            .key_id()
+    };
+    let (kiosk, registrar) = (
+        key_of(bansao_trust::Role::Kiosk),
+        key_of(bansao_trust::Role::Registrar),
+    );
+    let post = |key: bansao_trust::KeyId, reason: &'static str, csrf: String| {
+        let session = session.clone();
+        async move {
+            http::request(
+                address,
+                "POST",
+                &format!("/keys/{key}/revoke"),
+                &[
+                    format!("Cookie: bansao_session={session}"),
+                    "Content-Type: application/x-www-form-urlencoded".to_owned(),
+                ],
+                &form(&[("csrf", &csrf), ("reason", reason)]),
+            )
+            .await
+        }
+    };
+    let forged = post(kiosk, "stolen", "0".repeat(64)).await;
+    assert_eq!(forged.status, 403, "a wrong CSRF token");
+    let refused = post(registrar, "try", csrf.clone()).await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert!(refused.body.contains("khóa gốc"), "{}", refused.body);
+    let no_reason = post(kiosk, "  ", csrf.clone()).await;
+    assert_eq!(no_reason.status, 400, "{}", no_reason.body);
+    let done = post(kiosk, "Ki-ốt bị mất cắp (stolen kiosk)", csrf.clone()).await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let again = post(kiosk, "again", csrf).await;
+    assert_eq!(again.status, 409, "{}", again.body);
+
+    let city = City::open(&world.dir("city")).unwrap();
+    let revocation = city.trust().unwrap().key_revocation(kiosk).cloned().unwrap();
+    assert_eq!(revocation.reason, "Ki-ốt bị mất cắp (stolen kiosk)");
+    assert!(city.trust().unwrap().key_revocation(registrar).is_none());
+    let trail = city.audit_trail(10).unwrap();
+    let outcomes: Vec<(&str, bool)> = trail
+        .iter()
+        .map(|event| (event.action.as_str(), event.outcome == "done"))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("revoke-key", false),
+            ("revoke-key", true),
+            ("revoke-key", false),
+            ("revoke-key", false),
+            ("sign-in", true),
+        ],
+        "newest first; the forged form never reached the city"
+    );
+}
