@@ -202,7 +202,12 @@ async fn staff_revoke_a_kiosk_key_but_not_the_registrar_and_both_are_audited() {
     assert_eq!(again.status, 409, "{}", again.body);
 
     let city = City::open(&world.dir("city")).unwrap();
-    let revocation = city.trust().unwrap().key_revocation(kiosk).cloned().unwrap();
+    let revocation = city
+        .trust()
+        .unwrap()
+        .key_revocation(kiosk)
+        .cloned()
+        .unwrap();
     assert_eq!(revocation.reason, "Ki-ốt bị mất cắp (stolen kiosk)");
     assert!(city.trust().unwrap().key_revocation(registrar).is_none());
     let trail = city.audit_trail(10).unwrap();
