@@ -62,17 +62,33 @@ impl WebState {
         T: Send + 'static,
         F: FnOnce(&mut Ward) -> Result<T, WebError> + Send + 'static,
     {
-        let inner = self.inner.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut ward = inner
-                .ward
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            work(&mut ward)
-        })
-        .await
-        .map_err(|error| WebError::Internal(format!("the ward's worker failed: {error}")))?
+        locked_on_blocking_pool(self.inner.clone(), |inner| &inner.ward, "ward", work).await
     }
+}
+
+/// Runs `work` on the blocking pool with the service `lock` picks out of `owner` locked: a
+/// node's SQLite connection serves one request at a time and the runtime never waits on a disk.
+/// `what` names the service in the error a failed worker gives.
+pub(crate) async fn locked_on_blocking_pool<O, S, T, F>(
+    owner: Arc<O>,
+    lock: fn(&O) -> &Mutex<S>,
+    what: &'static str,
+    work: F,
+) -> Result<T, WebError>
+where
+    O: Send + Sync + 'static,
+    S: 'static,
+    T: Send + 'static,
+    F: FnOnce(&mut S) -> Result<T, WebError> + Send + 'static,
+{
+    tokio::task::spawn_blocking(move || {
+        let mut service = lock(&owner)
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        work(&mut service)
+    })
+    .await
+    .map_err(|error| WebError::Internal(format!("the {what}'s worker failed: {error}")))?
 }
 
 impl SessionState for WebState {

@@ -73,16 +73,8 @@ impl CityState {
         T: Send + 'static,
         F: FnOnce(&mut City) -> Result<T, WebError> + Send + 'static,
     {
-        let inner = self.inner.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut city = inner
-                .city
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            work(&mut city)
-        })
-        .await
-        .map_err(|error| WebError::Internal(format!("the city's worker failed: {error}")))?
+        crate::state::locked_on_blocking_pool(self.inner.clone(), |inner| &inner.city, "city", work)
+            .await
     }
 }
 
