@@ -377,13 +377,39 @@ impl SyncNode {
         Ok((connection, key))
     }
 
-    /// Runs one round of sync as the initiator on an open connection and records it.
+    /// Makes this node's status document now and keeps it in its store, from where the next
+    /// upstream round carries it (`status_report`).
+    pub async fn report_status(&self) {
+        let node = self.inner.clone();
+        let made = tokio::task::spawn_blocking(move || {
+            let mut store = Store::open(&node.config.paths.database)?;
+            crate::sync::status_report::report_own_status(
+                &mut store,
+                &node.key,
+                &node.identity,
+                &node.trust.context(),
+                entropy::now(),
+            )
+        })
+        .await;
+        match made {
+            Ok(Ok(status)) => {
+                tracing::debug!(sequence = status.status.sequence, "made this node's status")
+            }
+            Ok(Err(error)) => tracing::warn!("cannot make this node's status: {error}"),
+            Err(error) => tracing::warn!("cannot make this node's status: {error}"),
+        }
+    }
+
+    /// Runs one round of sync as the initiator on an open connection and records it; this
+    /// node's status is made first, so the round carries it.
     pub async fn round(
         &self,
         connection: &quinn::Connection,
         peer_key: KeyId,
         address: &str,
     ) -> SessionOutcome {
+        self.report_status().await;
         let outcome = match connection.open_bi().await {
             Ok((send, recv)) => self.run_stream(Side::Initiator, peer_key, send, recv).await,
             Err(error) => failed(format!("cannot open a stream: {error}")),
@@ -548,6 +574,18 @@ impl SyncNode {
                 }
             }
         }));
+        // A node that never dials (the city) still reports its own status, every interval.
+        if settings.upstream.is_empty() {
+            tasks.push(tokio::spawn({
+                let node = self.clone();
+                async move {
+                    loop {
+                        node.report_status().await;
+                        tokio::time::sleep(settings.interval).await;
+                    }
+                }
+            }));
+        }
         shutdown.await;
         tracing::info!("sync stopping");
         for task in &tasks {
