@@ -17,6 +17,8 @@
 //!   [`log_audit`]: the log recomputed from its entries and checked;
 //! - [`copies`]: status, damage and the sealed PDF artifact;
 //! - [`sync`]: the sync service over QUIC (sessions of `bansao-sync`, storage in SQLite);
+//!   [`metrics`]: the node's Prometheus registry and health; [`monitoring`]: the city's
+//!   dashboard of every ward's and kiosk's sync, read from the status documents;
 //! - [`verify`] and [`trust_export`]: offline verification and trust list listings;
 //!   [`log_inclusion`]: the city log inclusion a registered copy carries, checked offline;
 //!   [`trust_floor`]: a node never goes back to older trust than it has used.
@@ -37,6 +39,8 @@ pub mod kiosk_session;
 pub mod kiosk_shell;
 pub mod log_audit;
 pub mod log_inclusion;
+pub mod metrics;
+pub mod monitoring;
 pub mod node_dir;
 pub mod reconciliation;
 pub mod sync;

@@ -15,7 +15,7 @@ use bansao_node::sync::peers::{ADDRESS_PREFIX, PeerState, load_states};
 use bansao_node::sync::service::SyncNode;
 use bansao_node::sync::stream::SessionOutcome;
 use bansao_node::ward::Ward;
-use bansao_web::{SessionRules, WebState};
+use bansao_web::{MonitoringState, SessionRules, WebState};
 
 fn runtime() -> Result<tokio::runtime::Runtime, SyncShellError> {
     tokio::runtime::Builder::new_multi_thread()
@@ -42,15 +42,12 @@ async fn stop_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-/// `bansao run --node DIR`: runs the node's sync, and a ward's web pages on `[web] listen`,
-/// until Ctrl-C or SIGTERM.
+/// `bansao run --node DIR`: runs the node's sync, and on `[web] listen` `/metrics` and
+/// `/healthz` (every role) with a ward's pages, until Ctrl-C or SIGTERM.
 pub fn run_node(dir: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
     let node = SyncNode::open(dir)?;
     let settings = node.config().sync.clone();
-    let web_listen = match node.config().role() {
-        NodeRole::Ward => node.config().web.listen,
-        _ => None,
-    };
+    let web_listen = node.config().web.listen;
     writeln!(
         out,
         "Nút {} ({}) đang chạy đồng bộ (sync running); dừng bằng Ctrl-C.",
@@ -78,14 +75,30 @@ pub fn run_node(dir: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
                 .with_context(|| {
                     format!("cannot serve the web pages on {address} ([web] listen)")
                 })?;
-            let state = WebState::new(Ward::open(dir)?, SessionRules::default())
-                .map_err(|error| anyhow::anyhow!("{error}"))?;
+            let monitoring = bansao_web::monitoring_router(MonitoringState::new(
+                node.metrics().clone(),
+                bansao_web::monitoring::system_clock(),
+            ));
+            let router = match node.config().role() {
+                NodeRole::Ward => {
+                    let state = WebState::new(Ward::open(dir)?, SessionRules::default())
+                        .map_err(|error| anyhow::anyhow!("{error}"))?;
+                    writeln!(
+                        out,
+                        "  Trang của cán bộ (officials' pages): http://{}/",
+                        listener.local_addr()?
+                    )?;
+                    bansao_web::ward_router(state).merge(monitoring)
+                }
+                _ => monitoring,
+            };
             writeln!(
                 out,
-                "  Trang của cán bộ (officials' pages): http://{}/",
+                "  Giám sát (metrics): http://{}/metrics, /healthz",
                 listener.local_addr()?
             )?;
-            Some((listener, bansao_web::ward_router(state)))
+            let router = bansao_web::with_request_counting(router, node.metrics().clone());
+            Some((listener, router))
         }
         None => None,
     };

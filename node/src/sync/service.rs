@@ -22,6 +22,7 @@ use bansao_trust::{KeyId, SecretKey};
 
 use crate::config::NodeConfig;
 use crate::entropy;
+use crate::metrics::NodeMetrics;
 use crate::node_dir::{Node, NodeDir};
 use crate::sync::SyncShellError;
 use crate::sync::authorize::TrustAuthorizer;
@@ -85,6 +86,8 @@ struct Inner {
     reconcile_cache: Arc<ReconcileCache>,
     /// The city's log rounds (`None` on kiosks and wards).
     city_log: Option<CityLogRounds>,
+    /// The node's metrics registry, shared with its web pages.
+    metrics: Arc<NodeMetrics>,
 }
 
 async fn resolve(address: &str) -> Result<SocketAddr, SyncShellError> {
@@ -169,6 +172,7 @@ impl SyncNode {
             subject: certificate.body.subject.clone(),
         };
         let peers = PeerBook::open(&config.paths.database)?;
+        let metrics = NodeMetrics::new(config.paths.database.clone(), config.role().as_str());
         Ok(SyncNode {
             inner: Arc::new(Inner {
                 config,
@@ -179,6 +183,7 @@ impl SyncNode {
                 tuning: Tuning::default(),
                 reconcile_cache: Arc::default(),
                 city_log,
+                metrics,
             }),
         })
     }
@@ -195,6 +200,7 @@ impl SyncNode {
                 tuning,
                 reconcile_cache: self.inner.reconcile_cache.clone(),
                 city_log: self.inner.city_log.clone(),
+                metrics: self.inner.metrics.clone(),
             }),
         }
     }
@@ -217,6 +223,11 @@ impl SyncNode {
     /// Its trust list.
     pub fn trust(&self) -> &TrustHandle {
         &self.inner.trust
+    }
+
+    /// Its metrics registry (`/metrics`, `/healthz`).
+    pub fn metrics(&self) -> &Arc<NodeMetrics> {
+        &self.inner.metrics
     }
 
     fn authorizer(&self) -> Arc<TrustAuthorizer> {
@@ -259,6 +270,7 @@ impl SyncNode {
             Ok(connection) => connection,
             Err(error) => {
                 tracing::info!(%address, "sync handshake did not complete: {error}");
+                self.inner.metrics.record_refused_handshake();
                 // A refusal was recorded by the authorizer: make it visible to `bansao status`.
                 self.flush().await;
                 return;
@@ -270,6 +282,7 @@ impl SyncNode {
         while let Ok((send, recv)) = connection.accept_bi().await {
             let outcome = self.run_stream(Side::Responder, peer_key, send, recv).await;
             let outcome = with_close_reason(outcome, &connection);
+            self.inner.metrics.record_session(Side::Responder, &outcome);
             self.record(peer_key, &address, &outcome).await;
             // The city registers and logs what a ward just brought.
             if let Some(rounds) = &self.inner.city_log
@@ -415,6 +428,7 @@ impl SyncNode {
             Err(error) => failed(format!("cannot open a stream: {error}")),
         };
         let outcome = with_close_reason(outcome, connection);
+        self.inner.metrics.record_session(Side::Initiator, &outcome);
         self.record(peer_key, address, &outcome).await;
         outcome
     }
@@ -569,6 +583,7 @@ impl SyncNode {
             let node = self.clone();
             async move {
                 loop {
+                    node.inner.metrics.beat(entropy::now());
                     tokio::time::sleep(FLUSH_INTERVAL).await;
                     node.flush().await;
                 }
@@ -588,6 +603,7 @@ impl SyncNode {
         }
         shutdown.await;
         tracing::info!("sync stopping");
+        self.inner.metrics.stopped();
         for task in &tasks {
             task.abort();
         }

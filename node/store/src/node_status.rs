@@ -251,6 +251,23 @@ impl Store {
         Ok(found)
     }
 
+    /// Statuses held.
+    pub fn node_statuses_count(&self) -> Result<u64, StoreError> {
+        let count: i64 =
+            self.connection
+                .query_row("SELECT COUNT(*) FROM node_statuses", [], |row| row.get(0))?;
+        Ok(to_u64(count))
+    }
+
+    /// Copies held per index status (for the metrics), in one read.
+    pub fn copy_counts_by_status(&self) -> Result<Vec<(String, u64)>, StoreError> {
+        let mut statement = self.connection.prepare_cached(
+            "SELECT status, COUNT(*) FROM copies GROUP BY status ORDER BY status",
+        )?;
+        let rows = statement.query_map([], |row| Ok((row.get(0)?, to_u64(row.get(1)?))))?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
     /// History samples held, over every reporter.
     pub fn status_history_size(&self) -> Result<u64, StoreError> {
         let count: i64 =

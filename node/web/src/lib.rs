@@ -8,7 +8,9 @@
 //!   ([`bansao_node::ward::Ward`]) the `bansao ward` commands call, and render a template
 //!   (askama, compiled in from `templates/`); no SQL and no signing here;
 //! - [`assets`]: the style sheet, embedded in the binary (no CDN: wards have no internet);
-//! - [`error`]: the error page.
+//! - [`error`]: the error page;
+//! - [`monitoring`]: `/metrics` and `/healthz` on every node, a router with its own state, and
+//!   the layer counting web requests.
 //!
 //! Every response carries a strict Content-Security-Policy (same origin only, no inline script),
 //! `nosniff`, no framing and `no-store`.
@@ -16,6 +18,7 @@
 pub mod assets;
 pub mod auth;
 pub mod error;
+pub mod monitoring;
 pub mod pages;
 pub mod sessions;
 pub mod state;
@@ -28,6 +31,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 
 pub use error::WebError;
+pub use monitoring::{MonitoringState, monitoring_router, with_request_counting};
 pub use sessions::SessionRules;
 pub use state::WebState;
 

@@ -7,5 +7,6 @@
 mod attacks;
 mod browser;
 mod http;
+mod metrics;
 mod official_day;
 mod world;
