@@ -392,3 +392,23 @@ pub fn node_detail(
         history,
     }))
 }
+
+/// [`dashboard`] over the store at `database` (opened for this read).
+pub fn dashboard_at(
+    database: &std::path::Path,
+    now: Timestamp,
+    stale_after_seconds: i64,
+    query: &DashboardQuery,
+) -> Result<Dashboard, MonitoringError> {
+    dashboard(&Store::open(database)?, now, stale_after_seconds, query)
+}
+
+/// [`node_detail`] over the store at `database` (opened for this read).
+pub fn node_detail_at(
+    database: &std::path::Path,
+    reporter: &str,
+    now: Timestamp,
+    stale_after_seconds: i64,
+) -> Result<Option<NodeDetail>, MonitoringError> {
+    node_detail(&Store::open(database)?, reporter, now, stale_after_seconds)
+}

@@ -9,6 +9,7 @@
 //!   (askama, compiled in from `templates/`); no SQL and no signing here;
 //! - [`assets`]: the style sheet, embedded in the binary (no CDN: wards have no internet);
 //! - [`error`]: the error page;
+//! - [`dashboard`]: the city's sync monitoring page (wards, kiosks, SVG charts, drill-down);
 //! - [`monitoring`]: `/metrics` and `/healthz` on every node, a router with its own state, and
 //!   the layer counting web requests.
 //!
@@ -17,6 +18,7 @@
 
 pub mod assets;
 pub mod auth;
+pub mod dashboard;
 pub mod error;
 pub mod monitoring;
 pub mod pages;

@@ -6,6 +6,7 @@
 
 mod attacks;
 mod browser;
+mod dashboard;
 mod http;
 mod metrics;
 mod official_day;
