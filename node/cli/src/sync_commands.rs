@@ -8,6 +8,7 @@ use bansao_copy::Timestamp;
 use bansao_store::Store;
 
 use anyhow::Context;
+use bansao_node::city::City;
 use bansao_node::config::{CONFIG_FILE_NAME, NodeRole};
 use bansao_node::node_dir::NodeDir;
 use bansao_node::sync::SyncShellError;
@@ -15,7 +16,8 @@ use bansao_node::sync::peers::{ADDRESS_PREFIX, PeerState, load_states};
 use bansao_node::sync::service::SyncNode;
 use bansao_node::sync::stream::SessionOutcome;
 use bansao_node::ward::Ward;
-use bansao_web::{MonitoringState, SessionRules, WebState};
+use bansao_web::dashboard::{DashboardState, dashboard_router};
+use bansao_web::{CityState, MonitoringState, SessionRules, WebState};
 
 fn runtime() -> Result<tokio::runtime::Runtime, SyncShellError> {
     tokio::runtime::Builder::new_multi_thread()
@@ -42,8 +44,64 @@ async fn stop_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-/// `bansao run --node DIR`: runs the node's sync, and on `[web] listen` `/metrics` and
-/// `/healthz` (every role) with a ward's pages, until Ctrl-C or SIGTERM.
+/// The parts of the site a node serves, and what its pages are called: every node the public
+/// verify page, `/metrics` and `/healthz`; a ward its officials' pages; a city its staff's
+/// pages with the sync monitoring dashboard.
+fn web_parts(
+    dir: &Path,
+    node: &SyncNode,
+) -> anyhow::Result<(Vec<bansao_web::Router>, &'static str)> {
+    let web_error = |error: bansao_web::WebError| anyhow::anyhow!("{error}");
+    let config = node.config();
+    let verify = bansao_web::verify_router(bansao_web::VerifyState::new(
+        bansao_node::verify_online::OnlineVerifier::open(dir)?,
+    ));
+    let monitoring = bansao_web::monitoring_router(MonitoringState::new(
+        node.metrics().clone(),
+        bansao_web::monitoring::system_clock(),
+    ));
+    Ok(match config.role() {
+        NodeRole::Ward => {
+            let state =
+                WebState::new(Ward::open(dir)?, SessionRules::default()).map_err(web_error)?;
+            (
+                vec![bansao_web::ward_router(state), verify, monitoring],
+                "Trang của cán bộ (officials' pages)",
+            )
+        }
+        NodeRole::City => {
+            let state =
+                CityState::new(City::open(dir)?, SessionRules::default()).map_err(web_error)?;
+            let stale_after = config.city().map_or(
+                bansao_node::config::CityConfig::default().stale_after,
+                |city| city.stale_after,
+            );
+            let dashboard = dashboard_router(DashboardState::new(
+                state.clone(),
+                config.paths.database.clone(),
+                i64::try_from(stale_after.as_secs()).unwrap_or(i64::MAX),
+                bansao_web::monitoring::system_clock(),
+            ));
+            (
+                vec![
+                    bansao_web::city_router(state),
+                    dashboard,
+                    verify,
+                    monitoring,
+                ],
+                "Trang của cán bộ Sở (city staff's pages)",
+            )
+        }
+        NodeRole::Kiosk => (
+            vec![bansao_web::home_router(), verify, monitoring],
+            "Trang kiểm tra bản sao (the verify page)",
+        ),
+    })
+}
+
+/// `bansao run --node DIR`: runs the node's sync, and its web pages on `[web] listen` (a
+/// ward's officials' pages, a city's staff pages and dashboard, everyone's `/verify`,
+/// `/metrics` and `/healthz`), until Ctrl-C or SIGTERM.
 pub fn run_node(dir: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
     let node = SyncNode::open(dir)?;
     let settings = node.config().sync.clone();
@@ -75,30 +133,16 @@ pub fn run_node(dir: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
                 .with_context(|| {
                     format!("cannot serve the web pages on {address} ([web] listen)")
                 })?;
-            let monitoring = bansao_web::monitoring_router(MonitoringState::new(
-                node.metrics().clone(),
-                bansao_web::monitoring::system_clock(),
-            ));
-            let router = match node.config().role() {
-                NodeRole::Ward => {
-                    let state = WebState::new(Ward::open(dir)?, SessionRules::default())
-                        .map_err(|error| anyhow::anyhow!("{error}"))?;
-                    writeln!(
-                        out,
-                        "  Trang của cán bộ (officials' pages): http://{}/",
-                        listener.local_addr()?
-                    )?;
-                    bansao_web::ward_router(state).merge(monitoring)
-                }
-                _ => monitoring,
-            };
+            let (parts, pages) = web_parts(dir, &node)?;
+            let address = listener.local_addr()?;
+            writeln!(out, "  {pages}: http://{address}/")?;
             writeln!(
                 out,
-                "  Giám sát (metrics): http://{}/metrics, /healthz",
-                listener.local_addr()?
+                "  Giám sát (metrics): http://{address}/metrics, /healthz"
             )?;
-            let router = bansao_web::with_request_counting(router, node.metrics().clone());
-            Some((listener, router))
+            let site =
+                bansao_web::with_request_counting(bansao_web::site(parts), node.metrics().clone());
+            Some((listener, site))
         }
         None => None,
     };

@@ -1,4 +1,4 @@
-//! Node status documents at rest (migration 8): the newest signed status of each reporting node
+//! Node status documents at rest (migration 9): the newest signed status of each reporting node
 //! — this node's own among them — and a bounded history of samples per node for the charts.
 //!
 //! The store does not read statuses: the sync shell hands in the signed bytes with the columns

@@ -8,7 +8,7 @@ use rusqlite_migration::{M, Migrations};
 
 /// The schema version the migrations lead to (`PRAGMA user_version`); a database with a higher
 /// one was written by a newer bansao and is not opened.
-pub const SCHEMA_VERSION: i64 = 8;
+pub const SCHEMA_VERSION: i64 = 9;
 
 /// Every migration, oldest first. Never edit a released one; append.
 pub fn migrations() -> Migrations<'static> {
@@ -249,6 +249,19 @@ pub fn migrations() -> Migrations<'static> {
         CREATE TABLE log_proofs_wanted (
             leaf_index INTEGER PRIMARY KEY NOT NULL REFERENCES log_entries (leaf_index),
             copy_id    TEXT NOT NULL
+        ) STRICT;",
+        ),
+        // The city's audit trail (`audit.rs`): what city staff did on its pages, added to only.
+        M::up(
+            "CREATE TABLE audit_events (
+            id        INTEGER PRIMARY KEY AUTOINCREMENT,
+            at        TEXT NOT NULL,
+            actor     TEXT NOT NULL,
+            actor_key TEXT NOT NULL,
+            action    TEXT NOT NULL,
+            subject   TEXT NOT NULL,
+            reason    TEXT NOT NULL,
+            outcome   TEXT NOT NULL
         ) STRICT;",
         ),
         // Monitoring (`node_status.rs`): the newest signed status document of each reporting

@@ -12,6 +12,18 @@ use bansao_node::monitoring::{DashboardQuery, dashboard_at, node_detail_at};
 use bansao_store::{HistoryRules, NodeStatusRow, StatusSample, Store};
 use bansao_sync::status::{NodeStatus, OldestProvisional, PeerReport, STATUS_FORMAT};
 use bansao_web::dashboard::{render_dashboard, render_node};
+use bansao_web::pages::Chrome;
+
+/// The frame a signed-in staff member's page has.
+fn chrome() -> Chrome {
+    Chrome {
+        place: "Sở Tư pháp (bench)".to_owned(),
+        home: "/dashboard",
+        nav: bansao_web::city::CITY_NAV,
+        person: Some("Cán bộ (STAFF-01)".to_owned()),
+        csrf: "0".repeat(64),
+    }
+}
 
 const WARDS: usize = 50;
 const KIOSKS: usize = 1_000;
@@ -112,7 +124,7 @@ fn main() {
         for _ in 0..15 {
             let started = Instant::now();
             let dashboard = dashboard_at(&database, now, 86_400, &query).unwrap();
-            let html = render_dashboard(&dashboard).unwrap();
+            let html = render_dashboard(&dashboard, chrome()).unwrap();
             runs.push(started.elapsed().as_secs_f64() * 1000.0);
             bytes = html.len();
             assert_eq!(dashboard.total_kiosks, KIOSKS);
@@ -142,7 +154,7 @@ fn main() {
         let detail = node_detail_at(&database, &format!("{:016x}", WARDS + 5), now, 86_400)
             .unwrap()
             .unwrap();
-        render_node(&detail, now.unix()).unwrap();
+        render_node(&detail, now.unix(), chrome()).unwrap();
         runs.push(started.elapsed().as_secs_f64() * 1000.0);
     }
     println!(

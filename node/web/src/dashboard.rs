@@ -4,8 +4,9 @@
 //! own, one node's page with its peers and three days of history. The data is
 //! [`bansao_node::monitoring`]'s; this module only renders it.
 //!
-//! A router of its own state ([`dashboard_router`]); the city's staff sign-in is to wrap it
-//! (see ARCHITECTURE.md: not wired into `bansao run` yet).
+//! A router of its own state ([`dashboard_router`]) behind the city staff's sign-in: its state
+//! holds the city's [`CityState`] for the sessions and the menu, and the city's database for
+//! the query (read on its own connection, so a dashboard never waits for the city's lock).
 
 use std::path::PathBuf;
 
@@ -20,12 +21,17 @@ use bansao_node::monitoring::{
 };
 use serde::Deserialize;
 
+use crate::auth::{CurrentStaff, SessionState};
+use crate::city::CityState;
 use crate::error::WebError;
 use crate::monitoring::Clock;
+use crate::pages::Chrome;
+use crate::sessions::Sessions;
 
 /// What the dashboard's handlers share.
 #[derive(Clone)]
 pub struct DashboardState {
+    city: CityState,
     database: PathBuf,
     stale_after_seconds: i64,
     clock: Clock,
@@ -40,9 +46,16 @@ impl std::fmt::Debug for DashboardState {
 }
 
 impl DashboardState {
-    /// The dashboard of the city whose database is `database`.
-    pub fn new(database: PathBuf, stale_after_seconds: i64, clock: Clock) -> DashboardState {
+    /// The dashboard of `city`, whose database is `database`; a node is stale when it has not
+    /// been heard from for `stale_after_seconds`.
+    pub fn new(
+        city: CityState,
+        database: PathBuf,
+        stale_after_seconds: i64,
+        clock: Clock,
+    ) -> DashboardState {
         DashboardState {
+            city,
             database,
             stale_after_seconds,
             clock,
@@ -50,7 +63,15 @@ impl DashboardState {
     }
 }
 
-/// `/dashboard` and `/dashboard/nodes/{reporter}`.
+impl SessionState for DashboardState {
+    type Person = bansao_node::city_staff::Staff;
+
+    fn sessions(&self) -> &Sessions<Self::Person> {
+        self.city.sessions()
+    }
+}
+
+/// `/dashboard` and `/dashboard/nodes/{reporter}`, for signed-in city staff.
 pub fn dashboard_router(state: DashboardState) -> Router {
     Router::new()
         .route("/dashboard", get(page))
@@ -161,6 +182,7 @@ pub struct WardRow {
 #[derive(Template)]
 #[template(path = "dashboard.html")]
 struct DashboardPage {
+    chrome: Chrome,
     now: String,
     stale_after: String,
     wards: Vec<WardRow>,
@@ -179,6 +201,7 @@ struct DashboardPage {
 #[derive(Template)]
 #[template(path = "dashboard_node.html")]
 struct NodePage {
+    chrome: Chrome,
     now: String,
     row: Row,
     peers: Vec<PeerLine>,
@@ -223,9 +246,10 @@ fn link(query: &DashboardQuery, page: usize) -> String {
 }
 
 /// The dashboard page's HTML.
-pub fn render_dashboard(dashboard: &Dashboard) -> Result<String, WebError> {
+pub fn render_dashboard(dashboard: &Dashboard, chrome: Chrome) -> Result<String, WebError> {
     let query = &dashboard.query;
     let page = DashboardPage {
+        chrome,
         now: local(dashboard.now),
         stale_after: duration(dashboard.stale_after_seconds),
         wards: dashboard
@@ -258,7 +282,7 @@ pub fn render_dashboard(dashboard: &Dashboard) -> Result<String, WebError> {
 }
 
 /// One node's page's HTML.
-pub fn render_node(detail: &NodeDetail, now: i64) -> Result<String, WebError> {
+pub fn render_node(detail: &NodeDetail, now: i64, chrome: Chrome) -> Result<String, WebError> {
     let since = |at: Option<i64>| at.map_or_else(|| "chưa có (never)".to_owned(), local);
     let backlog: Vec<Point> = detail
         .history
@@ -266,6 +290,7 @@ pub fn render_node(detail: &NodeDetail, now: i64) -> Result<String, WebError> {
         .map(|s| (s.reported_at, s.backlog_out as f64))
         .collect();
     let page = NodePage {
+        chrome,
         now: local(now),
         lag_chart: sparkline(&detail.view.lag_series, 600, 120, "lag"),
         throughput_chart: sparkline(&detail.view.throughput_series, 600, 120, "throughput"),
@@ -296,8 +321,10 @@ pub fn render_node(detail: &NodeDetail, now: i64) -> Result<String, WebError> {
 
 async fn page(
     State(state): State<DashboardState>,
+    current: CurrentStaff,
     Query(params): Query<DashboardParams>,
 ) -> Result<Response, WebError> {
+    let chrome = state.city.chrome(&current);
     let query = DashboardQuery {
         page: params.page.unwrap_or(1),
         commune: params.commune.filter(|commune| !commune.is_empty()),
@@ -307,7 +334,7 @@ async fn page(
     let html = tokio::task::spawn_blocking(move || {
         let dashboard = dashboard_at(&state.database, now, state.stale_after_seconds, &query)
             .map_err(|error| WebError::Internal(error.to_string()))?;
-        render_dashboard(&dashboard)
+        render_dashboard(&dashboard, chrome)
     })
     .await
     .map_err(|error| WebError::Internal(error.to_string()))??;
@@ -316,8 +343,10 @@ async fn page(
 
 async fn node_page(
     State(state): State<DashboardState>,
+    current: CurrentStaff,
     Path(reporter): Path<String>,
 ) -> Result<Response, WebError> {
+    let chrome = state.city.chrome(&current);
     if reporter.len() != 16 || !reporter.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(WebError::NotFound);
     }
@@ -326,7 +355,7 @@ async fn node_page(
         let detail = node_detail_at(&state.database, &reporter, now, state.stale_after_seconds)
             .map_err(|error| WebError::Internal(error.to_string()))?
             .ok_or(WebError::NotFound)?;
-        render_node(&detail, now.unix())
+        render_node(&detail, now.unix(), chrome)
     })
     .await
     .map_err(|error| WebError::Internal(error.to_string()))??;

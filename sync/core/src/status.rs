@@ -349,7 +349,7 @@ pub struct StatusFlow {
 
 fn rank(role: Role) -> u8 {
     match role {
-        Role::Kiosk | Role::Official => 0,
+        Role::Kiosk | Role::Official | Role::CityStaff => 0,
         Role::Ward => 1,
         Role::Registrar | Role::CityRoot | Role::Log => 2,
     }

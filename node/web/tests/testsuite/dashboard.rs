@@ -1,15 +1,18 @@
 //! The city's monitoring dashboard in a real Chromium: a kiosk's status reaches the city by a
 //! real sync (kiosk → ward → city over loopback QUIC); the kiosk is online, then stops syncing,
 //! and as the dashboard's clock moves past the stale threshold (25 hours later, no sleeping)
-//! the page shows it stale and highlighted; its own page shows its peers and charts.
+//! the page shows it stale and highlighted; its own page shows its peers and charts. The
+//! dashboard is for signed-in city staff only.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
-use axum::routing::get;
 use bansao_copy::Timestamp;
+use bansao_node::city::City;
 use bansao_node::sync::service::SyncNode;
+use bansao_testkit::world::{STAFF_ID, STAFF_PASSPHRASE};
 use bansao_web::dashboard::{DashboardState, dashboard_router};
+use bansao_web::{CityState, SessionRules};
 
 use crate::browser::Browser;
 
@@ -30,6 +33,7 @@ async fn a_kiosk_that_stops_syncing_turns_stale_on_the_dashboard() {
     let root = tempfile::tempdir().unwrap();
     let world = bansao_testkit::World::create(root.path()).unwrap();
     bansao_testkit::world::issue_and_bring_to_ward(&world, 2).unwrap();
+    bansao_testkit::world::certify_staff(&world).unwrap();
     let kiosk = SyncNode::open(&world.dir("kiosk")).unwrap();
     let ward = SyncNode::open(&world.dir("ward")).unwrap();
     let city = SyncNode::open(&world.dir("city")).unwrap();
@@ -41,15 +45,38 @@ async fn a_kiosk_that_stops_syncing_turns_stale_on_the_dashboard() {
         let now = now.clone();
         Arc::new(move || Timestamp::from_unix(now.load(Ordering::Relaxed)).unwrap())
     };
-    let state = DashboardState::new(world.dir("city").join("bansao.sqlite"), 24 * 3600, clock);
-    let router =
-        dashboard_router(state).route("/assets/bansao.css", get(bansao_web::assets::style_sheet));
+    let city_state = CityState::new(
+        City::open(&world.dir("city")).unwrap(),
+        SessionRules::default(),
+    )
+    .unwrap();
+    let state = DashboardState::new(
+        city_state.clone(),
+        world.dir("city").join("bansao.sqlite"),
+        24 * 3600,
+        clock,
+    );
+    let router = bansao_web::site([bansao_web::city_router(city_state), dashboard_router(state)]);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     tokio::spawn(bansao_web::serve(listener, router, std::future::pending()));
 
     let browser = Browser::start().await;
     let row = "tr[data-kiosk='KIOSK-BENCH-01']";
+    browser
+        .client
+        .goto(&format!("http://{address}/dashboard"))
+        .await
+        .unwrap();
+    assert_eq!(
+        browser.path().await,
+        "/sign-in",
+        "the dashboard needs a staff session"
+    );
+    browser.type_into("#official", STAFF_ID).await;
+    browser.type_into("#passphrase", STAFF_PASSPHRASE).await;
+    browser.click("#sign-in").await;
+    browser.wait_for_path("/keys").await;
     browser
         .client
         .goto(&format!("http://{address}/dashboard"))
