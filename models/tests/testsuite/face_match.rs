@@ -165,13 +165,13 @@ fn the_wider_set_is_split_and_tuned_on_its_tuning_part_alone() {
                     wear,
                     part,
                 );
-                if wear > 0 {
-                    // The simulated older and faded cards are worn: nobody passes unseen.
-                    assert_eq!(kiosk.false_accepts.count, 0, "{kiosk:?}");
-                    assert_eq!(kiosk.referred.count, kiosk.referred.total, "{kiosk:?}");
-                } else {
-                    assert_eq!(kiosk.false_accepts, rates.false_accepts, "{kiosk:?}");
-                }
+                // The kiosk's policy only ever sends more to an official, never lets more pass.
+                assert!(
+                    kiosk.false_accepts.count <= rates.false_accepts.count,
+                    "{kiosk:?}"
+                );
+                assert!(kiosk.referred.count >= rates.referred.count, "{kiosk:?}");
+                assert_eq!(kiosk.false_rejects, rates.false_rejects, "{kiosk:?}");
                 println!("{} wear {wear} {part:?}: {rates:?}", model.code());
                 assert!(rates.false_accepts.total > 100, "{rates:?}");
                 if part == Part::Tuning {
