@@ -486,6 +486,30 @@ mod tests {
     }
 
     #[test]
+    fn a_label_whose_colon_was_read_as_a_semicolon_finds_its_field() {
+        // Found on a diploma laid out label above value: "Ngày sinh;" was no label, so it was
+        // the name's value and the date of birth was lost.
+        let read = values(&page(&[
+            &[(200, "Họ và tên:"), (1252, "Ngày sinh;")],
+            &[(200, "PHAN THỊ MỸ LINH"), (1252, "08/12/1999")],
+            &[(200, "Nơi cư trú: Thôn Đồng; xóm Bãi")],
+        ]));
+        assert_eq!(
+            read.get("ho_ten").map(String::as_str),
+            Some("PHAN THỊ MỸ LINH")
+        );
+        assert_eq!(
+            read.get("ngay_sinh").map(String::as_str),
+            Some("08/12/1999")
+        );
+        // Within a value, a semicolon after words that mean no field ends nothing.
+        assert_eq!(
+            read.get("noi_cu_tru").map(String::as_str),
+            Some("Thôn Đồng; xóm Bãi")
+        );
+    }
+
+    #[test]
     fn a_label_below_a_label_is_not_its_value() {
         // Found on a damaged scan laid out label above value: the name's row was lost, and the
         // next label, one letter misread, was taken for the name.

@@ -182,7 +182,13 @@ fn begins_upper_case(word: &Word) -> bool {
 }
 
 fn ends_label(word: &Word) -> bool {
-    word.text.ends_with(':')
+    word.text.ends_with(':') || ends_as_a_misread_colon(word)
+}
+
+/// A word ending in ";", which is how OCR reads a damaged colon ("Ngày sinh;"): it ends a label
+/// only when the words before it mean a known field.
+fn ends_as_a_misread_colon(word: &Word) -> bool {
+    word.text.ends_with(';')
 }
 
 /// The labels of a row, left to right.
@@ -219,6 +225,7 @@ pub(crate) fn labels(row: &Row) -> Vec<Label> {
                     printed: label_text(&words[start..=colon]),
                 }
             }
+            None if ends_as_a_misread_colon(word) => continue,
             None => {
                 // A label of its own words: from the cell it is in, at most a few words, from
                 // its first word in capitals.
