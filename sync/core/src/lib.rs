@@ -13,6 +13,8 @@
 
 mod blob_phase;
 pub mod blobs;
+mod checkpoint_exchange;
+pub mod checkpoints;
 mod documents;
 mod phase;
 pub mod policy;
