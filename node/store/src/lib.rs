@@ -12,6 +12,7 @@ mod anomalies;
 mod check;
 mod decisions;
 mod editions;
+mod held_checkpoints;
 mod log;
 mod schema;
 mod sync;
@@ -20,6 +21,7 @@ pub use anomalies::{Anomaly, AnomalyKind, AnomalyResolution, FUTURE_TOLERANCE_SE
 pub use check::{ContentCheck, Damage, DamagedPart};
 pub use decisions::{CertificationEntry, NumberBook};
 pub use editions::TrustEditions;
+pub use held_checkpoints::{HeldCheckpointRow, LogFork};
 pub use log::{LogAppended, LogEvent, LoggedEntry, SqlTiles, StoredCheckpoint};
 pub use schema::SCHEMA_VERSION;
 

@@ -74,6 +74,8 @@ struct ReconcilePage {
     stale_days: i64,
     missing: Vec<(String, String)>,
     same_scans: Vec<(String, Vec<String>)>,
+    /// Forks and bad proofs of the city's log: (kind, found, from, detail).
+    log_forks: Vec<(String, String, String, String)>,
     grounds: Vec<GroundChoice>,
 }
 
@@ -179,6 +181,20 @@ pub async fn page(
             .same_scans
             .iter()
             .map(|same| (same.sha256.clone(), same.copies.clone()))
+            .collect(),
+        log_forks: reconciliation
+            .log_forks
+            .iter()
+            .map(|fork| {
+                (
+                    fork.kind.clone(),
+                    bansao_copy::Timestamp::parse(&fork.first_seen)
+                        .map(|at| at.vietnam_local())
+                        .unwrap_or_else(|_| fork.first_seen.clone()),
+                    fork.peer.clone(),
+                    fork.detail.clone(),
+                )
+            })
             .collect(),
         grounds: RejectionGround::ALL
             .iter()
