@@ -1,34 +1,27 @@
 //! Every labelled value on the page, as a field.
 //!
-//! A label is a run of words ending at a colon ("Họ, chữ đệm, tên: …", several a row), a table
-//! row's first cell, or a row of labels whose values stand on the row below (identity cards).
-//! A label is matched against the templates' wordings ([`crate::vocabulary`]) without
-//! diacritics and with OCR's confusions forgiven; one found nowhere is still a field, keyed by
-//! its own folded words. A label about a person takes the person it names ("… người mẹ",
-//! "… chồng"), the section it stands in ("Bên vợ", "Thông tin người chồng") or the table column
-//! under which its value stands ("Chồng | Vợ"). Values are put in normal form
-//! ([`crate::normal`]); each field keeps the label as printed, the box it was read from and the
-//! lowest confidence of its words, so the official sees where it came from. The citizen
-//! confirms or corrects every field on the kiosk's screen.
+//! The labels of each row are found by [`crate::labels`]. A label about a person takes the
+//! person it names ("… người mẹ", "… chồng"), the section it stands in ("Bên vợ", "Thông tin
+//! người chồng") or the table column under which its value stands ("Chồng | Vợ"). A value
+//! stands after its label, below it, or goes on at the start of the next row. Values are put in
+//! normal form ([`crate::normal`]); each field keeps the label as printed, the box it was read
+//! from and the lowest confidence of its words, so the official sees where it came from. The
+//! citizen confirms or corrects every field on the kiosk's screen.
 
 use std::collections::BTreeMap;
 
 use crate::checks::fold;
+use crate::labels::{Label, Meaning, label_text, labels, meaning_of};
 use crate::layout::{Row, Word, rows};
-use crate::matching::distance;
 use crate::normal::normal_value;
 use crate::ocr::OcrPage;
-use crate::vocabulary::{CONCEPTS, Concept, KIND_SYNONYMS, Person, field_names, person_of};
+use crate::vocabulary::{CONCEPTS, KIND_SYNONYMS, Person, field_names, person_of};
 use bansao_copy::DocumentType;
 
 /// Below this confidence a lone letter at the end of a value is taken for a mark.
 const SURE_OF_A_LONE_LETTER: f32 = 60.0;
 /// The confidence (0–100) a name put right from the names list is given at most.
 const NAME_CORRECTED_CONFIDENCE: f32 = 70.0;
-/// A label runs back at most this many words from its colon.
-const LONGEST_LABEL_WORDS: usize = 9;
-/// A label found nowhere in the vocabulary has at most this many words.
-const LONGEST_UNKNOWN_LABEL_WORDS: usize = 5;
 /// A value stops at a gap wider than this many word heights.
 const VALUE_GAP_HEIGHTS: u32 = 3;
 
@@ -60,263 +53,6 @@ pub struct ReadField {
     pub page: usize,
     /// The value's box on its page: left, top, width, height in pixels.
     pub bounds: (u32, u32, u32, u32),
-}
-
-/// What a printed label stands for.
-#[derive(Debug, Clone, Copy)]
-enum Meaning {
-    /// A known field, maybe of a named person.
-    Known(&'static Concept, Option<Person>),
-    /// A person alone ("Chồng:", "Người đi khai sinh:"): that person's name.
-    PersonName(Person),
-}
-
-/// A label found in a row: words `start..end` (the colon's word included).
-#[derive(Debug, Clone)]
-struct Label {
-    start: usize,
-    end: usize,
-    meaning: Option<Meaning>,
-    printed: String,
-}
-
-/// The printed words of a label, without the colon.
-fn label_text(words: &[Word]) -> String {
-    let text: Vec<&str> = words.iter().map(|word| word.text.as_str()).collect();
-    text.join(" ")
-        .trim_end_matches([':', ';'])
-        .trim_start_matches(|c: char| !c.is_alphanumeric())
-        .trim()
-        .to_owned()
-}
-
-/// Edits charged for label words after a known wording that name no person ("Quốc tịch
-/// (Nationality)" read as "Quốc tịch CNationahty"): the field is still known, less surely.
-const UNKNOWN_TAIL_EDITS: usize = 2;
-/// At most this many such words.
-const LONGEST_UNKNOWN_TAIL: usize = 3;
-
-/// What a printed label means, with the edits it took; a bilingual label ("Họ và tên / Full
-/// name") is also tried by its Vietnamese part alone.
-fn meaning_of(printed: &str) -> Option<(Meaning, usize)> {
-    let mut best: Option<(Meaning, usize, usize)> = None;
-    let vietnamese = printed.split('/').next().unwrap_or(printed);
-    for part in [printed, vietnamese] {
-        let folded = fold(part);
-        if folded.is_empty() {
-            continue;
-        }
-        if let Some(person) = person_of(&folded) {
-            consider(&mut best, Meaning::PersonName(person), 0, folded.len());
-        }
-        let tokens: Vec<&str> = folded.split(' ').collect();
-        // The label's head names the field; its tail may name a person ("… của chồng").
-        for split in (1..=tokens.len()).rev() {
-            let head = tokens[..split].join(" ");
-            let (person, tail_edits) = if split == tokens.len() {
-                (None, 0)
-            } else {
-                match person_of(&tokens[split..].join(" ")) {
-                    Some(person) => (Some(person), 0),
-                    None if tokens.len() - split <= LONGEST_UNKNOWN_TAIL => {
-                        (None, UNKNOWN_TAIL_EDITS)
-                    }
-                    None => continue,
-                }
-            };
-            for concept in CONCEPTS {
-                for wording in concept.wordings {
-                    if let Some(edits) = distance(&head, wording) {
-                        consider(
-                            &mut best,
-                            Meaning::Known(concept, person),
-                            edits + tail_edits,
-                            wording.len(),
-                        );
-                    }
-                }
-            }
-        }
-    }
-    if best.is_none() {
-        best = meaning_without_spaces(printed);
-    }
-    best.map(|(meaning, edits, _)| (meaning, edits))
-}
-
-/// A label whose spaces OCR lost on a blurred scan ("Nơisinh", "Nămtốtnghiệp"): matched
-/// against the wordings without their spaces, a known wording of at least two words only
-/// (one edit more than with its spaces, so a spaced reading is always preferred).
-fn meaning_without_spaces(printed: &str) -> Option<(Meaning, usize, usize)> {
-    let folded = fold(printed.split('/').next().unwrap_or(printed));
-    if folded.contains(' ') || folded.len() < 6 {
-        return None;
-    }
-    let mut best = None;
-    for concept in CONCEPTS {
-        for wording in concept
-            .wordings
-            .iter()
-            .filter(|wording| wording.contains(' '))
-        {
-            let joined = wording.replace(' ', "");
-            if let Some(edits) = distance(&folded, &joined) {
-                consider(
-                    &mut best,
-                    Meaning::Known(concept, None),
-                    edits + 1,
-                    joined.len(),
-                );
-            }
-        }
-    }
-    best
-}
-
-/// Keeps the better of two readings: fewer edits, then the longer wording.
-fn consider(
-    best: &mut Option<(Meaning, usize, usize)>,
-    meaning: Meaning,
-    edits: usize,
-    length: usize,
-) {
-    let better = match best {
-        None => true,
-        Some((_, best_edits, best_length)) => {
-            edits < *best_edits || (edits == *best_edits && length > *best_length)
-        }
-    };
-    if better {
-        *best = Some((meaning, edits, length));
-    }
-}
-
-fn begins_upper_case(word: &Word) -> bool {
-    word.text
-        .chars()
-        .find(|c| c.is_alphabetic())
-        .is_some_and(char::is_uppercase)
-}
-
-fn ends_label(word: &Word) -> bool {
-    word.text.ends_with(':')
-}
-
-/// The labels of a row, left to right.
-fn labels(row: &Row) -> Vec<Label> {
-    let words = &row.words;
-    let mut found = Vec::new();
-    let mut boundary = 0;
-    for (colon, word) in words.iter().enumerate() {
-        if !ends_label(word) {
-            continue;
-        }
-        let earliest = boundary.max((colon + 1).saturating_sub(LONGEST_LABEL_WORDS));
-        // The longest run before the colon that means a field, the fewest edits first.
-        let mut best: Option<(usize, Meaning, usize)> = None;
-        for start in earliest..=colon {
-            let printed = label_text(&words[start..=colon]);
-            if let Some((meaning, edits)) = meaning_of(&printed) {
-                let better = match best {
-                    None => true,
-                    Some((_, _, best_edits)) => edits < best_edits,
-                };
-                if better {
-                    best = Some((start, meaning, edits));
-                }
-            }
-        }
-        let label = match best {
-            Some((start, meaning, _)) => Label {
-                start,
-                end: colon + 1,
-                meaning: Some(meaning),
-                printed: label_text(&words[start..=colon]),
-            },
-            None => {
-                // A label of its own words: from the cell it is in, at most a few words, from
-                // its first word in capitals.
-                let cell_start = (earliest..=colon)
-                    .rev()
-                    .find(|index| row.starts_cell(*index))
-                    .unwrap_or(earliest);
-                let start = cell_start.max((colon + 1).saturating_sub(LONGEST_UNKNOWN_LABEL_WORDS));
-                let start = (start..=colon)
-                    .find(|index| begins_upper_case(&words[*index]))
-                    .unwrap_or(start);
-                let printed = label_text(&words[start..=colon]);
-                if !printed.chars().any(char::is_alphabetic) {
-                    continue;
-                }
-                Label {
-                    start,
-                    end: colon + 1,
-                    meaning: None,
-                    printed,
-                }
-            }
-        };
-        boundary = colon + 1;
-        found.push(label);
-    }
-    if found.is_empty()
-        && let Some(row_of_labels) = labels_without_colons(row)
-    {
-        return row_of_labels;
-    }
-    if found.first().is_none_or(|label| label.start > 0) {
-        // A table row's first cell, or a row that is a label alone (its value below), with no
-        // colon: only a known wording counts, read exactly enough.
-        let cells = row.cells();
-        if let Some(first) = cells.first() {
-            let end = first.len();
-            let stops_before = found.first().is_none_or(|label| label.start >= end);
-            let printed = label_text(first);
-            let words_in_label = printed.split_whitespace().count();
-            let alone_allowed = cells.len() > 1 || printed.contains('/') || words_in_label >= 2;
-            if stops_before
-                && alone_allowed
-                && let Some((meaning, edits)) = meaning_of(&printed)
-                && edits == 0
-                && !matches!(meaning, Meaning::PersonName(_))
-            {
-                found.insert(
-                    0,
-                    Label {
-                        start: 0,
-                        end,
-                        meaning: Some(meaning),
-                        printed,
-                    },
-                );
-            }
-        }
-    }
-    found
-}
-
-/// A row of several labels and nothing else, without colons ("Giới tính | Dân tộc | Quốc
-/// tịch", the values on the row below, each under its label): every cell a known wording,
-/// read exactly enough; a cell of a stamp's or a rule's marks (no two letters or digits) is
-/// not counted against it.
-fn labels_without_colons(row: &Row) -> Option<Vec<Label>> {
-    let mut found = Vec::new();
-    for (cell, &start) in row.cells().into_iter().zip(&row.cell_starts) {
-        let printed = label_text(cell);
-        if printed.chars().filter(|c| c.is_alphanumeric()).count() < 2 {
-            continue;
-        }
-        match meaning_of(&printed) {
-            Some((meaning @ Meaning::Known(..), 0)) => found.push(Label {
-                start,
-                end: start + cell.len(),
-                meaning: Some(meaning),
-                printed,
-            }),
-            _ => return None,
-        }
-    }
-    (found.len() >= 2).then_some(found)
 }
 
 /// The words of a value up to where something else begins: a wide gap (a seal's ring or a
@@ -425,6 +161,12 @@ fn page_fields(rows: &[Row]) -> Vec<Found> {
     let mut header: Option<Vec<(u32, u32, Person)>> = None;
     let mut consumed = vec![false; rows.len()];
     let row_labels: Vec<Vec<Label>> = rows.iter().map(labels).collect();
+    let text_right = rows
+        .iter()
+        .filter(|row| row.words.len() >= 3)
+        .filter_map(|row| row.words.last().map(Word::right))
+        .max()
+        .unwrap_or(0);
     for (index, row) in rows.iter().enumerate() {
         if consumed[index] {
             continue;
@@ -521,18 +263,26 @@ fn page_fields(rows: &[Row]) -> Vec<Found> {
             } else if !words.is_empty() && number + 1 == labels.len() {
                 // A long value goes on at the start of the next row: after a comma, or when the
                 // next row begins in lower case, and the next row is no label of its own.
+                // So does a value that filled its line (it ends at the page's right margin of
+                // writing) on a row of its own that starts under the value or at the margin.
                 for continuation in next..(next + 2).min(rows.len()) {
                     let following = &rows[continuation];
+                    let last_right = words.last().map_or(0, Word::right);
+                    let line_full = last_right + 3 * row.height() >= text_right;
                     let goes_on = words.last().is_some_and(|word| word.text.ends_with(','))
                         || following.words.first().is_some_and(|word| {
                             word.text.chars().next().is_some_and(char::is_lowercase)
                         });
-                    let indented = following.words.first().is_some_and(|word| {
-                        word.left() + row.height()
-                            >= words[0].left().min(row.words[label.end - 1].right())
-                    });
-                    if !goes_on
-                        || !indented
+                    let first_left = following.words.first().map_or(0, Word::left);
+                    let indented = first_left + row.height()
+                        >= words[0].left().min(row.words[label.end - 1].right());
+                    let at_the_margin = first_left.abs_diff(row.words[0].left()) <= row.height();
+                    let wrapped = line_full
+                        && (indented || at_the_margin)
+                        && following.words.first().is_some_and(|word| {
+                            word.text.chars().next().is_some_and(char::is_alphanumeric)
+                        });
+                    if !((goes_on && indented) || wrapped)
                         || !row_labels[continuation].is_empty()
                         || consumed[continuation]
                         || following.cell_starts.len() > 1
@@ -600,6 +350,7 @@ pub fn extract(pages: &[OcrPage]) -> BTreeMap<String, ReadField> {
             }
         }
     }
+    crate::machine_zone::complete_from_machine_zone(pages, &mut fields);
     fields
 }
 
@@ -609,8 +360,9 @@ pub fn settle_for_kind(kind: DocumentType, fields: &mut BTreeMap<String, ReadFie
     for (synonym_kind, read_as, meant) in KIND_SYNONYMS {
         if *synonym_kind == kind
             && !fields.contains_key(*meant)
-            && let Some(field) = fields.remove(*read_as)
+            && let Some(mut field) = fields.remove(*read_as)
         {
+            field.value = normal_value(meant, &field.value).0;
             fields.insert((*meant).to_owned(), field);
         }
     }
@@ -770,6 +522,73 @@ mod tests {
         assert_eq!(read["ngay_sinh"], "03/06/1992");
         assert_eq!(read["gioi_tinh"], "Nữ");
         assert_eq!(read["quoc_tich"], "Việt Nam");
+    }
+
+    #[test]
+    fn a_numbered_label_in_a_table_cell_finds_its_field() {
+        // A residence confirmation laid out as a table, its lines numbered, no colons: every
+        // field was lost because "1. Họ, chữ đệm và tên" was no known wording.
+        let read = values(&page(&[
+            &[(279, "1. Họ, chữ đệm và tên"), (1042, "ĐOÀN KIM BẢO LAN")],
+            &[(277, "2. Ngày, tháng, năm sinh"), (1043, "05/01/1986")],
+            &[(277, "3. Giới tính"), (1042, "Nữ")],
+            &[(277, "II. Quốc tịch"), (1042, "Việt Nam")],
+            &[(277, "b) Nơi thường trú: Thôn 3, xã Tân Lập")],
+        ]));
+        assert_eq!(read["ho_ten"], "ĐOÀN KIM BẢO LAN");
+        assert_eq!(read["ngay_sinh"], "05/01/1986");
+        assert_eq!(read["gioi_tinh"], "Nữ");
+        assert_eq!(read["quoc_tich"], "Việt Nam");
+        assert_eq!(read["noi_thuong_tru"], "Thôn 3, xã Tân Lập");
+    }
+
+    #[test]
+    fn a_value_that_filled_its_line_goes_on_at_the_margin_below() {
+        // "… tỉnh Phú" and "Thọ" on the next line, at the margin, as a form wraps a long value.
+        let read = values(&page(&[
+            &[(
+                252,
+                "Nơi sinh: Bệnh viện Đa khoa tỉnh Phú Thọ huyện Tam Nông",
+            )],
+            &[(
+                252,
+                "Nơi đăng ký: Ủy ban nhân dân xã Phú Thịnh, huyện Tam Nông, tỉnh Phú",
+            )],
+            &[(251, "Thọ")],
+            &[(
+                252,
+                "Nơi cư trú: Tổ dân phố 15, đường Lê Lợi, xã Tân Lập, huyện Tư",
+            )],
+            &[(700, "Nghĩa, tỉnh Quảng Ngãi")],
+            &[(252, "Dân tộc: Kinh")],
+            &[(252, "Ghi chú")],
+        ]));
+        assert_eq!(
+            read["noi_dang_ky"],
+            "Ủy ban nhân dân xã Phú Thịnh, huyện Tam Nông, tỉnh Phú Thọ"
+        );
+        assert_eq!(
+            read["noi_cu_tru"],
+            "Tổ dân phố 15, đường Lê Lợi, xã Tân Lập, huyện Tư Nghĩa, tỉnh Quảng Ngãi"
+        );
+        // A short value does not take the line below it.
+        assert_eq!(read["dan_toc"], "Kinh");
+    }
+
+    #[test]
+    fn a_mark_before_a_label_alone_leaves_it_a_label() {
+        // The edge of a card's portrait read as "k" left of "Nơi thường trú": the label was no
+        // first cell, and its value below was lost.
+        let mut card = page(&[
+            &[(100, "k"), (784, "Nơi thường trú")],
+            &[(784, "xã Ea Tu, thành phố Buôn Ma Thuột, tỉnh Đắk Lắk")],
+        ]);
+        card.words[0].confidence = 20.0;
+        let read = values(&card);
+        assert_eq!(
+            read.get("noi_thuong_tru").map(String::as_str),
+            Some("xã Ea Tu, thành phố Buôn Ma Thuột, tỉnh Đắk Lắk")
+        );
     }
 
     #[test]

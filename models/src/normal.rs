@@ -5,6 +5,7 @@
 
 use unicode_normalization::UnicodeNormalization;
 
+use crate::matching::distance;
 use crate::names::correct_name;
 
 /// What kind of value a field holds, from its key.
@@ -22,6 +23,12 @@ pub enum ValueKind {
     Place,
     /// An area (of land).
     Area,
+    /// Sex: "Nam" or "Nữ".
+    Sex,
+    /// An ethnic group, one of the 54 of the official list.
+    Ethnicity,
+    /// A nationality.
+    Nationality,
     /// Anything else.
     Text,
 }
@@ -50,6 +57,9 @@ impl ValueKind {
             | "noi_dang_ky_khai_sinh"
             | "noi_cap" => ValueKind::Place,
             "dien_tich" => ValueKind::Area,
+            "gioi_tinh" => ValueKind::Sex,
+            "dan_toc" => ValueKind::Ethnicity,
+            "quoc_tich" => ValueKind::Nationality,
             _ => ValueKind::Text,
         }
     }
@@ -287,13 +297,149 @@ pub fn normal_value(key: &str, text: &str) -> (String, bool) {
             Some(corrected) => (corrected.nfc().collect(), true),
             None => (text, false),
         },
+        // Two entries far apart: one edit is still nearer one of them.
+        ValueKind::Sex => one_of(&text, &["Nam", "Nữ"], true, |read, wording| {
+            let edits = strsim::levenshtein(read, wording);
+            (edits <= 1).then_some(edits)
+        })
+        .unwrap_or((text, false)),
+        ValueKind::Ethnicity => {
+            one_of(&text, ETHNIC_GROUPS, false, distance).unwrap_or((text, false))
+        }
+        ValueKind::Nationality => {
+            one_of(&text, &["Việt Nam"], false, distance).unwrap_or((text, false))
+        }
         ValueKind::Text => (text, false),
+    }
+}
+
+/// The 54 ethnic groups of Vietnam's official list (General Statistics Office), as written on
+/// civil status papers.
+const ETHNIC_GROUPS: &[&str] = &[
+    "Kinh",
+    "Tày",
+    "Thái",
+    "Mường",
+    "Khmer",
+    "Hoa",
+    "Nùng",
+    "Mông",
+    "H'Mông",
+    "Dao",
+    "Gia Rai",
+    "Ê Đê",
+    "Ba Na",
+    "Sán Chay",
+    "Chăm",
+    "Cơ Ho",
+    "Xơ Đăng",
+    "Sán Dìu",
+    "Hrê",
+    "Ra Glai",
+    "Mnông",
+    "Thổ",
+    "Xtiêng",
+    "Khơ Mú",
+    "Bru - Vân Kiều",
+    "Cơ Tu",
+    "Giáy",
+    "Tà Ôi",
+    "Mạ",
+    "Giẻ Triêng",
+    "Co",
+    "Chơ Ro",
+    "Xinh Mun",
+    "Hà Nhì",
+    "Chu Ru",
+    "Lào",
+    "Kháng",
+    "La Chí",
+    "Phù Lá",
+    "La Hủ",
+    "La Ha",
+    "Pà Thẻn",
+    "Chứt",
+    "Lự",
+    "Lô Lô",
+    "Mảng",
+    "Cờ Lao",
+    "Bố Y",
+    "Cống",
+    "Ngái",
+    "Si La",
+    "Pu Péo",
+    "Rơ Măm",
+    "Brâu",
+    "Ơ Đu",
+];
+
+/// The value of a field whose values are a closed list, written as the list writes it: the
+/// entry its words (or, where `first_word_only`, its first word) match without diacritics,
+/// exactly or within `edits` (folded read, folded entry), nearer it than any other entry. A
+/// reading matched only with edits is marked put right, so it is shown less sure.
+fn one_of(
+    text: &str,
+    entries: &[&str],
+    first_word_only: bool,
+    edits: impl Fn(&str, &str) -> Option<usize>,
+) -> Option<(String, bool)> {
+    let read = if first_word_only {
+        text.split_whitespace().next()?
+    } else {
+        text
+    };
+    let folded = crate::checks::fold(read);
+    if folded.is_empty() {
+        return None;
+    }
+    let mut ranked: Vec<(usize, &str)> = entries
+        .iter()
+        .filter_map(|entry| {
+            let wording = crate::checks::fold(entry);
+            if folded == wording {
+                return Some((0, *entry));
+            }
+            edits(&folded, &wording).map(|edits| (edits, *entry))
+        })
+        .collect();
+    ranked.sort_by_key(|(edits, _)| *edits);
+    match ranked.as_slice() {
+        [(0, entry), ..] => Some(((*entry).to_owned(), false)),
+        [(edits, entry)] | [(edits, entry), (_, _), ..]
+            if ranked.len() == 1 || ranked[1].0 > *edits =>
+        {
+            Some(((*entry).to_owned(), true))
+        }
+        _ => None,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_value_of_a_closed_list_is_written_as_the_list_writes_it() {
+        // Read on a typewriter-like font and a card: tone marks lost, a letter wrong, the next
+        // label run into the value.
+        assert_eq!(
+            normal_value("gioi_tinh", "Nam Quốc uch/Nanonaltv Việt Nam").0,
+            "Nam"
+        );
+        assert_eq!(normal_value("gioi_tinh", "Mũ"), ("Nữ".to_owned(), true));
+        assert_eq!(normal_value("gioi_tinh_vo", "Nu"), ("Nữ".to_owned(), false));
+        assert_eq!(normal_value("dan_toc", "È Đê").0, "Ê Đê");
+        assert_eq!(normal_value("dan_toc_me", "Tay").0, "Tày");
+        assert_eq!(
+            normal_value("quoc_tich", "Việ Nam"),
+            ("Việt Nam".to_owned(), true)
+        );
+        assert_eq!(normal_value("quoc_tich", "Việt Ram").0, "Việt Nam");
+        // What the list does not hold, or holds twice as near, stays as read.
+        assert_eq!(normal_value("quoc_tich", "Lào").0, "Lào");
+        assert_eq!(normal_value("dan_toc", "Xyz Abc").0, "Xyz Abc");
+        assert_eq!(normal_value("gioi_tinh", "Ñ#").0, "Ñ#");
+    }
 
     #[test]
     fn dates_are_found_however_they_are_written() {

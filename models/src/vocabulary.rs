@@ -423,6 +423,43 @@ impl Person {
     }
 }
 
+/// The English words bilingual papers (the identity cards, passports) print after a label's
+/// Vietnamese and a slash ("Ngày sinh / Date of birth"), folded: where they end, the value
+/// begins.
+pub const ENGLISH_LABEL_WORDS: &[&str] = &[
+    "FULL",
+    "NAME",
+    "NAMES",
+    "SURNAME",
+    "GIVEN",
+    "DATE",
+    "OF",
+    "BIRTH",
+    "SEX",
+    "GENDER",
+    "NATIONALITY",
+    "ETHNICITY",
+    "RELIGION",
+    "PLACE",
+    "ORIGIN",
+    "RESIDENCE",
+    "ADDRESS",
+    "EXPIRY",
+    "ISSUE",
+    "NO",
+    "NUMBER",
+    "PERSONAL",
+    "IDENTIFICATION",
+    "IDENTITY",
+    "MONTH",
+    "YEAR",
+    "HOME",
+    "TOWN",
+    "REGISTRATION",
+    "VALID",
+    "UNTIL",
+];
+
 /// Folded phrases that name a person, longest first within each person.
 pub const PERSONS: &[(&str, Person)] = &[
     ("NGUOI DUOC KHAI SINH", Person::Main),
@@ -564,11 +601,15 @@ pub const TITLES: &[(&str, DocumentType)] = &[
 
 /// Keys that mean another on one kind of paper: on a birth certificate the place the birth
 /// was registered ("Nơi đăng ký khai sinh") is the paper's place of registration.
-pub const KIND_SYNONYMS: &[(DocumentType, &str, &str)] = &[(
-    DocumentType::BirthCertificate,
-    "noi_dang_ky_khai_sinh",
-    "noi_dang_ky",
-)];
+pub const KIND_SYNONYMS: &[(DocumentType, &str, &str)] = &[
+    (
+        DocumentType::BirthCertificate,
+        "noi_dang_ky_khai_sinh",
+        "noi_dang_ky",
+    ),
+    // An identity card's "Số / No." is its holder's personal number.
+    (DocumentType::CitizenIdentityCard, "so", "so_dinh_danh"),
+];
 
 /// Fields that point at a kind when no title is read, with their weight.
 pub const EVIDENCE: &[(&str, DocumentType, u32)] = &[

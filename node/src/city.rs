@@ -292,6 +292,11 @@ impl City {
         &self.dir
     }
 
+    /// The city's name, as its configuration gives it.
+    pub fn name(&self) -> &str {
+        &self.config.name
+    }
+
     /// The city's database.
     pub fn store_mut(&mut self) -> &mut Store {
         &mut self.store
@@ -704,6 +709,38 @@ impl City {
             request,
             now,
         )?)
+    }
+
+    /// Certifies `key` for `role` by the root (a root ceremony) and publishes the certificate in
+    /// a new trust list edition; the caller has written the key where it belongs first.
+    pub(crate) fn certify_by_root(
+        &mut self,
+        key: &SecretKey,
+        role: Role,
+        subject: &str,
+        now: Timestamp,
+        days: i64,
+    ) -> Result<Certificate, CityError> {
+        let certificate = certify(&self.root_key()?, key, role, subject, None, now, days)?;
+        Ok(certificate)
+    }
+
+    /// Publishes `certificate` in a new trust list edition signed by the root.
+    pub(crate) fn publish_certificate(
+        &mut self,
+        certificate: &Certificate,
+        now: Timestamp,
+    ) -> Result<(), CityError> {
+        let added = certificate.clone();
+        self.edit_trust_list(now, |list| {
+            list.certificates.insert(added.key_id(), added);
+        })
+    }
+
+    /// Signs a new edition of the revocation list with the same entries, dated `now`, with the
+    /// registrar key only (no root ceremony): the city's pages publish the lists this way.
+    pub fn reissue_revocations(&mut self, now: Timestamp) -> Result<(), CityError> {
+        self.edit_revocations(now, |_| {})
     }
 
     /// Signs new editions of both lists with the same entries, dated `now`: what a city does on

@@ -14,16 +14,20 @@
 //! - [`city`]: key ceremonies, the published trust and revocation lists, registration;
 //!   [`city_config`]: the `[city]` settings; [`city_log`]: the transparency log's rounds
 //!   (automatic registration, events logged once, checkpoints, proofs written into copies);
-//!   [`log_audit`]: the log recomputed from its entries and checked;
+//!   [`log_audit`]: the log recomputed from its entries and checked; [`city_staff`]: the city
+//!   staff's keys and sign-in; [`city_desk`]: what they do on the city's pages, audited;
 //! - [`copies`]: status, damage and the sealed PDF artifact;
 //! - [`sync`]: the sync service over QUIC (sessions of `bansao-sync`, storage in SQLite);
 //! - [`verify`] and [`trust_export`]: offline verification and trust list listings;
+//!   [`verify_online`]: the public verify page's checks, with what the node knows now;
 //!   [`log_inclusion`]: the city log inclusion a registered copy carries, checked offline;
 //!   [`trust_floor`]: a node never goes back to older trust than it has used.
 
 pub mod city;
 pub mod city_config;
+pub mod city_desk;
 pub mod city_log;
+pub mod city_staff;
 pub mod config;
 pub mod copies;
 pub mod day_report;
@@ -43,6 +47,7 @@ pub mod sync;
 pub mod trust_export;
 pub mod trust_floor;
 pub mod verify;
+pub mod verify_online;
 pub mod ward;
 
 /// The media type of a scan file from its first bytes: PNG or JPEG, nothing else.

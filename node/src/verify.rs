@@ -46,10 +46,10 @@ pub enum VerifyError {
         error: TrustBundleError,
     },
     /// The image holds no readable QR code.
-    #[error("no QR code could be read in the image: {0}")]
+    #[error("{0}")]
     NoQrInImage(String),
     /// The image could not be decoded.
-    #[error("the image cannot be decoded: {0}")]
+    #[error("{0}")]
     BadImage(String),
     /// The QR text is not a bansao code.
     #[error("{0}")]
@@ -137,24 +137,38 @@ pub fn load_trust(path: &Path) -> Result<TrustContext, VerifyError> {
     })
 }
 
-/// Reads the QR code in an image file (PNG, JPEG, photo).
+/// Photos larger than this many pixels are first read scaled down to [`PHOTO_READ_SIDE`] on
+/// their longer side (a phone's 12-megapixel photo of a code is read in a fraction of the time),
+/// and read as taken only when that finds no code.
+pub const PHOTO_SCALE_ABOVE_PIXELS: u64 = 4_000_000;
+/// The longer side a large photo is scaled to for its first reading.
+pub const PHOTO_READ_SIDE: u32 = 2_000;
+
+/// Reads the QR code in an image file (PNG or JPEG: a photo, a screenshot), opened as the kiosk
+/// opens its camera's and scanner's images (`bansao_hw::image_input`: the size read from the
+/// header and refused above 40 megapixels before anything is decoded, a damaged file reported)
+/// and read as the kiosk reads a card's code (`bansao_hw::qr_reader::decode_frame`).
 pub fn read_qr_from_image(bytes: &[u8]) -> Result<String, VerifyError> {
-    let image = image::load_from_memory(bytes).map_err(|e| VerifyError::BadImage(e.to_string()))?;
-    let luma = image.to_luma8();
-    let (width, height) = luma.dimensions();
-    let mut hints = rxing::DecodeHints {
-        TryHarder: Some(true),
-        ..Default::default()
-    };
-    rxing::helpers::detect_in_luma_with_hints(
-        luma.into_raw(),
-        width,
-        height,
-        Some(rxing::BarcodeFormat::QR_CODE),
-        &mut hints,
-    )
-    .map(|result| result.getText().to_owned())
-    .map_err(|e| VerifyError::NoQrInImage(e.to_string()))
+    let opened = bansao_hw::image_input::open_image(bytes.to_vec())
+        .map_err(|error| VerifyError::BadImage(error.to_string()))?;
+    let (width, height) = (opened.width(), opened.height());
+    if u64::from(width) * u64::from(height) > PHOTO_SCALE_ABOVE_PIXELS {
+        let smaller = opened
+            .image
+            .thumbnail(PHOTO_READ_SIDE, PHOTO_READ_SIDE)
+            .to_luma8();
+        let (small_width, small_height) = smaller.dimensions();
+        if let Some(text) =
+            bansao_hw::qr_reader::decode_frame(smaller.into_raw(), small_width, small_height)
+        {
+            return Ok(text);
+        }
+    }
+    bansao_hw::qr_reader::decode_frame(opened.luma(), width, height).ok_or_else(|| {
+        VerifyError::NoQrInImage(
+            "không đọc được mã QR trong ảnh (no QR code could be read in the image)".to_owned(),
+        )
+    })
 }
 
 /// Verifies a sealed PDF artifact: the seal over every byte, then the embedded record.

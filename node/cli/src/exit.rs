@@ -7,6 +7,7 @@
 
 use bansao_node::city::CityError;
 use bansao_node::city_log::CityLogError;
+use bansao_node::city_staff::StaffError;
 use bansao_node::config::ConfigError;
 use bansao_node::decisions::DecisionError;
 use bansao_node::files::FileError;
@@ -171,6 +172,17 @@ impl ExitStatus for CityError {
     }
 }
 
+impl ExitStatus for StaffError {
+    fn exit_code(&self) -> u8 {
+        match self {
+            StaffError::City(error) => error.exit_code(),
+            StaffError::File(error) => error.exit_code(),
+            StaffError::UnknownStaff(_) => USAGE_EXIT_CODE,
+            _ => FAILURE,
+        }
+    }
+}
+
 impl ExitStatus for CityLogError {
     fn exit_code(&self) -> u8 {
         match self {
@@ -233,6 +245,7 @@ pub fn exit_code_for(error: &anyhow::Error) -> u8 {
             ReprintError,
             WardError,
             CityError,
+            StaffError,
             CityLogError,
             DecisionError,
             SyncShellError,

@@ -93,6 +93,26 @@ pub enum KeysCommand {
         #[arg(long, default_value_t = 5 * 365)]
         days: i64,
     },
+    /// Certify a member of the city's staff (a root ceremony): their key is kept in
+    /// CITY/staff/ID.key, locked under their passphrase (asked twice on the terminal, or read
+    /// from --passphrase-file); with it they sign in to the city's pages.
+    CertifyStaff {
+        /// The city directory.
+        #[arg(long)]
+        city: PathBuf,
+        /// A short id, e.g. le-thi-hoa.
+        #[arg(long)]
+        id: OfficialId,
+        /// The staff member's full name.
+        #[arg(long)]
+        name: String,
+        /// A file whose first line is their passphrase (at least 8 characters).
+        #[arg(long)]
+        passphrase_file: Option<PathBuf>,
+        /// Validity in days.
+        #[arg(long, default_value_t = 5 * 365)]
+        days: i64,
+    },
     /// Lock an official's key kept in plain text (made before keys were locked) under their
     /// passphrase; until then the key cannot sign.
     LockOfficial {
@@ -269,6 +289,22 @@ pub fn run(
             writeln!(
                 out,
                 "Đã cấp chứng thư cho cán bộ {name}: khóa {} (official certified).",
+                certificate.key_id()
+            )?;
+        }
+        KeysCommand::CertifyStaff {
+            city,
+            id,
+            name,
+            passphrase_file,
+            days,
+        } => {
+            let mut city = City::open(&city)?;
+            let passphrase = crate::passphrase::obtain(passphrase_file.as_deref(), &name, true)?;
+            let certificate = city.certify_staff(&id, &name, &passphrase, now, validity(days))?;
+            writeln!(
+                out,
+                "Đã cấp chứng thư cho cán bộ Sở {name}: khóa {} (city staff certified; sign in to the city's pages as {id}).",
                 certificate.key_id()
             )?;
         }

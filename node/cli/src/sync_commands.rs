@@ -8,6 +8,7 @@ use bansao_copy::Timestamp;
 use bansao_store::Store;
 
 use anyhow::Context;
+use bansao_node::city::City;
 use bansao_node::config::{CONFIG_FILE_NAME, NodeRole};
 use bansao_node::node_dir::NodeDir;
 use bansao_node::sync::SyncShellError;
@@ -15,7 +16,7 @@ use bansao_node::sync::peers::{ADDRESS_PREFIX, PeerState, load_states};
 use bansao_node::sync::service::SyncNode;
 use bansao_node::sync::stream::SessionOutcome;
 use bansao_node::ward::Ward;
-use bansao_web::{SessionRules, WebState};
+use bansao_web::{CityState, SessionRules, WebState};
 
 fn runtime() -> Result<tokio::runtime::Runtime, SyncShellError> {
     tokio::runtime::Builder::new_multi_thread()
@@ -42,15 +43,47 @@ async fn stop_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-/// `bansao run --node DIR`: runs the node's sync, and a ward's web pages on `[web] listen`,
-/// until Ctrl-C or SIGTERM.
+/// The parts of the site a node of `role` serves, and what its pages are called: a ward its
+/// officials' pages, a city its staff's pages, every node the public verify page.
+fn web_parts(
+    dir: &Path,
+    role: NodeRole,
+) -> anyhow::Result<(Vec<bansao_web::Router>, &'static str)> {
+    let web_error = |error: bansao_web::WebError| anyhow::anyhow!("{error}");
+    let verify = bansao_web::verify_router(bansao_web::VerifyState::new(
+        bansao_node::verify_online::OnlineVerifier::open(dir)?,
+    ));
+    Ok(match role {
+        NodeRole::Ward => {
+            let state =
+                WebState::new(Ward::open(dir)?, SessionRules::default()).map_err(web_error)?;
+            (
+                vec![bansao_web::ward_router(state), verify],
+                "Trang của cán bộ (officials' pages)",
+            )
+        }
+        NodeRole::City => {
+            let state =
+                CityState::new(City::open(dir)?, SessionRules::default()).map_err(web_error)?;
+            (
+                vec![bansao_web::city_router(state), verify],
+                "Trang của cán bộ Sở (city staff's pages)",
+            )
+        }
+        NodeRole::Kiosk => (
+            vec![bansao_web::home_router(), verify],
+            "Trang kiểm tra bản sao (the verify page)",
+        ),
+    })
+}
+
+/// `bansao run --node DIR`: runs the node's sync, and its web pages on `[web] listen` (a
+/// ward's officials' pages, a city's staff pages), until Ctrl-C or SIGTERM.
 pub fn run_node(dir: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
     let node = SyncNode::open(dir)?;
     let settings = node.config().sync.clone();
-    let web_listen = match node.config().role() {
-        NodeRole::Ward => node.config().web.listen,
-        _ => None,
-    };
+    let role = node.config().role();
+    let web_listen = node.config().web.listen;
     writeln!(
         out,
         "Nút {} ({}) đang chạy đồng bộ (sync running); dừng bằng Ctrl-C.",
@@ -78,14 +111,9 @@ pub fn run_node(dir: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
                 .with_context(|| {
                     format!("cannot serve the web pages on {address} ([web] listen)")
                 })?;
-            let state = WebState::new(Ward::open(dir)?, SessionRules::default())
-                .map_err(|error| anyhow::anyhow!("{error}"))?;
-            writeln!(
-                out,
-                "  Trang của cán bộ (officials' pages): http://{}/",
-                listener.local_addr()?
-            )?;
-            Some((listener, bansao_web::ward_router(state)))
+            let (parts, pages) = web_parts(dir, role)?;
+            writeln!(out, "  {pages}: http://{}/", listener.local_addr()?)?;
+            Some((listener, bansao_web::site(parts)))
         }
         None => None,
     };

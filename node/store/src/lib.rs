@@ -9,6 +9,7 @@
 //! in, and [`Store::rebuild_index`] takes the derivation as a function.
 
 mod anomalies;
+mod audit;
 mod check;
 mod decisions;
 mod editions;
@@ -18,6 +19,7 @@ mod schema;
 mod sync;
 
 pub use anomalies::{Anomaly, AnomalyKind, AnomalyResolution, FUTURE_TOLERANCE_SECONDS};
+pub use audit::AuditEvent;
 pub use check::{ContentCheck, Damage, DamagedPart};
 pub use decisions::{CertificationEntry, NumberBook};
 pub use editions::TrustEditions;

@@ -8,7 +8,7 @@ use rusqlite_migration::{M, Migrations};
 
 /// The schema version the migrations lead to (`PRAGMA user_version`); a database with a higher
 /// one was written by a newer bansao and is not opened.
-pub const SCHEMA_VERSION: i64 = 8;
+pub const SCHEMA_VERSION: i64 = 9;
 
 /// Every migration, oldest first. Never edit a released one; append.
 pub fn migrations() -> Migrations<'static> {
@@ -251,7 +251,20 @@ pub fn migrations() -> Migrations<'static> {
             copy_id    TEXT NOT NULL
         ) STRICT;",
         ),
-        // Migration 8: the city log's checkpoints a ward or kiosk took (each with the proof
+        // The city's audit trail (`audit.rs`): what city staff did on its pages, added to only.
+        M::up(
+            "CREATE TABLE audit_events (
+            id        INTEGER PRIMARY KEY AUTOINCREMENT,
+            at        TEXT NOT NULL,
+            actor     TEXT NOT NULL,
+            actor_key TEXT NOT NULL,
+            action    TEXT NOT NULL,
+            subject   TEXT NOT NULL,
+            reason    TEXT NOT NULL,
+            outcome   TEXT NOT NULL
+        ) STRICT;",
+        ),
+        // Migration 9: the city log's checkpoints a ward or kiosk took (each with the proof
         // from the one before, so it can relay them; the largest is the one held, and a size
         // below it is never taken), and the forks and bad proofs it was offered.
         M::up(

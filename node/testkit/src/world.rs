@@ -31,6 +31,11 @@ pub fn official_passphrase() -> anyhow::Result<bansao_trust::Passphrase> {
         OFFICIAL_PASSPHRASE.to_owned(),
     )?)
 }
+/// A member of the city's staff, made by [`certify_staff`].
+pub const STAFF_ID: &str = "le-thi-hoa";
+/// The passphrase the staff member's key is locked under.
+pub const STAFF_PASSPHRASE: &str = "mật khẩu của Sở";
+
 /// The world's kiosk's id.
 pub const KIOSK_ID: &str = "KIOSK-BENCH-01";
 /// The world's commune.
@@ -242,6 +247,21 @@ pub fn issue_and_bring_to_ward(world: &World, count: usize) -> anyhow::Result<Ve
     drop(kiosk);
     world.copy_database("kiosk", "ward")?;
     Ok(ids)
+}
+
+/// Certifies [`STAFF_ID`] as city staff (`bansao keys certify-staff`), their key locked under
+/// [`STAFF_PASSPHRASE`], and gives the ward and kiosk the new trust list.
+pub fn certify_staff(world: &World) -> anyhow::Result<bansao_trust::Certificate> {
+    let mut city = City::open(&world.dir("city"))?;
+    let certificate = city.certify_staff(
+        &OfficialId::parse(STAFF_ID)?,
+        "Lê Thị Hoa",
+        &bansao_trust::Passphrase::new(STAFF_PASSPHRASE.to_owned())?,
+        entropy::now(),
+        Validity::default(),
+    )?;
+    city.distribute(&[&world.dir("ward"), &world.dir("kiosk")])?;
+    Ok(certificate)
 }
 
 /// The ward's book of certification numbers this year, in order: (number, copy id).

@@ -32,17 +32,21 @@ pub enum Role {
     Official,
     /// The city's transparency log key: signs the log's checkpoints, nothing else.
     Log,
+    /// A member of the city's staff: signs in to the city's pages (their key is locked under
+    /// their passphrase, like an official's). Certified by the root; signs no copy or list.
+    CityStaff,
 }
 
 impl Role {
     /// Every role, in hierarchy order.
-    pub const ALL: [Role; 6] = [
+    pub const ALL: [Role; 7] = [
         Role::CityRoot,
         Role::Registrar,
         Role::Ward,
         Role::Kiosk,
         Role::Official,
         Role::Log,
+        Role::CityStaff,
     ];
 
     fn code(self) -> u64 {
@@ -53,6 +57,7 @@ impl Role {
             Role::Kiosk => 4,
             Role::Official => 5,
             Role::Log => 6,
+            Role::CityStaff => 7,
         }
     }
 
@@ -60,7 +65,8 @@ impl Role {
         Role::ALL.into_iter().find(|role| role.code() == code)
     }
 
-    /// A stable lowercase name: `city-root`, `registrar`, `ward`, `kiosk`, `official`.
+    /// A stable lowercase name: `city-root`, `registrar`, `ward`, `kiosk`, `official`, `log`,
+    /// `city-staff`.
     pub fn as_str(self) -> &'static str {
         match self {
             Role::CityRoot => "city-root",
@@ -69,6 +75,7 @@ impl Role {
             Role::Kiosk => "kiosk",
             Role::Official => "official",
             Role::Log => "log",
+            Role::CityStaff => "city-staff",
         }
     }
 
@@ -81,13 +88,16 @@ impl Role {
             Role::Kiosk => "Ki-ốt",
             Role::Official => "Cán bộ tư pháp",
             Role::Log => "Khóa nhật ký minh bạch thành phố",
+            Role::CityStaff => "Cán bộ Sở Tư pháp",
         }
     }
 
     /// The role whose key may certify this one.
     pub fn issuer_role(self) -> Role {
         match self {
-            Role::CityRoot | Role::Registrar | Role::Ward | Role::Log => Role::CityRoot,
+            Role::CityRoot | Role::Registrar | Role::Ward | Role::Log | Role::CityStaff => {
+                Role::CityRoot
+            }
             Role::Kiosk | Role::Official => Role::Ward,
         }
     }
@@ -111,7 +121,7 @@ impl std::str::FromStr for Role {
         Role::ALL
             .into_iter()
             .find(|role| role.as_str() == text)
-            .ok_or_else(|| format!("unknown role {text:?} (expected one of city-root, registrar, ward, kiosk, official, log)"))
+            .ok_or_else(|| format!("unknown role {text:?} (expected one of city-root, registrar, ward, kiosk, official, log, city-staff)"))
     }
 }
 

@@ -1,4 +1,5 @@
-//! The signed-in official of a request, and the checks every form passes.
+//! The signed-in person of a request (a ward's official, a city's staff member), and the checks
+//! every form passes. Any state that keeps [`Sessions`] ([`SessionState`]) gets the extractor.
 //!
 //! The session cookie is random (256 bits), `HttpOnly` and `SameSite=Strict`; every form carries
 //! the session's CSRF token in a hidden field, compared in constant time. The sign-in form, which
@@ -12,25 +13,49 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use bansao_node::entropy;
 
+use bansao_node::city_staff::Staff;
+use bansao_node::ward::Official;
+
 use crate::error::WebError;
-use crate::sessions::{SignedIn, tokens_match};
-use crate::state::WebState;
+use crate::sessions::{Sessions, SignedIn, tokens_match};
 
 /// The cookie that names a session.
 pub const SESSION_COOKIE: &str = "bansao_session";
 /// The cookie the sign-in form's token must match.
 pub const SIGN_IN_COOKIE: &str = "bansao_sign_in";
 
-/// The official signed in for this request.
-#[derive(Debug, Clone)]
-pub struct CurrentOfficial {
-    /// The session's token.
-    pub token: String,
-    /// The official and the session's CSRF token.
-    pub signed_in: SignedIn,
+/// A state whose pages people sign in to.
+pub trait SessionState: Send + Sync {
+    /// Who signs in.
+    type Person: Send + Sync + 'static;
+    /// The sessions.
+    fn sessions(&self) -> &Sessions<Self::Person>;
 }
 
-impl CurrentOfficial {
+/// The person signed in for this request.
+#[derive(Debug)]
+pub struct Current<P> {
+    /// The session's token.
+    pub token: String,
+    /// The person and the session's CSRF token.
+    pub signed_in: SignedIn<P>,
+}
+
+impl<P> Clone for Current<P> {
+    fn clone(&self) -> Current<P> {
+        Current {
+            token: self.token.clone(),
+            signed_in: self.signed_in.clone(),
+        }
+    }
+}
+
+/// The ward official signed in for this request.
+pub type CurrentOfficial = Current<Official>;
+/// The city staff member signed in for this request.
+pub type CurrentStaff = Current<Staff>;
+
+impl<P> Current<P> {
     /// Refuses a form whose CSRF token is not this session's.
     pub fn check_form(&self, csrf: &str) -> Result<(), WebError> {
         if tokens_match(csrf, &self.signed_in.csrf) {
@@ -41,33 +66,33 @@ impl CurrentOfficial {
     }
 }
 
-fn current_of(parts: &Parts, state: &WebState) -> Option<CurrentOfficial> {
+fn current_of<S: SessionState>(parts: &Parts, state: &S) -> Option<Current<S::Person>> {
     let jar = CookieJar::from_headers(&parts.headers);
     let token = jar.get(SESSION_COOKIE)?.value().to_owned();
     state
         .sessions()
         .current(&token, Instant::now())
-        .map(|signed_in| CurrentOfficial { token, signed_in })
+        .map(|signed_in| Current { token, signed_in })
 }
 
-impl FromRequestParts<WebState> for CurrentOfficial {
+impl<S: SessionState> FromRequestParts<S> for Current<S::Person> {
     type Rejection = Response;
 
     async fn from_request_parts(
         parts: &mut Parts,
-        state: &WebState,
-    ) -> Result<CurrentOfficial, Response> {
+        state: &S,
+    ) -> Result<Current<S::Person>, Response> {
         current_of(parts, state).ok_or_else(|| Redirect::to("/sign-in").into_response())
     }
 }
 
-impl OptionalFromRequestParts<WebState> for CurrentOfficial {
+impl<S: SessionState> OptionalFromRequestParts<S> for Current<S::Person> {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(
         parts: &mut Parts,
-        state: &WebState,
-    ) -> Result<Option<CurrentOfficial>, std::convert::Infallible> {
+        state: &S,
+    ) -> Result<Option<Current<S::Person>>, std::convert::Infallible> {
         Ok(current_of(parts, state))
     }
 }

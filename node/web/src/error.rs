@@ -3,6 +3,7 @@
 
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
+use bansao_node::city_desk::DeskError;
 use bansao_node::ward::WardError;
 
 use crate::pages::render_error;
@@ -24,6 +25,9 @@ pub enum WebError {
     /// The ward service refused or failed.
     #[error(transparent)]
     Ward(Box<WardError>),
+    /// The city refused or failed a staff member's action.
+    #[error(transparent)]
+    City(Box<DeskError>),
     /// A page could not be rendered.
     #[error("the page could not be rendered: {0}")]
     Render(#[from] askama::Error),
@@ -52,6 +56,15 @@ impl WebError {
                 }
                 _ => StatusCode::INTERNAL_SERVER_ERROR,
             },
+            WebError::City(error) => match &**error {
+                DeskError::ReasonRequired | DeskError::ReasonTooLong => StatusCode::BAD_REQUEST,
+                DeskError::UnknownKey(_) => StatusCode::NOT_FOUND,
+                DeskError::NeedsRoot { .. } => StatusCode::FORBIDDEN,
+                DeskError::KeyAlreadyRevoked(_) | DeskError::CopyAlreadyRevoked(_) => {
+                    StatusCode::CONFLICT
+                }
+                DeskError::City(_) | DeskError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            },
             WebError::Render(_) | WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -60,6 +73,12 @@ impl WebError {
 impl From<WardError> for WebError {
     fn from(error: WardError) -> WebError {
         WebError::Ward(Box::new(error))
+    }
+}
+
+impl From<DeskError> for WebError {
+    fn from(error: DeskError) -> WebError {
+        WebError::City(Box::new(error))
     }
 }
 

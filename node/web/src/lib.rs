@@ -1,12 +1,23 @@
 //! The node's web pages, served by the node itself on `[web] listen` and rendered on the server.
 //!
+//! Each part of a site is a self-contained axum [`Router`] with its own state: the ward's pages
+//! ([`ward_router`]), the city's ([`city_router`]). The binary merges the parts a node's role
+//! serves with [`site`], which adds the embedded assets and the security headers over all of
+//! them; another part (metrics, a dashboard) is one more router in that list.
+//!
 //! Layout, one concern a module:
-//! - [`state`]: what handlers share (the ward service behind a lock, run on the blocking pool);
-//! - [`sessions`]: sign-in sessions, CSRF tokens, idle sign-out, lock-out;
-//! - [`auth`]: the extractor that finds the signed-in official and the form check;
-//! - [`pages`]: one module a page; handlers are thin: they call the same ward service
-//!   ([`bansao_node::ward::Ward`]) the `bansao ward` commands call, and render a template
-//!   (askama, compiled in from `templates/`); no SQL and no signing here;
+//! - [`state`]: what the ward's handlers share (the ward service behind a lock, run on the
+//!   blocking pool); [`city::state`]: the same for the city;
+//! - [`sessions`]: sign-in sessions, CSRF tokens, idle sign-out, lock-out, for any kind of person;
+//! - [`auth`]: the extractor that finds the signed-in person and the form check;
+//! - [`pages`]: one module a ward page, and the sign-in every realm shares; handlers are thin:
+//!   they call the same ward service ([`bansao_node::ward::Ward`]) the `bansao ward` commands
+//!   call, and render a template (askama, compiled in from `templates/`); no SQL and no signing
+//!   here;
+//! - [`city`]: the city staff's pages (keys and revocations, the audit trail) over
+//!   [`bansao_node::city_desk`];
+//! - [`verify`]: the public verify page every node serves, with no sign-in, over
+//!   [`bansao_node::verify_online`];
 //! - [`assets`]: the style sheet, embedded in the binary (no CDN: wards have no internet);
 //! - [`error`]: the error page.
 //!
@@ -15,21 +26,39 @@
 
 pub mod assets;
 pub mod auth;
+pub mod city;
 pub mod error;
 pub mod pages;
 pub mod sessions;
 pub mod state;
+pub mod verify;
 
 use std::future::Future;
 
-use axum::Router;
 use axum::http::{HeaderValue, header};
 use axum::response::Response;
 use axum::routing::{get, post};
 
+pub use axum::Router;
+pub use city::{CityState, city_router};
 pub use error::WebError;
 pub use sessions::SessionRules;
 pub use state::WebState;
+pub use verify::{VerifyState, home_router, verify_router};
+
+/// A node's whole site: `parts` merged (their paths must not overlap), the embedded assets, and
+/// the security headers on every response.
+pub fn site(parts: impl IntoIterator<Item = Router>) -> Router {
+    parts
+        .into_iter()
+        .fold(assets_router(), Router::merge)
+        .layer(axum::middleware::map_response(secure_headers))
+}
+
+/// The embedded assets (`/assets/…`).
+pub fn assets_router() -> Router {
+    Router::new().route("/assets/bansao.css", get(assets::style_sheet))
+}
 
 /// Every page of a ward.
 pub fn ward_router(state: WebState) -> Router {
@@ -37,9 +66,9 @@ pub fn ward_router(state: WebState) -> Router {
         .route("/", get(pages::queue::home))
         .route(
             "/sign-in",
-            get(pages::sign_in::form).post(pages::sign_in::submit),
+            get(pages::sign_in::form::<WebState>).post(pages::sign_in::submit::<WebState>),
         )
-        .route("/sign-out", post(pages::sign_in::sign_out))
+        .route("/sign-out", post(pages::sign_in::sign_out::<WebState>))
         .route("/queue", get(pages::queue::page))
         .route("/queue/approve-clean", post(pages::queue::approve_clean))
         .route("/copies/{copy}", get(pages::case::page))
@@ -60,8 +89,6 @@ pub fn ward_router(state: WebState) -> Router {
             "/anomalies/{id}/resolve",
             post(pages::reconcile::resolve_anomaly),
         )
-        .route("/assets/bansao.css", get(assets::style_sheet))
-        .layer(axum::middleware::map_response(secure_headers))
         .with_state(state)
 }
 

@@ -1,5 +1,6 @@
-//! Who is signed in: an official's unlocked key held for their session, the session's CSRF token,
-//! idle sign-out and the lock-out after repeated wrong passphrases.
+//! Who is signed in: a person's unlocked key held for their session (a ward's official, a city's
+//! staff member: `Sessions<P>` for any kind of person `P`), the session's CSRF token, idle
+//! sign-out and the lock-out after repeated wrong passphrases.
 //!
 //! Sessions live in memory only: a restarted node signs everyone out, and the unlocked keys never
 //! touch the disk. The time is handed in, so the rules are tested without waiting.
@@ -7,8 +8,6 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
-
-use bansao_node::ward::Official;
 
 /// How long sessions last and how many wrong passphrases lock an official out.
 #[derive(Debug, Clone, Copy)]
@@ -31,18 +30,27 @@ impl Default for SessionRules {
     }
 }
 
-/// A signed-in official, as a request sees them.
-#[derive(Debug, Clone)]
-pub struct SignedIn {
-    /// The official, with their key unlocked.
-    pub official: Arc<Official>,
+/// A signed-in person (an official, a staff member), as a request sees them.
+#[derive(Debug)]
+pub struct SignedIn<P> {
+    /// The person, with their key unlocked.
+    pub person: Arc<P>,
     /// The token every form of this session must carry.
     pub csrf: String,
 }
 
+impl<P> Clone for SignedIn<P> {
+    fn clone(&self) -> SignedIn<P> {
+        SignedIn {
+            person: self.person.clone(),
+            csrf: self.csrf.clone(),
+        }
+    }
+}
+
 #[derive(Debug)]
-struct Session {
-    signed_in: SignedIn,
+struct Session<P> {
+    signed_in: SignedIn<P>,
     last_seen: Instant,
 }
 
@@ -52,17 +60,17 @@ struct Failures {
     locked_until: Option<Instant>,
 }
 
-#[derive(Debug, Default)]
-struct Book {
-    sessions: HashMap<String, Session>,
+#[derive(Debug)]
+struct Book<P> {
+    sessions: HashMap<String, Session<P>>,
     failures: HashMap<String, Failures>,
 }
 
-/// The sessions of one node.
-#[derive(Debug, Default)]
-pub struct Sessions {
+/// The sessions of one node's pages, for people of kind `P`.
+#[derive(Debug)]
+pub struct Sessions<P> {
     rules: SessionRules,
-    book: Mutex<Book>,
+    book: Mutex<Book<P>>,
 }
 
 /// A sign-in refused before the passphrase is even tried.
@@ -72,30 +80,33 @@ pub struct LockedOut {
     pub remaining: Duration,
 }
 
-impl Sessions {
+impl<P> Sessions<P> {
     /// Sessions under `rules`.
-    pub fn new(rules: SessionRules) -> Sessions {
+    pub fn new(rules: SessionRules) -> Sessions<P> {
         Sessions {
             rules,
-            book: Mutex::default(),
+            book: Mutex::new(Book {
+                sessions: HashMap::new(),
+                failures: HashMap::new(),
+            }),
         }
     }
 
-    fn book(&self) -> MutexGuard<'_, Book> {
+    fn book(&self) -> MutexGuard<'_, Book<P>> {
         self.book
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Takes one of `official_id`'s attempts at `now`, or refuses when they are locked out.
+    /// Takes one of `person_id`'s attempts at `now`, or refuses when they are locked out.
     ///
     /// The attempt counts as a failure from the moment it is taken (a sign-in that succeeds
     /// clears the count, [`Sessions::start`]): sign-ins sent all at once cannot each pass the
     /// check before any of them has failed. The attempt that reaches the limit may still try;
     /// the next is refused for [`SessionRules::lockout`].
-    pub fn attempt(&self, official_id: &str, now: Instant) -> Result<(), LockedOut> {
+    pub fn attempt(&self, person_id: &str, now: Instant) -> Result<(), LockedOut> {
         let mut book = self.book();
-        let failures = book.failures.entry(official_id.to_owned()).or_default();
+        let failures = book.failures.entry(person_id.to_owned()).or_default();
         match failures.locked_until {
             Some(until) if until > now => {
                 return Err(LockedOut {
@@ -112,16 +123,16 @@ impl Sessions {
         Ok(())
     }
 
-    /// Starts a session for `official` under the random `token` and `csrf` token; their count of
-    /// failures starts again.
-    pub fn start(&self, token: String, csrf: String, official: Official, now: Instant) {
+    /// Starts a session for `person` (whose id is `person_id`) under the random `token` and
+    /// `csrf` token; their count of failures starts again.
+    pub fn start(&self, token: String, csrf: String, person_id: &str, person: P, now: Instant) {
         let mut book = self.book();
-        book.failures.remove(official.id.as_str());
+        book.failures.remove(person_id);
         book.sessions.insert(
             token,
             Session {
                 signed_in: SignedIn {
-                    official: Arc::new(official),
+                    person: Arc::new(person),
                     csrf,
                 },
                 last_seen: now,
@@ -130,7 +141,7 @@ impl Sessions {
     }
 
     /// The session of `token` at `now`, if it is still open (each request keeps it open).
-    pub fn current(&self, token: &str, now: Instant) -> Option<SignedIn> {
+    pub fn current(&self, token: &str, now: Instant) -> Option<SignedIn<P>> {
         let mut book = self.book();
         let idle = self.rules.idle;
         book.sessions
@@ -164,7 +175,7 @@ mod tests {
 
     #[test]
     fn the_fifth_wrong_passphrase_locks_the_official_out_for_fifteen_minutes() {
-        let sessions = Sessions::new(RULES);
+        let sessions = Sessions::<()>::new(RULES);
         let start = Instant::now();
         for attempt in 0..5 {
             assert!(sessions.attempt("binh", start).is_ok(), "attempt {attempt}");

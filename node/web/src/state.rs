@@ -4,9 +4,16 @@
 
 use std::sync::{Arc, Mutex};
 
-use bansao_node::ward::Ward;
+use bansao_copy::OfficialId;
+use bansao_node::entropy;
+use bansao_node::files::FileError;
+use bansao_node::ward::{Official, Ward, WardError};
+use bansao_trust::Passphrase;
 
+use crate::auth::SessionState;
 use crate::error::WebError;
+use crate::pages::Chrome;
+use crate::pages::sign_in::{SignInRealm, SignInWords, Unlocked, decoy_key};
 use crate::sessions::{SessionRules, Sessions};
 
 /// The web layer's state.
@@ -17,7 +24,7 @@ pub struct WebState {
 
 struct Inner {
     ward: Mutex<Ward>,
-    sessions: Sessions,
+    sessions: Sessions<Official>,
     commune_name: String,
     decoy_key: String,
 }
@@ -44,16 +51,6 @@ impl WebState {
         })
     }
 
-    /// A locked key nobody can open, tried when a sign-in names no official.
-    pub fn decoy_key(&self) -> &str {
-        &self.inner.decoy_key
-    }
-
-    /// The sessions.
-    pub fn sessions(&self) -> &Sessions {
-        &self.inner.sessions
-    }
-
     /// The commune's name, for page headers.
     pub fn commune_name(&self) -> &str {
         &self.inner.commune_name
@@ -65,34 +62,77 @@ impl WebState {
         T: Send + 'static,
         F: FnOnce(&mut Ward) -> Result<T, WebError> + Send + 'static,
     {
-        let inner = self.inner.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut ward = inner
-                .ward
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            work(&mut ward)
-        })
-        .await
-        .map_err(|error| WebError::Internal(format!("the ward's worker failed: {error}")))?
+        locked_on_blocking_pool(self.inner.clone(), |inner| &inner.ward, "ward", work).await
     }
 }
 
-/// A random key locked under a random passphrase, made once at start.
-fn decoy_key() -> Result<String, WebError> {
-    let random = |_| WebError::Internal("the system random source failed".to_owned());
-    let key = bansao_trust::SecretKey::from_seed(
-        bansao_node::entropy::random_bytes::<32>().map_err(random)?,
-    );
-    let passphrase = bansao_trust::Passphrase::new(hex::encode(
-        bansao_node::entropy::random_bytes::<16>().map_err(random)?,
-    ))
-    .map_err(|error| WebError::Internal(error.to_string()))?;
-    let pem = key
-        .to_encrypted_pkcs8_pem(
-            &passphrase,
-            bansao_node::entropy::random_bytes::<32>().map_err(random)?,
-        )
-        .map_err(|error| WebError::Internal(error.to_string()))?;
-    Ok(pem.to_string())
+/// Runs `work` on the blocking pool with the service `lock` picks out of `owner` locked: a
+/// node's SQLite connection serves one request at a time and the runtime never waits on a disk.
+/// `what` names the service in the error a failed worker gives.
+pub(crate) async fn locked_on_blocking_pool<O, S, T, F>(
+    owner: Arc<O>,
+    lock: fn(&O) -> &Mutex<S>,
+    what: &'static str,
+    work: F,
+) -> Result<T, WebError>
+where
+    O: Send + Sync + 'static,
+    S: 'static,
+    T: Send + 'static,
+    F: FnOnce(&mut S) -> Result<T, WebError> + Send + 'static,
+{
+    tokio::task::spawn_blocking(move || {
+        let mut service = lock(&owner)
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        work(&mut service)
+    })
+    .await
+    .map_err(|error| WebError::Internal(format!("the {what}'s worker failed: {error}")))?
+}
+
+impl SessionState for WebState {
+    type Person = Official;
+
+    fn sessions(&self) -> &Sessions<Official> {
+        &self.inner.sessions
+    }
+}
+
+impl SignInRealm for WebState {
+    const HOME: &'static str = "/queue";
+    const WORDS: SignInWords = SignInWords {
+        heading_vi: "Đăng nhập cán bộ",
+        heading_en: "Official sign-in",
+        id_vi: "Mã cán bộ",
+        id_en: "Official id",
+    };
+
+    fn anonymous_chrome(&self) -> Chrome {
+        Chrome::anonymous(self)
+    }
+
+    fn decoy_key(&self) -> &str {
+        &self.inner.decoy_key
+    }
+
+    async fn unlock(
+        &self,
+        id: OfficialId,
+        passphrase: Passphrase,
+    ) -> Result<Unlocked<Official>, WebError> {
+        self.with_ward(move |ward| {
+            Ok(match ward.official(&id, &passphrase, entropy::now()) {
+                Ok(official) => Unlocked::Person(official),
+                Err(error @ WardError::OfficialMayNotSign { .. }) => {
+                    Unlocked::MayNotSign(error.to_string())
+                }
+                Err(error) => Unlocked::Refused {
+                    tried_key: matches!(error, WardError::File(FileError::WrongPassphrase { .. })),
+                    reason: error.to_string(),
+                },
+            })
+        })
+        .await
+    }
 }

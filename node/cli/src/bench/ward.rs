@@ -97,9 +97,13 @@ fn measure(dir: &Path, options: &WardBenchOptions, out: &mut dyn Write) -> anyho
         .store
         .count_with_status(bansao_copy::CopyStatus::Provisional)?;
     let chrome = Chrome {
-        commune: ward.commune().name.clone(),
-        official: Some(official.name().to_owned()),
+        person: Some(official.name().to_owned()),
         csrf: "0".repeat(64),
+        ..Chrome::public(
+            ward.commune().name.clone(),
+            "/queue",
+            bansao_web::pages::WARD_NAV,
+        )
     };
     let mut times = Vec::new();
     let mut bytes = 0;

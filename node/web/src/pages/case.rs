@@ -320,13 +320,13 @@ pub async fn approve(
 ) -> Result<Redirect, WebError> {
     current.check_form(&form.csrf)?;
     let copy_id = parse_copy(&copy)?;
-    let official = current.signed_in.official.clone();
+    let official = current.signed_in.person.clone();
     let decided = state
         .with_ward(move |ward| Ok(ward.approve(copy_id, &official, entropy::now())?))
         .await?;
     tracing::info!(
         copy = %copy_id,
-        official = %current.signed_in.official.id,
+        official = %current.signed_in.person.id,
         number = decided.certification_number.as_deref().unwrap_or(""),
         "copy approved"
     );
@@ -364,12 +364,12 @@ pub async fn reject(
             "lý do khác: hãy ghi rõ lý do (another reason: say which)".to_owned(),
         ));
     }
-    let official = current.signed_in.official.clone();
+    let official = current.signed_in.person.clone();
     state
         .with_ward(move |ward| {
             Ok(ward.reject(copy_id, ground, note.as_deref(), &official, entropy::now())?)
         })
         .await?;
-    tracing::info!(copy = %copy_id, official = %current.signed_in.official.id, ground = %ground, "copy rejected");
+    tracing::info!(copy = %copy_id, official = %current.signed_in.person.id, ground = %ground, "copy rejected");
     Ok(Redirect::to(&format!("/copies/{copy_id}?decided=rejected")))
 }

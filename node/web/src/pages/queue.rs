@@ -209,7 +209,7 @@ pub async fn approve_clean(
         .min_confidence
         .unwrap_or(DEFAULT_BATCH_CONFIDENCE_PERCENT)
         .clamp(50, 100);
-    let official = current.signed_in.official.clone();
+    let official = current.signed_in.person.clone();
     let outcomes = state
         .with_ward(move |ward| {
             Ok(ward.approve_clean(&copies, &official, percent * 10, entropy::now())?)
@@ -227,7 +227,7 @@ pub async fn approve_clean(
         }
     }
     tracing::info!(
-        official = %current.signed_in.official.id,
+        official = %current.signed_in.person.id,
         approved = approved.len(),
         skipped = skipped.len(),
         "batch approval"

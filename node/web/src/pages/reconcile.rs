@@ -120,7 +120,7 @@ pub async fn page(
     let reconciliation = state
         .with_ward(move |ward| Ok(ward.reconciliation(entropy::now(), days)?))
         .await?;
-    let me = current.signed_in.official.certificate.key_id();
+    let me = current.signed_in.person.certificate.key_id();
     let side = |signatures: &[bansao_copy::status::ValidSignature]| -> Vec<SideRow> {
         signatures
             .iter()
@@ -240,7 +240,7 @@ pub async fn resolve_conflict(
             )));
         }
     };
-    let official = current.signed_in.official.clone();
+    let official = current.signed_in.person.clone();
     state
         .with_ward(move |ward| {
             let resolution = match ground {
@@ -253,7 +253,7 @@ pub async fn resolve_conflict(
             Ok(ward.resolve_conflict(copy_id, resolution, &official, entropy::now())?)
         })
         .await?;
-    tracing::info!(copy = %copy_id, official = %current.signed_in.official.id, decision = form.decision, "conflict resolved");
+    tracing::info!(copy = %copy_id, official = %current.signed_in.person.id, decision = form.decision, "conflict resolved");
     Ok(Redirect::to("/reconcile"))
 }
 
@@ -274,11 +274,11 @@ pub async fn resolve_anomaly(
     Form(form): Form<ResolveAnomalyForm>,
 ) -> Result<Redirect, WebError> {
     current.check_form(&form.csrf)?;
-    let official = current.signed_in.official.clone();
+    let official = current.signed_in.person.clone();
     let note = form.note.clone();
     state
         .with_ward(move |ward| Ok(ward.resolve_anomaly(id, &note, &official, entropy::now())?))
         .await?;
-    tracing::info!(anomaly = id, official = %current.signed_in.official.id, "anomaly resolved");
+    tracing::info!(anomaly = id, official = %current.signed_in.person.id, "anomaly resolved");
     Ok(Redirect::to("/reconcile"))
 }

@@ -20,6 +20,18 @@ pub async fn request(
     headers: &[String],
     body: &str,
 ) -> Response {
+    request_bytes(address, method, path, headers, body.as_bytes()).await
+}
+
+/// [`request`] with a body of any bytes. A server that answers before it has read the whole
+/// body (one too large) may close the connection under the write: the answer is read anyway.
+pub async fn request_bytes(
+    address: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[String],
+    body: &[u8],
+) -> Response {
     let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
     let mut text = format!(
         "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nContent-Length: {}\r\n",
@@ -30,10 +42,11 @@ pub async fn request(
         text.push_str("\r\n");
     }
     text.push_str("\r\n");
-    text.push_str(body);
-    stream.write_all(text.as_bytes()).await.unwrap();
+    let mut bytes = text.into_bytes();
+    bytes.extend_from_slice(body);
+    let _ = stream.write_all(&bytes).await;
     let mut reply = Vec::new();
-    stream.read_to_end(&mut reply).await.unwrap();
+    let _ = stream.read_to_end(&mut reply).await;
     let split = reply
         .windows(4)
         .position(|window| window == b"\r\n\r\n")
@@ -52,6 +65,18 @@ pub async fn request(
         body: body.to_owned(),
         bytes,
     }
+}
+
+/// A `multipart/form-data` body holding `bytes` as the field `file`, and its content type.
+pub fn multipart_file(bytes: &[u8], file_name: &str) -> (String, Vec<u8>) {
+    let boundary = "bansao-test-boundary-7f3a";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
 /// The value of cookie `name` set by a response.

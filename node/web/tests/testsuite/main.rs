@@ -1,4 +1,4 @@
-//! The ward's web pages, driven in a real headless Chromium (Debian's `chromium` through
+//! The web pages (the ward's, the city's), driven in a real headless Chromium (Debian's `chromium` through
 //! `chromedriver`, installed by deploy/setup.sh) against a real ward directory; each test then
 //! checks the store. Screenshots are written to `target/screenshots/` for a reviewer.
 
@@ -6,6 +6,8 @@
 
 mod attacks;
 mod browser;
+mod city;
 mod http;
 mod official_day;
+mod verify;
 mod world;

@@ -392,7 +392,13 @@ fn an_idle_session_is_over_and_its_official_must_sign_in_again() {
         .unwrap();
     let sessions = Sessions::new(SessionRules::default());
     let start = Instant::now();
-    sessions.start("token".to_owned(), "csrf".to_owned(), official, start);
+    sessions.start(
+        "token".to_owned(),
+        "csrf".to_owned(),
+        OFFICIAL_ID,
+        official,
+        start,
+    );
     // Each request keeps it open…
     let later = start + Duration::from_secs(14 * 60);
     assert!(sessions.current("token", later).is_some());
