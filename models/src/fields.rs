@@ -448,6 +448,44 @@ mod tests {
     }
 
     #[test]
+    fn a_bilingual_label_found_by_its_english_half_keeps_its_vietnamese_half() {
+        // Found on a heavily damaged identity card laid out label above value: the English
+        // half of the first label was garbled, and the second label was taken for its value.
+        let read = values(&page(&[
+            &[
+                (200, "Số đính danh cá nhân / Personal sdenifcatfqn number:"),
+                (1252, "Họ, chữ đệm và tên khai sinh / Full name:"),
+            ],
+            &[(200, "036192004417"), (1252, "ĐỖ THỊ THU HẰNG")],
+            &[
+                (200, "Quốc tịch / Natlonality:"),
+                (1252, "Nơi đẳng ký khai sinh ¡ Place of bìrth registration:"),
+            ],
+            &[(200, "Việt Nam"), (1252, "Bệnh viện Đa khoa tỉnh Nam Định")],
+        ]));
+        assert_eq!(
+            read.get("so_dinh_danh").map(String::as_str),
+            Some("036192004417"),
+            "{read:?}"
+        );
+        assert_eq!(
+            read.get("ho_ten").map(String::as_str),
+            Some("ĐỖ THỊ THU HẰNG"),
+            "{read:?}"
+        );
+        assert_eq!(
+            read.get("quoc_tich").map(String::as_str),
+            Some("Việt Nam"),
+            "{read:?}"
+        );
+        assert_eq!(
+            read.get("noi_dang_ky_khai_sinh").map(String::as_str),
+            Some("Bệnh viện Đa khoa tỉnh Nam Định"),
+            "{read:?}"
+        );
+    }
+
+    #[test]
     fn a_label_below_a_label_is_not_its_value() {
         // Found on a damaged scan laid out label above value: the name's row was lost, and the
         // next label, one letter misread, was taken for the name.

@@ -1,4 +1,4 @@
-//! The city log's checkpoints a ward or kiosk holds (migration 9): `held_checkpoints`, one row
+//! The city log's checkpoints a ward or kiosk holds (migration 10): `held_checkpoints`, one row
 //! per checkpoint taken with the consistency proof from the one before (so the node can relay
 //! the chain to a peer that holds an older one), and `log_forks`, the forks and bad proofs it
 //! was offered, recorded once each and shown like chain anomalies.

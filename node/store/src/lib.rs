@@ -15,6 +15,7 @@ mod decisions;
 mod editions;
 mod held_checkpoints;
 mod log;
+mod node_status;
 mod schema;
 mod sync;
 
@@ -25,6 +26,7 @@ pub use decisions::{CertificationEntry, NumberBook};
 pub use editions::TrustEditions;
 pub use held_checkpoints::{HeldCheckpointRow, LogFork};
 pub use log::{LogAppended, LogEvent, LoggedEntry, SqlTiles, StoredCheckpoint};
+pub use node_status::{HistoryRules, NodeStatusRow, StatusSample};
 pub use schema::SCHEMA_VERSION;
 
 pub use sync::{BlobTransfer, COPIES_PER_QUERY, MissingBlob, SyncItem};

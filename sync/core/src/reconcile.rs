@@ -139,6 +139,7 @@ impl Session {
             if let Some(checkpoint) = checkpoint {
                 storage.insert(0, item_id(CHECKPOINT_KEY, &checkpoint))?;
             }
+            Session::add_status_items(&mut storage, &commune, replica)?;
             storage.seal()?;
             if let (Some(cache), Some(generation)) = (&cache, generation) {
                 cache.put(&commune, generation, bundle_key, Arc::new(storage.clone()));

@@ -10,6 +10,7 @@ mod checkpoints;
 mod city;
 mod keys_and_store;
 mod kiosk;
+mod monitoring;
 mod sync;
 mod tidy;
 mod verify;

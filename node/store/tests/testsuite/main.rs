@@ -6,5 +6,6 @@
 
 mod anomalies;
 mod held_checkpoints;
+mod node_status;
 mod store;
 mod sync;

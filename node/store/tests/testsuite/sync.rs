@@ -200,8 +200,10 @@ fn a_schema_1_database_gets_its_sync_columns_filled() {
         let connection = rusqlite::Connection::open(&path).unwrap();
         connection
             .execute_batch(
-                "DROP TRIGGER copies_inserted_log_pending; DROP TRIGGER copies_updated_log_pending;
-                 DROP TABLE log_forks; DROP TABLE held_checkpoints; DROP TABLE audit_events;
+                "DROP TABLE node_status_history; DROP TABLE node_statuses;
+                 DROP TABLE log_forks; DROP TABLE held_checkpoints;
+                 DROP TRIGGER copies_inserted_log_pending; DROP TRIGGER copies_updated_log_pending;
+                 DROP TABLE audit_events;
                  DROP TABLE log_proofs_wanted; DROP TABLE log_pending_copies; DROP TABLE log_checkpoints;
                  DROP TABLE log_state; DROP TABLE log_tiles; DROP TABLE log_entries;
                  DROP TABLE anomaly_resolutions; DROP TABLE certification_numbers; DROP TABLE issued_sequences; DROP TABLE trust_editions; DROP TABLE anomalies; DROP TABLE store_checks;

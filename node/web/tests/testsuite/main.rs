@@ -7,7 +7,9 @@
 mod attacks;
 mod browser;
 mod city;
+mod dashboard;
 mod http;
+mod metrics;
 mod official_day;
 mod verify;
 mod world;
