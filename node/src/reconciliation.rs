@@ -94,6 +94,8 @@ pub struct Reconciliation {
     pub same_scans: Vec<SameScan>,
     /// The number of days after which a provisional copy counts as stale.
     pub stale_after_days: i64,
+    /// Forks and bad proofs of the city's log this ward was offered (its checkpoint kept).
+    pub log_forks: Vec<bansao_store::LogFork>,
 }
 
 impl Reconciliation {
@@ -104,6 +106,7 @@ impl Reconciliation {
             && self.stale.is_empty()
             && self.missing_scans.is_empty()
             && self.same_scans.is_empty()
+            && self.log_forks.is_empty()
     }
 }
 
@@ -180,6 +183,7 @@ impl Ward {
             })
             .collect();
         Ok(Reconciliation {
+            log_forks: store.log_forks()?,
             same_scans,
             conflicts,
             open_anomalies,

@@ -363,6 +363,8 @@ pub fn status(dir: &Path, json: bool, out: &mut dyn Write) -> anyhow::Result<()>
     let own_commune = config.commune().map(|commune| commune.code.to_string());
     let scans_missing = store.wanted_scan_count(own_commune.as_deref())?;
     let anomalies = store.anomalies(None, false)?;
+    let held_checkpoint = store.held_checkpoint()?;
+    let log_forks = store.log_forks()?;
     // What a peer may still lack from here: copies of the link's commune written on this node
     // since the last round that finished with it (all of them if none ever did).
     let mut changed_here = Vec::with_capacity(states.len());
@@ -397,6 +399,20 @@ pub fn status(dir: &Path, json: bool, out: &mut dyn Write) -> anyhow::Result<()>
             "scans_missing": scans_missing,
             "anomalies": anomalies.iter().map(bansao_node::verify::anomaly_json).collect::<Vec<_>>(),
             "peers": peers,
+            "held_checkpoint": held_checkpoint.as_ref().map(|held| serde_json::json!({
+                "tree_size": held.tree_size,
+                "note": held.note,
+                "received_at": held.received_at,
+            })),
+            "log_forks": log_forks.iter().map(|fork| serde_json::json!({
+                "id": fork.id,
+                "kind": fork.kind,
+                "detail": fork.detail,
+                "peer": fork.peer,
+                "first_seen": fork.first_seen,
+                "held_note": fork.held_note,
+                "offered_note": fork.offered_note,
+            })).collect::<Vec<_>>(),
         });
         writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
         return Ok(());
@@ -418,6 +434,27 @@ pub fn status(dir: &Path, json: bool, out: &mut dyn Write) -> anyhow::Result<()>
         }
         if anomalies.len() > 20 {
             writeln!(out, "  … (--json lists all)")?;
+        }
+    }
+    if let Some(held) = &held_checkpoint {
+        writeln!(
+            out,
+            "Sổ nhật ký minh bạch của thành phố (city log): giữ điểm kiểm {} mục (checkpoint of {} entries)",
+            held.tree_size, held.tree_size
+        )?;
+    }
+    if !log_forks.is_empty() {
+        writeln!(
+            out,
+            "{} bất thường của sổ nhật ký thành phố (city log forks or bad proofs):",
+            log_forks.len()
+        )?;
+        for fork in &log_forks {
+            writeln!(
+                out,
+                "  {} từ (from) {}: {}",
+                fork.kind, fork.peer, fork.detail
+            )?;
         }
     }
     if states.is_empty() {

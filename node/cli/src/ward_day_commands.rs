@@ -168,6 +168,13 @@ pub fn reconcile(args: ReconcileArgs, out: &mut dyn Write) -> anyhow::Result<u8>
                     "sha256": same.sha256,
                     "copies": same.copies,
                 })).collect::<Vec<_>>(),
+                "log_forks": found.log_forks.iter().map(|fork| json!({
+                    "id": fork.id,
+                    "kind": fork.kind,
+                    "detail": fork.detail,
+                    "peer": fork.peer,
+                    "first_seen": fork.first_seen,
+                })).collect::<Vec<_>>(),
                 "missing_scans": found.missing_scans.iter().map(|missing| json!({
                     "copy_id": missing.copy_id,
                     "sha256": missing.sha256,
@@ -198,6 +205,13 @@ pub fn reconcile(args: ReconcileArgs, out: &mut dyn Write) -> anyhow::Result<u8>
             anomaly.kiosk_id,
             anomaly.sequence,
             anomaly.detail
+        )?;
+    }
+    for fork in &found.log_forks {
+        writeln!(
+            out,
+            "sổ nhật ký thành phố (city log) {} #{} từ (from) {}: {}",
+            fork.kind, fork.id, fork.peer, fork.detail
         )?;
     }
     for stale in &found.stale {

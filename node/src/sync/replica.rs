@@ -3,6 +3,7 @@
 
 use bansao_copy::{CopyDocument, CopyStatus, Timestamp};
 use bansao_store::{AnomalyKind, BlobTransfer, Store};
+use bansao_sync::checkpoints::{CheckpointStep, HeldCheckpoint, MAX_STEPS_PER_OFFER, judge_offer};
 use bansao_sync::replica::DIGEST_LENGTH;
 use bansao_sync::{PartialBlob, Replica, ReplicaError, StorageEffect, WantedBlob};
 use bansao_trust::TrustContext;
@@ -65,6 +66,9 @@ impl StoreReplica {
                 self.store
                     .record_trust_editions(editions, crate::entropy::now())?;
             }
+            StorageEffect::OfferedCheckpoints { steps, at, peer } => {
+                self.take_checkpoints(&steps, at, &peer.to_string())?;
+            }
             StorageEffect::StartBlob { sha256, layout } => self.store.start_blob_transfer(
                 &sha256,
                 &BlobTransfer {
@@ -98,6 +102,68 @@ impl StoreReplica {
             }
         }
         Ok(())
+    }
+}
+
+impl StoreReplica {
+    /// Judges offered checkpoints against the one held and keeps what is proven; a fork or bad
+    /// proof is recorded (once) and the held checkpoint kept. The city, whose own log is the
+    /// truth, takes none.
+    fn take_checkpoints(
+        &mut self,
+        steps: &[CheckpointStep],
+        at: Timestamp,
+        peer: &str,
+    ) -> Result<(), SyncShellError> {
+        if self.store.log_head()?.is_some() {
+            return Ok(());
+        }
+        let trust = self.trust.context();
+        let held = self.held()?;
+        let judgement = judge_offer(held.as_ref(), steps, &trust, at.unix());
+        for reason in &judgement.refused {
+            tracing::warn!(peer, "refused a city-log checkpoint: {reason}");
+        }
+        let taken: Vec<_> = judgement
+            .adopt
+            .into_iter()
+            .map(|taken| (taken.size, taken.note, taken.previous_size, taken.proof))
+            .collect();
+        if !taken.is_empty() {
+            let written = self.store.take_checkpoints(&taken, peer, at)?;
+            tracing::info!(peer, written, "took the city log's newer checkpoint");
+        }
+        if let Some(problem) = judgement.problem
+            && self.store.record_log_fork(
+                problem.kind.as_str(),
+                &problem.held_note,
+                &problem.offered_note,
+                &problem.detail,
+                peer,
+                at,
+            )?
+        {
+            tracing::error!(
+                peer,
+                kind = problem.kind.as_str(),
+                "city log: {}",
+                problem.detail
+            );
+        }
+        Ok(())
+    }
+
+    fn held(&self) -> Result<Option<HeldCheckpoint>, SyncShellError> {
+        if let Some(latest) = self.store.latest_log_checkpoint()? {
+            return Ok(Some(HeldCheckpoint {
+                size: latest.tree_size,
+                note: latest.note,
+            }));
+        }
+        Ok(self.store.held_checkpoint()?.map(|row| HeldCheckpoint {
+            size: row.tree_size,
+            note: row.note,
+        }))
     }
 }
 
@@ -166,6 +232,54 @@ impl Replica for StoreReplica {
 
     fn trust_bundle(&mut self) -> Result<Option<Vec<u8>>, ReplicaError> {
         Ok(Some(self.trust.bundle()))
+    }
+
+    fn held_checkpoint(&mut self) -> Result<Option<HeldCheckpoint>, ReplicaError> {
+        Ok(self.held()?)
+    }
+
+    fn checkpoint_steps(&mut self, from_size: u64) -> Result<Vec<CheckpointStep>, ReplicaError> {
+        // The city proves from any size with its tiles.
+        if let Some(latest) = self.store.latest_log_checkpoint()? {
+            if from_size > latest.tree_size {
+                return Ok(Vec::new());
+            }
+            let proof = bansao_tlog::prove_consistency(
+                &self.store.log_tiles(),
+                from_size,
+                latest.tree_size,
+            )?;
+            return Ok(vec![CheckpointStep {
+                note: latest.note,
+                proof: proof.path.iter().map(|hash| hash.0).collect(),
+            }]);
+        }
+        // A ward or kiosk relays the chain it took.
+        let Some(latest) = self.store.held_checkpoint()? else {
+            return Ok(Vec::new());
+        };
+        if from_size == 0 || from_size == latest.tree_size {
+            return Ok(vec![CheckpointStep {
+                note: latest.note,
+                proof: Vec::new(),
+            }]);
+        }
+        let chain = self
+            .store
+            .held_checkpoints_after(from_size, MAX_STEPS_PER_OFFER)?;
+        if chain
+            .first()
+            .is_none_or(|first| first.previous_size != from_size)
+        {
+            return Ok(Vec::new());
+        }
+        Ok(chain
+            .into_iter()
+            .map(|row| CheckpointStep {
+                note: row.note,
+                proof: row.proof,
+            })
+            .collect())
     }
 
     fn missing_blobs(

@@ -8,7 +8,7 @@ use rusqlite_migration::{M, Migrations};
 
 /// The schema version the migrations lead to (`PRAGMA user_version`); a database with a higher
 /// one was written by a newer bansao and is not opened.
-pub const SCHEMA_VERSION: i64 = 9;
+pub const SCHEMA_VERSION: i64 = 10;
 
 /// Every migration, oldest first. Never edit a released one; append.
 pub fn migrations() -> Migrations<'static> {
@@ -298,6 +298,30 @@ pub fn migrations() -> Migrations<'static> {
             refusals       INTEGER NOT NULL,
             PRIMARY KEY (reporter, reported_at)
         ) STRICT, WITHOUT ROWID;",
+        ),
+        // Migration 10: the city log's checkpoints a ward or kiosk took (each with the proof
+        // from the one before, so it can relay them; the largest is the one held, and a size
+        // below it is never taken), and the forks and bad proofs it was offered.
+        M::up(
+            "CREATE TABLE held_checkpoints (
+            tree_size     INTEGER PRIMARY KEY NOT NULL,
+            note          TEXT NOT NULL,
+            previous_size INTEGER NOT NULL,
+            proof         BLOB NOT NULL,
+            peer          TEXT NOT NULL,
+            received_at   TEXT NOT NULL
+        ) STRICT;
+
+        CREATE TABLE log_forks (
+            id           INTEGER PRIMARY KEY,
+            kind         TEXT NOT NULL,
+            held_note    TEXT NOT NULL,
+            offered_note TEXT NOT NULL,
+            detail       TEXT NOT NULL,
+            peer         TEXT NOT NULL,
+            first_seen   TEXT NOT NULL,
+            UNIQUE (kind, held_note, offered_note)
+        ) STRICT;",
         ),
     ])
 }

@@ -9,6 +9,7 @@ use negentropy::Id;
 use serde_bytes::{ByteArray, ByteBuf};
 use std::collections::{BTreeSet, VecDeque};
 
+use crate::checkpoint_exchange::is_checkpoint_key;
 use crate::phase::{DocSync, DocumentPlan};
 use crate::replica::{Replica, StorageEffect};
 use crate::session::{Serve, Session, SessionError, TRUST_BUNDLE_KEY};
@@ -91,8 +92,13 @@ impl Session {
             });
             plan.wants_outstanding += 1;
         }
+        if have.iter().chain(&need).any(is_checkpoint_key) {
+            self.want_checkpoint(replica)?;
+            plan.wants_outstanding += 1;
+        }
+        let is_document = |key: &&[u8; 16]| **key != TRUST_BUNDLE_KEY && !is_checkpoint_key(key);
         let mut pull = Vec::new();
-        for key in need.iter().filter(|key| **key != TRUST_BUNDLE_KEY) {
+        for key in need.iter().filter(is_document) {
             let copy_id = CopyId::from_bytes(*key);
             if have.contains(key) {
                 tracing::debug!(copy = %copy_id, decision = "sync", "both sides hold the copy in different versions");
@@ -102,7 +108,7 @@ impl Session {
                 pull.push(ByteArray::new(*key));
             }
         }
-        for key in have.iter().filter(|key| **key != TRUST_BUNDLE_KEY) {
+        for key in have.iter().filter(is_document) {
             if !need.contains(key) {
                 let copy_id = CopyId::from_bytes(*key);
                 tracing::debug!(copy = %copy_id, decision = "push", "only this side holds the copy");

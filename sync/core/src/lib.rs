@@ -14,6 +14,8 @@
 
 mod blob_phase;
 pub mod blobs;
+mod checkpoint_exchange;
+pub mod checkpoints;
 mod documents;
 mod phase;
 pub mod policy;

@@ -4,8 +4,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use bansao_copy::{CopyDocument, CopyId, CopyStatus};
+use bansao_tlog::MemoryTileStore;
+use bansao_trust::TrustContext;
 use sha2::{Digest, Sha256};
 
+use crate::checkpoints::{
+    AdoptedCheckpoint, CheckpointProblem, CheckpointStep, HeldCheckpoint, judge_offer, relay_steps,
+};
 use crate::replica::{
     BlobLayout, DIGEST_LENGTH, PartialBlob, Replica, ReplicaError, StorageEffect, WantedBlob,
 };
@@ -45,6 +50,21 @@ pub struct MemoryReplica {
     pub generation: u64,
     /// The newest node status held per reporter.
     pub statuses: BTreeMap<bansao_trust::KeyId, crate::status::VerifiedStatus>,
+    /// The city's log, on the node that keeps it.
+    pub log: Option<MemoryLog>,
+    /// The checkpoints this node took, by size (the last is the one it holds).
+    pub held_checkpoints: Vec<AdoptedCheckpoint>,
+    /// Forks and bad proofs this node was offered.
+    pub checkpoint_problems: Vec<CheckpointProblem>,
+}
+
+/// The city's log in memory: its tiles and its latest signed checkpoint.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryLog {
+    /// The tiles.
+    pub tiles: MemoryTileStore,
+    /// The latest signed checkpoint.
+    pub latest: Option<HeldCheckpoint>,
 }
 
 impl MemoryReplica {
@@ -81,6 +101,9 @@ impl MemoryReplica {
                 }
             }
             StorageEffect::AdoptTrustBundle(bytes) => self.trust_bundle = Some(bytes),
+            StorageEffect::OfferedCheckpoints { steps, at, .. } => {
+                self.take_checkpoints(&steps, at.unix());
+            }
             StorageEffect::StartBlob { sha256, layout } => {
                 self.partial.insert(sha256, (layout, BTreeMap::new()));
             }
@@ -119,6 +142,40 @@ impl MemoryReplica {
         }
     }
 
+    /// Judges an offer as the SQLite shell does and keeps what holds (the log's keeper takes
+    /// nothing: its own log is the truth).
+    fn take_checkpoints(&mut self, steps: &[CheckpointStep], at: i64) {
+        if self.log.is_some() {
+            return;
+        }
+        let Some(trust) = self
+            .trust_bundle
+            .as_deref()
+            .and_then(|bundle| TrustContext::from_bundle(bundle).ok())
+        else {
+            return;
+        };
+        let held = self.held();
+        let judgement = judge_offer(held.as_ref(), steps, &trust, at);
+        self.held_checkpoints.extend(judgement.adopt);
+        if let Some(problem) = judgement.problem
+            && !self.checkpoint_problems.contains(&problem)
+        {
+            self.checkpoint_problems.push(problem);
+        }
+    }
+
+    /// The checkpoint held now.
+    pub fn held(&self) -> Option<HeldCheckpoint> {
+        match &self.log {
+            Some(log) => log.latest.clone(),
+            None => self.held_checkpoints.last().map(|taken| HeldCheckpoint {
+                size: taken.size,
+                note: taken.note.clone(),
+            }),
+        }
+    }
+
     /// Every copy's heads digest.
     pub fn digests(&self) -> BTreeMap<CopyId, [u8; DIGEST_LENGTH]> {
         self.copies
@@ -147,6 +204,27 @@ impl Replica for MemoryReplica {
 
     fn trust_bundle(&mut self) -> Result<Option<Vec<u8>>, ReplicaError> {
         Ok(self.trust_bundle.clone())
+    }
+
+    fn held_checkpoint(&mut self) -> Result<Option<HeldCheckpoint>, ReplicaError> {
+        Ok(self.held())
+    }
+
+    fn checkpoint_steps(&mut self, from_size: u64) -> Result<Vec<CheckpointStep>, ReplicaError> {
+        let Some(log) = &self.log else {
+            return Ok(relay_steps(&self.held_checkpoints, from_size));
+        };
+        let Some(latest) = &log.latest else {
+            return Ok(Vec::new());
+        };
+        if from_size > latest.size {
+            return Ok(Vec::new());
+        }
+        let proof = bansao_tlog::prove_consistency(&log.tiles, from_size, latest.size)?;
+        Ok(vec![CheckpointStep {
+            note: latest.note.clone(),
+            proof: proof.path.iter().map(|hash| hash.0).collect(),
+        }])
     }
 
     fn missing_blobs(

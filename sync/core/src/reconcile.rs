@@ -10,6 +10,7 @@ use negentropy::{Id, Negentropy, NegentropyStorageVector};
 use serde_bytes::ByteBuf;
 use sha2::{Digest, Sha256};
 
+use crate::checkpoints::CHECKPOINT_KEY;
 use crate::phase::{DocumentWork, Link, Phase, Reconciliation};
 use crate::policy::{NodeIdentity, PolicyError, link_policy};
 use crate::replica::{DIGEST_LENGTH, Replica, ReplicaError, StorageEffect};
@@ -108,8 +109,17 @@ impl Session {
         let cache = self.reconcile_cache.clone();
         let built = (|| -> Result<NegentropyStorageVector, ReplicaError> {
             let bundle = replica.trust_bundle()?.map(|bundle| bundle_digest(&bundle));
+            let checkpoint = replica
+                .held_checkpoint()?
+                .map(|held| bundle_digest(held.note.as_bytes()));
             let generation = replica.items_generation()?;
-            let bundle_key = bundle.unwrap_or_default();
+            // The cached set holds both system items: it is keyed by both.
+            let bundle_key = match checkpoint {
+                None => bundle.unwrap_or_default(),
+                Some(checkpoint) => {
+                    bundle_digest(&[bundle.unwrap_or_default(), checkpoint].concat())
+                }
+            };
             if let (Some(cache), Some(generation)) = (&cache, generation)
                 && let Some(storage) = cache.get(&commune, generation, &bundle_key)
             {
@@ -125,6 +135,9 @@ impl Session {
             }
             if let Some(bundle) = bundle {
                 storage.insert(0, item_id(TRUST_BUNDLE_KEY, &bundle))?;
+            }
+            if let Some(checkpoint) = checkpoint {
+                storage.insert(0, item_id(CHECKPOINT_KEY, &checkpoint))?;
             }
             Session::add_status_items(&mut storage, &commune, replica)?;
             storage.seal()?;

@@ -6,7 +6,10 @@
 //! transaction, before feeding the session its next message. So the core can be driven by a
 //! deterministic simulation, and the shell decides how writes are made durable.
 
-use bansao_copy::{CopyDocument, CopyId, CopyStatus};
+use bansao_copy::{CopyDocument, CopyId, CopyStatus, Timestamp};
+use bansao_trust::KeyId;
+
+use crate::checkpoints::{CheckpointStep, HeldCheckpoint};
 
 /// A storage failure inside the shell, carried as text (the core only reports it).
 pub type ReplicaError = Box<dyn std::error::Error + Send + Sync>;
@@ -81,6 +84,18 @@ pub trait Replica {
     ) -> Result<Option<Vec<u8>>, ReplicaError>;
     /// A scan being received, if a transfer was started.
     fn partial_blob(&mut self, sha256: &[u8; 32]) -> Result<Option<PartialBlob>, ReplicaError>;
+    /// The city-log checkpoint this node holds (the city: its latest signed one).
+    fn held_checkpoint(&mut self) -> Result<Option<HeldCheckpoint>, ReplicaError> {
+        Ok(None)
+    }
+    /// The checkpoints this node can offer a peer holding a checkpoint of `from_size` leaves
+    /// (0: none), each with its consistency proof from the size before it, oldest first (at
+    /// most [`crate::checkpoints::MAX_STEPS_PER_OFFER`]). Empty when it holds nothing newer or
+    /// cannot prove from that size; its own held checkpoint alone when `from_size` is its size.
+    fn checkpoint_steps(&mut self, from_size: u64) -> Result<Vec<CheckpointStep>, ReplicaError> {
+        let _ = from_size;
+        Ok(Vec::new())
+    }
     /// A number that changes whenever [`Replica::sync_items`] may return other items, so a
     /// reconciliation set built at one generation can be reused at the same generation
     /// (`None`: unknown, never reuse).
@@ -112,6 +127,16 @@ pub enum StorageEffect {
     SaveCopies(Vec<(CopyDocument, CopyStatus)>),
     /// Replace the node's trust bundle (verified newer and from the same root).
     AdoptTrustBundle(Vec<u8>),
+    /// The peer offered city-log checkpoints: judge them against the held one
+    /// ([`crate::checkpoints::judge_offer`]), take those proven, record a fork or bad proof.
+    OfferedCheckpoints {
+        /// The steps, oldest first.
+        steps: Vec<CheckpointStep>,
+        /// When they arrived (the log keys must count then).
+        at: Timestamp,
+        /// Who offered them.
+        peer: KeyId,
+    },
     /// Start receiving a scan with this layout (dropping chunks of an older layout).
     StartBlob {
         /// The scan.

@@ -465,6 +465,14 @@ impl Session {
             Message::TrustBundle { bytes } if reconciling_or_documents => {
                 self.on_trust_bundle(bytes.into_vec(), replica)
             }
+            Message::CheckpointWant { held_size }
+                if self.side == Side::Responder && reconciling_or_documents =>
+            {
+                self.on_checkpoint_want(held_size, replica)
+            }
+            Message::Checkpoints { held_size, steps } if reconciling_or_documents || in_blobs => {
+                self.on_checkpoints(held_size, steps, now, replica)
+            }
             Message::DocumentsDone if self.side == Side::Responder && reconciling_or_documents => {
                 self.start_blobs(replica)
             }

@@ -17,6 +17,7 @@ use bansao_copy::{CopyDocument, CopyId, Decision, SignatureRecord, Timestamp};
 use bansao_trust::testing::{COMMUNE, Hierarchy, VALID_FROM, certify};
 use bansao_trust::{Role, SecretKey, TrustContext, TrustList};
 
+use crate::checkpoints::HeldCheckpoint;
 use crate::memory::MemoryReplica;
 use crate::policy::NodeIdentity;
 use crate::reconcile_cache::ReconcileCache;
@@ -161,6 +162,8 @@ type NodeFingerprint = (
     BTreeMap<CopyId, [u8; DIGEST_LENGTH]>,
     usize,
     Option<Vec<u8>>,
+    Option<HeldCheckpoint>,
+    usize,
     BTreeMap<bansao_trust::KeyId, u64>,
 );
 
@@ -203,6 +206,8 @@ pub struct Simulation {
     /// Counters.
     pub report: SimReport,
     scan_counter: u64,
+    log_key: SecretKey,
+    log_size: u64,
 }
 
 /// Index of the city in [`Simulation::nodes`].
@@ -242,6 +247,11 @@ impl Simulation {
             second_kiosk.certificate.key_id(),
             second_kiosk.certificate.clone(),
         );
+        let log_key = certify(10, &hierarchy.root.key, Role::Log, "city-log", None);
+        hierarchy
+            .trust_list
+            .certificates
+            .insert(log_key.certificate.key_id(), log_key.certificate.clone());
         let bundle_v1 = hierarchy.bundle();
         hierarchy.trust_list = TrustList {
             version: 2,
@@ -299,7 +309,10 @@ impl Simulation {
         .into_iter()
         .map(|(a, b)| Link { a, b, down: false })
         .collect();
+        nodes[CITY].replica.log = Some(crate::memory::MemoryLog::default());
         Simulation {
+            log_key: log_key.key,
+            log_size: 0,
             nodes,
             links,
             connections: Vec::new(),
@@ -315,6 +328,57 @@ impl Simulation {
         let seconds = VALID_FROM + 86_400 + i64::try_from(self.now_ms / 1000).unwrap_or(0);
         Timestamp::from_unix(seconds)
             .unwrap_or_else(|_| Timestamp::from_datetime(time::OffsetDateTime::UNIX_EPOCH))
+    }
+
+    /// The city logs `entries` more leaves and signs a checkpoint of its log with its log key.
+    pub fn city_logs(&mut self, entries: u64) {
+        let Some(log) = self.nodes[CITY].replica.log.as_mut() else {
+            return;
+        };
+        let leaves: Vec<Vec<u8>> = (self.log_size..self.log_size + entries)
+            .map(|leaf| format!("event {leaf}").into_bytes())
+            .collect();
+        let Ok(appended) = bansao_tlog::append(&log.tiles, self.log_size, &leaves) else {
+            return;
+        };
+        log.tiles.apply(appended.updates);
+        self.log_size = appended.head.size;
+        let latest = self.sign_checkpoint(appended.head);
+        if let Some(log) = self.nodes[CITY].replica.log.as_mut() {
+            log.latest = latest;
+        }
+    }
+
+    /// A checkpoint of `head` signed by the city's real log key (a forged log's head too).
+    pub fn sign_checkpoint(&self, head: bansao_tlog::TreeHead) -> Option<HeldCheckpoint> {
+        let origin = crate::checkpoints::log_origin(&self.nodes[CITY].trust);
+        let name = bansao_tlog::NoteKeyName::new(&origin).ok()?;
+        let key = self.log_key.clone();
+        let signer = bansao_tlog::NoteSigner::ed25519_by(name, key.public_key(), move |text| {
+            key.sign_raw(text)
+        });
+        let checkpoint = bansao_tlog::Checkpoint::new(&origin, head).ok()?;
+        let signed = checkpoint.sign(&signer).ok()?;
+        Some(HeldCheckpoint {
+            size: head.size,
+            note: signed.note().to_owned(),
+        })
+    }
+
+    /// Replaces the city's log by another history of `entries` leaves, signed by the same key
+    /// (a city that forks its log).
+    pub fn city_forks_its_log(&mut self, entries: u64) {
+        let leaves: Vec<Vec<u8>> = (0..entries)
+            .map(|leaf| format!("forged event {leaf}").into_bytes())
+            .collect();
+        let mut tiles = bansao_tlog::MemoryTileStore::new();
+        let Ok(appended) = bansao_tlog::append(&tiles, 0, &leaves) else {
+            return;
+        };
+        tiles.apply(appended.updates);
+        let latest = self.sign_checkpoint(appended.head);
+        self.log_size = appended.head.size;
+        self.nodes[CITY].replica.log = Some(crate::memory::MemoryLog { tiles, latest });
     }
 
     /// A kiosk issues one copy with a scan of its own.
@@ -630,6 +694,8 @@ impl Simulation {
                     node.replica.digests(),
                     node.replica.blobs.len(),
                     node.replica.trust_bundle.clone(),
+                    node.replica.held(),
+                    node.replica.checkpoint_problems.len(),
                     node.replica
                         .statuses
                         .iter()

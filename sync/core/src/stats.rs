@@ -54,6 +54,8 @@ pub struct SessionStats {
     pub chunks_sent: u64,
     /// Newer trust bundles adopted from the peer.
     pub trust_bundles_adopted: u64,
+    /// City-log checkpoints the peer offered (judged by the shell).
+    pub checkpoints_offered: u64,
     /// Sessions this side ended with an error.
     pub refusals: u64,
     /// Node status documents sent.

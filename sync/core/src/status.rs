@@ -426,6 +426,11 @@ mod tests {
             None,
             "the trust bundle's key is not a status key"
         );
+        assert_eq!(
+            status_reporter(&crate::checkpoints::CHECKPOINT_KEY),
+            None,
+            "nor is the city log checkpoint's"
+        );
         assert!(status_flow(Role::Kiosk, Role::Ward).send);
         assert!(!status_flow(Role::Kiosk, Role::Ward).receive);
         assert!(status_flow(Role::Ward, Role::Registrar).send);

@@ -82,6 +82,18 @@ pub struct RefusedDocument {
     pub reason: String,
 }
 
+/// A checkpoint on the wire: its signed note and its consistency proof's hashes.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct WireCheckpointStep {
+    /// The signed note (c2sp.org/signed-note text).
+    pub note: String,
+    /// The consistency proof from the previous size, in RFC 6962 order.
+    pub proof: Vec<WireHash>,
+}
+
+/// The longest signed note accepted in a checkpoint step (a checkpoint is a few hundred bytes).
+pub const MAX_CHECKPOINT_NOTE_BYTES: usize = 8 * 1024;
+
 /// The longest refusal reason sent; longer ones are cut.
 pub const MAX_REFUSAL_REASON_BYTES: usize = 500;
 
@@ -162,6 +174,21 @@ pub enum Message {
         /// The bytes.
         bytes: ByteBuf,
     },
+    /// The initiator's city-log checkpoint differs from the responder's: the responder answers
+    /// with [`Message::Checkpoints`] from this size (0: none held), then [`Message::WantServed`].
+    CheckpointWant {
+        /// The tree size of the checkpoint the sender holds.
+        held_size: u64,
+    },
+    /// Checkpoints of the city's log, each with its consistency proof from the size before it
+    /// (the first from the size asked for); and the size the sender holds, so that an initiator
+    /// holding a newer one offers it back.
+    Checkpoints {
+        /// The tree size of the checkpoint the sender holds (0: none).
+        held_size: u64,
+        /// The steps, oldest first (none when the sender has nothing newer it can prove).
+        steps: Vec<WireCheckpointStep>,
+    },
     /// The sender does not hold this scan.
     BlobMissing {
         /// The scan's SHA-256.
@@ -206,6 +233,8 @@ impl Message {
             Message::BlobManifest { .. } => "blob-manifest",
             Message::BlobChunk { .. } => "blob-chunk",
             Message::BlobMissing { .. } => "blob-missing",
+            Message::CheckpointWant { .. } => "checkpoint-want",
+            Message::Checkpoints { .. } => "checkpoints",
             Message::Done => "done",
             Message::Refused { .. } => "refused",
             Message::Statuses { .. } => "statuses",

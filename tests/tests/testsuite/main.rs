@@ -6,6 +6,7 @@
 
 #[macro_use]
 mod common;
+mod checkpoints;
 mod city;
 mod keys_and_store;
 mod kiosk;

@@ -201,6 +201,7 @@ fn a_schema_1_database_gets_its_sync_columns_filled() {
         connection
             .execute_batch(
                 "DROP TABLE node_status_history; DROP TABLE node_statuses;
+                 DROP TABLE log_forks; DROP TABLE held_checkpoints;
                  DROP TRIGGER copies_inserted_log_pending; DROP TRIGGER copies_updated_log_pending;
                  DROP TABLE audit_events;
                  DROP TABLE log_proofs_wanted; DROP TABLE log_pending_copies; DROP TABLE log_checkpoints;

@@ -56,6 +56,25 @@ struct StaleRow {
     days: i64,
 }
 
+/// A fork or bad proof of the city's log the ward was offered.
+#[derive(Debug)]
+struct LogForkRow {
+    kind_vi: &'static str,
+    kind_en: &'static str,
+    found: String,
+    from: String,
+    detail: String,
+}
+
+/// What a recorded kind means, Vietnamese first.
+fn log_fork_words(kind: &str) -> (&'static str, &'static str) {
+    match kind {
+        "fork" => ("Hai lịch sử khác nhau", "fork"),
+        "bad-proof" => ("Bằng chứng không khớp", "bad proof"),
+        _ => ("Bất thường", "problem"),
+    }
+}
+
 #[derive(Debug)]
 struct GroundChoice {
     code: &'static str,
@@ -74,6 +93,7 @@ struct ReconcilePage {
     stale_days: i64,
     missing: Vec<(String, String)>,
     same_scans: Vec<(String, Vec<String>)>,
+    log_forks: Vec<LogForkRow>,
     grounds: Vec<GroundChoice>,
 }
 
@@ -179,6 +199,22 @@ pub async fn page(
             .same_scans
             .iter()
             .map(|same| (same.sha256.clone(), same.copies.clone()))
+            .collect(),
+        log_forks: reconciliation
+            .log_forks
+            .iter()
+            .map(|fork| {
+                let (kind_vi, kind_en) = log_fork_words(&fork.kind);
+                LogForkRow {
+                    kind_vi,
+                    kind_en,
+                    found: bansao_copy::Timestamp::parse(&fork.first_seen)
+                        .map(|at| at.vietnam_local())
+                        .unwrap_or_else(|_| fork.first_seen.clone()),
+                    from: fork.peer.clone(),
+                    detail: fork.detail.clone(),
+                }
+            })
             .collect(),
         grounds: RejectionGround::ALL
             .iter()

@@ -220,6 +220,44 @@ async fn an_official_resolves_a_gap_in_a_kiosks_chain_and_closes_the_day() {
 }
 
 /// Signs in over plain HTTP; returns the session cookie and the session's CSRF token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fork_of_the_city_log_the_ward_was_offered_shows_on_the_reconcile_page() {
+    let root = tempfile::tempdir().unwrap();
+    let (world, _) = ward_with_copies(root.path(), 1);
+    // As the ward's sync records it when a peer offers a checkpoint that forks from its own.
+    bansao_store::Store::open(&world.dir("ward").join("bansao.sqlite"))
+        .unwrap()
+        .record_log_fork(
+            "fork",
+            "bansao/city-log/held\n5\n",
+            "bansao/city-log/offered\n5\n",
+            "two signed checkpoints of 5 leaves with different roots",
+            "c1ty0000rogue",
+            entropy::now(),
+        )
+        .unwrap();
+    let address = serve(&world).await;
+    let browser = Browser::start().await;
+    browser
+        .sign_in(address, OFFICIAL_ID, OFFICIAL_PASSPHRASE)
+        .await;
+    browser.wait_for_path("/queue").await;
+    browser.click("nav.pages a[href='/reconcile']").await;
+    browser.wait_for_path("/reconcile").await;
+    let card = browser.text_of("section.log-fork").await;
+    assert!(card.contains("Hai lịch sử khác nhau"), "{card}");
+    assert!(card.contains("c1ty0000rogue"), "{card}");
+    assert!(
+        card.contains("two signed checkpoints of 5 leaves with different roots"),
+        "{card}"
+    );
+    let text = browser.text().await;
+    assert!(text.contains("City log forks and bad proofs (1)"), "{text}");
+    assert!(!text.contains("Không có gì cần đối chiếu"), "{text}");
+    browser.screenshot("ward-reconcile-log-fork").await;
+    browser.client.clone().close().await.unwrap();
+}
+
 async fn sign_in(address: SocketAddr, passphrase: &str) -> (http::Response, Option<String>) {
     sign_in_as(address, OFFICIAL_ID, passphrase).await
 }
