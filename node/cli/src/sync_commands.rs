@@ -65,8 +65,13 @@ fn web_parts(
         NodeRole::City => {
             let state =
                 CityState::new(City::open(dir)?, SessionRules::default()).map_err(web_error)?;
+            let log = bansao_web::LogState::new(bansao_node::log_serve::LogReader::open(dir)?);
             (
-                vec![bansao_web::city_router(state), verify],
+                vec![
+                    bansao_web::city_router(state),
+                    verify,
+                    bansao_web::log_router(log),
+                ],
                 "Trang của cán bộ Sở (city staff's pages)",
             )
         }

@@ -9,6 +9,7 @@ mod common;
 mod city;
 mod keys_and_store;
 mod kiosk;
+mod log_http;
 mod sync;
 mod tidy;
 mod verify;

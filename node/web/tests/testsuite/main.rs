@@ -8,6 +8,7 @@ mod attacks;
 mod browser;
 mod city;
 mod http;
+mod log_api;
 mod official_day;
 mod verify;
 mod world;
