@@ -19,6 +19,7 @@
 //! verifier derives it from the trust list it holds ([`log_origin`]).
 
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use bansao_copy::{CopyDocument, CopyId, CopyStatus, LogInclusion, LoggedEvent, Timestamp};
 use bansao_store::{LogEvent, StoreError, StoredCheckpoint};
@@ -100,6 +101,42 @@ pub struct LogRound {
     pub proofs_attached: usize,
     /// The log's size after the round.
     pub tree_size: u64,
+    /// How long each step took, when the round was given a clock
+    /// ([`City::keep_log_timed`]); zero otherwise.
+    pub times: RoundTimes,
+}
+
+/// How long each step of a round took.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RoundTimes {
+    /// Registering counter-signed copies (automatic policy).
+    pub register: Duration,
+    /// Logging the queued copies' events and the revocations (entries, tiles, root).
+    pub log: Duration,
+    /// Signing and storing a checkpoint.
+    pub checkpoint: Duration,
+    /// Writing inclusion proofs into registered copies.
+    pub proofs: Duration,
+}
+
+/// A clock handed in (this library reads none outside `entropy.rs`), and the time of the last
+/// lap.
+struct Laps<'a> {
+    clock: Option<&'a dyn Fn() -> Instant>,
+    last: Option<Instant>,
+}
+
+impl Laps<'_> {
+    /// The time since the last lap (zero without a clock).
+    fn lap(&mut self) -> Duration {
+        let Some(clock) = self.clock else {
+            return Duration::ZERO;
+        };
+        let now = clock();
+        let since = self.last.map_or(Duration::ZERO, |last| now - last);
+        self.last = Some(now);
+        since
+    }
 }
 
 /// The log's origin line, from the city root of the trust list.
@@ -201,6 +238,25 @@ fn revocation_events(trust: &TrustContext, now: Timestamp) -> Vec<LogEvent> {
 impl City {
     /// One round of the city's log work (see the module's documentation), at `now`.
     pub fn keep_log(&mut self, now: Timestamp) -> Result<LogRound, CityLogError> {
+        self.keep_log_with(now, None)
+    }
+
+    /// [`City::keep_log`], timing each step with `clock` ([`LogRound::times`]; benchmarks).
+    pub fn keep_log_timed(
+        &mut self,
+        now: Timestamp,
+        clock: &dyn Fn() -> Instant,
+    ) -> Result<LogRound, CityLogError> {
+        self.keep_log_with(now, Some(clock))
+    }
+
+    fn keep_log_with(
+        &mut self,
+        now: Timestamp,
+        clock: Option<&dyn Fn() -> Instant>,
+    ) -> Result<LogRound, CityLogError> {
+        let mut laps = Laps { clock, last: None };
+        laps.lap();
         let mut round = LogRound::default();
         self.store.start_log(now)?;
         let policy = self
@@ -210,6 +266,7 @@ impl City {
         if policy == RegistrationPolicy::Automatic {
             self.register_countersigned(now, &mut round)?;
         }
+        round.times.register = laps.lap();
         let trust = self.trust()?;
         loop {
             let (appended, unreadable) =
@@ -228,8 +285,11 @@ impl City {
             .append_log_events(&revocation_events(&trust, now), now)?;
         round.logged += appended.added.len();
         round.tree_size = appended.head.size;
+        round.times.log = laps.lap();
         round.checkpoint = self.checkpoint_if_due(&trust, appended.head, now)?;
+        round.times.checkpoint = laps.lap();
         round.proofs_attached = self.attach_proofs(&trust, now)?;
+        round.times.proofs = laps.lap();
         Ok(round)
     }
 

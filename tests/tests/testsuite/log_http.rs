@@ -2,7 +2,7 @@
 //! hundred events serves it on loopback (the real `bansao_web::log_router`), and a mirror
 //! audits it, saves its checkpoint and audits it again after the log grew; a tampered entry in
 //! the city's store, a server that gives a wrong tile, and a forked log signed with the city's
-//! own log key are each found, with a clear message and exit 5.
+//! own log key are each found, with a clear message and exit 5. `bansao bench city` runs small.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -413,4 +413,61 @@ fn an_unreachable_log_or_a_bad_url_is_an_error_not_a_verdict() {
     let run = common::bansao(&["log", "audit", "--url", "http://127.0.0.1:1/log/"]);
     assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
     run.assert_stderr_has("--url needs --trust FILE or --node DIR");
+}
+
+#[test]
+fn the_city_bench_runs_small_and_prints_one_json_object_per_figure() {
+    let temp = tempfile::tempdir().unwrap();
+    let bench_dir = temp.path().join("bench");
+    let run = common::bansao(&[
+        "bench",
+        "city",
+        "--dir",
+        &path_text(&bench_dir),
+        "--copies",
+        "30",
+        "--log-leaves",
+        "3000",
+        "--samples",
+        "5",
+    ]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let figures: Vec<serde_json::Value> = run
+        .stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let names: Vec<&str> = figures
+        .iter()
+        .map(|figure| figure["name"].as_str().unwrap())
+        .collect();
+    for name in [
+        "city_intake_end_to_end",
+        "city_stage_verify",
+        "city_stage_register",
+        "city_stage_log_append",
+        "city_stage_checkpoint",
+        "city_stage_proofs",
+        "city_stages_together",
+        "tlog_inclusion_proof_size",
+        "tlog_inclusion_verify_median",
+    ] {
+        assert!(names.contains(&name), "{name} missing: {names:?}");
+    }
+    for figure in &figures {
+        assert!(figure["value"].as_f64().unwrap() > 0.0, "{figure}");
+        assert!(figure["unit"].is_string(), "{figure}");
+    }
+    let end_to_end = &figures[0];
+    assert_eq!(end_to_end["copies"], 30, "{end_to_end}");
+    assert_eq!(
+        end_to_end["log_leaves"], 90,
+        "issue, approval, registration: {end_to_end}"
+    );
+    let log_append = figures
+        .iter()
+        .find(|figure| figure["name"] == "city_stage_log_append")
+        .unwrap();
+    assert_eq!(log_append["events"], 90, "{log_append}");
+    assert!(!bench_dir.exists(), "removed without --keep");
 }
