@@ -39,8 +39,9 @@ pub const MAX_TILE_BYTES: usize = 256 * (2 + 65_535);
 pub const MAX_HASH_TILE_BYTES: usize = 256 * 32;
 /// How long one request may take.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
-/// Problems listed at most (the rest are counted in a last line).
-const MAX_PROBLEMS: usize = 50;
+/// Problems about single entries or tiles listed at most (the rest are counted in a last line);
+/// the others (the root, the saved checkpoint, a bundle that stops the audit) are always listed.
+const MAX_ITEM_PROBLEMS: usize = 50;
 /// Leaves hashed into the in-memory tree per append.
 const LEAVES_PER_APPEND: usize = 1 << 16;
 
@@ -110,6 +111,10 @@ pub struct MirrorAudit {
     pub tiles_checked: u64,
     /// Everything that disagrees, in words.
     pub problems: Vec<String>,
+    /// Problems about single entries or tiles past the first [`MAX_ITEM_PROBLEMS`], counted
+    /// and not listed.
+    pub unlisted: u64,
+    listed_items: usize,
 }
 
 impl MirrorAudit {
@@ -119,11 +124,16 @@ impl MirrorAudit {
     }
 
     fn problem(&mut self, text: String) {
-        if self.problems.len() < MAX_PROBLEMS {
+        self.problems.push(text);
+    }
+
+    /// A problem about one entry or tile: listed up to [`MAX_ITEM_PROBLEMS`], then counted.
+    fn item_problem(&mut self, text: String) {
+        if self.listed_items < MAX_ITEM_PROBLEMS {
+            self.listed_items += 1;
             self.problems.push(text);
-        } else if self.problems.len() == MAX_PROBLEMS {
-            self.problems
-                .push("and more problems, not listed".to_owned());
+        } else {
+            self.unlisted += 1;
         }
     }
 }
@@ -199,6 +209,12 @@ pub async fn audit_log_mirror<S: LogSource>(
     if let Some(saved) = saved {
         check_saved(&memory, head.size, saved, &mut audit);
     }
+    if audit.unlisted > 0 {
+        let unlisted = audit.unlisted;
+        audit.problem(format!(
+            "and {unlisted} more entries or tiles that disagree, not listed"
+        ));
+    }
     Ok(audit)
 }
 
@@ -244,7 +260,7 @@ async fn read_entries<S: LogSource>(
         }
         for (offset, entry) in (0u64..).zip(&entries) {
             if let Err(error) = LoggedEvent::from_cbor(entry) {
-                audit.problem(format!(
+                audit.item_problem(format!(
                     "entry {} is not an event: {error}",
                     index * TILE_WIDTH + offset
                 ));
@@ -301,7 +317,7 @@ async fn check_tiles<S: LogSource>(
                 Ok(served) => served,
                 Err(error @ FetchError::Unreachable(_)) => return Err(error),
                 Err(error) => {
-                    audit.problem(format!("{path}: {error}"));
+                    audit.item_problem(format!("{path}: {error}"));
                     continue;
                 }
             };
@@ -315,7 +331,7 @@ async fn check_tiles<S: LogSource>(
                 Ok(None) | Err(_) => Vec::new(),
             };
             if served != expected {
-                audit.problem(format!(
+                audit.item_problem(format!(
                     "{path} differs from the tile the entries give ({} bytes served, {} expected)",
                     served.len(),
                     expected.len()
@@ -458,5 +474,121 @@ impl LogSource for HttpLogSource {
             }
         }
         Err(last)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use bansao_tlog::{append, encode_entry_bundle};
+
+    use super::*;
+
+    /// A log's files in memory, as a server would serve them.
+    struct MemorySource(HashMap<String, Vec<u8>>);
+
+    impl LogSource for MemorySource {
+        async fn get(&mut self, path: &str, limit: usize) -> Result<Vec<u8>, FetchError> {
+            match self.0.get(path) {
+                Some(bytes) if bytes.len() > limit => Err(FetchError::TooLarge(limit)),
+                Some(bytes) => Ok(bytes.clone()),
+                None => Err(FetchError::Status(404)),
+            }
+        }
+    }
+
+    fn files_of(entries: &[Vec<u8>]) -> HashMap<String, Vec<u8>> {
+        let size = entries.len() as u64;
+        let mut memory = MemoryTileStore::new();
+        memory.apply(append(&memory, 0, entries).unwrap().updates);
+        let mut files = HashMap::new();
+        for index in 0..size.div_ceil(TILE_WIDTH) {
+            let width =
+                TileWidth::of_count(tile_width_in_tree(TileId { level: 0, index }, size)).unwrap();
+            let first = usize::try_from(index * TILE_WIDTH).unwrap();
+            let count = usize::try_from(width.count()).unwrap();
+            files.insert(
+                TileRequest::Entries { index, width }.path(),
+                encode_entry_bundle(&entries[first..first + count]).unwrap(),
+            );
+        }
+        let mut level = 0;
+        while hashes_at_tile_level(size, level) > 0 {
+            for index in 0..hashes_at_tile_level(size, level).div_ceil(TILE_WIDTH) {
+                let tile = TileId { level, index };
+                let width = TileWidth::of_count(tile_width_in_tree(tile, size)).unwrap();
+                let hashes = memory.read_tile(tile).unwrap().unwrap();
+                let count = usize::try_from(width.count()).unwrap();
+                files.insert(
+                    TileRequest::Hashes { tile, width }.path(),
+                    hashes[..count].iter().flat_map(|hash| hash.0).collect(),
+                );
+            }
+            level += 1;
+        }
+        files
+    }
+
+    fn run<T>(future: impl std::future::Future<Output = T>) -> T {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(future)
+    }
+
+    #[test]
+    fn a_log_of_70000_entries_is_recomputed_over_three_tile_levels_and_a_short_bundle_is_not_hidden_by_bad_entries()
+     {
+        // More than one in-memory append (65,536 leaves) and the spec's 70,000-leaf example:
+        // 274 level-0 tiles, 2 level-1 tiles, 1 level-2 tile.
+        let entries: Vec<Vec<u8>> = (0u32..70_000).map(|n| n.to_be_bytes().to_vec()).collect();
+        let head = append(&MemoryTileStore::new(), 0, &entries).unwrap().head;
+        let mut source = MemorySource(files_of(&entries));
+        let mut audit = MirrorAudit::default();
+        let memory = run(read_entries(&mut source, 70_000, &mut audit))
+            .unwrap()
+            .unwrap();
+        assert_eq!(audit.entries, 70_000);
+        assert_eq!(tree_head(&memory, 70_000).unwrap(), head);
+        run(check_tiles(&mut source, &memory, 70_000, &mut audit)).unwrap();
+        assert_eq!(audit.tiles_checked, 274 + 2 + 1);
+        // The entries are not events (each is a problem, listed up to the cap); no tile differs.
+        assert_eq!(audit.problems.len(), MAX_ITEM_PROBLEMS);
+        assert_eq!(audit.unlisted, 70_000 - MAX_ITEM_PROBLEMS as u64);
+        assert!(
+            audit
+                .problems
+                .iter()
+                .all(|problem| !problem.contains("differs"))
+        );
+
+        // One hash changed in the level-2 tile is found.
+        source.0.get_mut("tile/2/000.p/1").unwrap()[0] ^= 1;
+        let mut audit = MirrorAudit::default();
+        run(check_tiles(&mut source, &memory, 70_000, &mut audit)).unwrap();
+        assert_eq!(
+            audit.problems,
+            [
+                "tile/2/000.p/1 differs from the tile the entries give (32 bytes served, 32 expected)"
+            ]
+        );
+        // A bundle with one entry too few stops the recomputation.
+        let bundle = source.0.get_mut("tile/entries/273.p/112").unwrap();
+        let last = bundle.len() - 6;
+        bundle.truncate(last);
+        let mut audit = MirrorAudit::default();
+        assert!(
+            run(read_entries(&mut source, 70_000, &mut audit))
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            audit.problems.last().unwrap().contains(
+                "tile/entries/273.p/112 holds 111 entries; the checkpoint's tree needs 112"
+            ),
+            "{:?}",
+            audit.problems.last()
+        );
     }
 }

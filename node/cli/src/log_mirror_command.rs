@@ -87,6 +87,7 @@ fn audit_json(url: &str, audit: &MirrorAudit) -> serde_json::Value {
         "entries": audit.entries,
         "tiles_checked": audit.tiles_checked,
         "problems": audit.problems,
+        "unlisted_problems": audit.unlisted,
         "note": audit.note,
     })
 }
