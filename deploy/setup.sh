@@ -23,7 +23,8 @@ packages=(build-essential pkg-config qpdf iproute2 fonts-dejavu-core fonts-dejav
   fonts-liberation2 fonts-freefont-ttf fonts-roboto-unhinted
   libtesseract-dev libleptonica-dev tesseract-ocr-vie libclang-dev
   libdlib-dev libopenblas-dev libblas-dev liblapack-dev libudev-dev
-  sane-utils libsane1 curl unzip ca-certificates strace chromium chromium-driver)
+  sane-utils libsane1 curl unzip ca-certificates strace chromium chromium-driver
+  prometheus)  # promtool checks the /metrics output in the tests
 
 missing=()
 for package in "${packages[@]}"; do

@@ -175,6 +175,26 @@ pub fn framed_secrecy_mark(inside: &OcrPage) -> Option<&'static str> {
     (text.contains("MẬT") || lone_word).then_some("MẬT")
 }
 
+/// Whether a frame's inside reads as one capital word a letter from "MẬT" ("MAI!", "M^T"):
+/// alone no verdict, as many short words are that near, but the rough reading a stamp over
+/// writing gives.
+pub fn nearly_a_secrecy_mark(inside: &OcrPage) -> bool {
+    let words: Vec<String> = inside
+        .words
+        .iter()
+        .map(|word| fold(&word.text).replace(' ', ""))
+        .filter(|folded| !folded.is_empty())
+        .collect();
+    let capitals = inside
+        .words
+        .iter()
+        .all(|word| !word.text.chars().any(char::is_lowercase));
+    capitals
+        && words.len() == 1
+        && (2..=4).contains(&words[0].chars().count())
+        && strsim::levenshtein(&words[0], "MAT") <= 1
+}
+
 /// Whether the folded text says the original may not be copied (a letter misread forgiven).
 fn says_no_copying(folded: &str) -> bool {
     let tokens: Vec<&str> = folded.split(' ').collect();
@@ -218,6 +238,21 @@ pub fn check_page(page: &OcrPage, ink_ratio: f64) -> Result<(), PageRefusal> {
 mod tests {
     use super::*;
     use crate::ocr::OcrWord;
+
+    /// Issue 12: a "MẬT" stamped over the national heading, in its frame, read "QưAyy!" as is
+    /// and "MAI!", "MÃÀY", "M^T" with the heading's thin strokes taken off; the copy was issued.
+    #[test]
+    fn a_rough_reading_a_letter_from_mat_is_near_a_mark_and_words_are_not() {
+        let inside = |lines: &[&str]| page(lines, 60.0);
+        assert!(nearly_a_secrecy_mark(&inside(&["MAI!"])));
+        assert!(nearly_a_secrecy_mark(&inside(&["M^T"])));
+        assert!(!nearly_a_secrecy_mark(&inside(&["MÃÀY"])));
+        assert!(!nearly_a_secrecy_mark(&inside(&["QưAyy!"])));
+        // Lower case, several words or a longer word is writing, not a stamp.
+        assert!(!nearly_a_secrecy_mark(&inside(&["Mai"])));
+        assert!(!nearly_a_secrecy_mark(&inside(&["MAI", "LAN"])));
+        assert!(!nearly_a_secrecy_mark(&inside(&["MARTIN"])));
+    }
 
     #[test]
     fn a_secrecy_mark_inside_a_frame_is_found_even_run_into_other_text() {

@@ -15,15 +15,16 @@
 //! one face, [`distinct_faces`]) is a sample, each ordered pair of samples a trial, per wear
 //! level and per descriptor model ([`Descriptor`]). The samples fall in two parts, [`Part::Tuning`] and
 //! [`Part::HeldOut`]; [`tune`] chooses thresholds on the first alone and [`part_rates`] reports
-//! either part with Wilson 95 % bounds ([`wilson`]).
+//! either part with Wilson 95 % bounds ([`wilson`]), under the distance alone or under the
+//! kiosk's policy ([`Policy`]: a worn card's portrait decides nothing on its own).
 
 use std::io::Cursor;
 
 use image::imageops::FilterType;
 use image::{DynamicImage, GrayImage, ImageFormat, Rgb, RgbImage};
 
-use crate::face_match::{FaceDescriptor, FaceVerdict, FaceVerifier};
-use crate::faces::{Face, FaceCount, FaceDetector};
+use crate::face_match::{FaceDescriptor, FaceVerdict, FaceVerifier, portrait_is_worn};
+use crate::faces::{Face, FaceCount, FaceDetector, face_sharpness};
 #[cfg(feature = "sface")]
 use crate::sface::SfaceVerifier;
 
@@ -582,6 +583,15 @@ impl Descriptor<'_> {
         }
     }
 
+    /// dlib's verifier, whose landmarks every model here aligns on.
+    pub fn landmarks(&self) -> &FaceVerifier {
+        match self {
+            Descriptor::Dlib(verifier) => verifier,
+            #[cfg(feature = "sface")]
+            Descriptor::Sface(landmarks, _) => landmarks,
+        }
+    }
+
     /// The descriptor of `face` in `image`.
     pub fn describe(&self, image: &RgbImage, face: &Face) -> Option<FaceDescriptor> {
         match self {
@@ -610,6 +620,9 @@ pub struct PairDistance {
     pub part: Part,
     /// The distance, or `None` when a face was not found or not described.
     pub distance: Option<f64>,
+    /// The kiosk would judge the card's portrait worn ([`portrait_is_worn`]; so too when its
+    /// face or landmarks were not found).
+    pub card_worn: bool,
 }
 
 /// The face nearest the middle of `image`: the one the camera is pointed at.
@@ -647,15 +660,21 @@ pub fn pair_distances(
         .collect();
     let mut pairs = Vec::new();
     for (wear_index, wear) in WEAR_LEVELS.iter().enumerate() {
-        let cards: Vec<Option<FaceDescriptor>> = samples
+        let cards: Vec<(Option<FaceDescriptor>, bool)> = samples
             .iter()
             .map(|sample| {
                 let card = card_photo(&sample.photo, &sample.face, *wear, None);
-                let face = card_detector
-                    .detect(&DynamicImage::ImageRgb8(card.clone()).to_luma8())
-                    .into_iter()
-                    .next()?;
-                model.describe(&card, &face)
+                let grey = DynamicImage::ImageRgb8(card.clone()).to_luma8();
+                let Some(face) = card_detector.detect(&grey).into_iter().next() else {
+                    return (None, true);
+                };
+                let worn = model
+                    .landmarks()
+                    .landmarks(&card, &face)
+                    .is_none_or(|landmarks| {
+                        portrait_is_worn(landmarks.eye_distance(), face_sharpness(&grey, &face))
+                    });
+                (model.describe(&card, &face), worn)
             })
             .collect();
         for (card_index, card_sample) in samples.iter().enumerate() {
@@ -663,7 +682,8 @@ pub fn pair_distances(
                 if live_index == card_index || live_sample.part != card_sample.part {
                     continue;
                 }
-                let distance = match (&live[live_index], &cards[card_index]) {
+                let (card_descriptor, card_worn) = &cards[card_index];
+                let distance = match (&live[live_index], card_descriptor) {
                     (Some(a), Some(b)) => Some(a.distance(b)),
                     _ => None,
                 };
@@ -674,6 +694,7 @@ pub fn pair_distances(
                     genuine: live_sample.person == card_sample.person,
                     part: card_sample.part,
                     distance,
+                    card_worn: *card_worn,
                 });
             }
         }
@@ -778,6 +799,36 @@ pub fn wilson(count: usize, total: usize) -> Proportion {
     }
 }
 
+/// How a distance becomes the machine's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Policy {
+    /// The thresholds alone.
+    Distance,
+    /// The kiosk's: on a worn card's portrait a "same" goes to an official too (as a
+    /// "different" does), so only a new card's portrait lets anyone through unseen.
+    WornCardsReferred,
+}
+
+impl Policy {
+    /// `distance` or `worn_cards_referred`, for reports.
+    pub fn code(self) -> &'static str {
+        match self {
+            Policy::Distance => "distance",
+            Policy::WornCardsReferred => "worn_cards_referred",
+        }
+    }
+
+    /// The machine's answer to `pair` under `thresholds`.
+    pub fn verdict(self, thresholds: Thresholds, pair: &PairDistance) -> FaceVerdict {
+        match (self, thresholds.verdict(pair.distance)) {
+            (Policy::WornCardsReferred, FaceVerdict::Same) if pair.card_worn => {
+                FaceVerdict::Uncertain
+            }
+            (_, verdict) => verdict,
+        }
+    }
+}
+
 /// The figures of one model, wear level and part under `thresholds`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PartRates {
@@ -798,11 +849,13 @@ pub struct PartRates {
     pub closest_impostor: Option<f64>,
 }
 
-/// The figures of the pairs of `part` at `wear` under `thresholds`.
+/// The figures of the pairs of `part` at `wear` under `thresholds` and `policy`. A genuine pair
+/// is counted refused when the distance alone says "different", whatever the policy.
 pub fn part_rates(
     samples: &[FaceSample],
     pairs: &[PairDistance],
     thresholds: Thresholds,
+    policy: Policy,
     wear: usize,
     part: Part,
 ) -> PartRates {
@@ -814,7 +867,7 @@ pub fn part_rates(
         chosen
             .iter()
             .filter(move |pair| pair.genuine == genuine)
-            .map(|pair| thresholds.verdict(pair.distance))
+            .map(move |pair| policy.verdict(thresholds, pair))
     };
     let genuine = verdicts(true).count();
     let impostor = verdicts(false).count();
@@ -906,7 +959,43 @@ mod tests {
             genuine,
             part,
             distance: Some(distance),
+            card_worn: false,
         }
+    }
+
+    /// Issue 12: the kiosk accepted a close impostor on a worn card (dlib 0.488, older card).
+    #[test]
+    fn under_the_kiosk_policy_a_close_impostor_on_a_worn_card_is_referred_not_accepted() {
+        let thresholds = Thresholds {
+            same_below: 0.50,
+            different_above: 0.70,
+        };
+        let worn = PairDistance {
+            card_worn: true,
+            ..pair(false, Part::HeldOut, 0.488)
+        };
+        let new = pair(false, Part::HeldOut, 0.488);
+        assert_eq!(
+            Policy::Distance.verdict(thresholds, &worn),
+            FaceVerdict::Same
+        );
+        assert_eq!(
+            Policy::WornCardsReferred.verdict(thresholds, &worn),
+            FaceVerdict::Uncertain
+        );
+        assert_eq!(
+            Policy::WornCardsReferred.verdict(thresholds, &new),
+            FaceVerdict::Same
+        );
+        let far = PairDistance {
+            card_worn: true,
+            ..pair(false, Part::HeldOut, 0.9)
+        };
+        assert_eq!(
+            Policy::WornCardsReferred.verdict(thresholds, &far),
+            FaceVerdict::Different,
+            "the distance alone still counts a genuine pair refused"
+        );
     }
 
     #[test]

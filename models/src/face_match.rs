@@ -40,8 +40,9 @@ const MODEL_SHA256: [(&str, &str); 2] = [
 
 /// Distances below this are the same person: stricter than dlib's 0.6 (99.38 % on LFW), since a
 /// false accept certifies a copy for the wrong person while an uncertain answer only costs an
-/// official's glance. Not shown safe on worn cards: the wider measurement's held-out part has
-/// impostors at 0.488 (older card) and 0.475 (faded) (BENCHMARKS.md, face check).
+/// official's glance. Not safe on worn cards: the wider measurement's held-out part has
+/// impostors at 0.488 (older card) and 0.475 (faded) (BENCHMARKS.md, face check), so on a worn
+/// card's portrait ([`portrait_is_worn`]) the kiosk refers a "same" to an official too.
 pub const SAME_BELOW: f64 = 0.50;
 /// Distances above this are another person; between the two, an official decides. A worn card
 /// photo pushes one person's distances up to ~0.67 (measured, BENCHMARKS.md), so refusing

@@ -448,6 +448,68 @@ mod tests {
     }
 
     #[test]
+    fn a_bilingual_label_found_by_its_english_half_keeps_its_vietnamese_half() {
+        // Found on a heavily damaged identity card laid out label above value: the English
+        // half of the first label was garbled, and the second label was taken for its value.
+        let read = values(&page(&[
+            &[
+                (200, "Số đính danh cá nhân / Personal sdenifcatfqn number:"),
+                (1252, "Họ, chữ đệm và tên khai sinh / Full name:"),
+            ],
+            &[(200, "036192004417"), (1252, "ĐỖ THỊ THU HẰNG")],
+            &[
+                (200, "Quốc tịch / Natlonality:"),
+                (1252, "Nơi đẳng ký khai sinh ¡ Place of bìrth registration:"),
+            ],
+            &[(200, "Việt Nam"), (1252, "Bệnh viện Đa khoa tỉnh Nam Định")],
+        ]));
+        assert_eq!(
+            read.get("so_dinh_danh").map(String::as_str),
+            Some("036192004417"),
+            "{read:?}"
+        );
+        assert_eq!(
+            read.get("ho_ten").map(String::as_str),
+            Some("ĐỖ THỊ THU HẰNG"),
+            "{read:?}"
+        );
+        assert_eq!(
+            read.get("quoc_tich").map(String::as_str),
+            Some("Việt Nam"),
+            "{read:?}"
+        );
+        assert_eq!(
+            read.get("noi_dang_ky_khai_sinh").map(String::as_str),
+            Some("Bệnh viện Đa khoa tỉnh Nam Định"),
+            "{read:?}"
+        );
+    }
+
+    #[test]
+    fn a_label_whose_colon_was_read_as_a_semicolon_finds_its_field() {
+        // Found on a diploma laid out label above value: "Ngày sinh;" was no label, so it was
+        // the name's value and the date of birth was lost.
+        let read = values(&page(&[
+            &[(200, "Họ và tên:"), (1252, "Ngày sinh;")],
+            &[(200, "PHAN THỊ MỸ LINH"), (1252, "08/12/1999")],
+            &[(200, "Nơi cư trú: Thôn Đồng; xóm Bãi")],
+        ]));
+        assert_eq!(
+            read.get("ho_ten").map(String::as_str),
+            Some("PHAN THỊ MỸ LINH")
+        );
+        assert_eq!(
+            read.get("ngay_sinh").map(String::as_str),
+            Some("08/12/1999")
+        );
+        // Within a value, a semicolon after words that mean no field ends nothing.
+        assert_eq!(
+            read.get("noi_cu_tru").map(String::as_str),
+            Some("Thôn Đồng; xóm Bãi")
+        );
+    }
+
+    #[test]
     fn a_label_below_a_label_is_not_its_value() {
         // Found on a damaged scan laid out label above value: the name's row was lost, and the
         // next label, one letter misread, was taken for the name.

@@ -182,7 +182,13 @@ fn begins_upper_case(word: &Word) -> bool {
 }
 
 fn ends_label(word: &Word) -> bool {
-    word.text.ends_with(':')
+    word.text.ends_with(':') || ends_as_a_misread_colon(word)
+}
+
+/// A word ending in ";", which is how OCR reads a damaged colon ("Ngày sinh;"): it ends a label
+/// only when the words before it mean a known field.
+fn ends_as_a_misread_colon(word: &Word) -> bool {
+    word.text.ends_with(';')
 }
 
 /// The labels of a row, left to right.
@@ -210,12 +216,16 @@ pub(crate) fn labels(row: &Row) -> Vec<Label> {
             }
         }
         let label = match best {
-            Some((start, meaning, _)) => Label {
-                start,
-                end: colon + 1,
-                meaning: Some(meaning),
-                printed: label_text(&words[start..=colon]),
-            },
+            Some((start, meaning, _)) => {
+                let (start, meaning) = with_its_vietnamese_half(row, boundary, start, meaning);
+                Label {
+                    start,
+                    end: colon + 1,
+                    meaning: Some(meaning),
+                    printed: label_text(&words[start..=colon]),
+                }
+            }
+            None if ends_as_a_misread_colon(word) => continue,
             None => {
                 // A label of its own words: from the cell it is in, at most a few words, from
                 // its first word in capitals.
@@ -291,6 +301,61 @@ pub(crate) fn labels(row: &Row) -> Vec<Label> {
         }
     }
     found
+}
+
+/// How OCR reads the slash between a bilingual label's halves ("Nơi sinh / Place of birth").
+const BILINGUAL_SEPARATORS: [char; 5] = ['/', '¡', 'ƒ', '|', '!'];
+
+/// A label found by its English half alone ("Full name:") whose Vietnamese half stands before
+/// the slash ("Họ, chữ đệm và tên khai sinh / Full name:") begins there: the Vietnamese words
+/// are the label's, not the value of the label before, and they name the field when they can.
+/// The half begins at the earliest run after `boundary` that means a field, or, when OCR
+/// garbled it past meaning, at the start of the cell the label stands in.
+fn with_its_vietnamese_half(
+    row: &Row,
+    boundary: usize,
+    start: usize,
+    meaning: Meaning,
+) -> (usize, Meaning) {
+    let words = &row.words;
+    let is_separator = |text: &str| {
+        let text = text.trim();
+        text.chars().count() == 1 && text.chars().all(|c| BILINGUAL_SEPARATORS.contains(&c))
+    };
+    let ends_with_separator = |text: &str| {
+        text.trim_end()
+            .chars()
+            .last()
+            .is_some_and(|c| BILINGUAL_SEPARATORS.contains(&c))
+    };
+    // The separator alone is a word (the run found may begin with it: it reads as nothing);
+    // stuck to the last Vietnamese word, it ends that word.
+    let half_end = if is_separator(&words[start].text) {
+        start
+    } else {
+        match start.checked_sub(1) {
+            Some(before) if is_separator(&words[before].text) => before,
+            Some(before) if ends_with_separator(&words[before].text) => start,
+            _ => return (start, meaning),
+        }
+    };
+    if half_end <= boundary {
+        return (start, meaning);
+    }
+    let earliest = boundary.max(half_end.saturating_sub(LONGEST_LABEL_WORDS));
+    for half_start in earliest..half_end {
+        let half = label_text(&words[half_start..half_end]);
+        if let Some((vietnamese, _)) = meaning_of(&half) {
+            return (half_start, vietnamese);
+        }
+    }
+    match (earliest..half_end)
+        .rev()
+        .find(|index| row.starts_cell(*index))
+    {
+        Some(cell_start) => (cell_start, meaning),
+        None => (start, meaning),
+    }
 }
 
 /// A word that is a mark, not writing: at most two letters or digits, and OCR unsure of it.

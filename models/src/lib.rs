@@ -12,7 +12,7 @@
 //!   confidence), over [`layout`] (words back into rows and cells), [`vocabulary`] (the
 //!   templates' wordings), [`matching`] (OCR-tolerant comparison) and [`normal`] (values in
 //!   normal form); [`names`]: names printed in capitals put right where OCR drops their tone
-//!   marks;
+//!   marks; [`gazetteer`]: places put right against Vietnam's administrative units;
 //! - [`classify`]: the kind of document, from its title and its fields, with a confidence;
 //! - [`binarise`]: a grey scan made black ink on white paper, the threshold following the
 //!   paper's own level (grain, shading and blurred strokes);
@@ -36,6 +36,7 @@ pub mod face_match;
 pub mod faces;
 pub mod fields;
 pub mod frames;
+pub mod gazetteer;
 mod labels;
 pub mod layout;
 pub mod machine_zone;

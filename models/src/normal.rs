@@ -290,7 +290,13 @@ pub fn normal_value(key: &str, text: &str) -> (String, bool) {
             false,
         ),
         ValueKind::Year => (year(&text).unwrap_or(text), false),
-        ValueKind::Place => (place(&text), false),
+        ValueKind::Place => {
+            let placed = place(&text);
+            match crate::gazetteer::put_right_place(&placed) {
+                Some(corrected) => (corrected, true),
+                None => (placed, false),
+            }
+        }
         ValueKind::Area => (area(&text), false),
         ValueKind::PersonalNumber => (personal_number(&text).unwrap_or(text), false),
         ValueKind::Name => match correct_name(&text) {

@@ -1,6 +1,6 @@
 //! The city's own settings (`[city]` in its `bansao.toml`): whether ward-approved copies are
-//! registered as they arrive or held for a person, and how often the transparency log signs a
-//! checkpoint. Parsed with the rest of the configuration (`config.rs`), problems reported with
+//! registered as they arrive or held for a person, how often the transparency log signs a
+//! checkpoint, and after how long without contact the dashboard marks a kiosk stale. Parsed with the rest of the configuration (`config.rs`), problems reported with
 //! the others.
 
 use std::time::Duration;
@@ -13,6 +13,7 @@ use serde::Deserialize;
 pub(crate) struct RawCity {
     registration: Option<String>,
     checkpoint_interval_seconds: Option<u64>,
+    stale_after_hours: Option<u64>,
 }
 
 /// What the city does with a copy its ward approved.
@@ -45,13 +46,19 @@ pub struct CityConfig {
     pub registration: RegistrationPolicy,
     /// At most one checkpoint per this interval (a checkpoint is signed only when the log grew).
     pub checkpoint_interval: Duration,
+    /// The monitoring dashboard marks a ward or kiosk stale after this long without contact.
+    pub stale_after: Duration,
 }
+
+/// The default time without contact after which the dashboard marks a node stale.
+pub const DEFAULT_STALE_AFTER: Duration = Duration::from_secs(24 * 3600);
 
 impl Default for CityConfig {
     fn default() -> CityConfig {
         CityConfig {
             registration: RegistrationPolicy::Held,
             checkpoint_interval: DEFAULT_CHECKPOINT_INTERVAL,
+            stale_after: DEFAULT_STALE_AFTER,
         }
     }
 }
@@ -72,6 +79,15 @@ pub(crate) fn city_settings(raw: RawCity, problems: &mut Vec<String>) -> CityCon
         } else {
             problems.push(format!(
                 "city.checkpoint_interval_seconds {seconds} must be between 1 and 86400"
+            ));
+        }
+    }
+    if let Some(hours) = raw.stale_after_hours {
+        if (1..=24 * 365).contains(&hours) {
+            config.stale_after = Duration::from_secs(hours * 3600);
+        } else {
+            problems.push(format!(
+                "city.stale_after_hours {hours} must be between 1 and 8760"
             ));
         }
     }

@@ -15,7 +15,8 @@
 //! - an uncertain face match is not a yes: the citizen is asked to look at the camera again,
 //!   and if the second look is still not a match the copy is issued, but flagged for the
 //!   official; a mismatch is refused only after the second look and never on a worn card
-//!   portrait, which goes to the official instead;
+//!   portrait, which goes to the official instead; on a worn portrait a match is not a yes
+//!   either: the copy is flagged for the official at once;
 //! - the receipt is printed only after the copy is committed, and a printer failure after that
 //!   leaves the copy issued (the receipt can be printed again), never undone.
 
@@ -50,6 +51,10 @@ pub enum FaceOutcome {
     /// The faces differ, but the card's portrait is worn (small or blurred), so the distance
     /// cannot be trusted to refuse: an official must look.
     NoMatchOnWornCard,
+    /// The faces look alike, but the card's portrait is worn, so the distance cannot be trusted
+    /// to accept either (impostors came under the threshold on worn cards: BENCHMARKS.md, face
+    /// check): an official must look. Looking again would not help: the card is the problem.
+    MatchOnWornCard,
     /// No face in the capture.
     NoFace,
     /// More than one face in the capture.
@@ -334,6 +339,10 @@ impl KioskSession {
                 match outcome {
                     FaceOutcome::Match => {
                         self.face_needs_review = false;
+                        self.state = State::Scan;
+                    }
+                    FaceOutcome::MatchOnWornCard => {
+                        self.face_needs_review = true;
                         self.state = State::Scan;
                     }
                     FaceOutcome::Uncertain

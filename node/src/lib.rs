@@ -19,6 +19,8 @@
 //!   [`city_staff`]: the city staff's keys and sign-in; [`city_desk`]: what they do on the city's pages, audited;
 //! - [`copies`]: status, damage and the sealed PDF artifact;
 //! - [`sync`]: the sync service over QUIC (sessions of `bansao-sync`, storage in SQLite);
+//!   [`metrics`]: the node's Prometheus registry and health; [`monitoring`]: the city's
+//!   dashboard of every ward's and kiosk's sync, read from the status documents;
 //! - [`verify`] and [`trust_export`]: offline verification and trust list listings;
 //!   [`verify_online`]: the public verify page's checks, with what the node knows now;
 //!   [`log_inclusion`]: the city log inclusion a registered copy carries, checked offline;
@@ -44,6 +46,8 @@ pub mod log_audit;
 pub mod log_inclusion;
 pub mod log_mirror;
 pub mod log_serve;
+pub mod metrics;
+pub mod monitoring;
 pub mod node_dir;
 pub mod reconciliation;
 pub mod sync;

@@ -112,7 +112,7 @@ fn sface_tells_the_same_person_from_another() {
 #[test]
 fn the_wider_set_is_split_and_tuned_on_its_tuning_part_alone() {
     use bansao_models::evaluation::{
-        Descriptor, Part, load_face_samples, pair_distances, part_rates, tune,
+        Descriptor, Part, Policy, load_face_samples, pair_distances, part_rates, tune,
     };
     let verifier = verifier();
     let mut detector = FaceDetector::new(40).unwrap();
@@ -156,7 +156,22 @@ fn the_wider_set_is_split_and_tuned_on_its_tuning_part_alone() {
         println!("{} tuned {thresholds:?}", model.code());
         for wear in 0..3 {
             for part in [Part::Tuning, Part::HeldOut] {
-                let rates = part_rates(&samples, &pairs, thresholds, wear, part);
+                let rates = part_rates(&samples, &pairs, thresholds, Policy::Distance, wear, part);
+                let kiosk = part_rates(
+                    &samples,
+                    &pairs,
+                    thresholds,
+                    Policy::WornCardsReferred,
+                    wear,
+                    part,
+                );
+                // The kiosk's policy only ever sends more to an official, never lets more pass.
+                assert!(
+                    kiosk.false_accepts.count <= rates.false_accepts.count,
+                    "{kiosk:?}"
+                );
+                assert!(kiosk.referred.count >= rates.referred.count, "{kiosk:?}");
+                assert_eq!(kiosk.false_rejects, rates.false_rejects, "{kiosk:?}");
                 println!("{} wear {wear} {part:?}: {rates:?}", model.code());
                 assert!(rates.false_accepts.total > 100, "{rates:?}");
                 if part == Part::Tuning {

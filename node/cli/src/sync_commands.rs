@@ -16,7 +16,8 @@ use bansao_node::sync::peers::{ADDRESS_PREFIX, PeerState, load_states};
 use bansao_node::sync::service::SyncNode;
 use bansao_node::sync::stream::SessionOutcome;
 use bansao_node::ward::Ward;
-use bansao_web::{CityState, SessionRules, WebState};
+use bansao_web::dashboard::{DashboardState, dashboard_router};
+use bansao_web::{CityState, MonitoringState, SessionRules, WebState};
 
 fn runtime() -> Result<tokio::runtime::Runtime, SyncShellError> {
     tokio::runtime::Builder::new_multi_thread()
@@ -43,51 +44,69 @@ async fn stop_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-/// The parts of the site a node of `role` serves, and what its pages are called: a ward its
-/// officials' pages, a city its staff's pages, every node the public verify page.
+/// The parts of the site a node serves, and what its pages are called: every node the public
+/// verify page, `/metrics` and `/healthz`; a ward its officials' pages; a city its staff's
+/// pages with the sync monitoring dashboard.
 fn web_parts(
     dir: &Path,
-    role: NodeRole,
+    node: &SyncNode,
 ) -> anyhow::Result<(Vec<bansao_web::Router>, &'static str)> {
     let web_error = |error: bansao_web::WebError| anyhow::anyhow!("{error}");
+    let config = node.config();
     let verify = bansao_web::verify_router(bansao_web::VerifyState::new(
         bansao_node::verify_online::OnlineVerifier::open(dir)?,
     ));
-    Ok(match role {
+    let monitoring = bansao_web::monitoring_router(MonitoringState::new(
+        node.metrics().clone(),
+        bansao_web::monitoring::system_clock(),
+    ));
+    Ok(match config.role() {
         NodeRole::Ward => {
             let state =
                 WebState::new(Ward::open(dir)?, SessionRules::default()).map_err(web_error)?;
             (
-                vec![bansao_web::ward_router(state), verify],
+                vec![bansao_web::ward_router(state), verify, monitoring],
                 "Trang của cán bộ (officials' pages)",
             )
         }
         NodeRole::City => {
             let state =
                 CityState::new(City::open(dir)?, SessionRules::default()).map_err(web_error)?;
+            let stale_after = config.city().map_or(
+                bansao_node::config::CityConfig::default().stale_after,
+                |city| city.stale_after,
+            );
+            let dashboard = dashboard_router(DashboardState::new(
+                state.clone(),
+                config.paths.database.clone(),
+                i64::try_from(stale_after.as_secs()).unwrap_or(i64::MAX),
+                bansao_web::monitoring::system_clock(),
+            ));
             let log = bansao_web::LogState::new(bansao_node::log_serve::LogReader::open(dir)?);
             (
                 vec![
                     bansao_web::city_router(state),
+                    dashboard,
                     verify,
                     bansao_web::log_router(log),
+                    monitoring,
                 ],
                 "Trang của cán bộ Sở (city staff's pages)",
             )
         }
         NodeRole::Kiosk => (
-            vec![bansao_web::home_router(), verify],
+            vec![bansao_web::home_router(), verify, monitoring],
             "Trang kiểm tra bản sao (the verify page)",
         ),
     })
 }
 
 /// `bansao run --node DIR`: runs the node's sync, and its web pages on `[web] listen` (a
-/// ward's officials' pages, a city's staff pages), until Ctrl-C or SIGTERM.
+/// ward's officials' pages, a city's staff pages and dashboard, everyone's `/verify`,
+/// `/metrics` and `/healthz`), until Ctrl-C or SIGTERM.
 pub fn run_node(dir: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
     let node = SyncNode::open(dir)?;
     let settings = node.config().sync.clone();
-    let role = node.config().role();
     let web_listen = node.config().web.listen;
     writeln!(
         out,
@@ -116,9 +135,16 @@ pub fn run_node(dir: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
                 .with_context(|| {
                     format!("cannot serve the web pages on {address} ([web] listen)")
                 })?;
-            let (parts, pages) = web_parts(dir, role)?;
-            writeln!(out, "  {pages}: http://{}/", listener.local_addr()?)?;
-            Some((listener, bansao_web::site(parts)))
+            let (parts, pages) = web_parts(dir, &node)?;
+            let address = listener.local_addr()?;
+            writeln!(out, "  {pages}: http://{address}/")?;
+            writeln!(
+                out,
+                "  Giám sát (metrics): http://{address}/metrics, /healthz"
+            )?;
+            let site =
+                bansao_web::with_request_counting(bansao_web::site(parts), node.metrics().clone());
+            Some((listener, site))
         }
         None => None,
     };

@@ -202,6 +202,7 @@ fn face_outcome_code(outcome: FaceOutcome) -> &'static str {
         FaceOutcome::Uncertain => "uncertain",
         FaceOutcome::NoMatch => "no_match",
         FaceOutcome::NoMatchOnWornCard => "no_match_worn_card",
+        FaceOutcome::MatchOnWornCard => "match_worn_card",
         FaceOutcome::NoFace => "no_face",
         FaceOutcome::SeveralFaces => "several_faces",
     }

@@ -9,6 +9,8 @@
 //! - [`backoff`]: reconnection delays with jitter;
 //! - [`city_rounds`]: the city's transparency log rounds, after intake and on a timer;
 //! - [`peers`]: the per-peer state `bansao status` prints;
+//! - [`status_report`]: this node's signed status document, which syncs upstream, and how any
+//!   status is kept;
 //! - [`service`]: the node's sync service: listener, upstream rounds with backoff, LAN peers.
 
 pub mod authorize;
@@ -17,6 +19,7 @@ pub mod city_rounds;
 pub mod peers;
 pub mod replica;
 pub mod service;
+pub mod status_report;
 pub mod stream;
 pub mod trust;
 

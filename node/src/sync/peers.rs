@@ -40,6 +40,10 @@ pub struct PeerState {
     pub sessions_failed: u64,
     /// Handshakes or sessions refused, by either side.
     pub refusals: u64,
+    /// Node status documents it sent that this node refused (forged, older than held).
+    pub statuses_refused: u64,
+    /// Node status documents taken from it.
+    pub statuses_received: u64,
     /// Protocol bytes sent to it, over all sessions.
     pub bytes_sent: u64,
     /// Protocol bytes received from it, over all sessions.
@@ -209,6 +213,8 @@ impl PeerBook {
             state.blobs_pending_in = stats.blobs_pending_in;
             state.chunks_pending_out = stats.chunks_pending_out;
             state.refusals += stats.refusals;
+            state.statuses_refused += stats.statuses_refused;
+            state.statuses_received += stats.statuses_received;
             for (copy_id, reason) in &outcome.refused_by_peer {
                 let copy_id = copy_id.to_string();
                 state

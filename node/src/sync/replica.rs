@@ -80,6 +80,11 @@ impl StoreReplica {
                 index,
                 bytes,
             } => self.store.put_blob_chunk(&sha256, index, &bytes)?,
+            StorageEffect::SaveStatus(status) => {
+                if !crate::sync::status_report::save_status(&mut self.store, &status, now)? {
+                    tracing::debug!(reporter = %status.subject, "a newer status of the node was stored meanwhile");
+                }
+            }
             StorageEffect::CompleteBlob { sha256 } => {
                 if self.store.complete_blob_transfer(&sha256)? {
                     self.blobs_completed += 1;
@@ -194,6 +199,29 @@ impl Replica for StoreReplica {
 
     fn items_generation(&mut self) -> Result<Option<u64>, ReplicaError> {
         Ok(Some(self.store.sync_generation()?))
+    }
+
+    fn status_items(
+        &mut self,
+        commune: &str,
+    ) -> Result<Vec<(bansao_trust::KeyId, [u8; DIGEST_LENGTH])>, ReplicaError> {
+        Ok(self
+            .store
+            .node_status_items(commune)?
+            .into_iter()
+            .filter_map(|(reporter, digest)| {
+                let reporter = bansao_trust::KeyId::from_hex(&reporter).ok()?;
+                let digest = <[u8; DIGEST_LENGTH]>::try_from(digest.as_slice()).ok()?;
+                Some((reporter, digest))
+            })
+            .collect())
+    }
+
+    fn status_bytes(
+        &mut self,
+        reporter: bansao_trust::KeyId,
+    ) -> Result<Option<Vec<u8>>, ReplicaError> {
+        Ok(self.store.node_status_bytes(&reporter.to_hex())?)
     }
 
     fn partial_blob(&mut self, sha256: &[u8; 32]) -> Result<Option<PartialBlob>, ReplicaError> {

@@ -22,6 +22,7 @@ use bansao_trust::{KeyId, SecretKey};
 
 use crate::config::NodeConfig;
 use crate::entropy;
+use crate::metrics::NodeMetrics;
 use crate::node_dir::{Node, NodeDir};
 use crate::sync::SyncShellError;
 use crate::sync::authorize::TrustAuthorizer;
@@ -85,6 +86,8 @@ struct Inner {
     reconcile_cache: Arc<ReconcileCache>,
     /// The city's log rounds (`None` on kiosks and wards).
     city_log: Option<CityLogRounds>,
+    /// The node's metrics registry, shared with its web pages.
+    metrics: Arc<NodeMetrics>,
 }
 
 async fn resolve(address: &str) -> Result<SocketAddr, SyncShellError> {
@@ -169,6 +172,7 @@ impl SyncNode {
             subject: certificate.body.subject.clone(),
         };
         let peers = PeerBook::open(&config.paths.database)?;
+        let metrics = NodeMetrics::new(config.paths.database.clone(), config.role().as_str());
         Ok(SyncNode {
             inner: Arc::new(Inner {
                 config,
@@ -179,6 +183,7 @@ impl SyncNode {
                 tuning: Tuning::default(),
                 reconcile_cache: Arc::default(),
                 city_log,
+                metrics,
             }),
         })
     }
@@ -195,6 +200,7 @@ impl SyncNode {
                 tuning,
                 reconcile_cache: self.inner.reconcile_cache.clone(),
                 city_log: self.inner.city_log.clone(),
+                metrics: self.inner.metrics.clone(),
             }),
         }
     }
@@ -217,6 +223,11 @@ impl SyncNode {
     /// Its trust list.
     pub fn trust(&self) -> &TrustHandle {
         &self.inner.trust
+    }
+
+    /// Its metrics registry (`/metrics`, `/healthz`).
+    pub fn metrics(&self) -> &Arc<NodeMetrics> {
+        &self.inner.metrics
     }
 
     fn authorizer(&self) -> Arc<TrustAuthorizer> {
@@ -259,6 +270,7 @@ impl SyncNode {
             Ok(connection) => connection,
             Err(error) => {
                 tracing::info!(%address, "sync handshake did not complete: {error}");
+                self.inner.metrics.record_refused_handshake();
                 // A refusal was recorded by the authorizer: make it visible to `bansao status`.
                 self.flush().await;
                 return;
@@ -270,6 +282,7 @@ impl SyncNode {
         while let Ok((send, recv)) = connection.accept_bi().await {
             let outcome = self.run_stream(Side::Responder, peer_key, send, recv).await;
             let outcome = with_close_reason(outcome, &connection);
+            self.inner.metrics.record_session(Side::Responder, &outcome);
             self.record(peer_key, &address, &outcome).await;
             // The city registers and logs what a ward just brought.
             if let Some(rounds) = &self.inner.city_log
@@ -377,18 +390,45 @@ impl SyncNode {
         Ok((connection, key))
     }
 
-    /// Runs one round of sync as the initiator on an open connection and records it.
+    /// Makes this node's status document now and keeps it in its store, from where the next
+    /// upstream round carries it (`status_report`).
+    pub async fn report_status(&self) {
+        let node = self.inner.clone();
+        let made = tokio::task::spawn_blocking(move || {
+            let mut store = Store::open(&node.config.paths.database)?;
+            crate::sync::status_report::report_own_status(
+                &mut store,
+                &node.key,
+                &node.identity,
+                &node.trust.context(),
+                entropy::now(),
+            )
+        })
+        .await;
+        match made {
+            Ok(Ok(status)) => {
+                tracing::debug!(sequence = status.status.sequence, "made this node's status")
+            }
+            Ok(Err(error)) => tracing::warn!("cannot make this node's status: {error}"),
+            Err(error) => tracing::warn!("cannot make this node's status: {error}"),
+        }
+    }
+
+    /// Runs one round of sync as the initiator on an open connection and records it; this
+    /// node's status is made first, so the round carries it.
     pub async fn round(
         &self,
         connection: &quinn::Connection,
         peer_key: KeyId,
         address: &str,
     ) -> SessionOutcome {
+        self.report_status().await;
         let outcome = match connection.open_bi().await {
             Ok((send, recv)) => self.run_stream(Side::Initiator, peer_key, send, recv).await,
             Err(error) => failed(format!("cannot open a stream: {error}")),
         };
         let outcome = with_close_reason(outcome, connection);
+        self.inner.metrics.record_session(Side::Initiator, &outcome);
         self.record(peer_key, address, &outcome).await;
         outcome
     }
@@ -543,13 +583,27 @@ impl SyncNode {
             let node = self.clone();
             async move {
                 loop {
+                    node.inner.metrics.beat(entropy::now());
                     tokio::time::sleep(FLUSH_INTERVAL).await;
                     node.flush().await;
                 }
             }
         }));
+        // A node that never dials (the city) still reports its own status, every interval.
+        if settings.upstream.is_empty() {
+            tasks.push(tokio::spawn({
+                let node = self.clone();
+                async move {
+                    loop {
+                        node.report_status().await;
+                        tokio::time::sleep(settings.interval).await;
+                    }
+                }
+            }));
+        }
         shutdown.await;
         tracing::info!("sync stopping");
+        self.inner.metrics.stopped();
         for task in &tasks {
             task.abort();
         }

@@ -14,6 +14,7 @@ mod check;
 mod decisions;
 mod editions;
 mod log;
+mod node_status;
 mod schema;
 mod sync;
 
@@ -23,6 +24,7 @@ pub use check::{ContentCheck, Damage, DamagedPart};
 pub use decisions::{CertificationEntry, NumberBook};
 pub use editions::TrustEditions;
 pub use log::{LogAppended, LogEvent, LoggedEntry, SqlTiles, StoredCheckpoint};
+pub use node_status::{HistoryRules, NodeStatusRow, StatusSample};
 pub use schema::SCHEMA_VERSION;
 
 pub use sync::{BlobTransfer, COPIES_PER_QUERY, MissingBlob, SyncItem};

@@ -8,7 +8,7 @@ use rusqlite_migration::{M, Migrations};
 
 /// The schema version the migrations lead to (`PRAGMA user_version`); a database with a higher
 /// one was written by a newer bansao and is not opened.
-pub const SCHEMA_VERSION: i64 = 8;
+pub const SCHEMA_VERSION: i64 = 9;
 
 /// Every migration, oldest first. Never edit a released one; append.
 pub fn migrations() -> Migrations<'static> {
@@ -263,6 +263,41 @@ pub fn migrations() -> Migrations<'static> {
             reason    TEXT NOT NULL,
             outcome   TEXT NOT NULL
         ) STRICT;",
+        ),
+        // Monitoring (`node_status.rs`): the newest signed status document of each reporting
+        // node (its own included), reconciled like copies, so its changes move the sync
+        // generation; and a bounded history of samples per node for the dashboard's charts.
+        M::up(
+            "CREATE TABLE node_statuses (
+            reporter    TEXT PRIMARY KEY NOT NULL,
+            role        TEXT NOT NULL,
+            subject     TEXT NOT NULL,
+            commune     TEXT,
+            sequence    INTEGER NOT NULL,
+            reported_at INTEGER NOT NULL,
+            received_at TEXT NOT NULL,
+            digest      BLOB NOT NULL,
+            status      TEXT NOT NULL,
+            bytes       BLOB NOT NULL
+        ) STRICT;
+        CREATE INDEX node_statuses_by_commune ON node_statuses (commune, reporter);
+        CREATE TRIGGER node_statuses_inserted_generation AFTER INSERT ON node_statuses
+        BEGIN UPDATE sync_generation SET generation = generation + 1; END;
+        CREATE TRIGGER node_statuses_updated_generation AFTER UPDATE ON node_statuses
+        BEGIN UPDATE sync_generation SET generation = generation + 1; END;
+
+        CREATE TABLE node_status_history (
+            reporter       TEXT NOT NULL,
+            reported_at    INTEGER NOT NULL,
+            lag_seconds    INTEGER NOT NULL,
+            backlog_out    INTEGER NOT NULL,
+            backlog_in     INTEGER NOT NULL,
+            bytes_sent     INTEGER NOT NULL,
+            bytes_received INTEGER NOT NULL,
+            errors         INTEGER NOT NULL,
+            refusals       INTEGER NOT NULL,
+            PRIMARY KEY (reporter, reported_at)
+        ) STRICT, WITHOUT ROWID;",
         ),
     ])
 }

@@ -86,6 +86,55 @@ fn main() {
                     println!("tilted frame {tilted:?}: {file}");
                 }
             }
+            if std::env::var_os("INSPECT_UNRULED").is_some() {
+                let (binary, _) = bansao_models::binarise::binarise(&grey);
+                let (upright, _) = bansao_models::deskew::deskew(&binary);
+                for (index, frame) in bansao_models::frames::find_frames(&upright)
+                    .iter()
+                    .enumerate()
+                {
+                    let file = file.replace(".png", &format!("-frame-{index}.png"));
+                    image::imageops::crop_imm(
+                        &upright,
+                        frame.left,
+                        frame.top,
+                        frame.width,
+                        frame.height,
+                    )
+                    .to_image()
+                    .save(&file)
+                    .unwrap();
+                    println!("level frame {frame:?}: {file}");
+                    let inset = frame.thickness + 3;
+                    let crop = image::imageops::crop_imm(
+                        &upright,
+                        frame.left + inset,
+                        frame.top + inset,
+                        frame.width.saturating_sub(2 * inset),
+                        frame.height.saturating_sub(2 * inset),
+                    )
+                    .to_image();
+                    for radius in [0, 2, 3, 4] {
+                        let bold = if radius == 0 {
+                            crop.clone()
+                        } else {
+                            bansao_models::page::without_thin_strokes(&crop, radius)
+                        };
+                        let mut padded = image::GrayImage::from_pixel(
+                            bold.width() + 40,
+                            bold.height() + 40,
+                            image::Luma([255]),
+                        );
+                        image::imageops::replace(&mut padded, &bold, 20, 20);
+                        let bold_file = file.replace(".png", &format!("-r{radius}.png"));
+                        padded.save(&bold_file).unwrap();
+                        let read = engine.read_grey(&padded, 300).unwrap();
+                        let words: Vec<&str> =
+                            read.words.iter().map(|word| word.text.as_str()).collect();
+                        println!("  r{radius}: {words:?} {bold_file}");
+                    }
+                }
+            }
             let reading = bansao_models::page::read_page(&mut engine, &image, 300).unwrap();
             println!(
                 "turned {} skew {:.2} verdict {:?}",

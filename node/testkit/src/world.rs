@@ -95,21 +95,23 @@ impl World {
         let world = World {
             root: root.to_owned(),
         };
-        // Benchmarks and labs run several of these at once on one machine: their wards serve no
-        // pages (a page test serves its own on a free port).
-        world.web_off("ward")?;
+        // Benchmarks and labs run several of these at once on one machine: their nodes serve no
+        // pages or metrics (a page test serves its own on a free port).
+        for node in ["ward", "city", "kiosk"] {
+            world.web_off(node)?;
+        }
         Ok(world)
     }
 
     /// Node `name` serves no web pages (`[web] listen = "off"`).
     pub fn web_off(&self, name: &str) -> anyhow::Result<()> {
         let config_path = self.dir(name).join(bansao_node::config::CONFIG_FILE_NAME);
-        let config = std::fs::read_to_string(&config_path)?;
-        anyhow::ensure!(
-            config.contains("\n[sync]"),
-            "{} has no [sync] section",
-            config_path.display()
-        );
+        let mut config = std::fs::read_to_string(&config_path)?;
+        if !config.contains("\n[sync]") {
+            // The city's file has no sections: give it an empty [sync] last, where `listen`
+            // appends.
+            config.push_str("\n[sync]\n");
+        }
         let config = config.replacen("\n[sync]", "\n[web]\nlisten = \"off\"\n\n[sync]", 1);
         std::fs::write(&config_path, config)?;
         Ok(())

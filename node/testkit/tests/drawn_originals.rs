@@ -50,3 +50,27 @@ fn drawn_originals_cover_every_kind_and_layout_and_say_what_must_be_read() {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots/originals");
     write_previews(&originals, &previews).unwrap();
 }
+
+/// Issue 12: a "MẬT" stamped in its frame over the national heading was read as "QưAyy!" and
+/// the copy issued; the frame's inside is now read again without the heading's thin strokes.
+/// The two marks that must not refuse stay ordinary.
+#[test]
+fn a_secrecy_stamp_pressed_over_the_national_heading_is_refused() {
+    let originals = drawn_originals_where(|name| {
+        ["mark/mat-over-header", "mark/mat-bang", "mark/sao-y"].contains(&name)
+    })
+    .unwrap();
+    assert_eq!(originals.len(), 3);
+    let mut engine = bansao_models::ocr::OcrEngine::new(None, "vie").unwrap();
+    for original in &originals {
+        let image = image::load_from_memory(&original.pages[0]).unwrap();
+        let reading = bansao_models::page::read_page(&mut engine, &image, 300).unwrap();
+        assert_eq!(
+            reading.verdict.is_err(),
+            original.must_refuse,
+            "{}: {:?}",
+            original.name,
+            reading.verdict
+        );
+    }
+}

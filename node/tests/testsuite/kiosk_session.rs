@@ -245,6 +245,31 @@ fn a_worn_card_that_does_not_match_is_referred_not_refused() {
     assert!(order.face_needs_review);
 }
 
+/// Issue 12: a "same" on a worn card went through unflagged; now an official looks, and the
+/// citizen is not asked to look again (the card, not the look, is the problem).
+#[test]
+fn a_match_on_a_worn_card_is_flagged_for_an_official_without_looking_again() {
+    let mut session = identified();
+    assert_eq!(
+        session.handle(Event::FaceChecked(FaceOutcome::MatchOnWornCard)),
+        Step::ScanPage(1)
+    );
+    let steps = run(
+        &mut session,
+        vec![
+            Event::PageScanned(PageOutcome::Accepted),
+            Event::NoMorePages,
+            recognised(),
+            Event::FieldsConfirmed,
+            Event::FeePaid,
+        ],
+    );
+    let Some(Step::Issue(order)) = steps.last() else {
+        panic!("issued: {steps:?}");
+    };
+    assert!(order.face_needs_review);
+}
+
 #[test]
 fn no_face_or_several_faces_ask_again_then_send_the_citizen_to_an_official() {
     let mut session = identified();
@@ -366,6 +391,7 @@ fn any_event() -> impl Strategy<Value = Event> {
             Just(FaceOutcome::Uncertain),
             Just(FaceOutcome::NoMatch),
             Just(FaceOutcome::NoMatchOnWornCard),
+            Just(FaceOutcome::MatchOnWornCard),
             Just(FaceOutcome::NoFace),
             Just(FaceOutcome::SeveralFaces),
         ]
@@ -427,7 +453,7 @@ proptest! {
             match (&before, &event) {
                 (Step::ReadIdentity, Event::Identified(_)) => identified = true,
                 (Step::ReadIdentity, Event::IdentitySkipped) => skipped = true,
-                (Step::CaptureFace, Event::FaceChecked(FaceOutcome::Match | FaceOutcome::Uncertain)) => face_ok = true,
+                (Step::CaptureFace, Event::FaceChecked(FaceOutcome::Match | FaceOutcome::Uncertain | FaceOutcome::NoMatchOnWornCard | FaceOutcome::MatchOnWornCard)) => face_ok = true,
                 (Step::ScanPage(_), Event::PageScanned(PageOutcome::Accepted)) => pages += 1,
                 (Step::AwaitReview, Event::FieldsConfirmed) => confirmed = true,
                 (Step::AwaitFee(_), Event::FeePaid) => paid = true,

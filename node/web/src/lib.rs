@@ -21,7 +21,10 @@
 //! - [`log`]: the city log's public tlog-tiles read API (`/log/…`), over
 //!   [`bansao_node::log_serve`];
 //! - [`assets`]: the style sheet, embedded in the binary (no CDN: wards have no internet);
-//! - [`error`]: the error page.
+//! - [`error`]: the error page;
+//! - [`dashboard`]: the city's sync monitoring page (wards, kiosks, SVG charts, drill-down);
+//! - [`monitoring`]: `/metrics` and `/healthz` on every node, a router with its own state, and
+//!   the layer counting web requests.
 //!
 //! Every response carries a strict Content-Security-Policy (same origin only, no inline script),
 //! `nosniff`, no framing and `no-store`.
@@ -29,8 +32,10 @@
 pub mod assets;
 pub mod auth;
 pub mod city;
+pub mod dashboard;
 pub mod error;
 pub mod log;
+pub mod monitoring;
 pub mod pages;
 pub mod sessions;
 pub mod state;
@@ -46,6 +51,7 @@ pub use axum::Router;
 pub use city::{CityState, city_router};
 pub use error::WebError;
 pub use log::{LogState, log_router};
+pub use monitoring::{MonitoringState, monitoring_router, with_request_counting};
 pub use sessions::SessionRules;
 pub use state::WebState;
 pub use verify::{VerifyState, home_router, verify_router};

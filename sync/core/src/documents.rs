@@ -80,6 +80,7 @@ impl Session {
         replica: &mut dyn Replica,
     ) -> Result<DocumentPlan, SessionError> {
         let mut plan = DocumentPlan::default();
+        let (have, need) = self.plan_statuses(have, need, replica)?;
         let have: BTreeSet<[u8; 16]> = have.iter().map(key_of).collect();
         let need: BTreeSet<[u8; 16]> = need.iter().map(key_of).collect();
         if have.contains(&TRUST_BUNDLE_KEY) || need.contains(&TRUST_BUNDLE_KEY) {

@@ -9,7 +9,8 @@
 //!
 //! How a session runs is in [`session`]; what a link shares is in [`policy`]; how scans move is
 //! in [`blobs`]; what is checked before anything is stored is in [`validate`] (and [`precheck`] runs those
-//! checks ahead, off the session's thread).
+//! checks ahead, off the session's thread); the node status documents that travel upstream are
+//! in [`status`].
 
 mod blob_phase;
 pub mod blobs;
@@ -22,6 +23,8 @@ pub mod reconcile_cache;
 pub mod replica;
 pub mod session;
 pub mod stats;
+pub mod status;
+mod status_phase;
 pub mod validate;
 pub mod wire;
 

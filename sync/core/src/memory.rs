@@ -43,6 +43,8 @@ pub struct MemoryReplica {
     pub blobs_discarded: u64,
     /// Moves on every change to the copies (see [`Replica::items_generation`]).
     pub generation: u64,
+    /// The newest node status held per reporter.
+    pub statuses: BTreeMap<bansao_trust::KeyId, crate::status::VerifiedStatus>,
 }
 
 impl MemoryReplica {
@@ -101,6 +103,19 @@ impl MemoryReplica {
                     }
                 }
             }
+            StorageEffect::SaveStatus(status) => self.keep_status(*status),
+        }
+    }
+
+    /// Keeps `status` if it is newer than the held status of its reporter (as the shell does).
+    pub fn keep_status(&mut self, status: crate::status::VerifiedStatus) {
+        let newer = self
+            .statuses
+            .get(&status.reporter)
+            .is_none_or(|held| held.status.sequence < status.status.sequence);
+        if newer {
+            self.generation += 1;
+            self.statuses.insert(status.reporter, status);
         }
     }
 
@@ -185,5 +200,27 @@ impl Replica for MemoryReplica {
 
     fn items_generation(&mut self) -> Result<Option<u64>, ReplicaError> {
         Ok(Some(self.generation))
+    }
+
+    fn status_items(
+        &mut self,
+        commune: &str,
+    ) -> Result<Vec<(bansao_trust::KeyId, [u8; DIGEST_LENGTH])>, ReplicaError> {
+        Ok(self
+            .statuses
+            .values()
+            .filter(|status| status.commune.as_deref() == Some(commune))
+            .map(|status| (status.reporter, status.digest()))
+            .collect())
+    }
+
+    fn status_bytes(
+        &mut self,
+        reporter: bansao_trust::KeyId,
+    ) -> Result<Option<Vec<u8>>, ReplicaError> {
+        Ok(self
+            .statuses
+            .get(&reporter)
+            .map(|status| status.bytes.clone()))
     }
 }

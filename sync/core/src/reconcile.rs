@@ -126,6 +126,7 @@ impl Session {
             if let Some(bundle) = bundle {
                 storage.insert(0, item_id(TRUST_BUNDLE_KEY, &bundle))?;
             }
+            Session::add_status_items(&mut storage, &commune, replica)?;
             storage.seal()?;
             if let (Some(cache), Some(generation)) = (&cache, generation) {
                 cache.put(&commune, generation, bundle_key, Arc::new(storage.clone()));

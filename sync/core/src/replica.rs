@@ -87,6 +87,22 @@ pub trait Replica {
     fn items_generation(&mut self) -> Result<Option<u64>, ReplicaError> {
         Ok(None)
     }
+    /// The node statuses held whose reporter is of `commune`, as `(reporter, digest)` with the
+    /// digest of [`crate::status::status_digest`]. Their changes must move
+    /// [`Replica::items_generation`] too. A replica that keeps no statuses has none.
+    fn status_items(
+        &mut self,
+        _commune: &str,
+    ) -> Result<Vec<(bansao_trust::KeyId, [u8; DIGEST_LENGTH])>, ReplicaError> {
+        Ok(Vec::new())
+    }
+    /// The held status of `reporter` (its signed bytes).
+    fn status_bytes(
+        &mut self,
+        _reporter: bansao_trust::KeyId,
+    ) -> Result<Option<Vec<u8>>, ReplicaError> {
+        Ok(None)
+    }
 }
 
 /// A write the shell must make durable before the session's next input.
@@ -117,4 +133,7 @@ pub enum StorageEffect {
         /// The scan.
         sha256: [u8; 32],
     },
+    /// Keep this node status as its reporter's newest (checked, and newer than the status held
+    /// when the session looked; the shell keeps the newest if another session stored one since).
+    SaveStatus(Box<crate::status::VerifiedStatus>),
 }

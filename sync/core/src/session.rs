@@ -11,8 +11,9 @@
 //!    (not its claims) gives its role and commune, and [`link_policy`] decides what the link
 //!    shares. Any failure sends an [`Message::Error`] and ends the session before any data moves.
 //! 2. **Reconcile.** The initiator runs negentropy over the items `(copy id, heads digest)` of the
-//!    shared commune (plus one item for the trust bundle), in frames of bounded size, and learns
-//!    which documents only it has, which only the peer has, and which differ.
+//!    shared commune (plus one item for the trust bundle and one per node status of the
+//!    commune, `status_phase`), in frames of bounded size, and learns which documents only it
+//!    has, which only the peer has, and which differ.
 //! 3. **Documents.** Only the initiator's side has the plan: it sends whole the documents the peer
 //!    lacks, asks whole for those it lacks, and runs Automerge's sync protocol for those that
 //!    differ, many at once. Every document taken in is checked (`validate`) before it is stored.
@@ -497,6 +498,14 @@ impl Session {
                     }
                 }
                 Ok(())
+            }
+            Message::Statuses { documents } if reconciling_or_documents || in_blobs => {
+                self.on_statuses(documents, now, replica)
+            }
+            Message::StatusWant { reporters }
+                if self.side == Side::Responder && reconciling_or_documents =>
+            {
+                self.on_status_want(reporters, replica)
             }
             Message::Done if self.phase.scans().is_some_and(|scans| !scans.peer_done) => {
                 self.on_peer_done();

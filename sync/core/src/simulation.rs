@@ -76,6 +76,8 @@ pub struct SimConfig {
     pub issue: f64,
     /// Per step: an official decides on a copy.
     pub decide: f64,
+    /// Per step: a kiosk or the ward makes a new status document of itself.
+    pub report_status: f64,
     /// Session sizes (small batches exercise more code paths).
     pub session: SessionConfig,
 }
@@ -93,6 +95,7 @@ impl SimConfig {
             partition: 0.02,
             issue: 0.05,
             decide: 0.04,
+            report_status: 0.03,
             session: SessionConfig {
                 document_batch_bytes: 4 * 1024,
                 want_batch: 3,
@@ -128,6 +131,10 @@ pub struct SimNode {
     actor: ActorId,
     issuer: Option<Issuer>,
     official: Option<SecretKey>,
+    /// Its node key, which signs its status documents.
+    key: SecretKey,
+    /// The sequence of its last status document.
+    pub status_sequence: u64,
 }
 
 #[derive(Debug)]
@@ -148,11 +155,13 @@ struct Connection {
     started_ms: u64,
 }
 
-/// What must stop changing for a run to be quiet: heads, scan count, trust bundle.
+/// What must stop changing for a run to be quiet: heads, scan count, trust bundle, the
+/// sequence of each node status held.
 type NodeFingerprint = (
     BTreeMap<CopyId, [u8; DIGEST_LENGTH]>,
     usize,
     Option<Vec<u8>>,
+    BTreeMap<bansao_trust::KeyId, u64>,
 );
 
 /// Counters of a run.
@@ -174,6 +183,8 @@ pub struct SimReport {
     pub issued: u64,
     /// Decisions signed.
     pub decisions: u64,
+    /// Status documents made.
+    pub statuses_reported: u64,
     /// Rounds `heal` needed.
     pub heal_rounds: u64,
 }
@@ -255,6 +266,8 @@ impl Simulation {
             actor: ActorId::from(&[index; 16][..]),
             issuer: None,
             official: None,
+            key: holder.key.clone(),
+            status_sequence: 0,
         };
         let mut nodes = vec![
             node(1, "city", &hierarchy.registrar, &bundle_v2),
@@ -378,6 +391,39 @@ impl Simulation {
         if let Ok(report) = validate::report(&document, &node.trust) {
             node.replica.store(&mut document, report.status);
             self.report.decisions += 1;
+        }
+    }
+
+    /// `node` makes a new status document of itself (signed by its node key) and keeps it as
+    /// its own newest: what it holds, its copies, the time.
+    pub fn report_status(&mut self, node: usize) {
+        let now = self.timestamp();
+        let node = &mut self.nodes[node];
+        node.status_sequence += 1;
+        let provisional = node
+            .replica
+            .copies
+            .values()
+            .filter(|copy| copy.status == bansao_copy::CopyStatus::Provisional)
+            .count() as u64;
+        let status = crate::status::NodeStatus {
+            format: crate::status::STATUS_FORMAT.to_owned(),
+            reporter: node.identity.key_id.to_hex(),
+            role: node.identity.role.as_str().to_owned(),
+            subject: node.identity.subject.clone(),
+            commune: node.identity.commune.clone(),
+            sequence: node.status_sequence,
+            reported_at: now.unix(),
+            software_version: "simulation".to_owned(),
+            copies: node.replica.copies.len() as u64,
+            provisional_copies: provisional,
+            oldest_provisional: None,
+            peers: Vec::new(),
+        };
+        let bytes = crate::status::sign_status(&status, &node.key);
+        if let Ok(verified) = crate::status::open_status(&bytes, &node.trust, None, now.unix()) {
+            node.replica.keep_status(verified);
+            self.report.statuses_reported += 1;
         }
     }
 
@@ -558,6 +604,10 @@ impl Simulation {
                 let node = if self.rng.chance(0.6) { WARD } else { LAPTOP };
                 self.decide(node);
             }
+            if self.rng.chance(self.config.report_status) {
+                let node = [WARD, KIOSK_1, KIOSK_2][self.rng.below(3) as usize];
+                self.report_status(node);
+            }
             if self.rng.chance(self.config.partition) {
                 let link = self.rng.below(self.links.len() as u64) as usize;
                 self.links[link].down = !self.links[link].down;
@@ -580,6 +630,11 @@ impl Simulation {
                     node.replica.digests(),
                     node.replica.blobs.len(),
                     node.replica.trust_bundle.clone(),
+                    node.replica
+                        .statuses
+                        .iter()
+                        .map(|(reporter, status)| (*reporter, status.status.sequence))
+                        .collect(),
                 )
             })
             .collect()

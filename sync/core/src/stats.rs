@@ -56,4 +56,10 @@ pub struct SessionStats {
     pub trust_bundles_adopted: u64,
     /// Sessions this side ended with an error.
     pub refusals: u64,
+    /// Node status documents sent.
+    pub statuses_sent: u64,
+    /// Node status documents stored (newer than the held ones).
+    pub statuses_received: u64,
+    /// Node status documents refused (forged, of another commune, older than the held one).
+    pub statuses_refused: u64,
 }

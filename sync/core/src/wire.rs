@@ -176,6 +176,17 @@ pub enum Message {
         /// The refused documents.
         documents: Vec<RefusedDocument>,
     },
+    /// Signed node status documents (`status`): the sender holds them newer than the receiver,
+    /// or the receiver asked for them.
+    Statuses {
+        /// Each a COSE_Sign1 by its reporting node.
+        documents: Vec<ByteBuf>,
+    },
+    /// The initiator asks for the statuses of these reporters (their node key ids).
+    StatusWant {
+        /// The reporters.
+        reporters: Vec<ByteArray<8>>,
+    },
 }
 
 impl Message {
@@ -197,6 +208,8 @@ impl Message {
             Message::BlobMissing { .. } => "blob-missing",
             Message::Done => "done",
             Message::Refused { .. } => "refused",
+            Message::Statuses { .. } => "statuses",
+            Message::StatusWant { .. } => "status-want",
         }
     }
 }

@@ -3,7 +3,8 @@
 //!
 //! For each model (`dlib`, `sface`) it prints, per wear level (`new`, `older`, `faded`) and part
 //! (`tuning`, `held_out`), under the thresholds chosen on the tuning part (`tuned`) and, for
-//! dlib, under the kiosk's current ones (`kiosk`):
+//! dlib, under the kiosk's current ones (`kiosk`), each under the distance alone and under the
+//! kiosk's policy (`policy`: `distance`, `worn_cards_referred`):
 //! - `face_far`: impostor pairs accepted, with the Wilson 95 % bounds and the pair and identity
 //!   counts;
 //! - `face_referral`: genuine pairs the machine does not accept on its own (an official looks);
@@ -19,7 +20,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use bansao_models::evaluation::{
-    Descriptor, FaceSample, Part, PartRates, Thresholds, WEAR_LEVELS, live_frame,
+    Descriptor, FaceSample, Part, PartRates, Policy, Thresholds, WEAR_LEVELS, live_frame,
     load_face_samples, pair_distances, part_rates, tune,
 };
 use bansao_models::face_match::{DIFFERENT_ABOVE, FaceVerifier, SAME_BELOW};
@@ -79,21 +80,24 @@ pub fn run(inputs: &FaceBenchInputs<'_>, out: &mut dyn Write) -> anyhow::Result<
             ));
         }
         for (thresholds_name, thresholds) in sets {
-            for part in [Part::Tuning, Part::HeldOut] {
-                for (wear, name) in WEAR_NAMES.iter().enumerate() {
-                    let rates = part_rates(&samples, &pairs, thresholds, wear, part);
-                    print_rates(
-                        out,
-                        &Context {
-                            model: model.code(),
-                            thresholds_name,
-                            thresholds,
-                            part,
-                            wear: name,
-                            portrait_px: WEAR_LEVELS[wear].portrait_width,
-                        },
-                        &rates,
-                    )?;
+            for policy in [Policy::Distance, Policy::WornCardsReferred] {
+                for part in [Part::Tuning, Part::HeldOut] {
+                    for (wear, name) in WEAR_NAMES.iter().enumerate() {
+                        let rates = part_rates(&samples, &pairs, thresholds, policy, wear, part);
+                        print_rates(
+                            out,
+                            &Context {
+                                model: model.code(),
+                                thresholds_name,
+                                thresholds,
+                                policy,
+                                part,
+                                wear: name,
+                                portrait_px: WEAR_LEVELS[wear].portrait_width,
+                            },
+                            &rates,
+                        )?;
+                    }
                 }
             }
         }
@@ -117,6 +121,7 @@ struct Context<'a> {
     model: &'a str,
     thresholds_name: &'a str,
     thresholds: Thresholds,
+    policy: Policy,
     part: Part,
     wear: &'a str,
     portrait_px: u32,
@@ -137,6 +142,7 @@ fn print_rates(
             .with("thresholds", context.thresholds_name)
             .with("same_below", round(context.thresholds.same_below))
             .with("different_above", round(context.thresholds.different_above))
+            .with("policy", context.policy.code())
             .with("part", context.part.code())
             .with("wear", context.wear)
             .with("portrait_px", context.portrait_px)

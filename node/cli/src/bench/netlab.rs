@@ -172,6 +172,9 @@ fn configure(dirs: &[PathBuf]) -> anyhow::Result<()> {
         let config = std::fs::read_to_string(&path)?;
         let config = if config.contains("upstream = []") {
             config.replace("upstream = []\n", &settings)
+        } else if config.contains("\n[sync]\n") {
+            // A [sync] section without upstreams (the testkit's city): the settings go in it.
+            config.replacen("\n[sync]\n", &format!("\n[sync]\n{settings}"), 1)
         } else {
             format!("{config}\n[sync]\n{settings}")
         };

@@ -5,5 +5,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod anomalies;
+mod node_status;
 mod store;
 mod sync;

@@ -200,7 +200,8 @@ fn a_schema_1_database_gets_its_sync_columns_filled() {
         let connection = rusqlite::Connection::open(&path).unwrap();
         connection
             .execute_batch(
-                "DROP TRIGGER copies_inserted_log_pending; DROP TRIGGER copies_updated_log_pending;
+                "DROP TABLE node_status_history; DROP TABLE node_statuses;
+                 DROP TRIGGER copies_inserted_log_pending; DROP TRIGGER copies_updated_log_pending;
                  DROP TABLE audit_events;
                  DROP TABLE log_proofs_wanted; DROP TABLE log_pending_copies; DROP TABLE log_checkpoints;
                  DROP TABLE log_state; DROP TABLE log_tiles; DROP TABLE log_entries;

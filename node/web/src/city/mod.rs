@@ -22,6 +22,11 @@ pub use state::CityState;
 /// The city's menu.
 pub const CITY_NAV: &[NavLink] = &[
     NavLink {
+        href: "/dashboard",
+        vi: "Giám sát đồng bộ",
+        en: "Sync monitoring",
+    },
+    NavLink {
         href: "/keys",
         vi: "Khóa và thu hồi",
         en: "Keys and revocations",

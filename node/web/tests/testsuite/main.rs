@@ -7,8 +7,10 @@
 mod attacks;
 mod browser;
 mod city;
+mod dashboard;
 mod http;
 mod log_api;
+mod metrics;
 mod official_day;
 mod verify;
 mod world;

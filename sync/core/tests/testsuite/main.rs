@@ -8,4 +8,5 @@ mod common;
 mod precheck;
 mod refusals;
 mod simulation;
+mod status;
 mod wire;
