@@ -695,6 +695,46 @@ impl City {
     pub fn register(&mut self, copy_id: CopyId, now: Timestamp) -> Result<Decided, CityError> {
         let trust = self.trust()?;
         let key = self.registrar_key()?;
+        self.register_with(&trust, &key, copy_id, now)
+    }
+
+    /// [`City::register`] for many copies (the automatic policy's round), with the trust and
+    /// the registrar key read once and one store transaction for all of them
+    /// ([`decisions::decide_many`]: the same rule on each copy); each copy's outcome in its
+    /// place.
+    pub fn register_many(
+        &mut self,
+        copy_ids: &[CopyId],
+        now: Timestamp,
+    ) -> Result<Vec<Result<Decided, DecisionError>>, CityError> {
+        let trust = self.trust()?;
+        let key = self.registrar_key()?;
+        let requests: Vec<DecisionRequest> = copy_ids
+            .iter()
+            .map(|copy_id| DecisionRequest {
+                copy_id: *copy_id,
+                decision: Decision::Register,
+                reason: None,
+            })
+            .collect();
+        let actor = self.actor.clone();
+        Ok(decisions::decide_many(
+            &mut self.store,
+            &trust,
+            &key,
+            actor,
+            &requests,
+            now,
+        )?)
+    }
+
+    fn register_with(
+        &mut self,
+        trust: &TrustContext,
+        key: &SecretKey,
+        copy_id: CopyId,
+        now: Timestamp,
+    ) -> Result<Decided, CityError> {
         let request = DecisionRequest {
             copy_id,
             decision: Decision::Register,
@@ -703,8 +743,8 @@ impl City {
         let actor = self.actor.clone();
         Ok(decisions::decide(
             &mut self.store,
-            &trust,
-            &key,
+            trust,
+            key,
             actor,
             request,
             now,

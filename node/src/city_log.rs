@@ -6,7 +6,8 @@
 //! [`City::keep_log`] is one round of the city's work, run by the sync shell after a ward's
 //! session and every checkpoint interval by `bansao run`, with the time handed in:
 //! 1. under `[city] registration = "automatic"`, register every counter-signed copy with the
-//!    registrar key ([`City::register`], the one front door);
+//!    registrar key ([`City::register_many`]: `City::register`'s rule, 500 copies a
+//!    transaction);
 //! 2. log the events of every copy written since its last round (the store's queue, filled by
 //!    triggers in the transaction that wrote the copy), and the revocation lists' entries;
 //! 3. sign a checkpoint with the log key (`log.key`, certified by the root as role `log`) when
@@ -19,6 +20,7 @@
 //! verifier derives it from the trust list it holds ([`log_origin`]).
 
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use bansao_copy::{CopyDocument, CopyId, CopyStatus, LogInclusion, LoggedEvent, Timestamp};
 use bansao_store::{LogEvent, StoreError, StoredCheckpoint};
@@ -32,7 +34,7 @@ use crate::city::{City, CityError, LOG_KEY_FILE};
 use crate::config::RegistrationPolicy;
 use crate::files::{self, FileError};
 
-/// How many copies one transaction of the log takes from the queue.
+/// How many copies one transaction of the log takes from the queue (or is given its proof in).
 const COPIES_PER_DRAIN: usize = 500;
 
 /// A round of the log could not be done; what was committed before stays (each step is its own
@@ -100,6 +102,42 @@ pub struct LogRound {
     pub proofs_attached: usize,
     /// The log's size after the round.
     pub tree_size: u64,
+    /// How long each step took, when the round was given a clock
+    /// ([`City::keep_log_timed`]); zero otherwise.
+    pub times: RoundTimes,
+}
+
+/// How long each step of a round took.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RoundTimes {
+    /// Registering counter-signed copies (automatic policy).
+    pub register: Duration,
+    /// Logging the queued copies' events and the revocations (entries, tiles, root).
+    pub log: Duration,
+    /// Signing and storing a checkpoint.
+    pub checkpoint: Duration,
+    /// Writing inclusion proofs into registered copies.
+    pub proofs: Duration,
+}
+
+/// A clock handed in (this library reads none outside `entropy.rs`), and the time of the last
+/// lap.
+struct Laps<'a> {
+    clock: Option<&'a dyn Fn() -> Instant>,
+    last: Option<Instant>,
+}
+
+impl Laps<'_> {
+    /// The time since the last lap (zero without a clock).
+    fn lap(&mut self) -> Duration {
+        let Some(clock) = self.clock else {
+            return Duration::ZERO;
+        };
+        let now = clock();
+        let since = self.last.map_or(Duration::ZERO, |last| now - last);
+        self.last = Some(now);
+        since
+    }
 }
 
 /// The log's origin line, from the city root of the trust list.
@@ -201,6 +239,25 @@ fn revocation_events(trust: &TrustContext, now: Timestamp) -> Vec<LogEvent> {
 impl City {
     /// One round of the city's log work (see the module's documentation), at `now`.
     pub fn keep_log(&mut self, now: Timestamp) -> Result<LogRound, CityLogError> {
+        self.keep_log_with(now, None)
+    }
+
+    /// [`City::keep_log`], timing each step with `clock` ([`LogRound::times`]; benchmarks).
+    pub fn keep_log_timed(
+        &mut self,
+        now: Timestamp,
+        clock: &dyn Fn() -> Instant,
+    ) -> Result<LogRound, CityLogError> {
+        self.keep_log_with(now, Some(clock))
+    }
+
+    fn keep_log_with(
+        &mut self,
+        now: Timestamp,
+        clock: Option<&dyn Fn() -> Instant>,
+    ) -> Result<LogRound, CityLogError> {
+        let mut laps = Laps { clock, last: None };
+        laps.lap();
         let mut round = LogRound::default();
         self.store.start_log(now)?;
         let policy = self
@@ -210,6 +267,7 @@ impl City {
         if policy == RegistrationPolicy::Automatic {
             self.register_countersigned(now, &mut round)?;
         }
+        round.times.register = laps.lap();
         let trust = self.trust()?;
         loop {
             let (appended, unreadable) =
@@ -228,8 +286,11 @@ impl City {
             .append_log_events(&revocation_events(&trust, now), now)?;
         round.logged += appended.added.len();
         round.tree_size = appended.head.size;
+        round.times.log = laps.lap();
         round.checkpoint = self.checkpoint_if_due(&trust, appended.head, now)?;
+        round.times.checkpoint = laps.lap();
         round.proofs_attached = self.attach_proofs(&trust, now)?;
+        round.times.proofs = laps.lap();
         Ok(round)
     }
 
@@ -241,16 +302,17 @@ impl City {
         let waiting = self
             .store
             .oldest_copies(CopyStatus::Countersigned, None, usize::MAX)?;
-        for row in waiting {
-            let Ok(copy_id) = CopyId::parse(&row.copy_id) else {
-                continue;
-            };
-            match self.register(copy_id, now) {
-                Ok(_) => round.registered.push(copy_id),
-                Err(CityError::Decision(error)) => {
-                    round.not_registered.push((copy_id, error.to_string()));
+        let copy_ids: Vec<CopyId> = waiting
+            .iter()
+            .filter_map(|row| CopyId::parse(&row.copy_id).ok())
+            .collect();
+        for batch in copy_ids.chunks(COPIES_PER_DRAIN) {
+            let outcomes = self.register_many(batch, now)?;
+            for (copy_id, outcome) in batch.iter().zip(outcomes) {
+                match outcome {
+                    Ok(_) => round.registered.push(*copy_id),
+                    Err(error) => round.not_registered.push((*copy_id, error.to_string())),
                 }
-                Err(error) => return Err(error.into()),
             }
         }
         Ok(())
@@ -325,20 +387,35 @@ impl City {
             .store
             .log_proofs_wanted(checkpoint.tree_size, usize::MAX)?;
         let mut attached = 0;
-        for (leaf_index, copy_id) in wanted {
-            let Ok(copy) = CopyId::parse(&copy_id) else {
-                continue;
-            };
-            let inclusion = self.inclusion(&checkpoint, leaf_index)?;
-            self.store.attach_log_proof(
-                leaf_index,
-                copy,
+        let wanted: Vec<(u64, CopyId)> = wanted
+            .into_iter()
+            .filter_map(|(leaf_index, copy_id)| {
+                CopyId::parse(&copy_id).ok().map(|copy| (leaf_index, copy))
+            })
+            .collect();
+        for batch in wanted.chunks(COPIES_PER_DRAIN) {
+            let inclusions = batch
+                .iter()
+                .map(|(leaf_index, _)| {
+                    self.inclusion(&checkpoint, *leaf_index)
+                        .map(|inclusion| (*leaf_index, inclusion))
+                })
+                .collect::<Result<std::collections::HashMap<_, _>, _>>()?;
+            self.store.attach_log_proofs(
+                batch,
                 self.actor.clone(),
                 now,
-                |document: &mut CopyDocument| -> Result<CopyStatus, CityLogError> {
-                    document.set_log_inclusion(&inclusion).map_err(|error| {
+                |leaf_index, document: &mut CopyDocument| -> Result<CopyStatus, CityLogError> {
+                    let copy_id = document.content().copy_id.to_string();
+                    let inclusion =
+                        inclusions
+                            .get(&leaf_index)
+                            .ok_or_else(|| StoreError::LogDamaged {
+                                reason: format!("leaf {leaf_index} has no proof"),
+                            })?;
+                    document.set_log_inclusion(inclusion).map_err(|error| {
                         StoreError::Document {
-                            copy_id: copy_id.clone(),
+                            copy_id,
                             error: Box::new(error),
                         }
                     })?;
@@ -347,7 +424,7 @@ impl City {
                         .status)
                 },
             )?;
-            attached += 1;
+            attached += batch.len();
         }
         Ok(attached)
     }

@@ -218,14 +218,7 @@ fn sign_and_store(
     now: Timestamp,
     check: impl FnOnce(&StatusReport) -> Result<(), DecisionError>,
 ) -> Result<Decided, DecisionError> {
-    if let Some(reason) = &request.reason
-        && reason.len() > bansao_copy::content::MAX_TEXT
-    {
-        return Err(DecisionError::ReasonTooLong {
-            length: reason.len(),
-            max: bansao_copy::content::MAX_TEXT,
-        });
-    }
+    check_reason(&request)?;
     let year = vietnam_year(now);
     let book = (request.decision == Decision::Approve).then_some(NumberBook {
         book: COPY_BOOK,
@@ -237,40 +230,112 @@ fn sign_and_store(
         book,
         now,
         |document, number| -> Result<(CopyStatus, Decided), DecisionError> {
-            let before = status_report(document, trust)?;
-            check(&before)?;
-            let certification_number =
-                number.map(|number| certification_number_text(number, year, COPY_BOOK));
-            let record = SignatureRecord::decide(
-                document.content(),
-                request.decision,
-                now,
-                request.reason.clone(),
-                certification_number.clone(),
-                key,
-            );
-            document.add_signature(&record)?;
-            let report = status_report(document, trust)?;
-            // The new record must count: an ignored entry of this signer (by key id, or by the
-            // storage key of a record that does not read back) refuses the decision.
-            let signer = key.key_id().to_hex();
-            if let Some(ignored) = report
-                .ignored
-                .iter()
-                .find(|i| i.signer == signer || i.signer.starts_with(&format!("{signer}/")))
-            {
-                return Err(DecisionError::DoesNotCount {
-                    reason: ignored.reason.clone(),
-                });
-            }
-            let status = report.status;
-            Ok((
-                status,
-                Decided {
-                    report,
-                    certification_number,
-                },
-            ))
+            sign_on(document, number, trust, key, &request, now, check)
         },
     )
+}
+
+/// [`decide`] for many copies, in one store transaction (one commit) for all of them: the same
+/// rule on each copy, and each copy's outcome in its place — a refused one is left as it was.
+/// Approvals take numbers from the book one copy at a time, so they are decided one by one.
+pub fn decide_many(
+    store: &mut Store,
+    trust: &TrustContext,
+    key: &SecretKey,
+    actor: ActorId,
+    requests: &[DecisionRequest],
+    now: Timestamp,
+) -> Result<Vec<Result<Decided, DecisionError>>, DecisionError> {
+    if requests
+        .iter()
+        .any(|request| request.decision == Decision::Approve)
+    {
+        return Ok(requests
+            .iter()
+            .map(|request| decide(store, trust, key, actor.clone(), request.clone(), now))
+            .collect());
+    }
+    let copy_ids: Vec<CopyId> = requests.iter().map(|request| request.copy_id).collect();
+    Ok(store.record_decisions(
+        &copy_ids,
+        actor,
+        now,
+        |position, document| -> Result<(CopyStatus, Decided), DecisionError> {
+            let request =
+                requests
+                    .get(position)
+                    .ok_or(DecisionError::Store(StoreError::NotFound(
+                        document.content().copy_id.to_string(),
+                    )))?;
+            check_reason(request)?;
+            let (copy_id, decision) = (request.copy_id, request.decision);
+            sign_on(document, None, trust, key, request, now, |before| {
+                if allowed_from(decision).contains(&before.status) {
+                    Ok(())
+                } else {
+                    Err(not_allowed(copy_id, before, decision))
+                }
+            })
+        },
+    )?)
+}
+
+fn check_reason(request: &DecisionRequest) -> Result<(), DecisionError> {
+    match &request.reason {
+        Some(reason) if reason.len() > bansao_copy::content::MAX_TEXT => {
+            Err(DecisionError::ReasonTooLong {
+                length: reason.len(),
+                max: bansao_copy::content::MAX_TEXT,
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Checks the copy as it stands, signs `request` on it (with its certification `number`, if
+/// one was taken) and checks that the new signature counts.
+fn sign_on(
+    document: &mut bansao_copy::CopyDocument,
+    number: Option<u64>,
+    trust: &TrustContext,
+    key: &SecretKey,
+    request: &DecisionRequest,
+    now: Timestamp,
+    check: impl FnOnce(&StatusReport) -> Result<(), DecisionError>,
+) -> Result<(CopyStatus, Decided), DecisionError> {
+    let year = vietnam_year(now);
+    let before = status_report(document, trust)?;
+    check(&before)?;
+    let certification_number =
+        number.map(|number| certification_number_text(number, year, COPY_BOOK));
+    let record = SignatureRecord::decide(
+        document.content(),
+        request.decision,
+        now,
+        request.reason.clone(),
+        certification_number.clone(),
+        key,
+    );
+    document.add_signature(&record)?;
+    let report = status_report(document, trust)?;
+    // The new record must count: an ignored entry of this signer (by key id, or by the
+    // storage key of a record that does not read back) refuses the decision.
+    let signer = key.key_id().to_hex();
+    if let Some(ignored) = report
+        .ignored
+        .iter()
+        .find(|i| i.signer == signer || i.signer.starts_with(&format!("{signer}/")))
+    {
+        return Err(DecisionError::DoesNotCount {
+            reason: ignored.reason.clone(),
+        });
+    }
+    let status = report.status;
+    Ok((
+        status,
+        Decided {
+            report,
+            certification_number,
+        },
+    ))
 }

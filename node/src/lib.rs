@@ -14,8 +14,9 @@
 //! - [`city`]: key ceremonies, the published trust and revocation lists, registration;
 //!   [`city_config`]: the `[city]` settings; [`city_log`]: the transparency log's rounds
 //!   (automatic registration, events logged once, checkpoints, proofs written into copies);
-//!   [`log_audit`]: the log recomputed from its entries and checked; [`city_staff`]: the city
-//!   staff's keys and sign-in; [`city_desk`]: what they do on the city's pages, audited;
+//!   [`log_audit`]: the log recomputed from its entries and checked; [`log_serve`]: its
+//!   public tlog-tiles read API; [`log_mirror`]: a third party's audit over that API;
+//!   [`city_staff`]: the city staff's keys and sign-in; [`city_desk`]: what they do on the city's pages, audited;
 //! - [`copies`]: status, damage and the sealed PDF artifact;
 //! - [`sync`]: the sync service over QUIC (sessions of `bansao-sync`, storage in SQLite);
 //!   [`metrics`]: the node's Prometheus registry and health; [`monitoring`]: the city's
@@ -43,6 +44,8 @@ pub mod kiosk_session;
 pub mod kiosk_shell;
 pub mod log_audit;
 pub mod log_inclusion;
+pub mod log_mirror;
+pub mod log_serve;
 pub mod metrics;
 pub mod monitoring;
 pub mod node_dir;

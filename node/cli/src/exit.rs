@@ -222,6 +222,16 @@ impl ExitStatus for crate::passphrase::PassphraseInputError {
     }
 }
 
+impl ExitStatus for bansao_node::log_mirror::MirrorError {
+    fn exit_code(&self) -> u8 {
+        use bansao_node::log_mirror::MirrorError;
+        match self {
+            MirrorError::BadUrl(..) | MirrorError::BadSavedCheckpoint(_) => USAGE_EXIT_CODE,
+            _ => FAILURE,
+        }
+    }
+}
+
 impl ExitStatus for VerifyError {
     fn exit_code(&self) -> u8 {
         VerifyError::exit_code(self)
@@ -247,6 +257,7 @@ pub fn exit_code_for(error: &anyhow::Error) -> u8 {
             CityError,
             StaffError,
             CityLogError,
+            bansao_node::log_mirror::MirrorError,
             DecisionError,
             SyncShellError,
             VerifyError,

@@ -17,6 +17,7 @@ pub mod exit;
 pub mod keys_commands;
 pub mod kiosk_commands;
 pub mod log_commands;
+pub mod log_mirror_command;
 pub mod passphrase;
 pub mod store_commands;
 pub mod sync_commands;

@@ -1,6 +1,7 @@
 //! `bansao log …`: the city's transparency log at the command line, thin over
 //! `bansao_node::city_log` and `log_audit`: the current signed checkpoint, a copy's inclusion
-//! proofs as JSON, and an audit that recomputes the tree from the stored entries.
+//! proofs as JSON, and an audit that recomputes the tree from the stored entries (or, with
+//! `--url`, from a city's public API: `log_mirror_command.rs`).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -11,7 +12,7 @@ use clap::Subcommand;
 use serde_json::json;
 
 use crate::cli::print_json;
-use crate::exit::DAMAGE_EXIT_CODE;
+use crate::exit::{DAMAGE_EXIT_CODE, UsageError};
 
 /// The transparency log's commands.
 #[derive(Debug, Subcommand)]
@@ -31,11 +32,26 @@ pub enum LogCommand {
         copy: CopyId,
     },
     /// Recompute the tree from the stored entries and check it against the stored root and the
-    /// latest checkpoint (its signature too); exit 5 when anything disagrees.
+    /// latest checkpoint (its signature too); or, with --url, audit a city's log over its
+    /// public HTTP API (checkpoint signature, every entry, every tile, and with --since the
+    /// consistency with a saved checkpoint); exit 5 when anything disagrees.
     Audit {
-        /// The city directory.
+        /// The city directory (without --url: its database is audited; with --url: its trust
+        /// list gives the log keys).
         #[arg(long)]
-        node: PathBuf,
+        node: Option<PathBuf>,
+        /// The log's HTTP API, such as http://city.example:8480/log/.
+        #[arg(long)]
+        url: Option<String>,
+        /// The trust file whose log keys sign the checkpoints (with --url).
+        #[arg(long)]
+        trust: Option<PathBuf>,
+        /// A checkpoint saved by an earlier audit: the log must still extend it (with --url).
+        #[arg(long)]
+        since: Option<PathBuf>,
+        /// Where to save the checkpoint once the audit passes (with --url).
+        #[arg(long)]
+        save: Option<PathBuf>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -106,7 +122,39 @@ pub fn run(command: LogCommand, out: &mut dyn Write) -> anyhow::Result<u8> {
             )?;
             Ok(0)
         }
-        LogCommand::Audit { node, json } => {
+        LogCommand::Audit {
+            node,
+            url: Some(url),
+            trust,
+            since,
+            save,
+            json,
+        } => crate::log_mirror_command::run(
+            &crate::log_mirror_command::MirrorArgs {
+                url: &url,
+                node: node.as_deref(),
+                trust: trust.as_deref(),
+                since: since.as_deref(),
+                save: save.as_deref(),
+                json,
+            },
+            out,
+        ),
+        LogCommand::Audit {
+            node,
+            url: None,
+            trust,
+            since,
+            save,
+            json,
+        } => {
+            if trust.is_some() || since.is_some() || save.is_some() {
+                return Err(
+                    UsageError("--trust, --since and --save go with --url".to_owned()).into(),
+                );
+            }
+            let node =
+                node.ok_or_else(|| UsageError("give --node CITY or --url URL".to_owned()))?;
             let city = City::open(&node)?;
             let audit = city.audit_log()?;
             let head = |head: Option<bansao_tlog::TreeHead>| {

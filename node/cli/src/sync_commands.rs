@@ -82,11 +82,13 @@ fn web_parts(
                 i64::try_from(stale_after.as_secs()).unwrap_or(i64::MAX),
                 bansao_web::monitoring::system_clock(),
             ));
+            let log = bansao_web::LogState::new(bansao_node::log_serve::LogReader::open(dir)?);
             (
                 vec![
                     bansao_web::city_router(state),
                     dashboard,
                     verify,
+                    bansao_web::log_router(log),
                     monitoring,
                 ],
                 "Trang của cán bộ Sở (city staff's pages)",

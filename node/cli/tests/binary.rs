@@ -445,6 +445,9 @@ fn bansao_run_on_a_ward_serves_the_officials_pages_until_stopped() {
     };
     assert!(page.starts_with("HTTP/1.1 200"), "{page}");
     assert!(page.contains("Đăng nhập cán bộ"), "{page}");
+    // A ward has no log: only a city serves /log/.
+    let log = get(port, "/log/checkpoint").unwrap();
+    assert!(log.starts_with("HTTP/1.1 404"), "{log}");
     let status = std::process::Command::new("kill")
         .args(["-TERM", &node.id().to_string()])
         .status()
@@ -458,4 +461,72 @@ fn bansao_run_on_a_ward_serves_the_officials_pages_until_stopped() {
         "{stdout}"
     );
     assert!(stdout.contains("stopped"), "{stdout}");
+}
+
+/// A plain GET on loopback; `None` while nothing answers.
+fn get(port: u16, path: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut reply = Vec::new();
+    stream.read_to_end(&mut reply).ok()?;
+    Some(String::from_utf8_lossy(&reply).into_owned())
+}
+
+/// `bansao run` on a city serves its log's tlog-tiles API beside the staff's pages.
+#[test]
+fn bansao_run_on_a_city_serves_its_log_checkpoint_and_tiles() {
+    let dir = demo();
+    let city = dir.path().join("city");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut config = std::fs::read_to_string(city.join("bansao.toml")).unwrap();
+    assert!(
+        !config.contains("[sync]") && !config.contains("[web]"),
+        "{config}"
+    );
+    config.push_str(&format!(
+        "\n[web]\nlisten = \"127.0.0.1:{port}\"\n\n[sync]\nlisten = \"127.0.0.1:0\"\nlan_discovery = false\n"
+    ));
+    std::fs::write(city.join("bansao.toml"), config).unwrap();
+    let node = bansao()
+        .args(["run", "--node"])
+        .arg(&city)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let checkpoint = loop {
+        if let Some(reply) = get(port, "/log/checkpoint") {
+            break reply;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "the city's pages did not answer on {port}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let tile = get(port, "/log/tile/0/000.p/1").unwrap();
+    let bad = get(port, "/log/tile/0/1").unwrap();
+    std::process::Command::new("kill")
+        .args(["-TERM", &node.id().to_string()])
+        .status()
+        .unwrap();
+    let _ = node.wait_with_output();
+    assert!(checkpoint.starts_with("HTTP/1.1 200"), "{checkpoint}");
+    assert!(
+        checkpoint.contains("\r\n\r\nbansao/city-log/"),
+        "{checkpoint}"
+    );
+    assert!(tile.starts_with("HTTP/1.1 200"), "{tile}");
+    assert!(tile.contains("application/octet-stream"), "{tile}");
+    assert!(bad.starts_with("HTTP/1.1 400"), "{bad}");
 }

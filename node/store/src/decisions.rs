@@ -101,6 +101,44 @@ impl Store {
         Ok(decided)
     }
 
+    /// [`Store::record_decision`] for many copies in one immediate transaction (one commit for
+    /// the batch), for decisions that take no number (registrations): each copy is loaded,
+    /// `decide`d (given its position in `copy_ids`) and saved in turn. A copy that is not
+    /// stored, or that `decide` refuses, is left as it was and its error is returned in its
+    /// place; a failure to write ends the whole batch with nothing written.
+    pub fn record_decisions<T, E: From<StoreError>>(
+        &mut self,
+        copy_ids: &[CopyId],
+        actor: ActorId,
+        now: Timestamp,
+        mut decide: impl FnMut(usize, &mut CopyDocument) -> Result<(CopyStatus, T), E>,
+    ) -> Result<Vec<Result<T, E>>, StoreError> {
+        let transaction = self
+            .connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut results = Vec::with_capacity(copy_ids.len());
+        for (position, copy_id) in copy_ids.iter().enumerate() {
+            let id = copy_id.to_string();
+            let mut document =
+                match crate::decisions::stored_document(&transaction, &id, actor.clone()) {
+                    Ok(document) => document,
+                    Err(error) => {
+                        results.push(Err(E::from(error)));
+                        continue;
+                    }
+                };
+            match decide(position, &mut document) {
+                Ok((status, decided)) => {
+                    upsert_copy(&transaction, &mut document, status, now)?;
+                    results.push(Ok(decided));
+                }
+                Err(error) => results.push(Err(error)),
+            }
+        }
+        transaction.commit()?;
+        Ok(results)
+    }
+
     /// The numbers given in a book and year, in order.
     pub fn certification_numbers(
         &self,

@@ -458,30 +458,32 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Lets `attach` write leaf `leaf_index`'s proof into its copy, saves the copy and takes the
-    /// leaf off [`Store::log_proofs_wanted`], in one transaction.
-    pub fn attach_log_proof<E: From<StoreError>>(
+    /// Lets `attach` write each leaf's proof into its copy (`proofs`: leaf index and copy),
+    /// saves the copies and takes the leaves off [`Store::log_proofs_wanted`], in one
+    /// transaction: one commit for a batch, not one a copy.
+    pub fn attach_log_proofs<E: From<StoreError>>(
         &mut self,
-        leaf_index: u64,
-        copy_id: bansao_copy::CopyId,
+        proofs: &[(u64, bansao_copy::CopyId)],
         actor: automerge::ActorId,
         now: Timestamp,
-        attach: impl FnOnce(&mut CopyDocument) -> Result<CopyStatus, E>,
+        mut attach: impl FnMut(u64, &mut CopyDocument) -> Result<CopyStatus, E>,
     ) -> Result<(), E> {
-        let id = copy_id.to_string();
         let transaction = self
             .connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(StoreError::from)?;
-        let mut document = crate::decisions::stored_document(&transaction, &id, actor)?;
-        let status = attach(&mut document)?;
-        upsert_copy(&transaction, &mut document, status, now)?;
-        transaction
-            .execute(
-                "DELETE FROM log_proofs_wanted WHERE leaf_index = ?1",
-                [to_sql_index(leaf_index)],
-            )
-            .map_err(StoreError::from)?;
+        for (leaf_index, copy_id) in proofs {
+            let id = copy_id.to_string();
+            let mut document = crate::decisions::stored_document(&transaction, &id, actor.clone())?;
+            let status = attach(*leaf_index, &mut document)?;
+            upsert_copy(&transaction, &mut document, status, now)?;
+            transaction
+                .execute(
+                    "DELETE FROM log_proofs_wanted WHERE leaf_index = ?1",
+                    [to_sql_index(*leaf_index)],
+                )
+                .map_err(StoreError::from)?;
+        }
         transaction.commit().map_err(StoreError::from)?;
         Ok(())
     }

@@ -216,3 +216,31 @@ fn revocations_are_logged_once() {
     assert_eq!(round.logged, 1);
     assert_eq!(city.keep_log(entropy::now()).unwrap().logged, 0);
 }
+
+#[test]
+fn registering_many_copies_in_one_transaction_leaves_a_refused_copy_as_it_was() {
+    let (_dir, world, ids) = world_with_copies(4, 3);
+    bring_to_city(&world, &ids);
+    let mut city = City::open(&world.dir("city")).unwrap();
+    let now = entropy::now();
+    // The fourth copy was not approved: registering it is not allowed.
+    let outcomes = city.register_many(&ids, now).unwrap();
+    assert_eq!(outcomes.len(), 4);
+    for outcome in &outcomes[..3] {
+        assert_eq!(
+            outcome.as_ref().unwrap().report.status,
+            CopyStatus::Registered
+        );
+    }
+    let refused = outcomes[3].as_ref().unwrap_err().to_string();
+    assert!(refused.contains("provisional"), "{refused}");
+    drop(city);
+    for copy_id in &ids[..3] {
+        assert_eq!(status_at_city(&world, *copy_id), CopyStatus::Registered);
+    }
+    assert_eq!(status_at_city(&world, ids[3]), CopyStatus::Provisional);
+    // Registering them again is refused for each, and nothing changes.
+    let mut city = City::open(&world.dir("city")).unwrap();
+    let again = city.register_many(&ids[..3], later(now, 5)).unwrap();
+    assert!(again.iter().all(Result::is_err), "{again:?}");
+}

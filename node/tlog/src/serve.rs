@@ -1,7 +1,8 @@
 //! The pure part of the tlog-tiles read API: given the size of the latest published checkpoint
 //! and the stored tiles and entries, the bytes of `tile/<L>/<N>[.p/<W>]` (concatenated hashes)
-//! or `tile/entries/<N>[.p/<W>]` (an entry bundle). The HTTP layer maps
-//! [`ServeError::NotFound`] to 404 and the rest to 500.
+//! or `tile/entries/<N>[.p/<W>]` (an entry bundle). The city's HTTP layer (`bansao-web`'s
+//! `log.rs`, through `bansao_node::log_serve`) maps [`ServeError::BadPath`] to 400,
+//! [`ServeError::NotInTree`] to 404 and the rest to 500.
 //!
 //! Nothing past the published size is served, so a mirror never sees entries no checkpoint
 //! commits to. A partial tile narrower than the stored one (of an earlier checkpoint) is the

@@ -18,6 +18,8 @@
 //!   [`bansao_node::city_desk`];
 //! - [`verify`]: the public verify page every node serves, with no sign-in, over
 //!   [`bansao_node::verify_online`];
+//! - [`log`]: the city log's public tlog-tiles read API (`/log/…`), over
+//!   [`bansao_node::log_serve`];
 //! - [`assets`]: the style sheet, embedded in the binary (no CDN: wards have no internet);
 //! - [`error`]: the error page;
 //! - [`dashboard`]: the city's sync monitoring page (wards, kiosks, SVG charts, drill-down);
@@ -32,6 +34,7 @@ pub mod auth;
 pub mod city;
 pub mod dashboard;
 pub mod error;
+pub mod log;
 pub mod monitoring;
 pub mod pages;
 pub mod sessions;
@@ -47,6 +50,7 @@ use axum::routing::{get, post};
 pub use axum::Router;
 pub use city::{CityState, city_router};
 pub use error::WebError;
+pub use log::{LogState, log_router};
 pub use monitoring::{MonitoringState, monitoring_router, with_request_counting};
 pub use sessions::SessionRules;
 pub use state::WebState;

@@ -10,6 +10,7 @@ mod checkpoints;
 mod city;
 mod keys_and_store;
 mod kiosk;
+mod log_http;
 mod monitoring;
 mod sync;
 mod tidy;

@@ -132,6 +132,22 @@ pub enum BenchCommand {
         #[command(flatten)]
         place: BenchPlace,
     },
+    /// The city: a ward's push of approved copies taken in, registered and logged (copies/s,
+    /// end to end over QUIC on loopback, then stage by stage), and inclusion proofs at 10
+    /// million leaves.
+    City {
+        /// Copies the ward pushes (0: skip the intake figures).
+        #[arg(long, default_value_t = 10_000)]
+        copies: u64,
+        /// Leaves of the in-memory log the proofs are measured on (0: skip).
+        #[arg(long, default_value_t = 10_000_000)]
+        log_leaves: u64,
+        /// Inclusion proofs sampled.
+        #[arg(long, default_value_t = 1_000)]
+        samples: usize,
+        #[command(flatten)]
+        place: BenchPlace,
+    },
     /// The sync engine on real SQLite files and real QUIC on loopback.
     Sync {
         /// Only these (repeatable): initial_push_10k, reconnect_unchanged_100k,
@@ -233,6 +249,25 @@ pub fn run(command: BenchCommand, out: &mut dyn Write) -> anyhow::Result<u8> {
                     batch,
                     waiting,
                     renders,
+                },
+                out,
+            )?;
+            Ok(0)
+        }
+        BenchCommand::City {
+            copies,
+            log_leaves,
+            samples,
+            place,
+        } => {
+            init_logging();
+            crate::bench::city::run(
+                &crate::bench::city::CityBenchOptions {
+                    dir: bench_dir(place.dir)?,
+                    keep: place.keep,
+                    copies,
+                    log_leaves,
+                    samples: samples.max(1),
                 },
                 out,
             )?;

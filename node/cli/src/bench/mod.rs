@@ -1,6 +1,7 @@
 //! `bansao bench …`: benchmarks of the real product (real SQLite files, real QUIC on loopback),
 //! printing one JSON object per line: `{"name", "value", "unit", …details}`.
 
+pub mod city;
 pub mod command;
 pub mod crash;
 pub mod faces;
