@@ -130,6 +130,74 @@ fn date_with_ones_read_as_strokes(text: &str) -> Option<String> {
     })
 }
 
+/// A date one of whose slashes OCR read as a "4", with the zero after it when the zero and the
+/// slash ran together ("0249/2020" is 02/09/2020, "154072021" is 15/07/2021), the other maybe
+/// lost: every way of reading the token's digits as day, month and four-digit year with each
+/// separator a slash, nothing, a "4" or a "4" for "/0" is tried, and only when exactly one real
+/// date comes out is it the reading.
+fn date_with_a_slash_read_as_four(text: &str) -> Option<String> {
+    text.split_whitespace().find_map(|token| {
+        let token = token.trim_matches(|c: char| matches!(c, ',' | '.' | ';' | ':'));
+        if !token.contains('4')
+            || !token.chars().all(|c| c.is_ascii_digit() || c == '/')
+            || !(8..=10).contains(&token.len())
+        {
+            return None;
+        }
+        let mut dates = std::collections::BTreeSet::new();
+        readings_as_date(token, &mut Vec::new(), &mut dates);
+        let mut found = dates.into_iter();
+        match (found.next(), found.next()) {
+            (Some(only), None) => Some(only),
+            _ => None,
+        }
+    })
+}
+
+/// Every real date `rest` can be read as after the parts already read (`parts`: day, then
+/// month, then year), into `dates`.
+fn readings_as_date(
+    rest: &str,
+    parts: &mut Vec<String>,
+    dates: &mut std::collections::BTreeSet<String>,
+) {
+    if parts.len() == 3 {
+        if rest.is_empty() {
+            let joined = parts.join("/");
+            if let Some(real) = date(&joined) {
+                dates.insert(real);
+            }
+        }
+        return;
+    }
+    let widths: &[usize] = if parts.len() == 2 { &[4] } else { &[1, 2] };
+    for width in widths {
+        let Some(part) = rest.get(..*width) else {
+            continue;
+        };
+        if !part.chars().all(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        let after = &rest[*width..];
+        parts.push(part.to_owned());
+        if parts.len() == 3 {
+            readings_as_date(after, parts, dates);
+        } else {
+            // The separator: a slash, nothing, a "4", or a "4" that was "/0".
+            if let Some(next) = after.strip_prefix('/') {
+                readings_as_date(next, parts, dates);
+            }
+            readings_as_date(after, parts, dates);
+            if let Some(next) = after.strip_prefix('4') {
+                readings_as_date(next, parts, dates);
+                let zero = format!("0{next}");
+                readings_as_date(&zero, parts, dates);
+            }
+        }
+        parts.pop();
+    }
+}
+
 /// A date whose slashes OCR lost, one or both ("24/091988", "24091988"): a token of eight
 /// digits and at most two separators, read DDMMYYYY, when that is a real date.
 fn date_with_a_separator_lost(text: &str) -> Option<String> {
@@ -153,6 +221,34 @@ fn date_with_a_separator_lost(text: &str) -> Option<String> {
             &digits[4..]
         ))
     })
+}
+
+/// A place whose commas OCR read as full stops ("Bệnh viện Từ Dũ. Thành phố Hồ Chí Minh"): a word
+/// ending in "." before a capital is followed by a comma, unless it is an abbreviation in
+/// capitals ("TP. Hồ Chí Minh", "Q. 1").
+fn with_its_commas(text: &str) -> String {
+    let words: Vec<&str> = text.split(' ').collect();
+    words
+        .iter()
+        .enumerate()
+        .map(|(at, word)| {
+            let before_a_capital = words
+                .get(at + 1)
+                .and_then(|next| next.chars().next())
+                .is_some_and(char::is_uppercase);
+            match word.strip_suffix('.') {
+                Some(stem)
+                    if before_a_capital
+                        && stem.chars().any(char::is_lowercase)
+                        && stem.chars().all(char::is_alphabetic) =>
+                {
+                    format!("{stem},")
+                }
+                _ => (*word).to_owned(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The words of Vietnamese addresses and authorities, folded, and how they are written: OCR
@@ -282,16 +378,15 @@ fn personal_number(text: &str) -> Option<String> {
 pub fn normal_value(key: &str, text: &str) -> (String, bool) {
     let text = tidy(text);
     match ValueKind::of(key) {
-        ValueKind::Date => (
-            date(&text)
-                .or_else(|| date_with_ones_read_as_strokes(&text))
-                .or_else(|| date_with_a_separator_lost(&text))
-                .unwrap_or(text),
-            false,
-        ),
+        ValueKind::Date => date(&text)
+            .or_else(|| date_with_ones_read_as_strokes(&text))
+            .or_else(|| date_with_a_separator_lost(&text))
+            .map(|read| (read, false))
+            .or_else(|| date_with_a_slash_read_as_four(&text).map(|read| (read, true)))
+            .unwrap_or((text, false)),
         ValueKind::Year => (year(&text).unwrap_or(text), false),
         ValueKind::Place => {
-            let placed = place(&text);
+            let placed = place(&with_its_commas(&text));
             match crate::gazetteer::put_right_place(&placed) {
                 Some(corrected) => (corrected, true),
                 None => (placed, false),
@@ -309,9 +404,17 @@ pub fn normal_value(key: &str, text: &str) -> (String, bool) {
             (edits <= 1).then_some(edits)
         })
         .unwrap_or((text, false)),
-        ValueKind::Ethnicity => {
-            one_of(&text, ETHNIC_GROUPS, false, distance).unwrap_or((text, false))
-        }
+        // A short group's name read with a letter too many or too few ("Taày") is still nearer
+        // it than any other; a letter read as another ("tính", "Kinh") is not.
+        ValueKind::Ethnicity => one_of(&text, ETHNIC_GROUPS, false, |read, wording| {
+            distance(read, wording).or_else(|| {
+                let one_letter_more_or_less =
+                    read.chars().count().abs_diff(wording.chars().count()) == 1
+                        && strsim::levenshtein(read, wording) == 1;
+                (one_letter_more_or_less && wording.chars().count() >= 3).then_some(1)
+            })
+        })
+        .unwrap_or((text, false)),
         ValueKind::Nationality => {
             one_of(&text, &["Việt Nam"], false, distance).unwrap_or((text, false))
         }
@@ -424,6 +527,37 @@ fn one_of(
 mod tests {
     use super::*;
 
+    /// Issue 12: light damage read "Bệnh viện Từ Dũ. Thành phố Hồ Chí Minh" and "Taày".
+    #[test]
+    fn a_comma_read_as_a_full_stop_and_a_letter_too_many_in_a_group_are_put_right() {
+        assert_eq!(
+            normal_value("noi_cu_tru", "Bệnh viện Từ Dũ. Thành phố Hồ Chí Minh").0,
+            "Bệnh viện Từ Dũ, Thành phố Hồ Chí Minh"
+        );
+        assert_eq!(
+            normal_value("noi_sinh", "TP. Hồ Chí Minh").0,
+            "TP. Hồ Chí Minh"
+        );
+        assert_eq!(normal_value("dan_toc", "Taày"), ("Tày".to_owned(), true));
+        assert_eq!(normal_value("dan_toc", "Kinh").0, "Kinh");
+    }
+
+    /// Issue 12: light damage read "0249/2020", "154072021" and "0346/1992" for dates.
+    #[test]
+    fn a_date_whose_slash_was_read_as_a_four_is_read_back() {
+        assert_eq!(
+            normal_value("ngay_dang_ky", "0249/2020"),
+            ("02/09/2020".to_owned(), true),
+            "a date read back so is marked put right"
+        );
+        assert_eq!(normal_value("ngay_dang_ky", "154072021").0, "15/07/2021");
+        assert_eq!(normal_value("ngay_sinh", "0346/1992").0, "03/06/1992");
+        // Real dates with fours stay as they are, and a token two dates could be stays unread.
+        assert_eq!(normal_value("ngay_sinh", "14/04/1994").0, "14/04/1994");
+        assert_eq!(normal_value("ngay_sinh", "24091988").0, "24/09/1988");
+        assert_eq!(date_with_a_slash_read_as_four("1441990"), None);
+    }
+
     #[test]
     fn a_value_of_a_closed_list_is_written_as_the_list_writes_it() {
         // Read on a typewriter-like font and a card: tone marks lost, a letter wrong, the next
@@ -522,8 +656,8 @@ mod tests {
         assert_eq!(normal_value("ngay_sinh", "08//2//999").0, "08/12/1999");
         assert_eq!(normal_value("ngay_sinh", "/7//0/1985").0, "17/10/1985");
         assert_eq!(normal_value("ngay_sinh", "2l/03/20|5").0, "21/03/2015");
-        // Not the shape of a date: left as read, for a person to see.
-        assert_eq!(normal_value("ngay_sinh", "0249/2020").0, "0249/2020");
+        // Not the shape of a date: left as read, for a person to see ("0249/2020" is read
+        // back as a slash taken for a four: a_date_whose_slash_was_read_as_a_four_is_read_back).
         assert_eq!(normal_value("ngay_sinh", "ab/cd/efgh").0, "ab/cd/efgh");
     }
 

@@ -71,14 +71,14 @@ fn a_handwritten_marriage_certificate() {
         expect![[r#"
             kind: ket-hon (turned 0°)
             dan_toc_chong [Dân tộc] = Kinh
-            dan_toc_vo [Dân tộc] = Taày
+            dan_toc_vo [Dân tộc] = Tày
             ho_ten_chong [Họ, chữ đệm, tên chồng] = Lương Văn Khải
             ho_ten_vo [Họ, chữ đệm, tên vợ] = Phan Thị Mỹ Linh
-            ngay_dang_ky [Ngày đăng ký] = 0249/2020
+            ngay_dang_ky [Ngày đăng ký] = 02/09/2020
             ngay_sinh_chong [Ngày, tháng, năm sinh] = 17/10/1985
             ngay_sinh_vo [Ngày, tháng, năm sinh] = 08/12/1999
             noi_cu_tru_chong [Nơi cư trú] = Xã Yên Bình, huyện Hữu Lũng, tỉnh Lạng Sơn
-            noi_cu_tru_vo [Nơi cư trú] = Bệnh viện Từ Dũ. Thành phố Hồ Chí Minh
+            noi_cu_tru_vo [Nơi cư trú] = Bệnh viện Từ Dũ, Thành phố Hồ Chí Minh
             noi_dang_ky [Nơi đăng ký] = Ủy ban nhân dân xã Tân Lập
         "#]],
     );
