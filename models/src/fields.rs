@@ -94,22 +94,39 @@ fn value_words(words: &[Word]) -> Vec<Word> {
     kept
 }
 
-/// The columns of a table's header row ("Chồng | Vợ"): each person's horizontal span.
+/// The columns of a table's header row ("Chồng | Vợ"): each person's horizontal span. In a
+/// header of two words, one the husband or the wife and the other a short word OCR misread
+/// ("Chồng | Vự"), the other is the spouse.
 fn header_columns(row: &Row) -> Option<Vec<(u32, u32, Person)>> {
     let cells = row.cells();
     let mut columns = Vec::new();
+    let mut misread = None;
     for cell in &cells {
         let folded = fold(&label_text(cell));
+        let left = cell.first().map_or(0, Word::left);
+        let right = cell.last().map_or(0, Word::right);
         if let Some(person) = person_of(&folded) {
-            let left = cell.first().map_or(0, Word::left);
-            let right = cell.last().map_or(0, Word::right);
             columns.push((left, right, person));
+        } else if cells.len() == 2
+            && misread.is_none()
+            && (1..=3).contains(&folded.chars().count())
+            && folded.chars().all(char::is_alphabetic)
+        {
+            misread = Some((left, right));
         } else if !matches!(
             folded.as_str(),
             "" | "THONG TIN" | "NOI DUNG" | "MUC" | "CHI TIET"
         ) {
             return None;
         }
+    }
+    if let (Some((left, right)), [(_, _, person)]) = (misread, columns.as_slice()) {
+        let spouse = match person {
+            Person::Husband => Person::Wife,
+            Person::Wife => Person::Husband,
+            _ => return None,
+        };
+        columns.push((left, right, spouse));
     }
     (columns.len() >= 2).then_some(columns)
 }
@@ -194,6 +211,24 @@ fn page_fields(rows: &[Row]) -> Vec<Found> {
             if let (Some(columns), true, Some(Meaning::Known(concept, None))) =
                 (&header, personal, label.meaning)
             {
+                // Each person's column holds its own "label: value".
+                let own = value_words(&row.words[label.end..value_end]);
+                let label_left = row.words[label.start].left();
+                let label_right = row.words[label.end - 1].right();
+                let in_its_own_cell = own
+                    .first()
+                    .and_then(|first| row.words.iter().position(|word| word == first))
+                    .is_some_and(|at| !row.starts_cell(at));
+                if in_its_own_cell
+                    && let Some(column_person) = column_of(columns, label_left, label_right)
+                {
+                    found.push(Found {
+                        key: format!("{}{}", concept.key, column_person.suffix()),
+                        label: label.printed.clone(),
+                        words: own,
+                    });
+                    continue;
+                }
                 let cells: Vec<&[Word]> = row
                     .cells()
                     .into_iter()
@@ -506,6 +541,47 @@ mod tests {
         assert_eq!(
             read.get("noi_cu_tru").map(String::as_str),
             Some("Thôn Đồng; xóm Bãi")
+        );
+    }
+
+    /// Issue 12: a marriage certificate laid out as two columns under "Chồng | Vợ", each
+    /// person's "label: value" in their column, with "Vợ" read "Vự", gave none of the
+    /// persons' fields (and the husband's name was a line of the signature block).
+    #[test]
+    fn each_spouse_s_column_of_labels_and_values_under_a_misread_header() {
+        let read = values(&page(&[
+            &[(661, "Chồng"), (1751, "Vự")],
+            &[
+                (251, "Họ, chữ đệm, tên: KIỀU ĐỨC THỊNH."),
+                (1301, "Họ, chữ đệm, tên: BÙI THU HƯỜNG."),
+            ],
+            &[
+                (251, "Ngày, tháng, năm sinh: 22/12/1991."),
+                (1301, "Ngày, tháng, năm sinh: 14-11-1988."),
+            ],
+            &[(251, "Dân tộc: Khmer."), (1301, "Dân tộc: Kinh.")],
+        ]));
+        assert_eq!(
+            read.get("ho_ten_chong").map(String::as_str),
+            Some("KIỀU ĐỨC THỊNH")
+        );
+        assert_eq!(
+            read.get("ho_ten_vo").map(String::as_str),
+            Some("BÙI THU HƯỜNG")
+        );
+        assert_eq!(
+            read.get("ngay_sinh_chong").map(String::as_str),
+            Some("22/12/1991")
+        );
+        assert_eq!(
+            read.get("ngay_sinh_vo").map(String::as_str),
+            Some("14/11/1988")
+        );
+        assert_eq!(read.get("dan_toc_chong").map(String::as_str), Some("Khmer"));
+        assert_eq!(
+            read.get("dan_toc_vo").map(String::as_str),
+            Some("Kinh"),
+            "{read:?}"
         );
     }
 

@@ -394,10 +394,14 @@ pub fn normal_value(key: &str, text: &str) -> (String, bool) {
         }
         ValueKind::Area => (area(&text), false),
         ValueKind::PersonalNumber => (personal_number(&text).unwrap_or(text), false),
-        ValueKind::Name => match correct_name(&text) {
-            Some(corrected) => (corrected.nfc().collect(), true),
-            None => (text, false),
-        },
+        // A name never ends in a full stop, though one in capitals looks like an abbreviation.
+        ValueKind::Name => {
+            let text = text.trim_end_matches('.').trim_end().to_owned();
+            match correct_name(&text) {
+                Some(corrected) => (corrected.nfc().collect(), true),
+                None => (text, false),
+            }
+        }
         // Two entries far apart: one edit is still nearer one of them.
         ValueKind::Sex => one_of(&text, &["Nam", "Nữ"], true, |read, wording| {
             let edits = strsim::levenshtein(read, wording);
