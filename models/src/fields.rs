@@ -208,6 +208,7 @@ fn page_fields(rows: &[Row]) -> Vec<Found> {
                 Some(Meaning::Known(concept, _)) if concept.personal
             ) || matches!(label.meaning, Some(Meaning::PersonName(_)));
             // A table row under a "Chồng | Vợ" header: one value a column.
+            let mut column_key = None;
             if let (Some(columns), true, Some(Meaning::Known(concept, None))) =
                 (&header, personal, label.meaning)
             {
@@ -222,12 +223,7 @@ fn page_fields(rows: &[Row]) -> Vec<Found> {
                 if in_its_own_cell
                     && let Some(column_person) = column_of(columns, label_left, label_right)
                 {
-                    found.push(Found {
-                        key: format!("{}{}", concept.key, column_person.suffix()),
-                        label: label.printed.clone(),
-                        words: own,
-                    });
-                    continue;
+                    column_key = Some(format!("{}{}", concept.key, column_person.suffix()));
                 }
                 let cells: Vec<&[Word]> = row
                     .cells()
@@ -237,7 +233,7 @@ fn page_fields(rows: &[Row]) -> Vec<Found> {
                             .is_some_and(|word| word.left() >= row.words[label.end - 1].right())
                     })
                     .collect();
-                if !cells.is_empty() {
+                if column_key.is_none() && !cells.is_empty() {
                     for cell in cells {
                         let left = cell.first().map_or(0, Word::left);
                         let right = cell.last().map_or(0, Word::right);
@@ -295,6 +291,40 @@ fn page_fields(rows: &[Row]) -> Vec<Found> {
                     }
                     words = value_words(&below);
                 }
+            } else if !words.is_empty()
+                && labels.len() > 1
+                && next < rows.len()
+                && row_labels[next].is_empty()
+                && !consumed[next]
+            {
+                // In a row of labels side by side (a column each), a value going on goes on in
+                // its own column of the next row: after a comma, or in lower case.
+                let left = row.words[label.start]
+                    .left()
+                    .saturating_sub(row.height() * 2);
+                let right = labels
+                    .get(number + 1)
+                    .map_or(u32::MAX, |next_label| row.words[next_label.start].left());
+                let below: Vec<Word> = rows[next]
+                    .words
+                    .iter()
+                    .filter(|word| word.left() >= left && word.left() < right)
+                    .cloned()
+                    .collect();
+                // The last column's value that reached the writing's right margin goes on too.
+                let line_full = number + 1 == labels.len()
+                    && words.last().map_or(0, Word::right) + 3 * row.height() >= text_right;
+                let goes_on = line_full
+                    || words.last().is_some_and(|word| word.text.ends_with(','))
+                    || below.first().is_some_and(|word| {
+                        word.text.chars().next().is_some_and(char::is_lowercase)
+                    });
+                if goes_on && !below.is_empty() {
+                    words.extend(value_words(&below));
+                    if number + 1 == labels.len() {
+                        consumed[next] = true;
+                    }
+                }
             } else if !words.is_empty() && number + 1 == labels.len() {
                 // A long value goes on at the start of the next row: after a comma, or when the
                 // next row begins in lower case, and the next row is no label of its own.
@@ -329,7 +359,7 @@ fn page_fields(rows: &[Row]) -> Vec<Found> {
                 }
             }
             found.push(Found {
-                key,
+                key: column_key.unwrap_or(key),
                 label: label.printed.clone(),
                 words,
             });
@@ -582,6 +612,40 @@ mod tests {
             read.get("dan_toc_vo").map(String::as_str),
             Some("Kinh"),
             "{read:?}"
+        );
+    }
+
+    /// Issue 12: the same certificate's addresses go on in their own columns of the next row.
+    #[test]
+    fn a_value_goes_on_in_its_own_column_of_the_next_row() {
+        let read = values(&page(&[
+            &[(661, "Chồng"), (1751, "Vợ")],
+            &[
+                (252, "Nơi cư trú: Xóm Chùa, xã Quảng Phú,"),
+                (1302, "Nơi cư trú: Số 2, đường Lê Lợi, xã Cấm"),
+            ],
+            &[
+                (250, "huyện Quảng Trạch, tỉnh Quảng Bình."),
+                (1300, "Hà, thành phố Hội An, tỉnh Quảng Nam."),
+            ],
+            &[
+                (252, "Số định danh cá nhân: 044091835295."),
+                (1302, "Số định danh cá nhân: 049188792962."),
+            ],
+        ]));
+        assert_eq!(
+            read.get("noi_cu_tru_chong").map(String::as_str),
+            Some("Xóm Chùa, xã Quảng Phú, huyện Quảng Trạch, tỉnh Quảng Bình")
+        );
+        // "xã Cấm" and "Hà" make the commune of Hội An the gazetteer knows.
+        assert_eq!(
+            read.get("noi_cu_tru_vo").map(String::as_str),
+            Some("Số 2, đường Lê Lợi, xã Cẩm Hà, thành phố Hội An, tỉnh Quảng Nam"),
+            "{read:?}"
+        );
+        assert_eq!(
+            read.get("so_dinh_danh_vo").map(String::as_str),
+            Some("049188792962")
         );
     }
 
