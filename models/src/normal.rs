@@ -365,13 +365,21 @@ pub fn year(text: &str) -> Option<String> {
         .map(|(number, _)| number.to_string())
 }
 
-/// A personal number's digits, when the value is one (9 to 12 digits, maybe spaced).
+/// A personal number's digits, when the value is one (9 to 12 digits, maybe spaced), or ends
+/// with one after a colon: the rest of a label OCR garbled past knowing ("xàÊx bràá nhân:
+/// 056199211402") is not part of the number.
 fn personal_number(text: &str) -> Option<String> {
-    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
-    let only_number = text
-        .chars()
-        .all(|c| c.is_ascii_digit() || c.is_whitespace() || matches!(c, '.' | '-'));
-    (only_number && (9..=12).contains(&digits.len())).then_some(digits)
+    let only_digits = |text: &str| {
+        let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+        let only_number = text
+            .chars()
+            .all(|c| c.is_ascii_digit() || c.is_whitespace() || matches!(c, '.' | '-'));
+        (only_number && (9..=12).contains(&digits.len())).then_some(digits)
+    };
+    only_digits(text).or_else(|| {
+        let (_, after) = text.rsplit_once(':')?;
+        only_digits(after.trim())
+    })
 }
 
 /// A value in normal form, and whether it was put right from the names list (not read as is).
@@ -530,6 +538,24 @@ fn one_of(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 12: a garbled label's rest came into the number ("xàÊx bràá nhân: 0561…").
+    #[test]
+    fn a_personal_number_after_the_rest_of_a_garbled_label_is_the_number() {
+        assert_eq!(
+            normal_value("so_dinh_danh_vo", "xàÊx bràá nhân: 056199211402").0,
+            "056199211402"
+        );
+        assert_eq!(
+            normal_value("so_dinh_danh", "036 192 004 417").0,
+            "036192004417"
+        );
+        // Words after the colon are no number: left as read.
+        assert_eq!(
+            normal_value("so_dinh_danh", "số: không có").0,
+            "số: không có"
+        );
+    }
 
     /// Issue 12: light damage read "Bệnh viện Từ Dũ. Thành phố Hồ Chí Minh" and "Taày".
     #[test]
