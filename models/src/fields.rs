@@ -131,6 +131,23 @@ fn header_columns(row: &Row) -> Option<Vec<(u32, u32, Person)>> {
     (columns.len() >= 2).then_some(columns)
 }
 
+/// The words of `following` that stand in the column of `row`'s label `number`: from a little
+/// left of the label to where the row's next label begins.
+fn in_label_column(row: &Row, labels: &[Label], number: usize, following: &Row) -> Vec<Word> {
+    let left = row.words[labels[number].start]
+        .left()
+        .saturating_sub(row.height() * 2);
+    let right = labels
+        .get(number + 1)
+        .map_or(u32::MAX, |next_label| row.words[next_label.start].left());
+    following
+        .words
+        .iter()
+        .filter(|word| word.left() >= left && word.left() < right)
+        .cloned()
+        .collect()
+}
+
 /// The header column a cell stands under (most overlap, or the nearest centre).
 fn column_of(columns: &[(u32, u32, Person)], left: u32, right: u32) -> Option<Person> {
     let centre = (left + right) / 2;
@@ -268,18 +285,7 @@ fn page_fields(rows: &[Row]) -> Vec<Found> {
                 && !consumed[next]
             {
                 // The value stands below its label, in the label's column.
-                let left = row.words[label.start]
-                    .left()
-                    .saturating_sub(row.height() * 2);
-                let right = labels
-                    .get(number + 1)
-                    .map_or(u32::MAX, |next_label| row.words[next_label.start].left());
-                let below: Vec<Word> = rows[next]
-                    .words
-                    .iter()
-                    .filter(|word| word.left() >= left && word.left() < right)
-                    .cloned()
-                    .collect();
+                let below = in_label_column(row, labels, number, &rows[next]);
                 // The next label, read a letter wrong, is no value (the value row was lost).
                 let is_a_label = matches!(
                     meaning_of(&label_text(&below)),
@@ -299,18 +305,7 @@ fn page_fields(rows: &[Row]) -> Vec<Found> {
             {
                 // In a row of labels side by side (a column each), a value going on goes on in
                 // its own column of the next row: after a comma, or in lower case.
-                let left = row.words[label.start]
-                    .left()
-                    .saturating_sub(row.height() * 2);
-                let right = labels
-                    .get(number + 1)
-                    .map_or(u32::MAX, |next_label| row.words[next_label.start].left());
-                let below: Vec<Word> = rows[next]
-                    .words
-                    .iter()
-                    .filter(|word| word.left() >= left && word.left() < right)
-                    .cloned()
-                    .collect();
+                let below = in_label_column(row, labels, number, &rows[next]);
                 // The last column's value that reached the writing's right margin goes on too.
                 let line_full = number + 1 == labels.len()
                     && words.last().map_or(0, Word::right) + 3 * row.height() >= text_right;

@@ -47,11 +47,12 @@ const DIVISIONS: &[(&str, &[Level])] = &[
     ("phuong", &[Level::Commune]),
 ];
 
-/// A unit's name without its division word, as written and folded.
+/// A unit's name without its division word: as written, folded, and in lower case.
 #[derive(Debug, Clone)]
 struct Name {
     written: String,
     folded: String,
+    lower: String,
 }
 
 impl Name {
@@ -59,6 +60,7 @@ impl Name {
         Name {
             written: written.to_owned(),
             folded: lower_fold(written),
+            lower: written.to_lowercase(),
         }
     }
 }
@@ -164,10 +166,7 @@ fn nearest<'a>(read: &str, names: impl Iterator<Item = &'a Name>, exact: bool) -
         if letters > allowed {
             continue;
         }
-        let distance = (
-            letters,
-            strsim::levenshtein(&name.written.to_lowercase(), &lower),
-        );
+        let distance = (letters, strsim::levenshtein(&name.lower, &lower));
         match best {
             Some((kept, spelling)) if distance == kept => tied |= spelling != name.written,
             Some((kept, _)) if distance > kept => {}
