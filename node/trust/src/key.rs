@@ -190,15 +190,19 @@ pub enum KeyFileError {
 
 /// Verifies `signature` over `message` in `context` with `public_key` (strict Ed25519: rejects
 /// small-order keys and non-canonical signatures).
+///
+/// A triple that verified before in this process is answered from
+/// [`crate::verified::VerifiedSignatures`] (a copy's status is derived several times at a
+/// city; its signatures need checking once).
 pub fn verify(
     public_key: &VerifyingKey,
     context: SigningContext,
     message: &[u8],
     signature: &Signature,
 ) -> bool {
-    public_key
-        .verify_strict(&context.message(message), signature)
-        .is_ok()
+    static VERIFIED: std::sync::LazyLock<crate::verified::VerifiedSignatures> =
+        std::sync::LazyLock::new(crate::verified::VerifiedSignatures::new);
+    VERIFIED.verify_strict(public_key, &context.message(message), signature)
 }
 
 /// Verifies a raw signature (see [`SecretKey::sign_raw`]).

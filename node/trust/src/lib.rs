@@ -24,6 +24,7 @@ pub mod locked_key;
 pub mod signed_list;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+pub mod verified;
 
 pub use certificate::{Certificate, CertificateBody, Role};
 pub use context::{
