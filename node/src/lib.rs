@@ -4,6 +4,7 @@
 //!
 //! - [`config`]: the per-node TOML configuration, parsed once into a role enum;
 //!   [`node_dir`]: `NodeDir::open(dir) -> Node` (config, key, certificate, trust, store);
+//!   [`node_lock`]: one running service per node directory;
 //! - [`files`] and [`entropy`]: key and certificate files, atomic writes, randomness and clock;
 //! - [`kiosk`]: issuance ([`kiosk_clock`]: whether the kiosk's clock may date a copy);
 //!   [`kiosk_session`]: the citizen's steps at the kiosk (state machine); [`kiosk_shell`]: the
@@ -49,6 +50,7 @@ pub mod log_serve;
 pub mod metrics;
 pub mod monitoring;
 pub mod node_dir;
+pub mod node_lock;
 pub mod reconciliation;
 pub mod sync;
 pub mod trust_export;
