@@ -286,18 +286,7 @@ fn create(dir: &Path, faces: &DemoFaces, out: &mut dyn Write) -> anyhow::Result<
     files::write_atomic(&trust_path, &city.bundle()?, 0o644)?;
     drop(city);
 
-    // The kiosk's receipts go to a file (a simulated printer: the ESC/POS bytes a printer
-    // would be sent).
-    let kiosk_config = setup.join("kiosk").join(CONFIG_FILE_NAME);
-    let mut config = read_table(&kiosk_config)?;
-    if let Some(kiosk) = config.get_mut("kiosk").and_then(toml::Value::as_table_mut) {
-        kiosk.insert(
-            "printer".to_owned(),
-            toml::Value::String("file:receipts.escpos".to_owned()),
-        );
-    }
-    write_table(&kiosk_config, &config)?;
-
+    simulated_kiosk_devices(&setup.join("kiosk"))?;
     let mut kiosk = Kiosk::open(&setup.join("kiosk"))?;
     let copy = kiosk.issue(sample_request(), entropy::now())?;
     say(
@@ -309,6 +298,8 @@ fn create(dir: &Path, faces: &DemoFaces, out: &mut dyn Write) -> anyhow::Result<
     )?;
     drop(kiosk);
     crate::demo::write_samples(&setup, faces)?;
+    // The same inputs inside the kiosk's directory, where its simulated devices read them.
+    crate::demo::write_samples(&setup.join("kiosk"), faces)?;
 
     // Kiosk last: a demo counts as made when all three nodes are in place.
     for name in [
@@ -326,6 +317,24 @@ fn create(dir: &Path, faces: &DemoFaces, out: &mut dyn Write) -> anyhow::Result<
     std::fs::remove_dir(&setup).with_context(|| format!("cannot remove {}", setup.display()))?;
     say(out, "")?;
     Ok(())
+}
+
+/// The kiosk's devices for a machine without them: receipts go to `kiosk/receipts.escpos`
+/// (the ESC/POS bytes a thermal printer would be sent), and the sample inputs are in
+/// `kiosk/samples` (the identity card, the camera frame, the scan). The place to name any other
+/// simulated device the kiosk's configuration comes to know.
+fn simulated_kiosk_devices(kiosk_dir: &Path) -> anyhow::Result<()> {
+    let path = kiosk_dir.join(CONFIG_FILE_NAME);
+    let mut config = read_table(&path)?;
+    let kiosk = config
+        .get_mut("kiosk")
+        .and_then(toml::Value::as_table_mut)
+        .with_context(|| format!("{} has no [kiosk] section", path.display()))?;
+    kiosk.insert(
+        "printer".to_owned(),
+        toml::Value::String("file:receipts.escpos".to_owned()),
+    );
+    write_table(&path, &config)
 }
 
 /// A port in use is an error naming it, before anything starts.
