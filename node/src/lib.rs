@@ -2,7 +2,8 @@
 //! The `bansao` binary (node/cli), and later the web pages, call these and nothing below them;
 //! nothing here parses argv, reads the environment or prints.
 //!
-//! - [`config`]: the per-node TOML configuration, parsed once into a role enum;
+//! - [`config`]: the per-node TOML configuration, parsed once into a role enum ([`web_config`]:
+//!   its `[web]`);
 //!   [`node_dir`]: `NodeDir::open(dir) -> Node` (config, key, certificate, trust, store);
 //!   [`node_lock`]: one running service per node directory;
 //! - [`files`] and [`entropy`]: key and certificate files, atomic writes, randomness and clock;
@@ -58,6 +59,7 @@ pub mod trust_floor;
 pub mod verify;
 pub mod verify_online;
 pub mod ward;
+pub mod web_config;
 
 /// The media type of a scan file from its first bytes: PNG or JPEG, nothing else.
 pub fn scan_media_type(bytes: &[u8]) -> Option<&'static str> {
