@@ -23,7 +23,8 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use bansao_copy::OfficialId;
-use bansao_node::city::Validity;
+use bansao_node::city::{City, Validity};
+use bansao_node::city_staff::staff_files;
 use bansao_node::config::{CONFIG_FILE_NAME, NodeRole};
 use bansao_node::kiosk::Kiosk;
 use bansao_node::node_lock::NodeLock;
@@ -118,22 +119,16 @@ pub fn run(
         .iter()
         .map(|(name, _)| dir.join(name).join(CONFIG_FILE_NAME).exists())
         .collect();
-    if present.iter().all(|present| *present) {
-        say(
-            out,
-            &format!(
-                "Bản trình diễn tiếp tục với các nút đã có trong {} (the demo resumes its nodes)",
+    let resuming = present.iter().all(|present| *present);
+    if !resuming {
+        if present.iter().any(|present| *present)
+            || NODES.iter().any(|(name, _)| dir.join(name).exists())
+        {
+            bail!(
+                "{} holds only part of a demo's nodes (city, ward, kiosk): give a new directory, or the one a demo made",
                 dir.display()
-            ),
-        )?;
-    } else if present.iter().any(|present| *present)
-        || NODES.iter().any(|(name, _)| dir.join(name).exists())
-    {
-        bail!(
-            "{} holds only part of a demo's nodes (city, ward, kiosk): give a new directory, or the one a demo made",
-            dir.display()
-        );
-    } else {
+            );
+        }
         create(dir, faces, out)?;
     }
 
@@ -142,7 +137,18 @@ pub fn run(
     for (name, _) in NODES {
         locks.push(NodeLock::acquire(&dir.join(name))?);
     }
+    if resuming {
+        say(
+            out,
+            &format!(
+                "Bản trình diễn tiếp tục với các nút đã có trong {} (the demo resumes its nodes)",
+                dir.display()
+            ),
+        )?;
+    }
+    ensure_staff(dir, out)?;
     check_ports_free(ports)?;
+    simulated_kiosk_devices(&dir.join("kiosk"))?;
     for (name, role) in NODES {
         write_network(&dir.join(name), role, ports)?;
     }
@@ -262,37 +268,16 @@ fn create(dir: &Path, faces: &DemoFaces, out: &mut dyn Write) -> anyhow::Result<
         out,
         "Bản trình diễn bansao: tạo thành phố, xã và ki-ốt (bansao demo --serve: making a city, a ward and a kiosk)",
     )?;
-    let (mut city, _official, trust_path) = crate::demo::ceremonies(&setup, out)?;
-    say(
-        out,
-        &format!(
-            "4. Thành phố cấp khóa cho cán bộ Sở {STAFF_NAME} (the city certifies a staff member)"
-        ),
-    )?;
-    let passphrase = Passphrase::new(STAFF_PASSPHRASE.to_owned())?;
-    city.certify_staff(
-        &OfficialId::parse(STAFF_ID)?,
-        STAFF_NAME,
-        &passphrase,
-        entropy::now(),
-        Validity::default(),
-    )?;
-    files::write_atomic(
-        &setup.join("staff.passphrase"),
-        format!("{STAFF_PASSPHRASE}\n").as_bytes(),
-        0o600,
-    )?;
-    city.distribute(&[&setup.join("ward"), &setup.join("kiosk")])?;
-    files::write_atomic(&trust_path, &city.bundle()?, 0o644)?;
+    let (city, _official, _trust_path) = crate::demo::ceremonies(&setup, out)?;
     drop(city);
+    ensure_staff(&setup, out)?;
 
-    simulated_kiosk_devices(&setup.join("kiosk"))?;
     let mut kiosk = Kiosk::open(&setup.join("kiosk"))?;
     let copy = kiosk.issue(sample_request(), entropy::now())?;
     say(
         out,
         &format!(
-            "5. Ki-ốt cấp một bản sao mẫu, mã {}: nó chờ cán bộ duyệt ở xã (the kiosk issues a sample copy; it waits for the official)",
+            "Ki-ốt cấp một bản sao mẫu, mã {}: nó chờ cán bộ duyệt ở xã (the kiosk issues a sample copy; it waits for the official)",
             copy.document.content().copy_id
         ),
     )?;
@@ -316,6 +301,41 @@ fn create(dir: &Path, faces: &DemoFaces, out: &mut dyn Write) -> anyhow::Result<
     }
     std::fs::remove_dir(&setup).with_context(|| format!("cannot remove {}", setup.display()))?;
     say(out, "")?;
+    Ok(())
+}
+
+/// The city staff member of the demo in `dir` (made by the first start, or here when `dir` is
+/// the directory of the day's demo, `bansao demo --dir`, which has none): a root ceremony,
+/// their passphrase in `DIR/staff.passphrase`, the new trust list handed to the ward and the
+/// kiosk and written to `DIR/trust.cbor`.
+fn ensure_staff(dir: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
+    let city_dir = dir.join("city");
+    let staff_id = OfficialId::parse(STAFF_ID)?;
+    if staff_files(&city_dir, &staff_id).0.exists() {
+        return Ok(());
+    }
+    say(
+        out,
+        &format!(
+            "Thành phố cấp khóa cho cán bộ Sở {STAFF_NAME} (the city certifies a staff member)"
+        ),
+    )?;
+    let mut city = City::open(&city_dir)?;
+    let passphrase = Passphrase::new(STAFF_PASSPHRASE.to_owned())?;
+    city.certify_staff(
+        &staff_id,
+        STAFF_NAME,
+        &passphrase,
+        entropy::now(),
+        Validity::default(),
+    )?;
+    files::write_atomic(
+        &dir.join("staff.passphrase"),
+        format!("{STAFF_PASSPHRASE}\n").as_bytes(),
+        0o600,
+    )?;
+    city.distribute(&[&dir.join("ward"), &dir.join("kiosk")])?;
+    files::write_atomic(&dir.join("trust.cbor"), &city.bundle()?, 0o644)?;
     Ok(())
 }
 
@@ -412,6 +432,28 @@ fn write_table(path: &Path, table: &toml::Table) -> anyhow::Result<()> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn a_directory_holding_only_part_of_a_demo_is_refused_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("city")).unwrap();
+        std::fs::write(dir.path().join("city").join("keep.txt"), "mine").unwrap();
+        let mut out = Vec::new();
+        let error = run(
+            dir.path(),
+            DemoPorts::default(),
+            &DemoFaces::default(),
+            &mut out,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("only part of a demo"), "{error}");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("city").join("keep.txt")).unwrap(),
+            "mine"
+        );
+        assert!(!dir.path().join("ward").exists() && !dir.path().join(SETUP_DIR).exists());
+    }
 
     #[test]
     fn ports_are_three_different_ones_and_default_to_each_roles_own() {

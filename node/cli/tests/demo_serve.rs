@@ -370,3 +370,39 @@ fn demo_serve_runs_a_kiosk_a_ward_and_a_city_syncing_and_resumes_them() {
     let (code, printed) = demo.stop();
     assert_eq!(code, Some(0), "{printed}");
 }
+
+/// The directory of the day's demo (`bansao demo --dir`) is served too: its nodes resumed, the
+/// city staff member it lacks certified, its waiting copy still in the ward's queue.
+#[test]
+fn demo_serve_resumes_the_day_demo_s_directory_adding_its_staff_member() {
+    let dir = tempfile::tempdir().unwrap();
+    let day = bansao()
+        .args(["demo", "--dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        day.status.success(),
+        "{}",
+        String::from_utf8_lossy(&day.stderr)
+    );
+    let waiting = ward_queue(&dir.path().join("ward"));
+    assert_eq!(waiting.len(), 1, "{waiting:?}");
+    let ports = free_ports();
+    let demo = Demo::start(dir.path(), ports);
+    assert!(demo.stdout().contains("resumes"), "{}", demo.stdout());
+    let session = sign_in(ports[2], "le-thi-hoa", "hoa-sở-tư-pháp-2026");
+    let keys = request(
+        ports[2],
+        "GET",
+        "/keys",
+        &[format!("Cookie: bansao_session={session}")],
+        "",
+    )
+    .unwrap();
+    assert_eq!(keys.status, 200, "{}", keys.body);
+    assert!(keys.body.contains("Lê Thị Hoa"), "{}", keys.body);
+    assert_eq!(ward_queue(&dir.path().join("ward")), waiting);
+    let (code, printed) = demo.stop();
+    assert_eq!(code, Some(0), "{printed}");
+}
