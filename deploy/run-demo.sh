@@ -6,14 +6,20 @@
 # resume the same nodes. Extra arguments go to `bansao demo --serve` (e.g. --ports 9480,9481,9482).
 # Works from any directory.
 set -euo pipefail
+caller="$PWD"
 cd "$(dirname "$0")/.."
 
+if (($# > 0)); then
+  dir="$1"
+  shift
+  [[ "$dir" == /* ]] || dir="$caller/$dir" # DIR is where the caller is, not in the repository
+else
+  dir=demo-output/serve
+fi
 deploy/setup.sh
-dir="${1:-demo-output/serve}"
-shift || true
 cargo build --release --locked -p bansao
 photos=.test-data/face_recognition-1.3.0/tests/test_images
 export BANSAO_FACE_MODELS="${BANSAO_FACE_MODELS:-$PWD/.models/face}"
 # The photos make the sample identity card and camera frame in DIR/samples (first start only).
-exec ./target/release/bansao demo --serve --dir "$dir" \
+exec "${CARGO_TARGET_DIR:-target}/release/bansao" demo --serve --dir "$dir" \
   --portrait-photo "$photos/obama.jpg" --camera-photo "$photos/obama2.jpg" "$@"

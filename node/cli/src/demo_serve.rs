@@ -205,12 +205,22 @@ pub fn run(
             ports.ward, ports.city
         ),
     )?;
+    let samples = dir.join("samples");
+    let identity = if samples.join("cccd.jpg").exists() && samples.join("camera.jpg").exists() {
+        format!(
+            " --id-photo {} --face {}",
+            samples.join("cccd.jpg").display(),
+            samples.join("camera.jpg").display()
+        )
+    } else {
+        String::new()
+    };
     say(
         out,
         &format!(
-            "  Một phiên ki-ốt (a kiosk session): bansao kiosk issue --node {} --scan {}",
+            "  Một phiên ki-ốt (a kiosk session): bansao kiosk issue --node {}{identity} --scan {}",
             dir.join("kiosk").display(),
-            dir.join("samples").join("giay-khai-sinh.png").display()
+            samples.join("giay-khai-sinh.png").display()
         ),
     )?;
     say(
