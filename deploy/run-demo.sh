@@ -1,24 +1,25 @@
 #!/usr/bin/env bash
-# Runs the bansao demo: a city, a ward with an official and a kiosk are created as node
-# directories, copies of a sample birth certificate are issued offline, counter-signed,
-# registered, exported as sealed PDF/A files with QR codes, and verified; then one citizen's
-# whole kiosk session runs on the sample inputs the demo leaves (`bansao kiosk issue`: identity
-# card, face check, scan, recognition, issue, receipt). Works from any directory; the results go
-# to DIR (default: demo-output/run-<time> in the repository).
+# Runs the product on this machine: `bansao demo --serve` makes (the first time) or resumes a
+# city, a ward and a kiosk in DIR (default: demo-output/serve in the repository), runs the three
+# syncing over QUIC on loopback, each with its web site, prints their addresses and the demo's
+# sign-in ids and passphrases, and stays up until Ctrl-C. Run it again on the same DIR to
+# resume the same nodes. Extra arguments go to `bansao demo --serve` (e.g. --ports 9480,9481,9482).
+# Works from any directory.
 set -euo pipefail
+caller="$PWD"
 cd "$(dirname "$0")/.."
 
+if (($# > 0)); then
+  dir="$1"
+  shift
+  [[ "$dir" == /* ]] || dir="$caller/$dir" # DIR is where the caller is, not in the repository
+else
+  dir=demo-output/serve
+fi
 deploy/setup.sh
-dir="${1:-demo-output/run-$(date +%Y%m%d-%H%M%S)}"
 cargo build --release --locked -p bansao
 photos=.test-data/face_recognition-1.3.0/tests/test_images
 export BANSAO_FACE_MODELS="${BANSAO_FACE_MODELS:-$PWD/.models/face}"
-./target/release/bansao demo --dir "$dir" \
-  --portrait-photo "$photos/obama.jpg" --camera-photo "$photos/obama2.jpg"
-
-echo
-echo "Một công dân ở ki-ốt (one citizen at the kiosk): bansao kiosk issue"
-./target/release/bansao kiosk issue --node "$dir/kiosk" \
-  --id-photo "$dir/samples/cccd.jpg" --face "$dir/samples/camera.jpg" \
-  --scan "$dir/samples/giay-khai-sinh.png" \
-  --receipt "$dir/kiosk-session.receipt.escpos"
+# The photos make the sample identity card and camera frame in DIR/samples (first start only).
+exec "${CARGO_TARGET_DIR:-target}/release/bansao" demo --serve --dir "$dir" \
+  --portrait-photo "$photos/obama.jpg" --camera-photo "$photos/obama2.jpg" "$@"

@@ -12,6 +12,9 @@ use bansao_copy::{CommuneCode, KioskId};
 use serde::Deserialize;
 
 pub use crate::city_config::{CityConfig, RegistrationPolicy};
+pub use crate::web_config::{
+    DEFAULT_CITY_WEB_PORT, DEFAULT_KIOSK_WEB_PORT, DEFAULT_WARD_WEB_PORT, WebSettings,
+};
 
 /// The file name of a node's configuration inside its directory.
 pub const CONFIG_FILE_NAME: &str = "bansao.toml";
@@ -52,41 +55,7 @@ struct RawConfig {
     #[serde(default)]
     sync: RawSync,
     #[serde(default)]
-    web: RawWeb,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawWeb {
-    listen: Option<String>,
-}
-
-/// The TCP address a node serves its web pages on by default: this machine only.
-pub const DEFAULT_WEB_LISTEN: &str = "127.0.0.1:8480";
-
-/// Where a node serves its web pages (`[web]`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct WebSettings {
-    /// The address, or `None` with `listen = "off"`.
-    pub listen: Option<std::net::SocketAddr>,
-}
-
-fn web_settings(raw: RawWeb, problems: &mut Vec<String>) -> WebSettings {
-    let text = raw.listen.unwrap_or_else(|| DEFAULT_WEB_LISTEN.to_owned());
-    if text == "off" {
-        return WebSettings { listen: None };
-    }
-    match text.parse() {
-        Ok(address) => WebSettings {
-            listen: Some(address),
-        },
-        Err(_) => {
-            problems.push(format!(
-                "web.listen: {text:?} is not an address such as {DEFAULT_WEB_LISTEN} (or \"off\")"
-            ));
-            WebSettings { listen: None }
-        }
-    }
+    web: crate::web_config::RawWeb,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -485,7 +454,7 @@ impl NodeConfig {
             }
         };
         let sync = sync_settings(raw.role, raw.sync, &mut problems);
-        let web = web_settings(raw.web, &mut problems);
+        let web = crate::web_config::web_settings(raw.role, raw.web, &mut problems);
         let role = match role {
             Some(role) if problems.is_empty() => role,
             _ => {
@@ -601,6 +570,12 @@ mod tests {
                     config.role().as_str(),
                     stem,
                     "{} declares the role of its name",
+                    path.display()
+                );
+                assert_eq!(
+                    config.web.listen,
+                    Some(config.role().default_web_listen()),
+                    "{} shows its role's default [web] listen",
                     path.display()
                 );
                 seen += 1;

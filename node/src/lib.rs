@@ -2,8 +2,10 @@
 //! The `bansao` binary (node/cli), and later the web pages, call these and nothing below them;
 //! nothing here parses argv, reads the environment or prints.
 //!
-//! - [`config`]: the per-node TOML configuration, parsed once into a role enum;
+//! - [`config`]: the per-node TOML configuration, parsed once into a role enum ([`web_config`]:
+//!   its `[web]`);
 //!   [`node_dir`]: `NodeDir::open(dir) -> Node` (config, key, certificate, trust, store);
+//!   [`node_lock`]: one running service per node directory;
 //! - [`files`] and [`entropy`]: key and certificate files, atomic writes, randomness and clock;
 //! - [`kiosk`]: issuance ([`kiosk_clock`]: whether the kiosk's clock may date a copy);
 //!   [`kiosk_session`]: the citizen's steps at the kiosk (state machine); [`kiosk_shell`]: the
@@ -49,6 +51,7 @@ pub mod log_serve;
 pub mod metrics;
 pub mod monitoring;
 pub mod node_dir;
+pub mod node_lock;
 pub mod reconciliation;
 pub mod sync;
 pub mod trust_export;
@@ -56,6 +59,7 @@ pub mod trust_floor;
 pub mod verify;
 pub mod verify_online;
 pub mod ward;
+pub mod web_config;
 
 /// The media type of a scan file from its first bytes: PNG or JPEG, nothing else.
 pub fn scan_media_type(bytes: &[u8]) -> Option<&'static str> {

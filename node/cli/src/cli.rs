@@ -21,11 +21,21 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run a whole certification day on this machine and leave the results in DIR.
+    /// Run a whole certification day on this machine and leave the results in DIR; with
+    /// --serve, run a kiosk, a ward and a city here, syncing, with their web pages, until Ctrl-C.
     Demo {
-        /// Where to create the city, ward and kiosk and write the copies.
+        /// Where to create the city, ward and kiosk and write the copies (with --serve: where
+        /// they are, or are made the first time).
         #[arg(long)]
         dir: PathBuf,
+        /// Run the three nodes and their sites until Ctrl-C or SIGTERM (again on the same DIR:
+        /// the same nodes, resumed).
+        #[arg(long)]
+        serve: bool,
+        /// With --serve: the web ports KIOSK,WARD,CITY (the ward's and the city's sync use the
+        /// UDP ports of the same numbers). Default: each role's, 8480,8481,8482.
+        #[arg(long, requires = "serve", value_parser = crate::demo_serve::DemoPorts::parse)]
+        ports: Option<crate::demo_serve::DemoPorts>,
         /// A photo of one person's face: the portrait of the sample identity card written to
         /// DIR/samples for `bansao kiosk issue` (with --camera-photo).
         #[arg(long, requires = "camera_photo")]
@@ -219,6 +229,8 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<u8> {
     match cli.command {
         Command::Demo {
             dir,
+            serve,
+            ports,
             portrait_photo,
             camera_photo,
         } => {
@@ -226,7 +238,12 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<u8> {
                 portrait: portrait_photo,
                 camera: camera_photo,
             };
-            demo::run(&dir, &faces, out)?;
+            if serve {
+                init_logging();
+                crate::demo_serve::run(&dir, ports.unwrap_or_default(), &faces, out)?;
+            } else {
+                demo::run(&dir, &faces, out)?;
+            }
             Ok(0)
         }
         Command::Verify {

@@ -26,10 +26,10 @@ use bansao_node::{copies, entropy, files, verify};
 use bansao_testkit::{SAMPLE_SCAN, sample_request};
 use bansao_trust::Passphrase;
 
-const OFFICIAL_ID: &str = "tran-thi-binh";
+pub(crate) const OFFICIAL_ID: &str = "tran-thi-binh";
 /// The demo official's passphrase (written to DIR/official.passphrase for the commands and pages
 /// the demo suggests; a real official's is theirs alone).
-const OFFICIAL_PASSPHRASE: &str = "bình-ký-duyệt-2026";
+pub(crate) const OFFICIAL_PASSPHRASE: &str = "bình-ký-duyệt-2026";
 
 /// Face photos the demo makes its sample identity card and camera frame from (both of one
 /// person, each showing one face).
@@ -86,13 +86,16 @@ pub fn run(dir: &Path, faces: &DemoFaces, out: &mut dyn Write) -> anyhow::Result
     Ok(())
 }
 
-fn say(out: &mut dyn Write, line: &str) -> std::io::Result<()> {
+pub(crate) fn say(out: &mut dyn Write, line: &str) -> std::io::Result<()> {
     writeln!(out, "{line}")
 }
 
 /// Steps 1–3: the city, the ward, its kiosk and official, by the real ceremonies; the trust
 /// list written to `DIR/trust.cbor`.
-fn ceremonies(dir: &Path, out: &mut dyn Write) -> anyhow::Result<(City, OfficialId, PathBuf)> {
+pub(crate) fn ceremonies(
+    dir: &Path,
+    out: &mut dyn Write,
+) -> anyhow::Result<(City, OfficialId, PathBuf)> {
     let validity = Validity::default();
     say(
         out,
@@ -287,10 +290,11 @@ fn review_at_ward(
         &format!(
             "   Trang của cán bộ (the official's pages): bansao run --node {} rồi mở http://{}/ — mã tran-thi-binh, mật khẩu trong {}",
             dir.join("ward").display(),
-            ward.node.config().web.listen.map_or_else(
-                || "127.0.0.1:8480".to_owned(),
-                |address| address.to_string()
-            ),
+            ward.node
+                .config()
+                .web
+                .listen
+                .map_or_else(|| "off".to_owned(), |address| address.to_string()),
             dir.join("official.passphrase").display()
         ),
     )?;
@@ -458,7 +462,7 @@ fn print_receipt(dir: &Path, kiosk: &Kiosk, copy: &bansao_node::kiosk::IssuedCop
 /// Sample inputs for `bansao kiosk issue` in `DIR/samples`: the sample scan, and, when face
 /// photos are given, a made-up identity card with the first as its portrait and a camera frame
 /// of the second. Returns the files written.
-fn write_samples(dir: &Path, faces: &DemoFaces) -> anyhow::Result<Vec<PathBuf>> {
+pub(crate) fn write_samples(dir: &Path, faces: &DemoFaces) -> anyhow::Result<Vec<PathBuf>> {
     let samples = dir.join("samples");
     std::fs::create_dir_all(&samples)?;
     let mut written = vec![samples.join("giay-khai-sinh.png")];

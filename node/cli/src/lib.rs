@@ -6,13 +6,15 @@
 //!   (`bansao run|sync|status`), [`ward_commands`] (`bansao ward queue|show|approve|reject`),
 //!   [`keys_commands`] (`bansao keys …`), [`store_commands`] (`bansao store reindex|check`),
 //!   [`verify_commands`] (`bansao verify`);
-//! - [`demo`]: the self-contained demonstration; [`bench`]: `bansao bench …`, the product's
+//! - [`demo`]: the self-contained demonstration; [`demo_serve`]: `bansao demo --serve`, the
+//!   three nodes running with their sites; [`bench`]: `bansao bench …`, the product's
 //!   figures and the fault labs.
 
 pub mod bench;
 pub mod city_commands;
 pub mod cli;
 pub mod demo;
+pub mod demo_serve;
 pub mod exit;
 pub mod keys_commands;
 pub mod kiosk_commands;

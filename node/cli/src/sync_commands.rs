@@ -11,6 +11,7 @@ use anyhow::Context;
 use bansao_node::city::City;
 use bansao_node::config::{CONFIG_FILE_NAME, NodeRole};
 use bansao_node::node_dir::NodeDir;
+use bansao_node::node_lock::NodeLock;
 use bansao_node::sync::SyncShellError;
 use bansao_node::sync::peers::{ADDRESS_PREFIX, PeerState, load_states};
 use bansao_node::sync::service::SyncNode;
@@ -19,7 +20,7 @@ use bansao_node::ward::Ward;
 use bansao_web::dashboard::{DashboardState, dashboard_router};
 use bansao_web::{CityState, MonitoringState, SessionRules, WebState};
 
-fn runtime() -> Result<tokio::runtime::Runtime, SyncShellError> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, SyncShellError> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -29,7 +30,8 @@ fn runtime() -> Result<tokio::runtime::Runtime, SyncShellError> {
         })
 }
 
-async fn stop_signal() {
+/// Ctrl-C or SIGTERM.
+pub(crate) async fn stop_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
@@ -103,8 +105,63 @@ fn web_parts(
 
 /// `bansao run --node DIR`: runs the node's sync, and its web pages on `[web] listen` (a
 /// ward's officials' pages, a city's staff pages and dashboard, everyone's `/verify`,
-/// `/metrics` and `/healthz`), until Ctrl-C or SIGTERM.
+/// `/metrics` and `/healthz`), until Ctrl-C or SIGTERM. A second `bansao run` on the same
+/// directory is refused while this one runs ([`NodeLock`]).
 pub fn run_node(dir: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
+    let lock = NodeLock::acquire(dir)?;
+    let runtime = runtime()?;
+    let ready = ready_node(dir, lock, &runtime, out)?;
+    out.flush()?;
+    runtime.block_on(async {
+        let stop = std::sync::Arc::new(tokio::sync::watch::channel(false).0);
+        tokio::spawn({
+            let stop = stop.clone();
+            async move {
+                stop_signal().await;
+                stop.send_replace(true);
+            }
+        });
+        serve_ready(ready, stop).await
+    })?;
+    writeln!(out, "Đã dừng (stopped).")?;
+    Ok(())
+}
+
+/// A node ready to run: its directory locked, its sync service opened and its site's listener
+/// bound. `bansao run` runs one; `bansao demo --serve` runs a kiosk, a ward and a city.
+pub struct ReadyNode {
+    node: SyncNode,
+    web: Option<(tokio::net::TcpListener, bansao_web::Router)>,
+    _lock: NodeLock,
+}
+
+impl std::fmt::Debug for ReadyNode {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("ReadyNode")
+            .field("node", &self.node.identity().subject)
+            .field("web", &self.web_address())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ReadyNode {
+    /// The address the node's site answers on (`None`: `[web] listen = "off"`).
+    pub fn web_address(&self) -> Option<std::net::SocketAddr> {
+        self.web
+            .as_ref()
+            .and_then(|(listener, _)| listener.local_addr().ok())
+    }
+}
+
+/// Opens the node in `dir` (held by `lock`), binds its site on `[web] listen` in `runtime` (a
+/// port in use is an error naming it) and writes to `out` what it will serve.
+pub fn ready_node(
+    dir: &Path,
+    lock: NodeLock,
+    runtime: &tokio::runtime::Runtime,
+    out: &mut dyn Write,
+) -> anyhow::Result<ReadyNode> {
     let node = SyncNode::open(dir)?;
     let settings = node.config().sync.clone();
     let web_listen = node.config().web.listen;
@@ -127,13 +184,16 @@ pub fn run_node(dir: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
             "  Tìm máy cùng xã trong mạng nội bộ (LAN discovery on)"
         )?;
     }
-    let runtime = runtime()?;
     let web = match web_listen {
         Some(address) => {
             let listener = runtime
                 .block_on(tokio::net::TcpListener::bind(address))
                 .with_context(|| {
-                    format!("cannot serve the web pages on {address} ([web] listen)")
+                    format!(
+                        "cannot serve the web pages of {} on {address} ([web] listen in {})",
+                        dir.display(),
+                        dir.join(CONFIG_FILE_NAME).display()
+                    )
                 })?;
             let (parts, pages) = web_parts(dir, &node)?;
             let address = listener.local_addr()?;
@@ -148,45 +208,45 @@ pub fn run_node(dir: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
         }
         None => None,
     };
-    out.flush()?;
-    runtime.block_on(async {
-        // Ctrl-C or SIGTERM stops both; so does either of them ending (a failure of one must not
-        // leave the other running alone).
-        let stop = std::sync::Arc::new(tokio::sync::watch::channel(false).0);
-        let stopped = stop.subscribe();
-        tokio::spawn({
-            let stop = stop.clone();
-            async move {
-                stop_signal().await;
-                let _ = stop.send(true);
+    Ok(ReadyNode {
+        node,
+        web,
+        _lock: lock,
+    })
+}
+
+/// Runs a ready node's sync and site until `stop` is set; sets it when either of them ends (a
+/// failure of one must not leave the other running alone). Returns when both have stopped,
+/// the store flushed.
+pub async fn serve_ready(
+    ready: ReadyNode,
+    stop: std::sync::Arc<tokio::sync::watch::Sender<bool>>,
+) -> anyhow::Result<()> {
+    let ReadyNode { node, web, _lock } = ready;
+    let until_stopped = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = stopped.wait_for(|stop| *stop).await;
+    };
+    let serves_pages = web.is_some();
+    let pages = async {
+        let served = match web {
+            Some((listener, router)) => {
+                bansao_web::serve(listener, router, until_stopped(stop.subscribe())).await
             }
-        });
-        let until_stopped = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
-            let _ = stopped.wait_for(|stop| *stop).await;
+            None => Ok(()),
         };
-        let pages = async {
-            let served = match web {
-                Some((listener, router)) => {
-                    bansao_web::serve(listener, router, until_stopped(stopped.clone())).await
-                }
-                None => Ok(()),
-            };
-            if web_listen.is_some() {
-                let _ = stop.send(true);
-            }
-            served
-        };
-        let synced = async {
-            let synced = node.run(until_stopped(stopped.clone())).await;
-            let _ = stop.send(true);
-            synced
-        };
-        let (synced, served) = tokio::join!(synced, pages);
-        synced?;
-        served.context("the web pages stopped")?;
-        Ok::<_, anyhow::Error>(())
-    })?;
-    writeln!(out, "Đã dừng (stopped).")?;
+        if serves_pages {
+            stop.send_replace(true);
+        }
+        served
+    };
+    let synced = async {
+        let synced = node.run(until_stopped(stop.subscribe())).await;
+        stop.send_replace(true);
+        synced
+    };
+    let (synced, served) = tokio::join!(synced, pages);
+    synced?;
+    served.context("the web pages stopped")?;
     Ok(())
 }
 
