@@ -394,10 +394,12 @@ impl City {
             })
             .collect();
         for batch in wanted.chunks(COPIES_PER_DRAIN) {
+            // The batch's paths share their upper tiles: each is read once.
+            let tiles = bansao_tlog::CachedTiles::new(self.store.log_tiles());
             let inclusions = batch
                 .iter()
                 .map(|(leaf_index, _)| {
-                    self.inclusion(&checkpoint, *leaf_index)
+                    self.inclusion_in(&tiles, &checkpoint, *leaf_index)
                         .map(|inclusion| (*leaf_index, inclusion))
                 })
                 .collect::<Result<std::collections::HashMap<_, _>, _>>()?;
@@ -434,7 +436,17 @@ impl City {
         checkpoint: &StoredCheckpoint,
         leaf_index: u64,
     ) -> Result<LogInclusion, CityLogError> {
-        let proof = prove_inclusion(&self.store.log_tiles(), checkpoint.tree_size, leaf_index)?;
+        self.inclusion_in(&self.store.log_tiles(), checkpoint, leaf_index)
+    }
+
+    /// [`City::inclusion`] with the tiles read from `tiles`.
+    fn inclusion_in(
+        &self,
+        tiles: &impl bansao_tlog::TileStore,
+        checkpoint: &StoredCheckpoint,
+        leaf_index: u64,
+    ) -> Result<LogInclusion, CityLogError> {
+        let proof = prove_inclusion(tiles, checkpoint.tree_size, leaf_index)?;
         let entry = self
             .store
             .log_entries(leaf_index, 1)?

@@ -48,6 +48,6 @@ pub use proof::{
     verify_consistency, verify_inclusion,
 };
 pub use serve::{EntryStore, ServeError, serve_tile_path, serve_tile_request};
-pub use store::{MemoryTileStore, TileStore, TileUpdate};
+pub use store::{CachedTiles, MemoryTileStore, TileStore, TileUpdate};
 pub use tile::{TileId, TileRequest, TileWidth};
 pub use tree::{AppendError, Appended, TreeError, append, append_leaf_hashes, tree_head};

@@ -104,3 +104,85 @@ impl<S: TileStore> TileStore for Overlay<'_, S> {
         }
     }
 }
+
+/// A store whose tiles are read once and then kept, for many proofs in one tree state (the
+/// city writes a round's inclusion proofs 500 at a time, each path touching the same few upper
+/// tiles). Only for reads while nothing is appended: a tile kept partial would not see hashes
+/// written after it was read.
+#[derive(Debug)]
+pub struct CachedTiles<S> {
+    store: S,
+    kept: std::cell::RefCell<HashMap<TileId, Option<Vec<Hash>>>>,
+}
+
+impl<S: TileStore> CachedTiles<S> {
+    /// `store`, read through a cache that starts empty.
+    pub fn new(store: S) -> CachedTiles<S> {
+        CachedTiles {
+            store,
+            kept: std::cell::RefCell::new(HashMap::new()),
+        }
+    }
+}
+
+impl<S: TileStore> TileStore for CachedTiles<S> {
+    type Error = S::Error;
+
+    fn read_tile(&self, tile: TileId) -> Result<Option<Vec<Hash>>, S::Error> {
+        if let Some(kept) = self.kept.borrow().get(&tile) {
+            return Ok(kept.clone());
+        }
+        let read = self.store.read_tile(tile)?;
+        self.kept.borrow_mut().insert(tile, read.clone());
+        Ok(read)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::measure::build_memory_log;
+    use crate::proof::prove_inclusion;
+
+    /// Counts the reads that reach the store underneath.
+    struct Counting<'a> {
+        store: &'a MemoryTileStore,
+        reads: std::cell::Cell<usize>,
+    }
+
+    impl TileStore for Counting<'_> {
+        type Error = Infallible;
+
+        fn read_tile(&self, tile: TileId) -> Result<Option<Vec<Hash>>, Infallible> {
+            self.reads.set(self.reads.get() + 1);
+            self.store.read_tile(tile)
+        }
+    }
+
+    #[test]
+    fn proofs_read_through_the_cache_are_the_store_s_and_each_tile_is_read_once() {
+        let (store, head) = build_memory_log(70_000).unwrap();
+        let counting = Counting {
+            store: &store,
+            reads: std::cell::Cell::new(0),
+        };
+        let cached = CachedTiles::new(&counting);
+        for leaf in (0..head.size).step_by(997) {
+            assert_eq!(
+                prove_inclusion(&cached, head.size, leaf).unwrap(),
+                prove_inclusion(&store, head.size, leaf).unwrap()
+            );
+        }
+        let reads = counting.reads.get();
+        let before = reads;
+        for leaf in (0..head.size).step_by(997) {
+            prove_inclusion(&cached, head.size, leaf).unwrap();
+        }
+        assert_eq!(counting.reads.get(), before, "a second pass reads nothing");
+        assert!(
+            reads <= store.tile_count(),
+            "{reads} reads of {} tiles",
+            store.tile_count()
+        );
+    }
+}
