@@ -106,31 +106,29 @@ impl Store {
     /// `decide`d (given its position in `copy_ids`) and saved in turn. A copy that is not
     /// stored, or that `decide` refuses, is left as it was and its error is returned in its
     /// place; a failure to write ends the whole batch with nothing written.
-    pub fn record_decisions<T, E: From<StoreError>>(
+    pub fn record_decisions<T: Send, E: From<StoreError> + Send>(
         &mut self,
         copy_ids: &[CopyId],
         actor: ActorId,
         now: Timestamp,
-        mut decide: impl FnMut(usize, &mut CopyDocument) -> Result<(CopyStatus, T), E>,
+        decide: impl Fn(usize, &mut CopyDocument) -> Result<(CopyStatus, T), E> + Sync,
     ) -> Result<Vec<Result<T, E>>, StoreError> {
         let transaction = self
             .connection
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let ids: Vec<String> = copy_ids.iter().map(ToString::to_string).collect();
         let mut results = Vec::with_capacity(copy_ids.len());
-        for (position, copy_id) in copy_ids.iter().enumerate() {
-            let id = copy_id.to_string();
-            let mut document =
-                match crate::decisions::stored_document(&transaction, &id, actor.clone()) {
-                    Ok(document) => document,
-                    Err(error) => {
-                        results.push(Err(E::from(error)));
-                        continue;
-                    }
-                };
-            match decide(position, &mut document) {
-                Ok((status, decided)) => {
-                    upsert_copy(&transaction, &mut document, status, now)?;
-                    results.push(Ok(decided));
+        for outcome in crate::rework::rework(&transaction, &ids, &actor, decide)? {
+            match outcome {
+                Ok(mut reworked) => {
+                    crate::upsert_saved_copy(
+                        &transaction,
+                        &mut reworked.document,
+                        &reworked.bytes,
+                        reworked.status,
+                        now,
+                    )?;
+                    results.push(Ok(reworked.value));
                 }
                 Err(error) => results.push(Err(error)),
             }

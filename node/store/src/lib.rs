@@ -16,6 +16,7 @@ mod editions;
 mod held_checkpoints;
 mod log;
 mod node_status;
+mod rework;
 mod schema;
 mod sync;
 
@@ -75,6 +76,12 @@ pub enum StoreError {
         /// Why.
         error: Box<CopyDocumentError>,
     },
+    /// Changing a stored document stopped before it was done (a worker thread failed);
+    /// nothing of it was written.
+    #[error(
+        "changing the stored document of copy {0} stopped before it was done; nothing of it was written"
+    )]
+    ChangeInterrupted(String),
     /// No such copy.
     #[error("no copy with id {0}")]
     NotFound(String),
@@ -740,8 +747,19 @@ pub(crate) fn upsert_copy(
     now: Timestamp,
 ) -> Result<(), StoreError> {
     let bytes = document.save();
-    if !insert_copy_row(transaction, document, &bytes, status, now)? {
-        update_copy_row(transaction, document, &bytes, status, now)?;
+    upsert_saved_copy(transaction, document, &bytes, status, now)
+}
+
+/// [`upsert_copy`] of a document already saved as `bytes`.
+pub(crate) fn upsert_saved_copy(
+    transaction: &rusqlite::Transaction<'_>,
+    document: &mut CopyDocument,
+    bytes: &[u8],
+    status: CopyStatus,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    if !insert_copy_row(transaction, document, bytes, status, now)? {
+        update_copy_row(transaction, document, bytes, status, now)?;
     }
     Ok(())
 }

@@ -17,7 +17,7 @@ use bansao_copy::{CopyDocument, CopyStatus, Timestamp};
 use bansao_tlog::{EntryStore, Hash, TileId, TileStore, TileUpdate, TreeHead};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use crate::{Store, StoreError, upsert_copy};
+use crate::{Store, StoreError};
 
 /// One event to log.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -461,22 +461,33 @@ impl Store {
     /// Lets `attach` write each leaf's proof into its copy (`proofs`: leaf index and copy),
     /// saves the copies and takes the leaves off [`Store::log_proofs_wanted`], in one
     /// transaction: one commit for a batch, not one a copy.
-    pub fn attach_log_proofs<E: From<StoreError>>(
+    pub fn attach_log_proofs<E: From<StoreError> + Send>(
         &mut self,
         proofs: &[(u64, bansao_copy::CopyId)],
         actor: automerge::ActorId,
         now: Timestamp,
-        mut attach: impl FnMut(u64, &mut CopyDocument) -> Result<CopyStatus, E>,
+        attach: impl Fn(u64, &mut CopyDocument) -> Result<CopyStatus, E> + Sync,
     ) -> Result<(), E> {
         let transaction = self
             .connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(StoreError::from)?;
-        for (leaf_index, copy_id) in proofs {
-            let id = copy_id.to_string();
-            let mut document = crate::decisions::stored_document(&transaction, &id, actor.clone())?;
-            let status = attach(*leaf_index, &mut document)?;
-            upsert_copy(&transaction, &mut document, status, now)?;
+        let ids: Vec<String> = proofs
+            .iter()
+            .map(|(_, copy_id)| copy_id.to_string())
+            .collect();
+        let reworked = crate::rework::rework(&transaction, &ids, &actor, |position, document| {
+            attach(proofs[position].0, document).map(|status| (status, ()))
+        })?;
+        for ((leaf_index, _), outcome) in proofs.iter().zip(reworked) {
+            let mut reworked = outcome?;
+            crate::upsert_saved_copy(
+                &transaction,
+                &mut reworked.document,
+                &reworked.bytes,
+                reworked.status,
+                now,
+            )?;
             transaction
                 .execute(
                     "DELETE FROM log_proofs_wanted WHERE leaf_index = ?1",

@@ -291,3 +291,66 @@ fn recorded_trust_editions_never_go_down() {
     store.record_trust_editions(editions(4, 2), at(1)).unwrap();
     assert_eq!(store.used_trust_editions().unwrap(), editions(4, 5));
 }
+
+/// Decisions recorded on many copies at once are changed on several threads: each outcome
+/// must stay with its own copy, a missing copy and a refused change must write nothing, and
+/// the others must be written whole.
+#[test]
+fn decisions_on_many_copies_keep_each_outcome_with_its_own_copy() {
+    let hierarchy = Hierarchy::new();
+    let (_dir, _path, mut store) = temp_store();
+    let mut ids = Vec::new();
+    for n in 0..24 {
+        ids.push(issue(&mut store, &hierarchy, n).content().copy_id);
+    }
+    let head = store.chain_head("KIOSK-TANLAP-01").unwrap();
+    let unknown = sample_content(1_000, head.last_content_hash, at(500), b"elsewhere").copy_id;
+    ids.insert(9, unknown);
+    let refused = 15;
+    let outcomes = store
+        .record_decisions(&ids, actor(), at(600), |position, document| {
+            if position == refused {
+                return Err(StoreError::Duplicate(format!("refused {position}")));
+            }
+            let record = SignatureRecord::decide(
+                document.content(),
+                Decision::Approve,
+                at(600),
+                None,
+                Some(format!("{position}/2026-SCT/BS")),
+                &hierarchy.official.key,
+            );
+            document.add_signature(&record).unwrap();
+            Ok((CopyStatus::Countersigned, position))
+        })
+        .unwrap();
+    assert_eq!(outcomes.len(), ids.len());
+    for (position, outcome) in outcomes.iter().enumerate() {
+        match (position, outcome) {
+            (9, Err(StoreError::NotFound(id))) => assert_eq!(*id, unknown.to_string()),
+            (15, Err(StoreError::Duplicate(why))) => assert_eq!(why, "refused 15"),
+            (_, Ok(value)) => assert_eq!(*value, position),
+            (_, other) => panic!("copy {position}: {other:?}"),
+        }
+    }
+    for (position, copy_id) in ids.iter().enumerate() {
+        if position == 9 {
+            continue;
+        }
+        let document = store.load_copy(*copy_id, actor()).unwrap();
+        let (records, _) = document.signatures().unwrap();
+        let numbers: Vec<_> = records
+            .iter()
+            .filter_map(|record| record.certification_number.clone())
+            .collect();
+        if position == refused {
+            assert!(numbers.is_empty(), "the refused copy was written");
+        } else {
+            assert_eq!(numbers, [format!("{position}/2026-SCT/BS")]);
+        }
+    }
+    assert_eq!(
+        store.count_with_status(CopyStatus::Countersigned).unwrap(),
+        23
+    );
+}
