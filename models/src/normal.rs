@@ -347,10 +347,18 @@ fn split_punctuation(token: &str) -> (&str, &str) {
     token.split_at(end)
 }
 
-/// An area with its unit written "m²" (OCR reads the raised 2 as a plain one).
+/// What OCR reads for the small raised 2 of "m²": a plain 2, or, blurred, a question mark, a
+/// quote or a degree sign (a unit "m" followed by one of these after a number is only m²).
+const RAISED_TWO_READINGS: [char; 7] = ['2', '?', '\'', '"', '’', '”', '°'];
+
+/// An area with its unit written "m²" (OCR reads the raised 2 as a plain one, or as a mark
+/// when the scan is blurred).
 fn area(text: &str) -> String {
-    match text.strip_suffix("m2") {
-        Some(number) if number.ends_with(|c: char| c.is_ascii_digit() || c == ' ') => {
+    let Some(before_two) = text.strip_suffix(RAISED_TWO_READINGS) else {
+        return text.to_owned();
+    };
+    match before_two.strip_suffix('m') {
+        Some(number) if number.trim_end().ends_with(|c: char| c.is_ascii_digit()) => {
             format!("{number}m²")
         }
         _ => text.to_owned(),
@@ -657,6 +665,17 @@ mod tests {
         assert_eq!(normal_value("dan_toc", "tính").0, "tính");
         assert_eq!(normal_value("dien_tich", "320,5 m2").0, "320,5 m²");
         assert_eq!(normal_value("dien_tich", "320,5 m²").0, "320,5 m²");
+    }
+
+    #[test]
+    fn an_area_whose_raised_two_was_read_as_a_mark_is_in_square_metres() {
+        // Found on a heavily damaged land-use certificate: "320,5 m²" read "320,5 m?".
+        assert_eq!(normal_value("dien_tich", "320,5 m?").0, "320,5 m²");
+        assert_eq!(normal_value("dien_tich", "1.250 m’").0, "1.250 m²");
+        assert_eq!(normal_value("dien_tich", "87m°").0, "87m²");
+        // Not after a number, or not after the unit: left as read.
+        assert_eq!(normal_value("dien_tich", "bao nhiêu m?").0, "bao nhiêu m?");
+        assert_eq!(normal_value("dien_tich", "320,5?").0, "320,5?");
     }
 
     #[test]
