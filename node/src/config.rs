@@ -99,6 +99,11 @@ struct RawKiosk {
     paper: Option<String>,
     face_models: Option<PathBuf>,
     tessdata: Option<PathBuf>,
+    idle_timeout_seconds: Option<u64>,
+    devices: Option<String>,
+    simulated_inputs: Option<PathBuf>,
+    scanner: Option<String>,
+    camera: Option<String>,
 }
 
 /// Where the kiosk's receipts go.
@@ -157,6 +162,8 @@ pub struct KioskSettings {
     pub face_models: Option<PathBuf>,
     /// Tesseract's data directory (`None`: Tesseract's own default, Debian's packages).
     pub tessdata: Option<PathBuf>,
+    /// The citizen's screen: idle timeout and the devices it drives.
+    pub screen: crate::kiosk_desk::settings::ScreenSettings,
 }
 
 impl Default for KioskSettings {
@@ -166,6 +173,7 @@ impl Default for KioskSettings {
             paper_80mm: true,
             face_models: None,
             tessdata: None,
+            screen: crate::kiosk_desk::settings::ScreenSettings::default(),
         }
     }
 }
@@ -212,6 +220,15 @@ fn kiosk_settings(raw: &RawKiosk, base: &Path, problems: &mut Vec<String>) -> Ki
         paper_80mm,
         face_models: raw.face_models.as_ref().map(|path| base.join(path)),
         tessdata: raw.tessdata.as_ref().map(|path| base.join(path)),
+        screen: crate::kiosk_desk::settings::screen_settings(
+            raw.idle_timeout_seconds,
+            raw.devices.as_deref(),
+            raw.simulated_inputs.as_deref(),
+            raw.scanner.as_deref(),
+            raw.camera.as_deref(),
+            base,
+            problems,
+        ),
     }
 }
 

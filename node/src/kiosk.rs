@@ -79,6 +79,26 @@ pub enum ReprintError {
     OtherKey(CopyId),
 }
 
+/// The kind of the copy event holding the citizen's rating of the service ("1".."5").
+pub const RATING_EVENT: &str = "rating";
+
+/// A rating could not be stored with its copy.
+#[derive(Debug, thiserror::Error)]
+pub enum RatingError {
+    /// Not one of 1 to 5.
+    #[error("a rating is 1 to 5, not {0}")]
+    OutOfRange(u8),
+    /// The copy is not this kiosk's, or already carries a rating.
+    #[error("copy {0} cannot be rated here: not issued by this kiosk, or rated already")]
+    NotRateable(CopyId),
+    /// The database refused or failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The document could not take the event.
+    #[error(transparent)]
+    Document(#[from] CopyDocumentError),
+}
+
 /// What the citizen brings to the kiosk, after review.
 #[derive(Debug, Clone)]
 pub struct IssueRequest {
@@ -241,6 +261,40 @@ impl Kiosk {
         }
         let qr_text = crate::copies::qr_text(&document, &self.node.key);
         Ok(IssuedCopy { document, qr_text })
+    }
+
+    /// Stores the citizen's rating (1 to 5) with a copy this kiosk issued, as a copy event
+    /// appended after issuance (so it syncs with the copy); a copy takes one rating.
+    pub fn record_rating(
+        &mut self,
+        copy_id: CopyId,
+        rating: u8,
+        now: Timestamp,
+    ) -> Result<(), RatingError> {
+        if !crate::kiosk_session::RATINGS.contains(&rating) {
+            return Err(RatingError::OutOfRange(rating));
+        }
+        let mut document = self.node.store.load_copy(copy_id, self.actor())?;
+        let kiosk_id = self.settings.id.to_string();
+        let rated = document
+            .events()?
+            .iter()
+            .any(|event| event.kind == RATING_EVENT);
+        if rated || document.content().kiosk_id != kiosk_id {
+            return Err(RatingError::NotRateable(copy_id));
+        }
+        document.record_event(&CopyEvent {
+            kind: RATING_EVENT.to_owned(),
+            at: now,
+            by: kiosk_id,
+            detail: rating.to_string(),
+        })?;
+        let status = match crate::copies::index_status(&document, &self.node.trust) {
+            bansao_store::IndexStatus::Copy(status) => status,
+            _ => CopyStatus::Provisional,
+        };
+        self.node.store.save_copy(&mut document, status, now)?;
+        Ok(())
     }
 
     /// Renders the sealed PDF of a copy, sealed by this kiosk.

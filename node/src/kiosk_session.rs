@@ -1,5 +1,7 @@
 //! What a citizen lives through at the kiosk, as a state machine with no IO:
-//! identify → face → scan pages → review fields → fee → issue → receipt.
+//! identify → face → scan pages → review fields → fee → issue → receipt; on the kiosk's screen
+//! ([`KioskSession::on_screen`]) the procedure is chosen first and the citizen is asked for a
+//! rating after the receipt.
 //!
 //! The shell feeds [`KioskSession::handle`] what happened (a card was read, the face check
 //! answered, a page was scanned and checked, the citizen touched a button, the copy was
@@ -18,7 +20,9 @@
 //!   portrait, which goes to the official instead; on a worn portrait a match is not a yes
 //!   either: the copy is flagged for the official at once;
 //! - the receipt is printed only after the copy is committed, and a printer failure after that
-//!   leaves the copy issued (the receipt can be printed again), never undone.
+//!   leaves the copy issued (the receipt can be printed again, [`Event::ReprintAsked`]), never
+//!   undone;
+//! - a rating is asked only of an issued copy, once, and only one of 1 to 5 is taken.
 
 use std::collections::BTreeMap;
 
@@ -29,6 +33,9 @@ use bansao_copy::{DocumentType, ExtractedField};
 pub const FACE_ATTEMPTS: u32 = 3;
 /// Pages a copy may have (a scanner feeder's worth).
 pub const MAX_PAGES: usize = 50;
+
+/// The lowest and highest rating a citizen can give (one tap on 1 of 5 faces).
+pub const RATINGS: std::ops::RangeInclusive<u8> = 1..=5;
 
 /// Who the citizen is, from their identity card's QR code or the VNeID app.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,6 +83,9 @@ pub enum PageOutcome {
 /// Something that happened.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
+    /// The citizen chose the procedure: certify a copy of an original of this kind (`None`: the
+    /// citizen leaves it to the kiosk to read).
+    ProcedureChosen(Option<DocumentType>),
     /// The identity was read.
     Identified(Citizen),
     /// The kiosk certifies without identifying the citizen (Decree 23 does not require it; a
@@ -120,6 +130,16 @@ pub enum Event {
     ReceiptPrinted,
     /// The receipt could not be printed (the printer's state, in Vietnamese).
     ReceiptFailed(String),
+    /// The citizen (or an official) pressed "print the receipt again".
+    ReprintAsked,
+    /// The citizen took the receipt and moves on to the rating.
+    ReceiptTaken,
+    /// The citizen rated the service (1 to 5).
+    Rated(u8),
+    /// The rating was stored with the copy (or could not be: the session ends either way).
+    RatingRecorded,
+    /// The citizen did not rate.
+    RatingSkipped,
     /// The citizen pressed "cancel" or walked away.
     Cancelled,
     /// A device the session needs failed before anything was issued (the reason, in
@@ -130,6 +150,8 @@ pub enum Event {
 /// What the shell must do next.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Step {
+    /// Wait for the citizen to choose the procedure.
+    ChooseProcedure,
     /// Wait for the identity card or VNeID code.
     ReadIdentity,
     /// Capture the face and check it against the card.
@@ -148,6 +170,26 @@ pub enum Step {
     PrintReceipt {
         /// The copy.
         copy_id: String,
+    },
+    /// Show the receipt's outcome (printed, or why not, with "print again") until the citizen
+    /// moves on.
+    ShowReceipt {
+        /// The copy.
+        copy_id: String,
+        /// Why the receipt is not printed, when it is not.
+        problem: Option<String>,
+    },
+    /// Wait for the citizen's rating of the copy.
+    AwaitRating {
+        /// The copy.
+        copy_id: String,
+    },
+    /// Store the rating with the copy.
+    RecordRating {
+        /// The copy.
+        copy_id: String,
+        /// 1 to 5.
+        rating: u8,
     },
     /// The session is over.
     Finish(Ending),
@@ -168,6 +210,8 @@ pub struct IssueOrder {
     pub fee_vnd: u64,
     /// The face check was uncertain: an official must look before counter-signing.
     pub face_needs_review: bool,
+    /// The kind of original the citizen said they brought, when they chose one.
+    pub procedure: Option<DocumentType>,
 }
 
 /// How a session ended.
@@ -193,6 +237,14 @@ pub enum Ending {
     Failed(String),
 }
 
+/// The copy an ending issued, if it issued one.
+fn issued_copy(ending: &Ending) -> Option<&str> {
+    match ending {
+        Ending::Issued { copy_id } | Ending::IssuedWithoutReceipt { copy_id, .. } => Some(copy_id),
+        Ending::Refused(_) | Ending::Cancelled | Ending::Failed(_) => None,
+    }
+}
+
 /// "1 page", "2 pages".
 fn pages_en(pages: usize) -> String {
     if pages == 1 {
@@ -204,6 +256,7 @@ fn pages_en(pages: usize) -> String {
 
 #[derive(Debug, Clone, PartialEq)]
 enum State {
+    Choose,
     Identify,
     Face { attempts: u32, looked_again: bool },
     Scan,
@@ -212,6 +265,9 @@ enum State {
     Fee { fee_vnd: u64 },
     Issuing,
     Printing { copy_id: String },
+    Receipt { ending: Ending },
+    Rating { ending: Ending },
+    RecordingRating { ending: Ending, rating: u8 },
     Over(Ending),
 }
 
@@ -225,6 +281,9 @@ pub struct KioskSession {
     document_type: DocumentType,
     fields: BTreeMap<String, ExtractedField>,
     notice: Option<String>,
+    on_screen: bool,
+    procedure: Option<DocumentType>,
+    recognised: bool,
 }
 
 impl Default for KioskSession {
@@ -244,12 +303,26 @@ impl KioskSession {
             document_type: DocumentType::Other,
             fields: BTreeMap::new(),
             notice: None,
+            on_screen: false,
+            procedure: None,
+            recognised: false,
+        }
+    }
+
+    /// A session on the kiosk's screen: the citizen chooses the procedure first, and after the
+    /// receipt sees it (and can print it again) and is asked for a rating.
+    pub fn on_screen() -> KioskSession {
+        KioskSession {
+            state: State::Choose,
+            on_screen: true,
+            ..KioskSession::new()
         }
     }
 
     /// The next step, without any event (what to do on entering the current state).
     pub fn step(&self) -> Step {
         match &self.state {
+            State::Choose => Step::ChooseProcedure,
             State::Identify => Step::ReadIdentity,
             State::Face { .. } => Step::CaptureFace,
             State::Scan => Step::ScanPage(self.pages + 1),
@@ -259,6 +332,23 @@ impl KioskSession {
             State::Issuing => Step::Issue(self.order()),
             State::Printing { copy_id } => Step::PrintReceipt {
                 copy_id: copy_id.clone(),
+            },
+            State::Receipt { ending } => match ending {
+                Ending::IssuedWithoutReceipt { copy_id, reason } => Step::ShowReceipt {
+                    copy_id: copy_id.clone(),
+                    problem: Some(reason.clone()),
+                },
+                other => Step::ShowReceipt {
+                    copy_id: issued_copy(other).unwrap_or_default().to_owned(),
+                    problem: None,
+                },
+            },
+            State::Rating { ending } => Step::AwaitRating {
+                copy_id: issued_copy(ending).unwrap_or_default().to_owned(),
+            },
+            State::RecordingRating { ending, rating } => Step::RecordRating {
+                copy_id: issued_copy(ending).unwrap_or_default().to_owned(),
+                rating: *rating,
             },
             State::Over(ending) => Step::Finish(ending.clone()),
         }
@@ -275,7 +365,28 @@ impl KioskSession {
             pages: self.pages,
             fee_vnd: certification_fee_vnd(self.pages as u64),
             face_needs_review: self.face_needs_review,
+            procedure: self.procedure,
         }
+    }
+
+    /// The kind of original the citizen chose, if they chose one.
+    pub fn procedure(&self) -> Option<DocumentType> {
+        self.procedure
+    }
+
+    /// The kind of document, once the pages are read.
+    pub fn document_type(&self) -> Option<DocumentType> {
+        self.recognised.then_some(self.document_type)
+    }
+
+    /// What the screen says for this moment only (look again, scan again), if anything.
+    pub fn notice(&self) -> Option<&str> {
+        self.notice.as_deref()
+    }
+
+    /// Whether the copy will go to an official (not identified, face uncertain).
+    pub fn face_needs_review(&self) -> bool {
+        self.face_needs_review
     }
 
     /// The fields as they stand (for the review screen).
@@ -298,13 +409,24 @@ impl KioskSession {
         self.step()
     }
 
+    /// After the printer answered: on the screen, the receipt is shown; otherwise it is over.
+    fn receipt_answered(&mut self, ending: Ending) -> Step {
+        if self.on_screen {
+            self.state = State::Receipt { ending };
+            self.step()
+        } else {
+            self.end(ending)
+        }
+    }
+
     /// Takes in what happened; returns what to do next. An event that makes no sense now
     /// (a double press, a late device answer) changes nothing.
     pub fn handle(&mut self, event: Event) -> Step {
         self.notice = None;
         let before_issue = matches!(
             self.state,
-            State::Identify
+            State::Choose
+                | State::Identify
                 | State::Face { .. }
                 | State::Scan
                 | State::Recognising
@@ -314,6 +436,11 @@ impl KioskSession {
         match (&self.state, event) {
             (_, Event::Cancelled) if before_issue => self.end(Ending::Cancelled),
             (_, Event::DeviceFailed(reason)) if before_issue => self.end(Ending::Failed(reason)),
+            (State::Choose, Event::ProcedureChosen(procedure)) => {
+                self.procedure = procedure;
+                self.state = State::Identify;
+                self.step()
+            }
             (State::Identify, Event::IdentityRefused(reason)) => self.end(Ending::Refused(reason)),
             (State::Identify, Event::IdentitySkipped) => {
                 self.face_needs_review = true;
@@ -424,7 +551,12 @@ impl KioskSession {
                     fields,
                 },
             ) => {
-                self.document_type = document_type;
+                // What the citizen said they brought stands when the reader could not tell.
+                self.document_type = match (document_type, self.procedure) {
+                    (DocumentType::Other, Some(chosen)) => chosen,
+                    (read, _) => read,
+                };
+                self.recognised = true;
                 self.fields = fields;
                 self.state = State::Review;
                 self.step()
@@ -471,11 +603,35 @@ impl KioskSession {
             (State::Issuing, Event::IssueFailed(reason)) => self.end(Ending::Failed(reason)),
             (State::Printing { copy_id }, Event::ReceiptPrinted) => {
                 let copy_id = copy_id.clone();
-                self.end(Ending::Issued { copy_id })
+                self.receipt_answered(Ending::Issued { copy_id })
             }
             (State::Printing { copy_id }, Event::ReceiptFailed(reason)) => {
                 let copy_id = copy_id.clone();
-                self.end(Ending::IssuedWithoutReceipt { copy_id, reason })
+                self.receipt_answered(Ending::IssuedWithoutReceipt { copy_id, reason })
+            }
+            (State::Receipt { ending }, Event::ReprintAsked) => {
+                self.state = State::Printing {
+                    copy_id: issued_copy(ending).unwrap_or_default().to_owned(),
+                };
+                self.step()
+            }
+            (State::Receipt { ending }, Event::ReceiptTaken) => {
+                self.state = State::Rating {
+                    ending: ending.clone(),
+                };
+                self.step()
+            }
+            (State::Rating { ending }, Event::Rated(rating)) if RATINGS.contains(&rating) => {
+                self.state = State::RecordingRating {
+                    ending: ending.clone(),
+                    rating,
+                };
+                self.step()
+            }
+            (State::Rating { ending }, Event::RatingSkipped)
+            | (State::RecordingRating { ending, .. }, Event::RatingRecorded) => {
+                let ending = ending.clone();
+                self.end(ending)
             }
             _ => self.step(),
         }
@@ -484,6 +640,7 @@ impl KioskSession {
     /// What the screen says now: Vietnamese first, English in brackets.
     pub fn screen(&self) -> String {
         let headline = match &self.state {
+            State::Choose => "Xin chọn thủ tục: chứng thực bản sao từ bản chính (please choose the procedure: certify a copy of an original)".to_owned(),
             State::Identify => "Xin đưa thẻ căn cước hoặc mã VNeID vào đầu đọc (please show your identity card or VNeID code)".to_owned(),
             State::Face { .. } => "Xin nhìn vào máy ảnh (please look at the camera)".to_owned(),
             State::Scan if self.pages == 0 => "Xin đặt trang đầu của bản chính lên máy quét (please put the first page of the original on the scanner)".to_owned(),
@@ -493,6 +650,9 @@ impl KioskSession {
             State::Fee { fee_vnd } => format!("Lệ phí {} đồng cho {} trang (fee for {})", format_vnd(*fee_vnd), self.pages, pages_en(self.pages)),
             State::Issuing => "Đang ký và lưu bản sao… (signing and saving the copy…)".to_owned(),
             State::Printing { .. } => "Đang in biên nhận… (printing the receipt…)".to_owned(),
+            State::Receipt { ending: Ending::IssuedWithoutReceipt { copy_id, reason } } => format!("Bản sao {copy_id} đã được cấp nhưng chưa in được biên nhận: {reason}. Xin bấm \"In lại\" hoặc gọi cán bộ (the copy is issued; press \"Print again\" or call an official)"),
+            State::Receipt { ending } => format!("Đã cấp bản sao {}. Xin nhận biên nhận (the copy is issued: please take your receipt)", issued_copy(ending).unwrap_or_default()),
+            State::Rating { .. } | State::RecordingRating { .. } => "Bạn hài lòng với dịch vụ không? Chạm một lần để đánh giá (how was it? one tap to rate)".to_owned(),
             State::Over(Ending::Issued { copy_id }) => format!("Xong. Mã bản sao {copy_id}. Xin nhận biên nhận (done: please take your receipt)"),
             State::Over(Ending::IssuedWithoutReceipt { copy_id, reason }) => format!("Bản sao {copy_id} đã được cấp nhưng chưa in được biên nhận: {reason}. Xin gặp cán bộ để in lại (the copy is issued; see an official to print the receipt)"),
             State::Over(Ending::Refused(reason)) => format!("Không chứng thực được (cannot certify): {reason}"),

@@ -42,6 +42,7 @@ pub mod face_record;
 pub mod files;
 pub mod kiosk;
 pub mod kiosk_clock;
+pub mod kiosk_desk;
 pub mod kiosk_session;
 pub mod kiosk_shell;
 pub mod log_audit;

@@ -96,10 +96,35 @@ fn web_parts(
                 "Trang của cán bộ Sở (city staff's pages)",
             )
         }
-        NodeRole::Kiosk => (
-            vec![bansao_web::home_router(), verify, monitoring],
-            "Trang kiểm tra bản sao (the verify page)",
-        ),
+        NodeRole::Kiosk => {
+            let kiosk = config
+                .kiosk()
+                .context("a kiosk's configuration has [kiosk]")?;
+            let mut options = bansao_node::kiosk_desk::worker::DeskOptions::new(dir);
+            options.settings = Some(crate::kiosk_commands::with_environment(&kiosk.devices));
+            match bansao_node::kiosk_desk::worker::DeskHandle::start(options) {
+                Ok(desk) => (
+                    vec![
+                        bansao_web::kiosk_router(bansao_web::KioskState::new(
+                            desk,
+                            &kiosk.commune.name,
+                        )),
+                        verify,
+                        monitoring,
+                    ],
+                    "Màn hình ki-ốt cho người dân (the citizen's kiosk screen)",
+                ),
+                // Without OCR or face detection there is no screen to serve, but the node still
+                // syncs and verifies.
+                Err(error) => {
+                    tracing::error!(%error, "the kiosk's screen cannot start: serving the verify page only");
+                    (
+                        vec![bansao_web::home_router(), verify, monitoring],
+                        "Trang kiểm tra bản sao (the verify page; the kiosk screen could not start)",
+                    )
+                }
+            }
+        }
     })
 }
 

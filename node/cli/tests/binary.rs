@@ -463,6 +463,72 @@ fn bansao_run_on_a_ward_serves_the_officials_pages_until_stopped() {
     assert!(stdout.contains("stopped"), "{stdout}");
 }
 
+/// `bansao run` on a kiosk serves the citizen's screen at `/` (simulated devices from the demo's
+/// samples), the verify page and `/metrics`.
+#[test]
+fn bansao_run_on_a_kiosk_serves_the_citizen_s_screen() {
+    let dir = demo();
+    let kiosk = dir.path().join("kiosk");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = std::fs::read_to_string(kiosk.join("bansao.toml")).unwrap();
+    assert!(config.contains("[kiosk]\n"), "{config}");
+    let mut config = config.replacen(
+        "[kiosk]\n",
+        "[kiosk]\ndevices = \"simulated\"\nsimulated_inputs = \"../samples\"\n",
+        1,
+    );
+    let web = format!("[web]\nlisten = \"127.0.0.1:{port}\"\n\n");
+    if config.contains("[sync]") {
+        config = config.replace(
+            "[sync]",
+            &format!("{web}[sync]\nlisten = \"127.0.0.1:0\"\nlan_discovery = false"),
+        );
+    } else {
+        config.push_str(&format!(
+            "\n{web}[sync]\nlisten = \"127.0.0.1:0\"\nlan_discovery = false\n"
+        ));
+    }
+    std::fs::write(kiosk.join("bansao.toml"), config).unwrap();
+    let node = bansao()
+        .args(["run", "--node"])
+        .arg(&kiosk)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let page = loop {
+        if let Some(reply) = get(port, "/") {
+            break reply;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "the kiosk's screen did not answer on {port}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    assert!(page.contains("data-screen=\"start\""), "{page}");
+    assert!(page.contains("Chứng thực bản sao từ bản chính"), "{page}");
+    let verify = get(port, "/verify").unwrap();
+    assert!(verify.starts_with("HTTP/1.1 200"), "{verify}");
+    let metrics = get(port, "/metrics").unwrap();
+    assert!(metrics.starts_with("HTTP/1.1 200"), "{metrics}");
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &node.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = node.wait_with_output().unwrap();
+    assert!(output.status.success(), "{:?}", output.status);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("Màn hình ki-ốt"), "{stdout}");
+}
+
 /// A plain GET on loopback; `None` while nothing answers.
 fn get(port: u16, path: &str) -> Option<String> {
     use std::io::{Read, Write};

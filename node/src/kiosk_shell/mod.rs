@@ -12,7 +12,7 @@ pub mod perception;
 pub mod receipt;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use bansao_copy::{CopyEvent, ExtractedField, ReviewNote, Timestamp};
@@ -35,6 +35,9 @@ use crate::face_record::{FACE_IMAGES_EVENT, face_images_detail};
 
 /// Frames taken in one look at the camera; the best is compared (sharpness, size, pose).
 pub const FACE_FRAMES: usize = 3;
+
+/// The kind of the copy event that records the procedure the citizen chose on the screen.
+pub const PROCEDURE_EVENT: &str = "procedure";
 
 /// A guard against a session that never ends (each device answer moves it on; 50 pages with
 /// retries stay far below this).
@@ -253,6 +256,18 @@ fn issue_records(
     now: Timestamp,
 ) -> (Vec<CopyEvent>, Vec<ReviewNote>) {
     let mut events = Vec::new();
+    if let Some(procedure) = order.procedure {
+        events.push(CopyEvent {
+            kind: PROCEDURE_EVENT.to_owned(),
+            at: now,
+            by: kiosk_id.to_owned(),
+            detail: format!(
+                "chứng thực bản sao từ bản chính: {} ({})",
+                procedure.label_vi(),
+                procedure.code()
+            ),
+        });
+    }
     if !order.citizen.number.is_empty() {
         events.push(CopyEvent {
             kind: "identity".to_owned(),
@@ -305,6 +320,221 @@ fn issue_records(
     (events, notes)
 }
 
+/// What a session has gathered between its steps — the report, the accepted scans and their
+/// readings, the faces compared, the issued copy — and the device steps themselves, so
+/// [`run_session`] and the kiosk's screen ([`crate::kiosk_desk`]) do each step the same way.
+#[derive(Default)]
+pub struct SessionWork {
+    /// What happened so far.
+    pub report: SessionReport,
+    accepted_scans: Vec<Vec<u8>>,
+    accepted_pages: Vec<OcrPage>,
+    face_images: Option<FaceImages>,
+    last_retry: Option<String>,
+    /// The first frame of the last look at the camera, for the screen.
+    pub last_face_frame: Option<image::DynamicImage>,
+    /// The last page scanned, accepted or not, for the screen.
+    pub last_scan: Option<Vec<u8>>,
+    /// The last scan found no page on the scanner.
+    pub scanner_empty: bool,
+    issued: Option<IssuedCopy>,
+}
+
+impl std::fmt::Debug for SessionWork {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionWork")
+            .field("report", &self.report)
+            .field("accepted_scans", &self.accepted_scans.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for SessionReport {
+    fn default() -> SessionReport {
+        SessionReport::new()
+    }
+}
+
+impl SessionWork {
+    /// The accepted scans so far (the bytes as scanned).
+    pub fn accepted_scans(&self) -> &[Vec<u8>] {
+        &self.accepted_scans
+    }
+
+    /// The copy issued, once it is.
+    pub fn issued(&self) -> Option<&IssuedCopy> {
+        self.issued.as_ref()
+    }
+
+    /// Reads the identity from a photo of the card (`None`: the kiosk does not identify).
+    pub fn identify(&mut self, card: Option<&InputImage>) -> Event {
+        let started = Instant::now();
+        let event = match card {
+            Some(card) => identify(card),
+            None => Event::IdentitySkipped,
+        };
+        if let Event::Identified(citizen) = &event {
+            self.report.citizen = Some(CitizenReport {
+                number: citizen.number.clone(),
+                full_name: citizen.full_name.clone(),
+            });
+        }
+        self.report.time("identify", started);
+        event
+    }
+
+    /// One look at the camera: [`FACE_FRAMES`] frames, the best compared with the card.
+    pub fn check_face(
+        &mut self,
+        perception: &mut Perception,
+        camera: &mut dyn Camera,
+        card: Option<&InputImage>,
+    ) -> Event {
+        let started = Instant::now();
+        self.report.face.attempts += 1;
+        let event = match (capture_frames(camera), card) {
+            (Ok(frames), Some(card)) => {
+                let FaceCheck {
+                    outcome,
+                    distance,
+                    detail,
+                    images,
+                } = perception.check_face(&frames, &card.image);
+                self.report.face.outcome = face_outcome_code(outcome);
+                self.report.face.distance = distance;
+                self.report.face.detail = detail;
+                if images.is_some() {
+                    self.face_images = images;
+                }
+                self.last_face_frame = frames.into_iter().next();
+                Event::FaceChecked(outcome)
+            }
+            (Err(error), _) => Event::DeviceFailed(error.to_string()),
+            (Ok(_), None) => Event::DeviceFailed(
+                "không có ảnh thẻ căn cước để so khớp (no identity card photo)".to_owned(),
+            ),
+        };
+        self.report.time("face", started);
+        event
+    }
+
+    /// Scans one page and checks it.
+    pub fn scan_page(&mut self, perception: &mut Perception, scanner: &mut dyn Scanner) -> Event {
+        let started = Instant::now();
+        let scanned = scanner.scan();
+        self.scanner_empty = matches!(scanned, Err(ScanError::NoPage));
+        let event = match scanned {
+            Ok(page) => {
+                self.last_scan = Some(page.bytes.clone());
+                match perception.read_page(&page.image) {
+                    Ok(reading) => {
+                        let outcome = Perception::page_outcome(&reading);
+                        if outcome == PageOutcome::Accepted {
+                            self.accepted_scans.push(page.bytes);
+                            self.accepted_pages.push(reading.ocr);
+                        }
+                        Event::PageScanned(outcome)
+                    }
+                    Err(error) => Event::DeviceFailed(format!(
+                        "không đọc được trang (the page could not be read): {error:#}"
+                    )),
+                }
+            }
+            Err(ScanError::NoPage) if !self.accepted_scans.is_empty() => Event::NoMorePages,
+            Err(ScanError::NoPage) => Event::DeviceFailed(
+                self.last_retry
+                    .take()
+                    .unwrap_or_else(|| "chưa quét được trang nào (no page was scanned)".to_owned()),
+            ),
+            Err(ScanError::Image(error)) => {
+                let reason = error.to_string();
+                self.last_retry = Some(reason.clone());
+                Event::PageScanned(PageOutcome::Retry(reason))
+            }
+            Err(error) => Event::DeviceFailed(error.to_string()),
+        };
+        self.report.time("scan_and_check", started);
+        event
+    }
+
+    /// Recognises the accepted pages.
+    pub fn recognise(&mut self) -> Event {
+        let started = Instant::now();
+        let (document_type, fields) = Perception::recognise(&self.accepted_pages);
+        self.report.time("recognise", started);
+        Event::Recognised {
+            document_type,
+            fields,
+        }
+    }
+
+    /// Signs and commits the copy `order` describes, with what is recorded with it, then writes
+    /// its sealed PDF into `artifacts_dir` (a PDF that cannot be written leaves the copy issued).
+    pub fn issue(
+        &mut self,
+        kiosk: &mut Kiosk,
+        order: &IssueOrder,
+        artifacts_dir: Option<&Path>,
+        now: &dyn Fn() -> Timestamp,
+    ) -> Event {
+        let started = Instant::now();
+        report_order(&mut self.report, order);
+        let issued_at = now();
+        let kiosk_id = kiosk.settings.id.to_string();
+        let (events, notes) = issue_records(
+            order,
+            &self.report.face,
+            self.face_images.as_ref(),
+            &kiosk_id,
+            issued_at,
+        );
+        self.report.needs_official_review = order.face_needs_review;
+        let request = IssueRequest {
+            document_type: order.document_type,
+            fields: order.fields.clone(),
+            scans: std::mem::take(&mut self.accepted_scans),
+            events,
+            notes,
+        };
+        let event = match kiosk.issue(request, issued_at) {
+            Ok(copy) => {
+                let copy_id = copy.document.content().copy_id.to_string();
+                self.report.copy_id = Some(copy_id.clone());
+                self.issued = Some(copy);
+                Event::Issued { copy_id }
+            }
+            Err(error) => Event::IssueFailed(format!("{error:#}")),
+        };
+        self.report.time("sign_and_store", started);
+        if let (Some(copy), Some(dir)) = (&self.issued, artifacts_dir) {
+            let started = Instant::now();
+            write_artifact(kiosk, copy, dir, now(), &mut self.report);
+            self.report.time("pdf", started);
+        }
+        event
+    }
+
+    /// Prints the issued copy's receipt (a reprint when one was already tried).
+    pub fn print_receipt(
+        &mut self,
+        kiosk: &Kiosk,
+        printer: &mut Result<Box<dyn ReceiptPrinter>, String>,
+    ) -> Event {
+        let started = Instant::now();
+        let event = match &self.issued {
+            Some(copy) => print(kiosk, copy, printer, &mut self.report),
+            None => Event::ReceiptFailed("no copy".to_owned()),
+        };
+        self.report.time("receipt", started);
+        event
+    }
+
+    /// Ends the report with how the session ended.
+    pub fn finish(&mut self, ending: &Ending) {
+        finish(&mut self.report, ending);
+    }
+}
+
 /// Runs one whole session without interaction: every question is answered as a citizen on the
 /// happy path would (the fields are confirmed after `corrections`, the fee is paid), and every
 /// device answer comes from `devices`.
@@ -314,98 +544,22 @@ pub fn run_session(
     mut devices: SessionDevices,
     now: &dyn Fn() -> Timestamp,
 ) -> SessionReport {
-    let mut report = SessionReport::new();
+    let mut work = SessionWork::default();
     let mut session = KioskSession::new();
     let mut step = session.step();
-    let mut accepted_scans: Vec<Vec<u8>> = Vec::new();
-    let mut face_images: Option<FaceImages> = None;
-    let mut accepted_pages: Vec<OcrPage> = Vec::new();
-    let mut last_retry: Option<String> = None;
-    let mut issued: Option<IssuedCopy> = None;
     let mut handled = 0usize;
     loop {
-        report.screens.push(session.screen());
-        let started = Instant::now();
+        work.report.screens.push(session.screen());
         let event = match &step {
-            Step::ReadIdentity => {
-                let event = match &devices.id_card {
-                    Some(card) => identify(card),
-                    None => Event::IdentitySkipped,
-                };
-                if let Event::Identified(citizen) = &event {
-                    report.citizen = Some(CitizenReport {
-                        number: citizen.number.clone(),
-                        full_name: citizen.full_name.clone(),
-                    });
-                }
-                report.time("identify", started);
-                event
-            }
-            Step::CaptureFace => {
-                report.face.attempts += 1;
-                let event = match (capture_frames(devices.camera.as_mut()), &devices.id_card) {
-                    (Ok(frames), Some(card)) => {
-                        let FaceCheck {
-                            outcome,
-                            distance,
-                            detail,
-                            images,
-                        } = perception.check_face(&frames, &card.image);
-                        report.face.outcome = face_outcome_code(outcome);
-                        report.face.distance = distance;
-                        report.face.detail = detail;
-                        if images.is_some() {
-                            face_images = images;
-                        }
-                        Event::FaceChecked(outcome)
-                    }
-                    (Err(error), _) => Event::DeviceFailed(error.to_string()),
-                    (Ok(_), None) => Event::DeviceFailed(
-                        "không có ảnh thẻ căn cước để so khớp (no identity card photo)".to_owned(),
-                    ),
-                };
-                report.time("face", started);
-                event
-            }
-            Step::ScanPage(_) => {
-                let event = match devices.scanner.scan() {
-                    Ok(page) => match perception.read_page(&page.image) {
-                        Ok(reading) => {
-                            let outcome = Perception::page_outcome(&reading);
-                            if outcome == PageOutcome::Accepted {
-                                accepted_scans.push(page.bytes);
-                                accepted_pages.push(reading.ocr);
-                            }
-                            Event::PageScanned(outcome)
-                        }
-                        Err(error) => Event::DeviceFailed(format!(
-                            "không đọc được trang (the page could not be read): {error:#}"
-                        )),
-                    },
-                    Err(ScanError::NoPage) if !accepted_scans.is_empty() => Event::NoMorePages,
-                    Err(ScanError::NoPage) => {
-                        Event::DeviceFailed(last_retry.take().unwrap_or_else(|| {
-                            "chưa quét được trang nào (no page was scanned)".to_owned()
-                        }))
-                    }
-                    Err(ScanError::Image(error)) => {
-                        let reason = error.to_string();
-                        last_retry = Some(reason.clone());
-                        Event::PageScanned(PageOutcome::Retry(reason))
-                    }
-                    Err(error) => Event::DeviceFailed(error.to_string()),
-                };
-                report.time("scan_and_check", started);
-                event
-            }
-            Step::Recognise => {
-                let (document_type, fields) = Perception::recognise(&accepted_pages);
-                report.time("recognise", started);
-                Event::Recognised {
-                    document_type,
-                    fields,
-                }
-            }
+            Step::ChooseProcedure => Event::ProcedureChosen(None),
+            Step::ReadIdentity => work.identify(devices.id_card.as_ref()),
+            Step::CaptureFace => work.check_face(
+                perception,
+                devices.camera.as_mut(),
+                devices.id_card.as_ref(),
+            ),
+            Step::ScanPage(_) => work.scan_page(perception, devices.scanner.as_mut()),
+            Step::Recognise => work.recognise(),
             Step::AwaitReview => {
                 for (name, value) in std::mem::take(&mut devices.corrections) {
                     session.handle(Event::FieldCorrected { name, value });
@@ -413,71 +567,31 @@ pub fn run_session(
                 Event::FieldsConfirmed
             }
             Step::AwaitFee(fee) => {
-                report.fee_vnd = Some(*fee);
+                work.report.fee_vnd = Some(*fee);
                 Event::FeePaid
             }
-            Step::Issue(order) => {
-                let issued_at = now();
-                let kiosk_id = kiosk.settings.id.to_string();
-                let (events, notes) = issue_records(
-                    order,
-                    &report.face,
-                    face_images.as_ref(),
-                    &kiosk_id,
-                    issued_at,
-                );
-                report.needs_official_review = order.face_needs_review;
-                let request = IssueRequest {
-                    document_type: order.document_type,
-                    fields: order.fields.clone(),
-                    scans: std::mem::take(&mut accepted_scans),
-                    events,
-                    notes,
-                };
-                let event = match kiosk.issue(request, issued_at) {
-                    Ok(copy) => {
-                        let copy_id = copy.document.content().copy_id.to_string();
-                        report.copy_id = Some(copy_id.clone());
-                        issued = Some(copy);
-                        Event::Issued { copy_id }
-                    }
-                    Err(error) => Event::IssueFailed(format!("{error:#}")),
-                };
-                report.time("sign_and_store", started);
-                if let (Some(copy), Some(dir)) = (&issued, &devices.artifacts_dir) {
-                    let started = Instant::now();
-                    write_artifact(kiosk, copy, dir, now(), &mut report);
-                    report.time("pdf", started);
-                }
-                event
-            }
-            Step::PrintReceipt { .. } => {
-                let event = match &issued {
-                    Some(copy) => print(kiosk, copy, &mut devices.printer, &mut report),
-                    None => Event::ReceiptFailed("no copy".to_owned()),
-                };
-                report.time("receipt", started);
-                event
-            }
+            Step::Issue(order) => work.issue(kiosk, order, devices.artifacts_dir.as_deref(), now),
+            Step::PrintReceipt { .. } => work.print_receipt(kiosk, &mut devices.printer),
+            Step::ShowReceipt { .. } => Event::ReceiptTaken,
+            Step::AwaitRating { .. } => Event::RatingSkipped,
+            Step::RecordRating { .. } => Event::RatingRecorded,
             Step::Finish(ending) => {
-                finish(&mut report, ending);
-                return report;
+                work.finish(ending);
+                return work.report;
             }
         };
         step = session.handle(event);
-        if let Step::Issue(order) = &step {
-            report_order(&mut report, order);
-        }
         handled += 1;
         if handled > MAX_EVENTS && !matches!(step, Step::Finish(_)) {
             // Every device answer moves the session on; this is a guard, not a path.
+            let report = &mut work.report;
             report.outcome = if report.issued() {
                 "issued_without_receipt"
             } else {
                 "failed"
             };
             report.reason = Some(format!("the session did not end after {MAX_EVENTS} steps"));
-            return report;
+            return work.report;
         }
     }
 }

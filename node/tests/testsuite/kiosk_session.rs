@@ -416,6 +416,12 @@ fn any_event() -> impl Strategy<Value = Event> {
         Just(Event::IdentitySkipped),
         Just(Event::IdentityRefused("mã QR sai".to_owned())),
         Just(Event::DeviceFailed("máy quét".to_owned())),
+        Just(Event::ProcedureChosen(Some(DocumentType::BirthCertificate))),
+        Just(Event::ReprintAsked),
+        Just(Event::ReceiptTaken),
+        (0u8..8).prop_map(Event::Rated),
+        Just(Event::RatingRecorded),
+        Just(Event::RatingSkipped),
     ]
 }
 
@@ -433,6 +439,10 @@ fn expected(step: &Step) -> Event {
             copy_id: "C".to_owned(),
         },
         Step::PrintReceipt { .. } => Event::ReceiptPrinted,
+        Step::ChooseProcedure => Event::ProcedureChosen(None),
+        Step::ShowReceipt { .. } => Event::ReceiptTaken,
+        Step::AwaitRating { .. } => Event::Rated(4),
+        Step::RecordRating { .. } => Event::RatingRecorded,
         Step::Finish(_) => Event::Cancelled,
     }
 }
@@ -442,9 +452,11 @@ proptest! {
     // event at all (so every step also meets nonsense, repeats and failures).
     #[test]
     fn nothing_is_issued_or_printed_out_of_order(
+        on_screen in proptest::bool::ANY,
         events in proptest::collection::vec((proptest::bool::weighted(0.7), any_event()), 0..60)
     ) {
-        let mut session = KioskSession::new();
+        let mut session = if on_screen { KioskSession::on_screen() } else { KioskSession::new() };
+        let mut rated = 0usize;
         let (mut identified, mut face_ok, mut pages, mut confirmed, mut paid) = (false, false, 0usize, false, false);
         let (mut issue_asked, mut committed, mut skipped) = (false, false, false);
         for (follow, event) in events {
@@ -469,6 +481,14 @@ proptest! {
             }
             if matches!(step, Step::PrintReceipt { .. }) {
                 prop_assert!(committed, "a receipt only for a committed copy");
+            }
+            if let Step::RecordRating { rating, .. } = step {
+                prop_assert!(on_screen && committed, "a rating only of an issued copy, on the screen");
+                prop_assert!((1..=5).contains(&rating));
+                if !matches!(before, Step::RecordRating { .. }) {
+                    rated += 1;
+                }
+                prop_assert!(rated == 1, "one rating a session");
             }
             if let Step::Finish(Ending::Issued { .. } | Ending::IssuedWithoutReceipt { .. }) = step {
                 prop_assert!(issue_asked && committed);
@@ -509,4 +529,115 @@ fn a_correction_of_a_field_that_does_not_exist_never_reaches_the_signed_copy() {
         order.fields
     );
     assert_eq!(order.fields["gioi_tinh"].value, "Nam");
+}
+
+#[test]
+fn on_the_screen_the_procedure_comes_first_and_a_rating_after_the_receipt() {
+    let mut session = KioskSession::on_screen();
+    assert_eq!(session.step(), Step::ChooseProcedure);
+    assert_screen_starts_with(&session, "Xin chọn thủ tục");
+    // Nothing but the choice (or cancelling) moves the start on.
+    assert_eq!(
+        session.handle(Event::Identified(citizen())),
+        Step::ChooseProcedure
+    );
+    assert_eq!(
+        session.handle(Event::ProcedureChosen(Some(
+            DocumentType::MarriageCertificate
+        ))),
+        Step::ReadIdentity
+    );
+    session.handle(Event::Identified(citizen()));
+    session.handle(Event::FaceChecked(FaceOutcome::Match));
+    session.handle(Event::PageScanned(PageOutcome::Accepted));
+    session.handle(Event::NoMorePages);
+    // The reader could not tell the kind: the citizen's choice stands.
+    session.handle(Event::Recognised {
+        document_type: DocumentType::Other,
+        fields: BTreeMap::new(),
+    });
+    session.handle(Event::FieldsConfirmed);
+    let Step::Issue(order) = session.handle(Event::FeePaid) else {
+        panic!("issued once paid");
+    };
+    assert_eq!(order.document_type, DocumentType::MarriageCertificate);
+    assert_eq!(order.procedure, Some(DocumentType::MarriageCertificate));
+    session.handle(Event::Issued {
+        copy_id: "C1".to_owned(),
+    });
+    // The printer fails: the receipt screen says so and offers to print again.
+    assert_eq!(
+        session.handle(Event::ReceiptFailed("hết giấy".to_owned())),
+        Step::ShowReceipt {
+            copy_id: "C1".to_owned(),
+            problem: Some("hết giấy".to_owned())
+        }
+    );
+    assert!(!session.is_over());
+    assert_eq!(
+        session.handle(Event::ReprintAsked),
+        Step::PrintReceipt {
+            copy_id: "C1".to_owned()
+        }
+    );
+    assert_eq!(
+        session.handle(Event::ReceiptPrinted),
+        Step::ShowReceipt {
+            copy_id: "C1".to_owned(),
+            problem: None
+        }
+    );
+    // Cancelling after the commit changes nothing.
+    assert!(matches!(
+        session.handle(Event::Cancelled),
+        Step::ShowReceipt { .. }
+    ));
+    assert_eq!(
+        session.handle(Event::ReceiptTaken),
+        Step::AwaitRating {
+            copy_id: "C1".to_owned()
+        }
+    );
+    // Out of range is not a rating.
+    assert!(matches!(
+        session.handle(Event::Rated(0)),
+        Step::AwaitRating { .. }
+    ));
+    assert!(matches!(
+        session.handle(Event::Rated(6)),
+        Step::AwaitRating { .. }
+    ));
+    assert_eq!(
+        session.handle(Event::Rated(5)),
+        Step::RecordRating {
+            copy_id: "C1".to_owned(),
+            rating: 5
+        }
+    );
+    assert_eq!(
+        session.handle(Event::RatingRecorded),
+        Step::Finish(Ending::Issued {
+            copy_id: "C1".to_owned()
+        })
+    );
+}
+
+#[test]
+fn an_unattended_session_asks_for_no_procedure_and_no_rating() {
+    let mut session = identified();
+    session.handle(Event::FaceChecked(FaceOutcome::Match));
+    session.handle(Event::PageScanned(PageOutcome::Accepted));
+    session.handle(Event::NoMorePages);
+    session.handle(recognised());
+    session.handle(Event::FieldsConfirmed);
+    session.handle(Event::FeePaid);
+    session.handle(Event::Issued {
+        copy_id: "C1".to_owned(),
+    });
+    assert_eq!(
+        session.handle(Event::ReceiptPrinted),
+        Step::Finish(Ending::Issued {
+            copy_id: "C1".to_owned()
+        })
+    );
 }

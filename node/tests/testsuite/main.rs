@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod city_log;
+mod kiosk_desk;
 mod kiosk_session;
 mod reconciliation;
 mod ward;

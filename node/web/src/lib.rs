@@ -22,6 +22,8 @@
 //!   [`bansao_node::log_serve`];
 //! - [`assets`]: the style sheet, embedded in the binary (no CDN: wards have no internet);
 //! - [`error`]: the error page;
+//! - [`kiosk`]: the citizen's kiosk screen (`/` on a kiosk), over
+//!   [`bansao_node::kiosk_desk`];
 //! - [`dashboard`]: the city's sync monitoring page (wards, kiosks, SVG charts, drill-down);
 //! - [`monitoring`]: `/metrics` and `/healthz` on every node, a router with its own state, and
 //!   the layer counting web requests.
@@ -34,6 +36,7 @@ pub mod auth;
 pub mod city;
 pub mod dashboard;
 pub mod error;
+pub mod kiosk;
 pub mod log;
 pub mod monitoring;
 pub mod pages;
@@ -50,6 +53,7 @@ use axum::routing::{get, post};
 pub use axum::Router;
 pub use city::{CityState, city_router};
 pub use error::WebError;
+pub use kiosk::{KioskState, kiosk_router};
 pub use log::{LogState, log_router};
 pub use monitoring::{MonitoringState, monitoring_router, with_request_counting};
 pub use sessions::SessionRules;
