@@ -20,6 +20,8 @@
 //!   [`bansao_node::verify_online`];
 //! - [`log`]: the city log's public tlog-tiles read API (`/log/…`), over
 //!   [`bansao_node::log_serve`];
+//! - [`keyboard`]: the kiosk's on-screen Vietnamese keyboard (a pure composition model and the
+//!   `keyboard.html` macro; the text lives in the form, not on the server);
 //! - [`assets`]: the style sheet, embedded in the binary (no CDN: wards have no internet);
 //! - [`error`]: the error page;
 //! - [`dashboard`]: the city's sync monitoring page (wards, kiosks, SVG charts, drill-down);
@@ -34,6 +36,7 @@ pub mod auth;
 pub mod city;
 pub mod dashboard;
 pub mod error;
+pub mod keyboard;
 pub mod log;
 pub mod monitoring;
 pub mod pages;

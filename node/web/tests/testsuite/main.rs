@@ -9,6 +9,7 @@ mod browser;
 mod city;
 mod dashboard;
 mod http;
+mod keyboard;
 mod log_api;
 mod metrics;
 mod official_day;
