@@ -95,7 +95,12 @@ fn web_parts(
             )
         }
         NodeRole::Kiosk => (
-            vec![bansao_web::home_router(), verify, monitoring],
+            vec![
+                bansao_web::home_router(),
+                verify,
+                monitoring,
+                bansao_web::status_router(bansao_web::KioskStatusState::open(dir)?),
+            ],
             "Trang kiểm tra bản sao (the verify page)",
         ),
     })

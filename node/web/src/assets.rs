@@ -8,6 +8,7 @@ use axum::response::IntoResponse;
 pub const STYLE_SHEET: &str = concat!(
     include_str!("../assets/bansao.css"),
     include_str!("../assets/keyboard.css"),
+    include_str!("../assets/kiosk_status.css"),
 );
 
 /// `GET /assets/bansao.css`.

@@ -22,6 +22,9 @@
 //!   [`bansao_node::log_serve`];
 //! - [`keyboard`]: the kiosk's on-screen Vietnamese keyboard (a pure composition model and the
 //!   `keyboard.html` macro; the text lives in the form, not on the server);
+//! - [`kiosk_status`]: the kiosk's copy status screen (`/status`: the receipt's QR shown to the
+//!   kiosk's camera or the copy id typed, the answer, the counter-signed copy's slip printed),
+//!   over [`bansao_node::kiosk_status`];
 //! - [`assets`]: the style sheet, embedded in the binary (no CDN: wards have no internet);
 //! - [`error`]: the error page;
 //! - [`dashboard`]: the city's sync monitoring page (wards, kiosks, SVG charts, drill-down);
@@ -37,6 +40,7 @@ pub mod city;
 pub mod dashboard;
 pub mod error;
 pub mod keyboard;
+pub mod kiosk_status;
 pub mod log;
 pub mod monitoring;
 pub mod pages;
@@ -53,6 +57,7 @@ use axum::routing::{get, post};
 pub use axum::Router;
 pub use city::{CityState, city_router};
 pub use error::WebError;
+pub use kiosk_status::{KioskStatusState, status_router};
 pub use log::{LogState, log_router};
 pub use monitoring::{MonitoringState, monitoring_router, with_request_counting};
 pub use sessions::SessionRules;

@@ -10,6 +10,7 @@ mod city;
 mod dashboard;
 mod http;
 mod keyboard;
+mod kiosk_status;
 mod log_api;
 mod metrics;
 mod official_day;
