@@ -106,6 +106,18 @@ struct RawKiosk {
     camera: Option<String>,
 }
 
+/// The camera in front of the citizen (the face check, a receipt's QR held up to it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CameraSetting {
+    /// No camera.
+    None,
+    /// A Video4Linux2 camera (`v4l2:/dev/video0`).
+    V4l2(PathBuf),
+    /// A simulated camera (`files:DIR`): the images of a directory in name order, the last one
+    /// kept in view.
+    Files(PathBuf),
+}
+
 /// Where the kiosk's receipts go.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PrinterSetting {
@@ -162,6 +174,8 @@ pub struct KioskSettings {
     pub face_models: Option<PathBuf>,
     /// Tesseract's data directory (`None`: Tesseract's own default, Debian's packages).
     pub tessdata: Option<PathBuf>,
+    /// The camera (`[kiosk] camera`: `none`, `v4l2:/dev/videoN` or `files:DIR`).
+    pub camera: CameraSetting,
     /// The citizen's screen: idle timeout and the devices it drives.
     pub screen: crate::kiosk_desk::settings::ScreenSettings,
 }
@@ -173,6 +187,7 @@ impl Default for KioskSettings {
             paper_80mm: true,
             face_models: None,
             tessdata: None,
+            camera: CameraSetting::None,
             screen: crate::kiosk_desk::settings::ScreenSettings::default(),
         }
     }
@@ -215,6 +230,19 @@ fn kiosk_settings(raw: &RawKiosk, base: &Path, problems: &mut Vec<String>) -> Ki
             true
         }
     };
+    let camera = match raw.camera.as_deref().map(str::trim) {
+        None | Some("none") => CameraSetting::None,
+        Some(spec) => match spec.split_once(':') {
+            Some(("v4l2", path)) if !path.is_empty() => CameraSetting::V4l2(PathBuf::from(path)),
+            Some(("files", dir)) if !dir.is_empty() => CameraSetting::Files(base.join(dir)),
+            _ => {
+                problems.push(format!(
+                    "kiosk.camera {spec:?} must be \"none\", \"v4l2:/dev/videoN\" or \"files:DIR\" (a simulated camera showing the images of DIR)"
+                ));
+                CameraSetting::None
+            }
+        },
+    };
     KioskSettings {
         printer,
         paper_80mm,
@@ -225,10 +253,10 @@ fn kiosk_settings(raw: &RawKiosk, base: &Path, problems: &mut Vec<String>) -> Ki
             raw.devices.as_deref(),
             raw.simulated_inputs.as_deref(),
             raw.scanner.as_deref(),
-            raw.camera.as_deref(),
             base,
             problems,
         ),
+        camera,
     }
 }
 
@@ -627,6 +655,18 @@ mod tests {
             config.kiosk().unwrap().devices.printer,
             PrinterSetting::Network("10.0.0.5:9100".to_owned())
         );
+        let config = kiosk("camera = \"files:frames\"").unwrap();
+        assert_eq!(
+            config.kiosk().unwrap().devices.camera,
+            CameraSetting::Files(PathBuf::from("/srv/bansao/frames"))
+        );
+        let config = kiosk("camera = \"v4l2:/dev/video2\"").unwrap();
+        assert_eq!(
+            config.kiosk().unwrap().devices.camera,
+            CameraSetting::V4l2(PathBuf::from("/dev/video2"))
+        );
+        let error = kiosk("camera = \"webcam\"").unwrap_err().to_string();
+        assert!(error.contains("kiosk.camera \"webcam\""), "{error}");
         let error = kiosk("printer = \"usb\"\npaper = \"a4\"")
             .unwrap_err()
             .to_string();

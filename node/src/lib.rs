@@ -9,7 +9,9 @@
 //! - [`files`] and [`entropy`]: key and certificate files, atomic writes, randomness and clock;
 //! - [`kiosk`]: issuance ([`kiosk_clock`]: whether the kiosk's clock may date a copy);
 //!   [`kiosk_session`]: the citizen's steps at the kiosk (state machine); [`kiosk_shell`]: the
-//!   session driven with devices and perception; [`face_record`]: the two faces compared,
+//!   session driven with devices and perception; [`kiosk_status`]: the copy status screen's
+//!   look-ups (a receipt's QR or a typed id) and the counter-signed copy's slip;
+//!   [`face_record`]: the two faces compared,
 //!   kept with a copy an official must look at;
 //! - [`ward`]: the review queue, a copy's case, approve and reject; [`decisions`]: the one rule
 //!   for signing a decision, with the ward's certification numbers;
@@ -41,10 +43,12 @@ pub mod entropy;
 pub mod face_record;
 pub mod files;
 pub mod kiosk;
+pub mod kiosk_camera;
 pub mod kiosk_clock;
 pub mod kiosk_desk;
 pub mod kiosk_session;
 pub mod kiosk_shell;
+pub mod kiosk_status;
 pub mod log_audit;
 pub mod log_inclusion;
 pub mod log_mirror;

@@ -103,6 +103,11 @@ impl OnlineVerifier {
         })
     }
 
+    /// The node's database.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
     /// The node's name.
     pub fn name(&self) -> &str {
         &self.name
@@ -159,7 +164,8 @@ impl OnlineVerifier {
         })
     }
 
-    fn known_now(
+    /// What the node holds of copy `copy_id` now (`None`: no such copy, and no revocation).
+    pub fn known_now(
         &self,
         copy_id: CopyId,
         trust: &TrustContext,

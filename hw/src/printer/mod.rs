@@ -17,7 +17,7 @@ pub use devices::{FilePrinter, NetworkPrinter};
 pub use escpos_drivers::SerialPrinter;
 #[cfg(feature = "usb-printer")]
 pub use escpos_drivers::UsbPrinter;
-pub use receipt::{Paper, QrMode, Receipt, render};
+pub use receipt::{Paper, QrMode, Receipt, render, render_slip};
 
 /// What a printer can do right now.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -130,13 +130,27 @@ pub fn render(
     text: &TextRenderer,
     qr: QrMode,
 ) -> Result<Vec<u8>, PrinterError> {
+    let blocks = lines(receipt);
+    let (before_qr, after_qr) = blocks.split_at(blocks.len() - 1);
+    render_slip(before_qr, &receipt.qr_text, after_qr, paper, text, qr)
+}
+
+/// Renders any slip for `paper` as one ESC/POS stream: initialise, the text blocks `before_qr`
+/// (text, centred) as raster images, the QR code of `qr_text`, the blocks `after_qr`, feed and
+/// cut. A receipt is one such slip ([`render`]); the kiosk's status screen prints another.
+pub fn render_slip(
+    before_qr: &[(String, bool)],
+    qr_text: &str,
+    after_qr: &[(String, bool)],
+    paper: Paper,
+    text: &TextRenderer,
+    qr: QrMode,
+) -> Result<Vec<u8>, PrinterError> {
     let escpos = |error: escpos::errors::PrinterError| PrinterError::EscPos(error.to_string());
     let collected = Collect::default();
     let mut printer = Printer::new(collected.clone(), Protocol::default(), None);
     printer.init().map_err(escpos)?;
     printer.justify(JustifyMode::CENTER).map_err(escpos)?;
-    let blocks = lines(receipt);
-    let (before_qr, after_qr) = blocks.split_at(blocks.len() - 1);
     for (line, centred) in before_qr {
         let image = text.render(line, paper.dots(), *centred);
         printer.custom(&image.to_escpos()).map_err(escpos)?;
@@ -148,14 +162,14 @@ pub fn render(
             let size = if paper == Paper::Mm80 { 6 } else { 4 };
             printer
                 .qrcode_option(
-                    &receipt.qr_text,
+                    qr_text,
                     QRCodeOption::new(QRCodeModel::Model2, size, QRCodeCorrectionLevel::M),
                 )
                 .map_err(escpos)?;
         }
         QrMode::Raster => {
             let module = if paper == Paper::Mm80 { 5 } else { 3 };
-            let image = qr_bitmap(&receipt.qr_text, paper.dots(), module)?;
+            let image = qr_bitmap(qr_text, paper.dots(), module)?;
             printer.custom(&image.to_escpos()).map_err(escpos)?;
         }
     }

@@ -351,8 +351,9 @@ fn ensure_staff(dir: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
 
 /// The kiosk's devices for a machine without them: receipts go to `kiosk/receipts.escpos`
 /// (the ESC/POS bytes a thermal printer would be sent), and the sample inputs are in
-/// `kiosk/samples` (the identity card, the camera frame, the scan). The place to name any other
-/// simulated device the kiosk's configuration comes to know.
+/// `kiosk/samples` (the identity card, the camera frame, the scan), which the screen's simulated
+/// devices show; the status screen's camera shows the newest image in `kiosk/camera`. The place
+/// to name any other simulated device the kiosk's configuration comes to know.
 fn simulated_kiosk_devices(kiosk_dir: &Path) -> anyhow::Result<()> {
     let path = kiosk_dir.join(CONFIG_FILE_NAME);
     let mut config = read_table(&path)?;
@@ -363,6 +364,23 @@ fn simulated_kiosk_devices(kiosk_dir: &Path) -> anyhow::Result<()> {
     kiosk.insert(
         "printer".to_owned(),
         toml::Value::String("file:receipts.escpos".to_owned()),
+    );
+    // The screen's card reader, camera and scanner show the samples.
+    kiosk.insert(
+        "devices".to_owned(),
+        toml::Value::String("simulated".to_owned()),
+    );
+    kiosk.insert(
+        "simulated_inputs".to_owned(),
+        toml::Value::String("samples".to_owned()),
+    );
+    // The status screen's camera: the newest image put in `kiosk/camera`, e.g. a photo of a
+    // receipt.
+    std::fs::create_dir_all(kiosk_dir.join("camera"))
+        .with_context(|| format!("cannot make {}", kiosk_dir.join("camera").display()))?;
+    kiosk.insert(
+        "camera".to_owned(),
+        toml::Value::String("files:camera".to_owned()),
     );
     write_table(&path, &config)
 }

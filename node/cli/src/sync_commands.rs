@@ -100,6 +100,7 @@ fn web_parts(
             let kiosk = config
                 .kiosk()
                 .context("a kiosk's configuration has [kiosk]")?;
+            let status = bansao_web::status_router(bansao_web::KioskStatusState::open(dir)?);
             let mut options = bansao_node::kiosk_desk::worker::DeskOptions::new(dir);
             options.settings = Some(crate::kiosk_commands::with_environment(&kiosk.devices));
             match bansao_node::kiosk_desk::worker::DeskHandle::start(options) {
@@ -111,6 +112,7 @@ fn web_parts(
                         )),
                         verify,
                         monitoring,
+                        status,
                     ],
                     "Màn hình ki-ốt cho người dân (the citizen's kiosk screen)",
                 ),
@@ -119,7 +121,7 @@ fn web_parts(
                 Err(error) => {
                     tracing::error!(%error, "the kiosk's screen cannot start: serving the verify page only");
                     (
-                        vec![bansao_web::home_router(), verify, monitoring],
+                        vec![bansao_web::home_router(), verify, monitoring, status],
                         "Trang kiểm tra bản sao (the verify page; the kiosk screen could not start)",
                     )
                 }

@@ -9,9 +9,9 @@ use bansao_hw::camera::{Camera, SimulatedCamera};
 use bansao_hw::printer::ReceiptPrinter;
 use bansao_hw::sane_scanner::{SaneScanner, SaneSettings};
 use bansao_hw::scanner::{Scanner, SimulatedScanner};
-use bansao_hw::v4l2_camera::V4l2Camera;
 
 use crate::config::KioskSettings;
+use crate::kiosk_camera::camera_or_absent;
 use crate::kiosk_desk::settings::DeviceSource;
 use crate::kiosk_shell::receipt::configured_printer;
 
@@ -110,15 +110,14 @@ impl DeviceKit for SimulatedKit {
 #[derive(Debug, Clone)]
 pub struct RealKit {
     scanner: Option<String>,
-    camera: PathBuf,
     settings: KioskSettings,
 }
 
 impl DeviceKit for RealKit {
     fn session_devices(&mut self) -> Result<DeskDevices, String> {
         Ok(DeskDevices {
-            card_reader: Box::new(V4l2Camera::new(&self.camera)),
-            camera: Box::new(V4l2Camera::new(&self.camera)),
+            card_reader: camera_or_absent(&self.settings.camera),
+            camera: camera_or_absent(&self.settings.camera),
             scanner: Box::new(SaneScanner::new(SaneSettings {
                 device: self.scanner.clone(),
                 ..SaneSettings::default()
@@ -132,9 +131,8 @@ impl DeviceKit for RealKit {
 pub fn configured_kit(settings: &KioskSettings) -> Box<dyn DeviceKit + Send> {
     match &settings.screen.devices {
         DeviceSource::Simulated { inputs } => Box::new(SimulatedKit::new(inputs, settings)),
-        DeviceSource::Real { scanner, camera } => Box::new(RealKit {
+        DeviceSource::Real { scanner } => Box::new(RealKit {
             scanner: scanner.clone(),
-            camera: camera.clone(),
             settings: settings.clone(),
         }),
     }

@@ -11,13 +11,12 @@ pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(120);
 /// Which devices the screen drives.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DeviceSource {
-    /// The kiosk's real devices: a SANE scanner (`None`: the first one) and a V4L2 camera that
-    /// both looks at the citizen and reads the card held up to it.
+    /// The kiosk's real devices: a SANE scanner (`None`: the first one) and the camera
+    /// `[kiosk] camera` names ([`crate::config::CameraSetting`]), which both looks at the
+    /// citizen and reads the card held up to it.
     Real {
         /// A SANE device name (`scanimage -L`), or the first scanner.
         scanner: Option<String>,
-        /// The camera's device node.
-        camera: PathBuf,
     },
     /// Simulators fed from a directory: `cccd.jpg` (the card held to the reader: its QR code
     /// and portrait), `camera.jpg` (the citizen in front of the camera) and every other PNG or
@@ -41,24 +40,20 @@ impl Default for ScreenSettings {
     fn default() -> ScreenSettings {
         ScreenSettings {
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
-            devices: DeviceSource::Real {
-                scanner: None,
-                camera: PathBuf::from("/dev/video0"),
-            },
+            devices: DeviceSource::Real { scanner: None },
         }
     }
 }
 
 /// The screen settings from `[kiosk]`'s `idle_timeout_seconds`, `devices` (`"simulated"`,
 /// `"real"`), `simulated_inputs` (a directory, relative to the node directory; default
-/// `samples`), `scanner` (`"sane"` or `"sane:DEVICE"`) and `camera` (`"v4l2:/dev/videoN"`);
-/// problems are added to `problems`.
+/// `samples`) and `scanner` (`"sane"` or `"sane:DEVICE"`); problems are added to `problems`.
+/// The camera is `[kiosk] camera`, parsed with the rest of `[kiosk]`.
 pub fn screen_settings(
     idle_timeout_seconds: Option<u64>,
     devices: Option<&str>,
     simulated_inputs: Option<&Path>,
     scanner: Option<&str>,
-    camera: Option<&str>,
     base: &Path,
     problems: &mut Vec<String>,
 ) -> ScreenSettings {
@@ -84,20 +79,8 @@ pub fn screen_settings(
             }
         },
     };
-    let camera = match camera.map(str::trim) {
-        None => PathBuf::from("/dev/video0"),
-        Some(spec) => match spec.strip_prefix("v4l2:") {
-            Some(path) if !path.is_empty() => PathBuf::from(path),
-            _ => {
-                problems.push(format!(
-                    "kiosk.camera {spec:?} must be \"v4l2:/dev/videoN\""
-                ));
-                PathBuf::from("/dev/video0")
-            }
-        },
-    };
     let devices = match devices.map(str::trim) {
-        None | Some("real") => DeviceSource::Real { scanner, camera },
+        None | Some("real") => DeviceSource::Real { scanner },
         Some("simulated") => DeviceSource::Simulated {
             inputs: base.join(simulated_inputs.unwrap_or(Path::new("samples"))),
         },
@@ -105,7 +88,7 @@ pub fn screen_settings(
             problems.push(format!(
                 "kiosk.devices {other:?} must be \"real\" or \"simulated\""
             ));
-            DeviceSource::Real { scanner, camera }
+            DeviceSource::Real { scanner }
         }
     };
     ScreenSettings {

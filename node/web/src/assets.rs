@@ -4,8 +4,12 @@
 use axum::http::header;
 use axum::response::IntoResponse;
 
-/// The one style sheet.
-pub const STYLE_SHEET: &str = include_str!("../assets/bansao.css");
+/// The one style sheet: the site's, then the kiosk's parts (each in a file of its own).
+pub const STYLE_SHEET: &str = concat!(
+    include_str!("../assets/bansao.css"),
+    include_str!("../assets/keyboard.css"),
+    include_str!("../assets/kiosk_status.css"),
+);
 
 /// `GET /assets/bansao.css`.
 pub async fn style_sheet() -> impl IntoResponse {

@@ -20,6 +20,11 @@
 //!   [`bansao_node::verify_online`];
 //! - [`log`]: the city log's public tlog-tiles read API (`/log/…`), over
 //!   [`bansao_node::log_serve`];
+//! - [`keyboard`]: the kiosk's on-screen Vietnamese keyboard (a pure composition model and the
+//!   `keyboard.html` macro; the text lives in the form, not on the server);
+//! - [`kiosk_status`]: the kiosk's copy status screen (`/status`: the receipt's QR shown to the
+//!   kiosk's camera or the copy id typed, the answer, the counter-signed copy's slip printed),
+//!   over [`bansao_node::kiosk_status`];
 //! - [`assets`]: the style sheet, embedded in the binary (no CDN: wards have no internet);
 //! - [`error`]: the error page;
 //! - [`kiosk`]: the citizen's kiosk screen (`/` on a kiosk), over
@@ -36,7 +41,9 @@ pub mod auth;
 pub mod city;
 pub mod dashboard;
 pub mod error;
+pub mod keyboard;
 pub mod kiosk;
+pub mod kiosk_status;
 pub mod log;
 pub mod monitoring;
 pub mod pages;
@@ -54,6 +61,7 @@ pub use axum::Router;
 pub use city::{CityState, city_router};
 pub use error::WebError;
 pub use kiosk::{KioskState, kiosk_router};
+pub use kiosk_status::{KioskStatusState, status_router};
 pub use log::{LogState, log_router};
 pub use monitoring::{MonitoringState, monitoring_router, with_request_counting};
 pub use sessions::SessionRules;

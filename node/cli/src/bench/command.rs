@@ -24,6 +24,18 @@ pub enum BenchCommand {
         #[arg(long, default_value = crate::bench::issue::DEFAULT_PHOTOS)]
         photos: PathBuf,
     },
+    /// The citizen's kiosk screen over HTTP on loopback: from "done scanning" to the fields
+    /// screen received, one A4 page at 300 dpi (recognition on the desk, the page drawn).
+    Screen {
+        /// Measured sessions (after one warm-up).
+        #[arg(long, default_value_t = 10)]
+        runs: usize,
+        #[command(flatten)]
+        place: BenchPlace,
+        /// The face photos (obama.jpg, obama2.jpg of the face_recognition package).
+        #[arg(long, default_value = crate::bench::issue::DEFAULT_PHOTOS)]
+        photos: PathBuf,
+    },
     /// How often originals are read right, on originals from independent generators (every
     /// kind in several layouts, fonts and damage levels, some turned round, originals to refuse
     /// and ordinary ones not to): the tuning part and the held-out part.
@@ -188,6 +200,20 @@ pub fn run(command: BenchCommand, out: &mut dyn Write) -> anyhow::Result<u8> {
             init_logging();
             let dir = bench_dir(place.dir)?;
             let result = crate::bench::issue::run_issue(&dir, &photos, runs.max(1), out);
+            if !place.keep {
+                let _ = std::fs::remove_dir_all(&dir);
+            }
+            result?;
+            Ok(0)
+        }
+        BenchCommand::Screen {
+            runs,
+            place,
+            photos,
+        } => {
+            init_logging();
+            let dir = bench_dir(place.dir)?;
+            let result = crate::bench::screen::run_screen(&dir, &photos, runs.max(1), out);
             if !place.keep {
                 let _ = std::fs::remove_dir_all(&dir);
             }

@@ -7,7 +7,7 @@
 //!   receipt's ESC/POS bytes written to a file printer. Median over the runs, each step's median
 //!   as details. The engines are loaded once before the runs, as a kiosk does at start.
 //!
-//! `bansao bench faces` is in `faces.rs`.
+//! `bansao bench faces` is in `faces.rs`, `bansao bench screen` in `screen.rs`.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -38,17 +38,23 @@ fn read_photo(dir: &Path, name: &str) -> anyhow::Result<Vec<u8>> {
     })
 }
 
-/// Runs `issue_a4_page` `runs` times in a fresh world under `dir`.
-pub fn run_issue(
-    dir: &Path,
-    photos: &Path,
-    runs: usize,
-    out: &mut dyn Write,
-) -> anyhow::Result<()> {
-    let world = World::create(dir)?;
-    let kiosk_dir = world.dir("kiosk");
-    let inputs = dir.join("inputs");
-    std::fs::create_dir_all(&inputs)?;
+/// The inputs of one kiosk session, written into one directory as a simulated kit reads them:
+/// the identity card photographed (`cccd.jpg`), the citizen in front of the camera
+/// (`camera.jpg`) and a one-page birth certificate scanned at 300 dpi, 0.8° crooked
+/// (`page.jpg`).
+#[derive(Debug, Clone)]
+pub struct SessionInputs {
+    /// `cccd.jpg`.
+    pub card: PathBuf,
+    /// `camera.jpg`.
+    pub camera: PathBuf,
+    /// `page.jpg`.
+    pub scan: PathBuf,
+}
+
+/// Writes [`SessionInputs`] into `inputs` (created), the faces from `photos`.
+pub fn session_inputs(inputs: &Path, photos: &Path) -> anyhow::Result<SessionInputs> {
+    std::fs::create_dir_all(inputs)?;
     let write = |name: &str, bytes: &[u8]| -> anyhow::Result<PathBuf> {
         let path = inputs.join(name);
         std::fs::write(&path, bytes)?;
@@ -65,6 +71,19 @@ pub fn run_issue(
         "page.jpg",
         &specimens::scanned_a4_page(&specimens::BIRTH_CERTIFICATE_LINES, 0.8)?,
     )?;
+    Ok(SessionInputs { card, camera, scan })
+}
+
+/// Runs `issue_a4_page` `runs` times in a fresh world under `dir`.
+pub fn run_issue(
+    dir: &Path,
+    photos: &Path,
+    runs: usize,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let world = World::create(dir)?;
+    let kiosk_dir = world.dir("kiosk");
+    let SessionInputs { card, camera, scan } = session_inputs(&dir.join("inputs"), photos)?;
     let receipts = dir.join("receipts.escpos");
 
     let mut kiosk = Kiosk::open(&kiosk_dir)?;

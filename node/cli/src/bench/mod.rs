@@ -9,6 +9,7 @@ pub mod issue;
 pub mod netlab;
 pub mod partitions;
 pub mod recognition;
+pub mod screen;
 pub mod sync;
 pub mod ward;
 

@@ -24,13 +24,18 @@ use bansao_node::kiosk_desk::worker::DeskHandle;
 use bansao_node::kiosk_desk::{DeskError, Press, Still};
 use serde::Deserialize;
 
+use crate::keyboard::{KeyboardInput, KeyboardState, Pressed};
+
 use screen::ScreenPage;
 
 /// The cookie holding the screen's text size (1, 2 or 3).
 pub const TEXT_SIZE_COOKIE: &str = "bansao_kiosk_text";
 
-/// The kiosk screen's style sheet.
-pub const KIOSK_STYLE_SHEET: &str = include_str!("../../assets/kiosk.css");
+/// The kiosk screen's style sheet, with the on-screen keyboard's.
+pub const KIOSK_STYLE_SHEET: &str = concat!(
+    include_str!("../../assets/kiosk.css"),
+    include_str!("../../assets/keyboard.css"),
+);
 
 /// What the kiosk's handlers share: the desk (on its own thread) and the commune's name.
 #[derive(Clone, Debug)]
@@ -105,7 +110,7 @@ async fn render(
     state: &KioskState,
     jar: &CookieJar,
     called: bool,
-    edit: Option<String>,
+    edit: Option<(String, Option<KeyboardState>)>,
     stale: bool,
 ) -> Response {
     let view = match on_desk(state, |desk| desk.view()).await {
@@ -118,7 +123,8 @@ async fn render(
         view,
         text_size_of(jar),
         called,
-        edit.as_deref(),
+        edit.as_ref()
+            .map(|(name, keyboard)| (name.as_str(), keyboard.as_ref())),
         stale,
     );
     match askama::Template::render(&page) {
@@ -154,7 +160,7 @@ async fn edit_field(
     jar: CookieJar,
     Path(name): Path<String>,
 ) -> Response {
-    render(&state, &jar, false, Some(name), false).await
+    render(&state, &jar, false, Some((name, None)), false).await
 }
 
 /// Does `press` and goes back to the screen; a stale form gets "out of date".
@@ -220,22 +226,35 @@ async fn press(
 struct FieldForm {
     #[serde(default)]
     csrf: String,
-    #[serde(default)]
-    value: String,
+    #[serde(flatten)]
+    keyboard: KeyboardInput,
 }
 
-/// `POST /fields/{name}`: a field corrected (NFC-normalised by the desk).
+/// `POST /fields/{name}`: a key of the on-screen keyboard (the edit screen again, the text so
+/// far in the form; the session is touched so the idle timeout starts over), or "Xong / Done":
+/// the field corrected (NFC-normalised by the keyboard and the desk).
 async fn correct_field(
     State(state): State<KioskState>,
     jar: CookieJar,
     Path(name): Path<String>,
     Form(form): Form<FieldForm>,
 ) -> Response {
-    let press = Press::Correct {
-        name,
-        value: form.value,
-    };
-    pressed(&state, &jar, form.csrf, press).await
+    match form.keyboard.press() {
+        Pressed::Typing(keyboard) => {
+            let csrf = form.csrf;
+            match on_desk(&state, move |desk| desk.press(&csrf, Press::Touch)).await {
+                Ok(Ok(())) => {
+                    render(&state, &jar, false, Some((name, Some(keyboard))), false).await
+                }
+                Ok(Err(DeskError::StaleForm)) => render(&state, &jar, false, None, true).await,
+                Ok(Err(error)) => trouble(&error.to_string()),
+                Err(response) => response,
+            }
+        }
+        Pressed::Done(value) => {
+            pressed(&state, &jar, form.csrf, Press::Correct { name, value }).await
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -6,6 +6,8 @@ use askama::Template;
 use bansao_copy::DocumentType;
 use bansao_node::kiosk_desk::view::{DeskView, FieldView, Outcome, STEPS, Screen};
 
+use crate::keyboard::{KeyboardState, KeyboardView};
+
 /// A procedure button of the start screen.
 #[derive(Debug, Clone)]
 pub struct ProcedureButton {
@@ -78,6 +80,8 @@ pub struct ScreenPage {
     pub document_label: Option<(&'static str, &'static str)>,
     /// The field being corrected (the edit screen).
     pub edit: Option<FieldView>,
+    /// The on-screen keyboard of the edit screen, its text the field's value to start with.
+    pub keyboard: Option<KeyboardView>,
     /// The rating's faces.
     pub ratings: Vec<RatingButton>,
     /// Whether "Hủy / Cancel" is offered (before the copy is issued).
@@ -112,13 +116,33 @@ impl ScreenPage {
         view: DeskView,
         text_size: u8,
         called: bool,
-        edit: Option<&str>,
+        edit: Option<(&str, Option<&KeyboardState>)>,
         stale: bool,
     ) -> ScreenPage {
         let mut screen = screen_name(view.screen);
-        let edit = match (view.screen, edit) {
-            (Screen::Fields, Some(name)) => view.fields.iter().find(|f| f.name == name).cloned(),
-            _ => None,
+        let (edit, keyboard) = match (view.screen, edit) {
+            (Screen::Fields, Some((name, typed))) => {
+                match view.fields.iter().find(|f| f.name == name) {
+                    Some(field) => {
+                        let typed = typed.cloned().unwrap_or_else(|| KeyboardState {
+                            text: field.value.clone(),
+                            ..KeyboardState::default()
+                        });
+                        let keyboard = KeyboardView::new(
+                            &format!("/fields/{}", field.name),
+                            &format!(
+                                "{} — giá trị đúng, có dấu (the right value, with tone marks)",
+                                field.label
+                            ),
+                            &typed,
+                            vec![("csrf".to_owned(), view.csrf.clone())],
+                        );
+                        (Some(field.clone()), Some(keyboard))
+                    }
+                    None => (None, None),
+                }
+            }
+            _ => (None, None),
         };
         if edit.is_some() {
             screen = "edit";
@@ -196,6 +220,7 @@ impl ScreenPage {
             fee,
             document_label,
             edit,
+            keyboard,
             ratings: RATINGS
                 .iter()
                 .map(|&(value, vi, en)| RatingButton {

@@ -165,6 +165,22 @@ impl Browser {
             .await
             .unwrap();
     }
+
+    /// Clicks `css` and waits for the page that answers it: the old page's body is watched
+    /// until it is gone, as the new page may look the same (a keyboard's caps, a key that
+    /// changes nothing).
+    pub async fn click_for_new_page(&self, css: &str) {
+        let old = self.client.find(Locator::Css("body")).await.unwrap();
+        self.click(css).await;
+        let started = std::time::Instant::now();
+        while old.text().await.is_ok() {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(20),
+                "clicking {css} loaded no page"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
 }
 
 /// `target/screenshots/`.

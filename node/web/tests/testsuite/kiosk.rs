@@ -243,10 +243,18 @@ async fn a_correction_on_the_edit_screen_ends_up_nfc_in_the_copy_s_fields() {
     browser.click("#correct-ho_ten").await;
     wait_for_screen(&browser, "edit").await;
     browser.screenshot("kiosk-7-correct-field").await;
-    // Typed with the tone marks as separate combining characters (NFD), as some keyboards do.
-    let typed = "Nguye\u{302}\u{303}n Va\u{306}n A\u{302}n";
-    browser.type_into("#field-value", typed).await;
-    press(&browser, "#save-field", "fields").await;
+    // Typed on the on-screen keyboard, word by word, each mark and tone after its word.
+    let keys = [
+        "clear", "caps", "n", "caps", "g", "u", "y", "e", "n", "mark-ee", "tone-nga", "space",
+        "caps", "v", "caps", "a", "n", "mark-aw", "space", "caps", "a", "caps", "n", "mark-aa",
+    ];
+    for key in keys {
+        browser.click_for_new_page(&format!("#key-{key}")).await;
+    }
+    let typed = browser.text_of("#kb-text").await;
+    assert_eq!(typed.trim(), "Nguyễn Văn Ân", "the keyboard's text");
+    browser.screenshot("kiosk-7-correct-field-typed").await;
+    press(&browser, "#key-done", "fields").await;
     wait_for_css(&browser, "#field-ho_ten .corrected").await;
     let row = browser.text_of("#field-ho_ten").await;
     assert!(row.contains("Nguyễn Văn Ân"), "{row}");
