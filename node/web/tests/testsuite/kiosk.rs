@@ -254,6 +254,18 @@ async fn a_correction_on_the_edit_screen_ends_up_nfc_in_the_copy_s_fields() {
     let typed = browser.text_of("#kb-text").await;
     assert_eq!(typed.trim(), "Nguyễn Văn Ân", "the keyboard's text");
     browser.screenshot("kiosk-7-correct-field-typed").await;
+    // "Xong" is painted: the kiosk's palette once lacked the colour keyboard.css paints it with,
+    // and it was white on nothing.
+    let done = browser
+        .client
+        .find(Locator::Css("#key-done"))
+        .await
+        .unwrap();
+    let background = done.css_value("background-color").await.unwrap();
+    assert!(
+        !background.is_empty() && background != "rgba(0, 0, 0, 0)" && background != "transparent",
+        "Done has no background: {background}"
+    );
     press(&browser, "#key-done", "fields").await;
     wait_for_css(&browser, "#field-ho_ten .corrected").await;
     let row = browser.text_of("#field-ho_ten").await;
