@@ -500,17 +500,7 @@ fn bansao_run_on_a_kiosk_serves_the_citizen_s_screen() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let started = std::time::Instant::now();
-    let page = loop {
-        if let Some(reply) = get(port, "/") {
-            break reply;
-        }
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(60),
-            "the kiosk's screen did not answer on {port}"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    };
+    let page = get_when_up(port, "/", 60, "the kiosk's screen");
     assert!(page.starts_with("HTTP/1.1 200"), "{page}");
     assert!(page.contains("data-screen=\"start\""), "{page}");
     assert!(page.contains("Chứng thực bản sao từ bản chính"), "{page}");
@@ -527,6 +517,22 @@ fn bansao_run_on_a_kiosk_serves_the_citizen_s_screen() {
     assert!(output.status.success(), "{:?}", output.status);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("Màn hình ki-ốt"), "{stdout}");
+}
+
+/// A plain GET on loopback, asked again until the node answers (`what` did not answer within
+/// `seconds`: the test fails).
+fn get_when_up(port: u16, path: &str, seconds: u64, what: &str) -> String {
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(reply) = get(port, path) {
+            return reply;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(seconds),
+            "{what} did not answer on {port}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
 }
 
 /// A plain GET on loopback; `None` while nothing answers.
@@ -569,17 +575,7 @@ fn bansao_run_on_a_city_serves_its_log_checkpoint_and_tiles() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let started = std::time::Instant::now();
-    let checkpoint = loop {
-        if let Some(reply) = get(port, "/log/checkpoint") {
-            break reply;
-        }
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(20),
-            "the city's pages did not answer on {port}"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    };
+    let checkpoint = get_when_up(port, "/log/checkpoint", 20, "the city's pages");
     let tile = get(port, "/log/tile/0/000.p/1").unwrap();
     let bad = get(port, "/log/tile/0/1").unwrap();
     std::process::Command::new("kill")

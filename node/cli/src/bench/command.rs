@@ -199,11 +199,9 @@ pub fn run(command: BenchCommand, out: &mut dyn Write) -> anyhow::Result<u8> {
         } => {
             init_logging();
             let dir = bench_dir(place.dir)?;
-            let result = crate::bench::issue::run_issue(&dir, &photos, runs.max(1), out);
-            if !place.keep {
-                let _ = std::fs::remove_dir_all(&dir);
-            }
-            result?;
+            crate::bench::in_place(&dir, place.keep, || {
+                crate::bench::issue::run_issue(&dir, &photos, runs.max(1), out)
+            })?;
             Ok(0)
         }
         BenchCommand::Screen {
@@ -213,11 +211,9 @@ pub fn run(command: BenchCommand, out: &mut dyn Write) -> anyhow::Result<u8> {
         } => {
             init_logging();
             let dir = bench_dir(place.dir)?;
-            let result = crate::bench::screen::run_screen(&dir, &photos, runs.max(1), out);
-            if !place.keep {
-                let _ = std::fs::remove_dir_all(&dir);
-            }
-            result?;
+            crate::bench::in_place(&dir, place.keep, || {
+                crate::bench::screen::run_screen(&dir, &photos, runs.max(1), out)
+            })?;
             Ok(0)
         }
         BenchCommand::Recognition {
